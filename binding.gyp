@@ -1,0 +1,24 @@
+{
+  "targets": [
+    {
+      "target_name": "vhost_failover",
+      "sources": [
+        "native/dpdk/addon.cc",
+        "native/dpdk/dataplane.cc",
+        "native/dpdk/eal.cc",
+        "native/dpdk/forward.cc",
+        "native/dpdk/link_monitor.cc",
+        "native/dpdk/link_state.cc",
+        "native/dpdk/port.cc",
+        "native/dpdk/worker.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-O2"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
+      "cflags": ["<!@(pkg-config --cflags libdpdk)", "-O3", "-Wall", "-Wextra"],
+      "cflags_cc": ["<!@(pkg-config --cflags libdpdk)", "-std=gnu++20", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-volatile"],
+      "libraries": ["<!@(pkg-config --libs libdpdk)"]
+    }
+  ]
+}

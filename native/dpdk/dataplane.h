@@ -1,0 +1,71 @@
+// The native data plane of one process: EAL, the mbuf pool, worker lcores, the link monitor and
+// the groups. Every call here comes from the Node main thread (through addon.cc).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "eal.h"
+#include "group.h"
+#include "link_monitor.h"
+#include "worker.h"
+
+struct rte_mempool;
+
+namespace vf {
+
+struct DataplaneOptions {
+  std::vector<std::string> eal_args;
+  std::vector<unsigned> worker_lcores;
+  unsigned mbufs = 16383;
+  unsigned max_mtu = 1500;  // sizes the mbufs; a group may not ask for more
+  unsigned link_poll_interval_us = 100;
+  unsigned idle_sleep_max_us = 200;
+};
+
+struct GroupSpec {
+  std::string name;
+  std::string mac;
+  unsigned mtu = 1500;
+  RxMode rx_mode = RxMode::kBoth;
+  std::string vhost_devargs;
+  std::string primary_devargs;
+  std::string standby_devargs;
+  bool set_primary_mac = true;
+  unsigned rx_descriptors = 512;
+  unsigned tx_descriptors = 512;
+};
+
+class Dataplane {
+ public:
+  // Error text, or "" and the dataplane started (workers running, monitor polling).
+  std::string start(const DataplaneOptions &options, EventSink sink);
+  void shutdown();
+
+  std::string add_group(const GroupSpec &spec);
+  std::string remove_group(const std::string &name);
+  // Applies fn to a group under the registry lock; false if there is no such group.
+  bool with_group(const std::string &name, const std::function<void(Group &)> &fn);
+  std::vector<std::string> group_names();
+  unsigned mbufs_in_use() const;
+
+ private:
+  std::string open_ports(Group &group, const GroupSpec &spec);
+  void close_ports(Group &group);
+  Worker &least_loaded_worker();
+  void republish(Worker &worker);
+
+  DataplaneOptions options_;
+  EventSink sink_;
+  bool eal_ready_ = false;
+  rte_mempool *pool_ = nullptr;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  LinkMonitor monitor_;
+  std::mutex groups_mutex_;  // the registry; the worker never takes it
+  std::vector<std::unique_ptr<Group>> groups_;
+  std::vector<Worker *> group_worker_;  // parallel to groups_
+};
+
+}  // namespace vf

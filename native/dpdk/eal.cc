@@ -1,0 +1,38 @@
+#include "eal.h"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+
+namespace vf {
+
+std::string eal_init(const std::vector<std::string> &args) {
+  // rte_eal_init keeps pointers into argv and may reorder it: give it storage that outlives it.
+  static std::vector<std::string> kept;
+  static std::vector<char *> argv;
+  kept = args;
+  argv.clear();
+  for (std::string &arg : kept) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(kept.size()), argv.data()) < 0)
+    return std::string("EAL initialisation failed: ") + rte_strerror(rte_errno);
+  return "";
+}
+
+void eal_cleanup() { rte_eal_cleanup(); }
+
+rte_mempool *mbuf_pool_create(unsigned mbufs, unsigned mtu, std::string *error) {
+  const unsigned frame_bytes = mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
+  const unsigned data_room =
+      RTE_PKTMBUF_HEADROOM + std::max<unsigned>(frame_bytes, RTE_MBUF_DEFAULT_DATAROOM);
+  rte_mempool *pool = rte_pktmbuf_pool_create("vf_mbufs", mbufs, 256, 0, data_room,
+                                              static_cast<int>(rte_socket_id()));
+  if (!pool) *error = std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno);
+  return pool;
+}
+
+}  // namespace vf

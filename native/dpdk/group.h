@@ -1,0 +1,79 @@
+// Shared state of one failover group: the VM-facing vhost port and its two uplinks.
+// The worker lcore reads the atomics once per burst; control threads write them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include <rte_ether.h>
+
+#include "counters.h"
+#include "events.h"
+
+namespace vf {
+
+// Which uplink carries a burst. Also indexes per-path arrays.
+enum Path : uint8_t { kPrimary = 0, kStandby = 1, kNoPath = 2 };
+constexpr int kUplinks = 2;
+
+const char *path_name(Path path);
+
+enum class RxMode : uint8_t { kBoth, kActive };
+
+struct Uplink {
+  std::string devargs;
+  uint16_t port_id = UINT16_MAX;
+  // Probed, configured and started: the worker may poll it. Cleared (and the worker quiesced)
+  // before the port is stopped or closed.
+  std::atomic<bool> present{false};
+  std::atomic<bool> link_up{false};
+};
+
+struct Group {
+  std::string name;
+  rte_ether_addr guest_mac{};
+  uint16_t mtu = 1500;
+  RxMode rx_mode = RxMode::kBoth;
+
+  uint16_t vhost_port = UINT16_MAX;
+  std::atomic<bool> vhost_present{false};
+  std::atomic<bool> guest_ready{false};
+
+  Uplink uplinks[kUplinks];
+
+  // The primary carries traffic only while this is set. Native code clears it the moment the
+  // primary's link drops or the device goes away; only the control plane (failback policy)
+  // sets it again, and only while the link is up.
+  std::atomic<bool> primary_eligible{false};
+
+  // Per worker lcore; a group is polled by one worker today, the array keeps that a detail.
+  PerLcoreCounters counters;
+
+  // Serialises the control-path observers (monitor thread, LSC/RMV callbacks, binding calls)
+  // that update flags and decide whether to report a path switch. Never taken by the worker.
+  std::mutex control_mutex;
+  Path reported_path = kNoPath;
+  const EventSink *sink = nullptr;
+
+  Uplink &uplink(Path path) { return uplinks[path]; }
+
+  // net_failover_start_xmit, per burst: the primary while eligible, else the standby while up.
+  Path transmit_path() const {
+    if (primary_eligible.load(std::memory_order_relaxed)) return kPrimary;
+    const Uplink &standby = uplinks[kStandby];
+    if (standby.present.load(std::memory_order_relaxed) &&
+        standby.link_up.load(std::memory_order_relaxed))
+      return kStandby;
+    return kNoPath;
+  }
+
+  // Frames arriving on an uplink go to the guest from both paths (nothing in flight on the old
+  // path is lost during convergence) or, in active mode, only from the one transmitting.
+  bool delivers_from(Path path) const {
+    return rx_mode == RxMode::kBoth || transmit_path() == path;
+  }
+};
+
+}  // namespace vf

@@ -1,0 +1,36 @@
+// Adaptive idle sleep for a polling loop, like OVS's pmd-sleep-max: busy-poll while traffic
+// flows, and after a run of empty passes sleep for growing intervals up to a cap, so an idle
+// host (or a 2-core CI machine) is not burnt. Any packet resets it to busy polling.
+#pragma once
+
+#include <algorithm>
+
+#include <rte_cycles.h>
+
+namespace vf {
+
+class IdleBackoff {
+ public:
+  explicit IdleBackoff(unsigned sleep_max_us) : sleep_max_us_(sleep_max_us) {}
+
+  void after_pass(unsigned packets_moved) {
+    if (packets_moved != 0 || sleep_max_us_ == 0) {
+      empty_passes_ = 0;
+      sleep_us_ = 0;
+      return;
+    }
+    if (++empty_passes_ < kEmptyPassesBeforeSleep) return;
+    sleep_us_ = std::min(sleep_max_us_, sleep_us_ == 0 ? 1u : sleep_us_ * 2);
+    rte_delay_us_sleep(sleep_us_);
+  }
+
+ private:
+  // About 100 us of spinning on a few ports before the first sleep: short gaps between bursts
+  // never pay a wake-up.
+  static constexpr unsigned kEmptyPassesBeforeSleep = 1000;
+  const unsigned sleep_max_us_;
+  unsigned empty_passes_ = 0;
+  unsigned sleep_us_ = 0;
+};
+
+}  // namespace vf

@@ -1,0 +1,79 @@
+#include "link_monitor.h"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "link_state.h"
+
+namespace vf {
+
+uint64_t monotonic_ns() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+}
+
+std::string LinkMonitor::start(unsigned interval_us, ForEachGroup for_each_group) {
+  interval_us_ = interval_us;
+  for_each_group_ = std::move(for_each_group);
+  stop_requested_ = false;
+  int ret = rte_ctrl_thread_create(&thread_, "vf-link-mon", nullptr, &LinkMonitor::run, this);
+  if (ret != 0) return std::string("cannot start the link monitor thread: ") + strerror(ret);
+  started_ = true;
+  return "";
+}
+
+void LinkMonitor::stop() {
+  if (!started_) return;
+  stop_requested_ = true;
+  pthread_join(thread_, nullptr);
+  started_ = false;
+}
+
+void *LinkMonitor::run(void *arg) {
+  LinkMonitor &self = *static_cast<LinkMonitor *>(arg);
+  const timespec interval = {static_cast<time_t>(self.interval_us_ / 1000000),
+                             static_cast<long>(self.interval_us_ % 1000000) * 1000};
+  while (!self.stop_requested_.load()) {
+    self.for_each_group_([](Group &group) { link_observe(group, "poll"); });
+    nanosleep(&interval, nullptr);
+  }
+  return nullptr;
+}
+
+static int on_port_event(uint16_t port_id, rte_eth_event_type type, void *arg, void *) {
+  Group &group = *static_cast<Group *>(arg);
+  if (type == RTE_ETH_EVENT_INTR_LSC) {
+    link_observe(group, "lsc");
+    return 0;
+  }
+  for (Path path : {kPrimary, kStandby})
+    if (group.uplink(path).port_id == port_id) link_mark_removed(group, path);
+  return 0;
+}
+
+static void for_each_port(Group &group, const std::function<void(uint16_t)> &fn) {
+  fn(group.vhost_port);
+  for (Path path : {kPrimary, kStandby}) fn(group.uplink(path).port_id);
+}
+
+void LinkMonitor::watch(Group &group) {
+  for_each_port(group, [&](uint16_t port_id) {
+    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_port_event, &group);
+    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_event, &group);
+  });
+}
+
+void LinkMonitor::unwatch(Group &group) {
+  for_each_port(group, [&](uint16_t port_id) {
+    for (rte_eth_event_type type : {RTE_ETH_EVENT_INTR_LSC, RTE_ETH_EVENT_INTR_RMV})
+      while (rte_eth_dev_callback_unregister(port_id, type, on_port_event, &group) == -EAGAIN)
+        rte_pause();
+  });
+}
+
+}  // namespace vf

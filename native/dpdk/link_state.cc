@@ -1,0 +1,99 @@
+#include "link_state.h"
+
+#include <mutex>
+
+#include "port.h"
+
+namespace vf {
+
+const char *path_name(Path path) {
+  switch (path) {
+    case kPrimary: return "primary";
+    case kStandby: return "standby";
+    default: return "none";
+  }
+}
+
+static void emit(Group &group, Event &&event) {
+  event.group = group.name;
+  event.at_ns = monotonic_ns();
+  if (group.sink && *group.sink) (*group.sink)(std::move(event));
+}
+
+static void report_path_locked(Group &group, const std::string &reason) {
+  const Path now = group.transmit_path();
+  if (now == group.reported_path) return;
+  Event event;
+  event.type = "pathSwitched";
+  event.from = path_name(group.reported_path);
+  event.to = path_name(now);
+  event.reason = reason;
+  group.reported_path = now;
+  emit(group, std::move(event));
+}
+
+static void apply_uplink_link(Group &group, Path path, bool up, const char *source) {
+  Uplink &uplink = group.uplink(path);
+  // Clear eligibility first: the worker must stop using a dead primary before anything else.
+  if (!up && path == kPrimary) group.primary_eligible.store(false, std::memory_order_release);
+  if (uplink.link_up.exchange(up) == up) return;
+  const std::string reason =
+      std::string(path_name(path)) + " link " + (up ? "up" : "down") + " (" + source + ")";
+  Event event;
+  event.type = "link";
+  event.port = path_name(path);
+  event.up = up;
+  event.reason = reason;
+  emit(group, std::move(event));
+  report_path_locked(group, reason);
+}
+
+static void apply_guest(Group &group, bool ready, const char *source) {
+  if (group.guest_ready.exchange(ready) == ready) return;
+  Event event;
+  event.type = "guest";
+  event.port = "vhost";
+  event.up = ready;
+  event.reason = std::string("guest ") + (ready ? "connected" : "disconnected") + " (" + source + ")";
+  emit(group, std::move(event));
+}
+
+void link_observe(Group &group, const char *source) {
+  std::lock_guard<std::mutex> lock(group.control_mutex);
+  if (group.vhost_present.load()) apply_guest(group, port_link_up(group.vhost_port), source);
+  for (Path path : {kPrimary, kStandby}) {
+    Uplink &uplink = group.uplink(path);
+    if (uplink.present.load()) apply_uplink_link(group, path, port_link_up(uplink.port_id), source);
+  }
+}
+
+void link_mark_removed(Group &group, Path path) {
+  std::lock_guard<std::mutex> lock(group.control_mutex);
+  Uplink &uplink = group.uplink(path);
+  if (path == kPrimary) group.primary_eligible.store(false, std::memory_order_release);
+  if (!uplink.present.exchange(false)) return;
+  uplink.link_up.store(false);
+  const std::string reason = std::string(path_name(path)) + " device removed";
+  Event event;
+  event.type = "removed";
+  event.port = path_name(path);
+  event.reason = reason;
+  emit(group, std::move(event));
+  report_path_locked(group, reason);
+}
+
+bool link_set_primary_eligible(Group &group, bool eligible, const std::string &reason) {
+  std::lock_guard<std::mutex> lock(group.control_mutex);
+  const Uplink &primary = group.uplink(kPrimary);
+  const bool usable = primary.present.load() && primary.link_up.load();
+  group.primary_eligible.store(eligible && usable, std::memory_order_release);
+  report_path_locked(group, reason);
+  return !eligible || usable;
+}
+
+void link_report_path(Group &group, const std::string &reason) {
+  std::lock_guard<std::mutex> lock(group.control_mutex);
+  report_path_locked(group, reason);
+}
+
+}  // namespace vf

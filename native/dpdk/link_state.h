@@ -1,0 +1,24 @@
+// How link, presence and eligibility changes update a group, and which events they report.
+// Called from control threads only (monitor, interrupt thread, binding calls).
+#pragma once
+
+#include <string>
+
+#include "group.h"
+
+namespace vf {
+
+// Reads every port's link state without waiting and applies what changed. `source` says who
+// looked ("poll", "lsc") and ends up in the event's reason.
+void link_observe(Group &group, const char *source);
+
+// The device behind `path` was surprise-removed: never poll it again.
+void link_mark_removed(Group &group, Path path);
+
+// Control plane: allow or forbid the primary. Allowing succeeds only while its link is up.
+bool link_set_primary_eligible(Group &group, bool eligible, const std::string &reason);
+
+// Emits a pathSwitched event if transmit_path() differs from what was last reported.
+void link_report_path(Group &group, const std::string &reason);
+
+}  // namespace vf

@@ -1,0 +1,32 @@
+// One DPDK ethdev (vhost-user, VF, tap, ...) from devargs to started, and back to gone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+struct rte_mempool;
+struct rte_ether_addr;
+
+namespace vf {
+
+struct PortSetup {
+  uint16_t mtu = 0;  // 0 keeps the driver's default
+  uint16_t rx_descriptors = 512;
+  uint16_t tx_descriptors = 512;
+  rte_mempool *pool = nullptr;
+  const rte_ether_addr *mac = nullptr;  // set as the port's address when given
+};
+
+// Probes the device (PCI address or vdev string) and returns its port id. Error text or "".
+std::string port_probe(const std::string &devargs, uint16_t *port_id);
+
+// One rx and one tx queue, LSC/RMV interrupts when the driver has them, MTU and MAC, started.
+std::string port_start(uint16_t port_id, const PortSetup &setup);
+
+// Stops, closes and hot-unplugs the device. Safe on a port that failed half way.
+void port_release(uint16_t port_id);
+
+// Link state without waiting (never blocks the caller for a driver's link poll).
+bool port_link_up(uint16_t port_id);
+
+}  // namespace vf

@@ -1,0 +1,36 @@
+// A worker lcore and the list of groups it polls. The list is swapped, never edited, so the
+// loop reads it without locks; writers wait for two passes before freeing the old one.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "group.h"
+
+namespace vf {
+
+struct GroupList {
+  std::vector<Group *> groups;
+};
+
+struct Worker {
+  unsigned lcore_id = 0;
+  unsigned idle_sleep_max_us = 0;
+  std::atomic<const GroupList *> polled{nullptr};
+  std::atomic<uint64_t> passes{0};  // one store per pass: the quiescence epoch
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> running{false};
+  std::unique_ptr<const GroupList> owned;  // what `polled` points at; only control threads touch
+
+  // Replaces the polled list and returns once the worker can no longer see the old one.
+  void publish(std::unique_ptr<const GroupList> next);
+  // Returns once every pass that started before the call has ended.
+  void quiesce() const;
+};
+
+// rte_eal_remote_launch entry point; arg is the Worker.
+int worker_main(void *arg);
+
+}  // namespace vf

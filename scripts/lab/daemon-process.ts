@@ -1,0 +1,85 @@
+// The real daemon as a child process, run inside the test's network namespace so the net_tap
+// ports it creates are born there: the tap PMD reads link state by ioctl on a socket of the
+// namespace it was created in, and reads "down" forever once its interface is moved elsewhere.
+import { spawn, type ChildProcess } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+import { request } from '../../src/control/client';
+import type { GroupStats, GroupStatus } from '../../src/dataplane';
+import type { Netns } from './netns';
+import { waitFor } from './wait';
+
+const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli.js');
+
+export interface StatsReply {
+  mbufsInUse: number;
+  groups: Record<string, GroupStats>;
+}
+
+export class DaemonProcess {
+  private readonly child: ChildProcess;
+  private exitCode: number | null | undefined;
+  private output = '';
+
+  private constructor(
+    readonly configPath: string,
+    readonly controlSocket: string,
+    netns: Netns,
+  ) {
+    this.child = spawn('ip', ['netns', 'exec', netns.name, process.execPath, CLI, 'run', '--config', configPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => (this.output += chunk.toString('utf8'));
+    this.child.stdout!.on('data', collect);
+    this.child.stderr!.on('data', collect);
+    this.child.on('exit', (code) => (this.exitCode = code));
+  }
+
+  /** Writes the config and starts the daemon; resolves once its control socket answers. */
+  static async start(config: object, dir: string, netns: Netns): Promise<DaemonProcess> {
+    const configPath = path.join(dir, 'daemon.json');
+    fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
+    const controlSocket = (config as { control: { socket: string } }).control.socket;
+    const daemon = new DaemonProcess(configPath, controlSocket, netns);
+    try {
+      await waitFor('the daemon to answer on its control socket', async () => {
+        if (daemon.exitCode !== undefined) throw new Error(`daemon exited (${daemon.exitCode}):\n${daemon.log}`);
+        return (await request(controlSocket, 'groups', {}, 1000)) !== undefined;
+      }, 30000, 50);
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+    return daemon;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  get exited(): boolean {
+    return this.exitCode !== undefined;
+  }
+
+  status(): Promise<GroupStatus[]> {
+    return request<GroupStatus[]>(this.controlSocket, 'status');
+  }
+
+  stats(): Promise<StatsReply> {
+    return request<StatsReply>(this.controlSocket, 'stats');
+  }
+
+  /** SIGTERM (the clean path under test), SIGKILL if it hangs. Returns the exit code. */
+  async stop(): Promise<number | null | undefined> {
+    if (this.exitCode === undefined) {
+      this.child.kill('SIGTERM');
+      try {
+        await waitFor('the daemon to exit on SIGTERM', () => this.exitCode !== undefined, 15000);
+      } catch {
+        this.child.kill('SIGKILL');
+        await waitFor('the daemon to exit on SIGKILL', () => this.exitCode !== undefined, 5000);
+      }
+    }
+    return this.exitCode;
+  }
+}

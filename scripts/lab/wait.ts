@@ -1,0 +1,23 @@
+// Waiting on conditions, never on the clock alone: poll until true, fail with what was awaited.
+export async function waitFor<T>(
+  description: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10000,
+  intervalMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError ? ` (last error: ${(lastError as Error).message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${why}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

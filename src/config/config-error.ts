@@ -1,0 +1,33 @@
+/** One thing wrong with a configuration: the field it is about and what to do. */
+export interface Problem {
+  /** The field as the user would write it, e.g. `groups[1].mac`. */
+  path: string;
+  /** What is wrong and how to fix it, e.g. `"x" is not allowed; use one of "a", "b"`. */
+  text: string;
+}
+
+export function describeProblem(problem: Problem): string {
+  return `${problem.path}: ${problem.text}`;
+}
+
+/** Thrown when a configuration cannot be read, parsed or validated; lists every problem found. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`cannot use configuration ${source} (${count}):\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MAX_SHOWN_VALUE_LENGTH = 80;
+
+/** The value as JSON, shortened so that one problem stays one readable line. */
+export function showValue(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > MAX_SHOWN_VALUE_LENGTH
+    ? `${json.slice(0, MAX_SHOWN_VALUE_LENGTH - 3)}...`
+    : json;
+}

@@ -1,0 +1,139 @@
+// Rules that span several fields, or that JSON Schema cannot state. They also run on data that
+// failed schema validation, so that one pass reports every problem; fields of the wrong type are
+// simply skipped (the schema already reports them).
+
+import { posix } from 'path';
+import { Problem, showValue } from './config-error';
+import { deviceName } from './device-name';
+import { MAC_PATTERN } from './schema';
+
+type Fields = Record<string, unknown>;
+
+function fieldsOf(value: unknown): Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Fields)
+    : {};
+}
+
+/** A string value that must not collide with another; `key` is what counts as the same. */
+interface Claim {
+  path: string;
+  /** The group (or section) holding the value, as named in messages. */
+  owner: string;
+  value: string;
+  key: string;
+}
+
+function claim(path: string, owner: string, value: unknown, keyOf: (value: string) => string) {
+  return typeof value === 'string' ? [{ path, owner, value, key: keyOf(value) }] : [];
+}
+
+/** One problem for every claim whose key an earlier claim already took. */
+function collisions(claims: Claim[], explain: (claim: Claim, earlier: Claim) => string) {
+  const firstByKey = new Map<string, Claim>();
+  const problems: Problem[] = [];
+  for (const current of claims) {
+    const earlier = firstByKey.get(current.key);
+    if (earlier) problems.push({ path: current.path, text: explain(current, earlier) });
+    else firstByKey.set(current.key, current);
+  }
+  return problems;
+}
+
+function duplicateNames(groups: Fields[]): Problem[] {
+  const claims = groups.flatMap((group, i) =>
+    claim(`groups[${i}].name`, `groups[${i}]`, group.name, (name) => name),
+  );
+  return collisions(
+    claims,
+    (current, earlier) =>
+      `${showValue(current.value)} is already used by ${earlier.owner}; group names must be unique`,
+  );
+}
+
+function duplicateSockets(root: Fields, groups: Fields[]): Problem[] {
+  // "/run/x//vm1.sock" and "/run/x/vm1.sock" are the same socket.
+  const claims = [
+    ...claim('control.socket', 'control', fieldsOf(root.control).socket, posix.normalize),
+    ...groups.flatMap((group, i) =>
+      claim(
+        `groups[${i}].vhost.socket`,
+        `groups[${i}]`,
+        fieldsOf(group.vhost).socket,
+        posix.normalize,
+      ),
+    ),
+  ];
+  return collisions(
+    claims,
+    (current, earlier) =>
+      `${showValue(current.value)} is already used by ${earlier.path}; give every socket its own path`,
+  );
+}
+
+function duplicateDevices(groups: Fields[]): Problem[] {
+  const claims = groups.flatMap((group, i) =>
+    (['primary', 'standby'] as const).flatMap((role) =>
+      claim(
+        `groups[${i}].${role}.devargs`,
+        `groups[${i}]`,
+        fieldsOf(group[role]).devargs,
+        deviceName,
+      ),
+    ),
+  );
+  return collisions(claims, (current, earlier) => {
+    const device = current.value === current.key ? '' : ` (device ${showValue(current.key)})`;
+    const rule =
+      current.owner === earlier.owner
+        ? 'primary and standby must be different devices'
+        : 'a device can be an uplink of only one group';
+    return `${showValue(current.value)}${device} is already used by ${earlier.path}; ${rule}`;
+  });
+}
+
+// Drivers disagree on ring sizes: some need a multiple of 8 or 32, some round up to a power of
+// two. A power of two satisfies all of them, so every driver gets the size that was asked for.
+function descriptorCountProblems(dataplane: Fields): Problem[] {
+  return (['rxDescriptors', 'txDescriptors'] as const).flatMap((key) => {
+    const count = dataplane[key];
+    if (typeof count !== 'number' || !Number.isInteger(count) || count <= 0) return [];
+    if ((count & (count - 1)) === 0) return [];
+    const below = 2 ** Math.floor(Math.log2(count));
+    const text = `${count} is not a power of two; use ${below} or ${below * 2}`;
+    return [{ path: `dataplane.${key}`, text }];
+  });
+}
+
+const MAC = new RegExp(MAC_PATTERN);
+
+// The VM sends from this address: bridges and NICs drop frames from a multicast or all-zero source,
+// and a VF refuses such a MAC.
+function macProblems(groups: Fields[]): Problem[] {
+  return groups.flatMap((group, i) => {
+    const mac = group.mac;
+    if (typeof mac !== 'string' || !MAC.test(mac)) return [];
+    const octets = mac.split(':').map((pair) => parseInt(pair, 16));
+    const path = `groups[${i}].mac`;
+    const fix = 'use a unicast MAC like "52:54:00:12:34:56"';
+    if (octets.every((octet) => octet === 0)) {
+      return [{ path, text: `${showValue(mac)} is all zeros; ${fix}` }];
+    }
+    if (octets[0] & 1) {
+      return [{ path, text: `${showValue(mac)} is a multicast address (odd first octet); ${fix}` }];
+    }
+    return [];
+  });
+}
+
+export function crossFieldProblems(config: unknown): Problem[] {
+  const root = fieldsOf(config);
+  const groups = Array.isArray(root.groups) ? root.groups.map(fieldsOf) : [];
+  return [
+    ...descriptorCountProblems(fieldsOf(root.dataplane)),
+    ...macProblems(groups),
+    ...duplicateNames(groups),
+    ...duplicateSockets(root, groups),
+    ...duplicateDevices(groups),
+  ];
+}

@@ -1,0 +1,220 @@
+// The configuration file format as a JSON Schema (draft-07), validated by ajv with
+// `useDefaults: true`, so the defaults written here are the program's defaults.
+// config/schema.json is a copy of `configSchema` for editors; a unit test keeps the two equal.
+
+export const FILE_PREFIX_PATTERN = '^[A-Za-z0-9_-]{1,40}$';
+export const GROUP_NAME_PATTERN = '^[A-Za-z0-9_]{1,32}$';
+export const MAC_PATTERN = '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$';
+export const ABSOLUTE_PATH_PATTERN = '^/';
+export const DEVARGS_PATTERN = '^\\S+$';
+
+export interface PatternHint {
+  /** Completes "<value> is not ...". */
+  expected: string;
+  /** Tells the user how to write a good value. */
+  fix: string;
+}
+
+// Error messages quote these instead of the regular expressions, which users should not have to read.
+export const patternHints: Readonly<Record<string, PatternHint>> = {
+  [FILE_PREFIX_PATTERN]: {
+    expected: 'a valid file prefix',
+    fix: `use 1 to 40 letters, digits, '_' or '-', like "vhost-failover"`,
+  },
+  [GROUP_NAME_PATTERN]: {
+    expected: 'a valid group name',
+    fix: `use 1 to 32 letters, digits or '_' (no '-' or '.': the name becomes part of a DPDK device name), like "vm1"`,
+  },
+  [MAC_PATTERN]: {
+    expected: 'a MAC address',
+    fix: `write six hex pairs separated by ':' like "52:54:00:12:34:56"`,
+  },
+  [ABSOLUTE_PATH_PATTERN]: {
+    expected: 'an absolute path',
+    fix: `start it with '/', like "/run/vhost-failover/vm1.sock"`,
+  },
+  [DEVARGS_PATTERN]: {
+    expected: 'a DPDK device',
+    fix: `write a PCI address like "0000:3b:02.1" or a virtual device like "net_tap0,iface=sb-vm1", without spaces`,
+  },
+};
+
+// A unix socket path must fit in sockaddr_un.sun_path (108 bytes including the terminating NUL).
+const MAX_SOCKET_PATH_LENGTH = 107;
+
+const socketPath = {
+  type: 'string',
+  pattern: ABSOLUTE_PATH_PATTERN,
+  maxLength: MAX_SOCKET_PATH_LENGTH,
+} as const;
+
+const uplink = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['devargs'],
+  properties: {
+    devargs: {
+      description:
+        'DPDK devargs of the port: a PCI address with optional ",key=value" options, or a vdev',
+      type: 'string',
+      pattern: DEVARGS_PATTERN,
+      examples: ['0000:3b:02.1', 'net_tap0,iface=sb-vm1'],
+    },
+    setGuestMac: {
+      description:
+        "primary only: give the port the guest's MAC (default: yes for a PCI device such as a VF, " +
+        "no for a vdev, whose MAC belongs to a host interface)",
+      type: 'boolean',
+    },
+  },
+} as const;
+
+const descriptorCount = {
+  description: 'descriptors per queue; a power of two',
+  type: 'integer',
+  minimum: 64,
+  maximum: 4096,
+  default: 512,
+} as const;
+
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'vhost-failover configuration',
+  type: 'object',
+  additionalProperties: false,
+  required: ['groups'],
+  properties: {
+    dataplane: {
+      description: 'DPDK settings shared by all groups',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        filePrefix: {
+          description: 'EAL --file-prefix; lets several DPDK processes share a host',
+          type: 'string',
+          pattern: FILE_PREFIX_PATTERN,
+          default: 'vhost-failover',
+        },
+        workerCpus: {
+          description: 'CPUs that run the polling workers, one worker each',
+          type: 'array',
+          items: { type: 'integer', minimum: 0, maximum: 1023 },
+          minItems: 1,
+          maxItems: 16,
+          uniqueItems: true,
+          default: [1],
+          examples: [[1, 2]],
+        },
+        mbufs: {
+          description: 'packet buffers in the shared pool',
+          type: 'integer',
+          minimum: 1024,
+          maximum: 1048575,
+          default: 16383,
+        },
+        rxDescriptors: descriptorCount,
+        txDescriptors: descriptorCount,
+        linkPollIntervalUs: {
+          description: 'how often uplink link state is read, in microseconds',
+          type: 'integer',
+          minimum: 10,
+          maximum: 1000000,
+          default: 100,
+        },
+        idleSleepMaxUs: {
+          description:
+            'longest sleep of an idle worker, in microseconds; 0 means pure busy polling',
+          type: 'integer',
+          minimum: 0,
+          maximum: 100000,
+          default: 200,
+        },
+        extraEalArgs: {
+          description: 'more EAL arguments, passed as given',
+          type: 'array',
+          items: { type: 'string' },
+          default: [],
+          examples: [['--no-telemetry']],
+        },
+      },
+    },
+    control: {
+      description: 'the control API of the daemon',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        socket: {
+          description: 'unix socket of the control API',
+          ...socketPath,
+          default: '/run/vhost-failover/control.sock',
+        },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: {
+          type: 'string',
+          enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'],
+          default: 'info',
+        },
+      },
+    },
+    groups: {
+      description: 'one group per VM port: a virtio-net port and its primary and standby uplinks',
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'mac', 'vhost', 'primary', 'standby'],
+        properties: {
+          name: {
+            description: 'names the group in logs, metrics and DPDK device names',
+            type: 'string',
+            pattern: GROUP_NAME_PATTERN,
+          },
+          mac: {
+            description: 'unicast MAC address of the VM port',
+            type: 'string',
+            pattern: MAC_PATTERN,
+          },
+          mtu: { type: 'integer', minimum: 68, maximum: 9600, default: 1500 },
+          rx: {
+            description: 'both: deliver what arrives on either uplink; active: only the active one',
+            type: 'string',
+            enum: ['both', 'active'],
+            default: 'both',
+          },
+          vhost: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['socket'],
+            properties: {
+              socket: {
+                description: 'vhost-user unix socket shared with QEMU',
+                ...socketPath,
+              },
+              mode: {
+                description:
+                  'server: we create the socket; client: QEMU creates it, we connect and reconnect',
+                type: 'string',
+                enum: ['server', 'client'],
+                default: 'server',
+              },
+            },
+          },
+          primary: { description: 'the preferred uplink, e.g. an SR-IOV VF', ...uplink },
+          standby: {
+            description: 'the uplink used while the primary is down, e.g. a tap',
+            ...uplink,
+          },
+        },
+      },
+    },
+  },
+} as const;

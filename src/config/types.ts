@@ -1,0 +1,61 @@
+// The configuration after validation, with every default filled in. The file format itself is
+// described by schema.ts; these types are what the rest of the program relies on.
+
+/** Which uplinks the VM receives from: both (standby keeps delivering too), or only the active one. */
+export type RxMode = 'both' | 'active';
+
+/** server: we create the vhost-user socket. client: QEMU is the server; we connect and reconnect. */
+export type VhostMode = 'server' | 'client';
+
+export interface UplinkConfig {
+  /** DPDK devargs: a PCI address "0000:3b:02.1[,k=v]" or a vdev "net_tap0,iface=x". */
+  devargs: string;
+  /**
+   * Primary only: set the guest's MAC on the port. Unset means yes for a PCI device (a VF filters
+   * on it) and no for a vdev (net_tap would put the guest's MAC on a host interface).
+   */
+  setGuestMac?: boolean;
+}
+
+export interface VhostConfig {
+  /** Absolute path of the vhost-user unix socket. */
+  socket: string;
+  mode: VhostMode;
+}
+
+export interface GroupConfig {
+  name: string;
+  mac: string;
+  mtu: number;
+  rx: RxMode;
+  vhost: VhostConfig;
+  primary: UplinkConfig;
+  standby: UplinkConfig;
+}
+
+export interface DataplaneConfig {
+  filePrefix: string;
+  workerCpus: number[];
+  mbufs: number;
+  rxDescriptors: number;
+  txDescriptors: number;
+  linkPollIntervalUs: number;
+  /** 0 means pure busy polling. */
+  idleSleepMaxUs: number;
+  extraEalArgs: string[];
+}
+
+export interface ControlConfig {
+  socket: string;
+}
+
+export interface LogConfig {
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+export interface Config {
+  dataplane: DataplaneConfig;
+  control: ControlConfig;
+  log: LogConfig;
+  groups: GroupConfig[];
+}

@@ -1,0 +1,41 @@
+// Client side of the control protocol: one request, one reply.
+import net from 'net';
+import { PROTOCOL_VERSION, type Reply } from './protocol';
+
+export class ControlError extends Error {}
+
+export async function request<T = unknown>(
+  socketPath: string,
+  op: string,
+  args: Record<string, unknown> = {},
+  timeoutMs = 5000,
+): Promise<T> {
+  const reply = await exchange(socketPath, JSON.stringify({ v: PROTOCOL_VERSION, id: 1, op, ...args }), timeoutMs);
+  if (!reply.ok) throw new ControlError(reply.error);
+  return reply.result as T;
+}
+
+/** Sends one raw line and returns the daemon's parsed reply (tests use it for malformed input). */
+export function exchange(socketPath: string, line: string, timeoutMs = 5000): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection(socketPath);
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ControlError(`no reply from ${socketPath} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(line + '\n'));
+    socket.on('data', (chunk) => {
+      received += chunk.toString('utf8');
+      const newline = received.indexOf('\n');
+      if (newline < 0) return;
+      clearTimeout(timer);
+      socket.end();
+      resolve(JSON.parse(received.slice(0, newline)) as Reply);
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new ControlError(`cannot reach the daemon at ${socketPath}: ${err.message}`));
+    });
+  });
+}

@@ -1,0 +1,91 @@
+// Unix-socket server for the JSON-lines control protocol. A bad request gets an error reply;
+// nothing a client sends can stop the daemon or its forwarding.
+import fs from 'fs';
+import net from 'net';
+import path from 'path';
+import type { Logger } from '../log';
+import { MAX_REQUEST_BYTES, PROTOCOL_VERSION, RequestError, parseRequest, type Reply, type Request } from './protocol';
+
+export type Handler = (request: Request) => unknown;
+
+export class ControlServer {
+  private server?: net.Server;
+  private readonly connections = new Set<net.Socket>();
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly handlers: Record<string, Handler>,
+    private readonly log: Logger,
+  ) {}
+
+  async listen(): Promise<void> {
+    fs.mkdirSync(path.dirname(this.socketPath), { recursive: true });
+    await removeStaleSocket(this.socketPath);
+    const server = net.createServer((socket) => this.serve(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.socketPath, () => resolve());
+    });
+    fs.chmodSync(this.socketPath, 0o600);
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.connections) socket.destroy();
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    fs.rmSync(this.socketPath, { force: true });
+  }
+
+  private serve(socket: net.Socket): void {
+    this.connections.add(socket);
+    socket.on('close', () => this.connections.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let pending = '';
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline).trim();
+        pending = pending.slice(newline + 1);
+        if (line.length > 0) socket.write(JSON.stringify(this.answer(line)) + '\n');
+      }
+      if (pending.length > MAX_REQUEST_BYTES) {
+        pending = '';
+        socket.end(JSON.stringify(failure(undefined, `request longer than ${MAX_REQUEST_BYTES} bytes`)) + '\n');
+      }
+    });
+  }
+
+  private answer(line: string): Reply {
+    let request: Request | undefined;
+    try {
+      request = parseRequest(line);
+      const handler = Object.hasOwn(this.handlers, request.op) ? this.handlers[request.op] : undefined;
+      if (!handler)
+        throw new RequestError(`unknown op "${request.op}"; known: ${Object.keys(this.handlers).join(', ')}`);
+      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: handler(request) };
+    } catch (err) {
+      const message = (err as Error).message;
+      this.log.warn({ op: request?.op, error: message }, 'control request refused');
+      return failure(request?.id, message);
+    }
+  }
+}
+
+function failure(id: Request['id'], error: string): Reply {
+  return { v: PROTOCOL_VERSION, id, ok: false, error };
+}
+
+/** A socket file nobody listens on is left over from a crash; a live one is another daemon's. */
+export async function removeStaleSocket(socketPath: string): Promise<void> {
+  if (!fs.existsSync(socketPath)) return;
+  if (!fs.statSync(socketPath).isSocket())
+    throw new Error(`${socketPath} exists and is not a socket; remove it or choose another path`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = net.createConnection(socketPath);
+    probe.once('connect', () => (probe.destroy(), resolve(true)));
+    probe.once('error', () => resolve(false));
+  });
+  if (live) throw new Error(`another process is listening on ${socketPath}; stop it or choose another path`);
+  fs.rmSync(socketPath);
+}

@@ -1,0 +1,80 @@
+// Typed face of the native data plane. Owns the addon's lifetime: start once, shut down once.
+import { EventEmitter } from 'events';
+import { isPciDevice, type Config, type GroupConfig } from '../config';
+import { vhostDevargs } from './devargs';
+import { planEal } from './eal-args';
+import { loadAddon, type GroupStats, type GroupStatus, type NativeAddon, type NativeEvent } from './native';
+
+export type { GroupStats, GroupStatus, NativeEvent, PathName, PerPath, UplinkStatus } from './native';
+
+export interface DataplaneEvents {
+  event: [NativeEvent];
+}
+
+export class Dataplane extends EventEmitter<DataplaneEvents> {
+  private readonly addon: NativeAddon;
+  private started = false;
+
+  constructor(addon: NativeAddon = loadAddon()) {
+    super();
+    this.addon = addon;
+  }
+
+  start(config: Config): void {
+    const eal = planEal(config.dataplane);
+    this.addon.start(
+      {
+        ealArgs: eal.args,
+        workerLcores: eal.workerLcores,
+        mbufs: config.dataplane.mbufs,
+        maxMtu: Math.max(1500, ...config.groups.map((group) => group.mtu)),
+        linkPollIntervalUs: config.dataplane.linkPollIntervalUs,
+        idleSleepMaxUs: config.dataplane.idleSleepMaxUs,
+      },
+      (event) => this.emit('event', event),
+    );
+    this.started = true;
+  }
+
+  addGroup(group: GroupConfig, descriptors: { rx: number; tx: number }): void {
+    this.addon.addGroup({
+      name: group.name,
+      mac: group.mac,
+      mtu: group.mtu,
+      rx: group.rx,
+      vhostDevargs: vhostDevargs(group),
+      primaryDevargs: group.primary.devargs,
+      standbyDevargs: group.standby.devargs,
+      setPrimaryMac: group.primary.setGuestMac ?? isPciDevice(group.primary.devargs),
+      rxDescriptors: descriptors.rx,
+      txDescriptors: descriptors.tx,
+    });
+  }
+
+  removeGroup(name: string): void {
+    this.addon.removeGroup(name);
+  }
+
+  /** Allows or forbids the primary; allowing takes effect only while its link is up. */
+  setPrimaryEligible(group: string, eligible: boolean, reason: string): boolean {
+    return this.addon.setPrimaryEligible(group, eligible, reason);
+  }
+
+  status(group: string): GroupStatus {
+    return this.addon.groupStatus(group);
+  }
+
+  stats(group: string): GroupStats {
+    return this.addon.groupStats(group);
+  }
+
+  mbufsInUse(): number {
+    return this.addon.mbufsInUse();
+  }
+
+  shutdown(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.addon.shutdown();
+  }
+}

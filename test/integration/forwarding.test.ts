@@ -1,0 +1,103 @@
+// The forwarding core on real devices: a testpmd VM on the vhost-user socket, net_tap uplinks
+// whose kernel sides sit on a bridge in a namespace the test owns. Pulling a cable is
+// `ip link set <tap> down` on the kernel side.
+import { strict as assert } from 'assert';
+import fs from 'fs';
+import { spawn, spawnSync } from 'child_process';
+import { BRIDGE, GUEST_IP, Topology } from '../../scripts/lab/topology';
+import { waitFor } from '../../scripts/lab/wait';
+
+const rising = async (what: string, read: () => Promise<number> | number, by = 1000) => {
+  const start = await read();
+  await waitFor(`${what} to rise by ${by}`, async () => (await read()) >= start + by, 10000);
+};
+
+describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function () {
+  let topology: Topology;
+
+  afterEach(async function () {
+    await topology?.stop();
+  });
+
+  it('sends guest traffic on the primary, fails over to the standby, drops and counts with no path, fails back', async function () {
+    topology = await Topology.start();
+    const { netns, primaryTap, standbyTap } = topology;
+    await topology.waitForActivePath('primary');
+    const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, txIp: ['198.18.0.2', '198.18.0.99'] });
+
+    await rising('frames on the primary tap', () => netns.counters(primaryTap).rxPackets);
+    const standbyBefore = netns.counters(standbyTap).rxPackets;
+    await rising('frames reaching the bridge', () => netns.counters(BRIDGE).rxPackets);
+    assert.equal(netns.counters(standbyTap).rxPackets, standbyBefore, 'nothing may leave on the standby');
+
+    netns.setLink(primaryTap, 'down');
+    await topology.waitForActivePath('standby');
+    await rising('frames on the standby tap', () => netns.counters(standbyTap).rxPackets);
+    await rising('frames reaching the bridge after failover', () => netns.counters(BRIDGE).rxPackets);
+
+    netns.setLink(standbyTap, 'down');
+    await topology.waitForActivePath('none');
+    await rising('txDroppedNoPath', async () => (await topology.groupStats()).txDroppedNoPath);
+
+    netns.setLink(standbyTap, 'up');
+    netns.setLink(primaryTap, 'up');
+    await topology.waitForActivePath('primary');
+    await rising('frames on the primary tap after failback', () => netns.counters(primaryTap).rxPackets);
+    await vm.command('stop');
+  });
+
+  it('delivers frames from both uplinks to the guest and returns every mbuf', async function () {
+    topology = await Topology.start();
+    const vm = await topology.startVm('rxonly');
+    const baseline = (await topology.groupStats()).mbufsInUse;
+    const { netns } = topology;
+    // The bridge has never seen the guest's MAC, so it floods each ping out of both taps.
+    netns.ip('neigh', 'replace', GUEST_IP, 'lladdr', vm.options.mac, 'dev', BRIDGE, 'nud', 'permanent');
+    spawnSync('ip', ['netns', 'exec', netns.name, 'ping', '-c', '200', '-i', '0.002', '-W', '0.1', GUEST_IP]);
+
+    const stats = await topology.groupStats();
+    assert.ok(stats.rxPackets.primary >= 200, `primary delivered ${stats.rxPackets.primary}`);
+    assert.ok(stats.rxPackets.standby >= 200, `standby delivered ${stats.rxPackets.standby}`);
+    await waitFor('the guest to count both copies', async () => (await vm.counters()).rxPackets >= 400);
+    await waitFor('mbufs back at the baseline', async () => (await topology.groupStats()).mbufsInUse === baseline);
+  });
+
+  it('keeps a ping to an icmpecho guest answering through a pulled primary', async function () {
+    topology = await Topology.start();
+    await topology.startVm('icmpecho');
+    const { netns, primaryTap } = topology;
+    const ping = runInNetns(netns.name, ['ping', '-c', '300', '-i', '0.01', '-W', '1', GUEST_IP]);
+    await waitFor('pings through the primary', async () => (await topology.groupStats()).txPackets.primary >= 50);
+    netns.setLink(primaryTap, 'down');
+    await topology.waitForActivePath('standby');
+    const summary = await ping;
+    const match = /(\d+) packets transmitted, (\d+) received/.exec(summary);
+    assert.ok(match, `ping summary missing:\n${summary}`);
+    const lost = Number(match[1]) - Number(match[2]);
+    console.log(`      pings lost across the failover: ${lost} of ${match[1]}`);
+    assert.ok((await topology.groupStats()).txPackets.standby > 0, 'replies must leave on the standby');
+    assert.ok(lost <= 5, `lost ${lost} pings`);
+  });
+
+  it('stops cleanly on SIGTERM: exit 0, sockets removed, no hugepage files', async function () {
+    topology = await Topology.start();
+    await topology.startVm('rxonly');
+    await topology.vm!.stop();
+    const code = await topology.daemon!.stop();
+    assert.equal(code, 0, topology.daemon!.log);
+    assert.ok(!fs.existsSync(topology.vhostSocket), 'vhost-user socket left behind');
+    assert.ok(!fs.existsSync(topology.controlSocket), 'control socket left behind');
+    const leftovers = fs.readdirSync('/dev/hugepages').filter((f) => f.startsWith(topology.filePrefix));
+    assert.deepEqual(leftovers, []);
+  });
+});
+
+function runInNetns(netns: string, command: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', () => resolve(output));
+  });
+}

@@ -5,10 +5,12 @@ import { ControlServer, removeStaleSocket } from './control/server';
 import { controlHandlers } from './control/handlers';
 import { Dataplane, type NativeEvent } from './dataplane';
 import { applyLinkFailback } from './failover/link-failback';
+import { PathHistory } from './failover/path-history';
 import type { Logger } from './log';
 
 export class Daemon {
   readonly dataplane = new Dataplane();
+  readonly pathHistory = new PathHistory();
   private control?: ControlServer;
 
   constructor(
@@ -21,6 +23,7 @@ export class Daemon {
     const failback = applyLinkFailback(dataplane, log);
     dataplane.on('event', (event) => {
       this.logEvent(event);
+      this.pathHistory.observe(event);
       failback(event);
     });
     log.info({ eal: config.dataplane }, 'starting the data plane');

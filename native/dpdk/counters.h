@@ -32,8 +32,6 @@ static inline void count(uint64_t &slot, uint64_t n) {
 struct PerLcoreCounters {
   Counters slot[RTE_MAX_LCORE] = {};
 
-  Counters &mine() { return slot[rte_lcore_id()]; }
-
   // A sum over all lcores; each field read atomically, the whole not a snapshot.
   Counters sum() const {
     Counters total{};

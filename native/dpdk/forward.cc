@@ -3,6 +3,11 @@
 // handed to a driver or freed before the function returns.
 #include "forward.h"
 
+#include <algorithm>
+
+#include "port.h"
+
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -14,15 +19,40 @@ static uint64_t bytes_of(rte_mbuf *const *pkts, uint16_t n) {
   return bytes;
 }
 
-// Sends what it can, frees the rest; returns how many were sent and the bytes they held.
-static uint16_t send_or_free(uint16_t port_id, rte_mbuf **pkts, uint16_t n, uint64_t *bytes) {
-  *bytes = bytes_of(pkts, n);  // before sending: sent mbufs belong to the driver
+// Sends what the port takes; returns how many, and the bytes they held. The rest stay ours.
+static uint16_t send(uint16_t port_id, rte_mbuf **pkts, uint16_t n, uint64_t *bytes) {
+  const uint64_t offered = bytes_of(pkts, n);  // before sending: sent mbufs belong to the driver
   const uint16_t sent = rte_eth_tx_burst(port_id, 0, pkts, n);
-  if (sent < n) {
-    *bytes -= bytes_of(pkts + sent, n - sent);
-    rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-  }
+  *bytes = sent == n ? offered : offered - bytes_of(pkts + sent, n - sent);
   return sent;
+}
+
+// Sends on one path and counts what it took; returns how many (the rest are still ours).
+static uint16_t transmit(Group &group, Path path, rte_mbuf **pkts, uint16_t n, Counters &counters) {
+  uint64_t bytes;
+  const uint16_t sent = send(group.uplink(path).port_id, pkts, n, &bytes);
+  count(counters.tx_packets[path], sent);
+  count(counters.tx_bytes[path], bytes);
+  return sent;
+}
+
+// A primary that refuses a burst may have just lost its link (a tap whose kernel side went down
+// fails every write). Asking the link at once fails over before the monitor's next poll and
+// loses none of the burst. While refusals go on with the link up (a full ring, or a link not yet
+// reported down) the checks space out from 20 us to 1 ms, so backpressure costs little.
+static bool primary_just_died(Group &group) {
+  const uint64_t now = rte_rdtsc();
+  if (now < group.primary_link_check_after_tsc) return false;
+  if (!port_link_up(group.uplink(kPrimary).port_id)) {
+    group.primary_eligible.store(false, std::memory_order_release);
+    group.primary_loss_seen_by_worker.store(true, std::memory_order_release);
+    return true;
+  }
+  const uint64_t first_gap = rte_get_tsc_hz() / 50000, max_gap = rte_get_tsc_hz() / 1000;
+  const uint64_t gap = group.primary_link_check_gap_tsc;
+  group.primary_link_check_gap_tsc = gap == 0 ? first_gap : std::min(2 * gap, max_gap);
+  group.primary_link_check_after_tsc = now + group.primary_link_check_gap_tsc;
+  return false;
 }
 
 static unsigned guest_to_network(Group &group, Counters &counters) {
@@ -30,17 +60,19 @@ static unsigned guest_to_network(Group &group, Counters &counters) {
   const uint16_t n = rte_eth_rx_burst(group.vhost_port, 0, pkts, kBurst);
   if (n == 0) return 0;
   count(counters.guest_dequeued, n);
-  const Path path = group.transmit_path();
-  if (path == kNoPath) {
-    rte_pktmbuf_free_bulk(pkts, n);
-    count(counters.tx_dropped_no_path, n);
+  Path path = group.transmit_path();
+  uint16_t sent = path == kNoPath ? 0 : transmit(group, path, pkts, n, counters);
+  if (sent < n && path == kPrimary && primary_just_died(group)) {
+    path = group.transmit_path();
+    if (path != kNoPath) sent += transmit(group, path, pkts + sent, n - sent, counters);
+  }
+  if (sent == n) {
+    // A burst the primary took ends a run of refusals (tested first: no store per burst).
+    if (path == kPrimary && group.primary_link_check_gap_tsc != 0) group.primary_link_check_gap_tsc = 0;
     return n;
   }
-  uint64_t bytes;
-  const uint16_t sent = send_or_free(group.uplink(path).port_id, pkts, n, &bytes);
-  count(counters.tx_packets[path], sent);
-  count(counters.tx_bytes[path], bytes);
-  if (sent < n) count(counters.tx_dropped_full[path], n - sent);
+  rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+  count(path == kNoPath ? counters.tx_dropped_no_path : counters.tx_dropped_full[path], n - sent);
   return n;
 }
 
@@ -54,17 +86,19 @@ static unsigned network_to_guest(Group &group, Path path, Counters &counters) {
     return n;
   }
   uint64_t bytes;
-  const uint16_t sent = send_or_free(group.vhost_port, pkts, n, &bytes);
+  const uint16_t sent = send(group.vhost_port, pkts, n, &bytes);
   count(counters.rx_packets[path], sent);
   count(counters.rx_bytes[path], bytes);
-  if (sent < n) count(counters.rx_dropped_guest[path], n - sent);
+  if (sent == n) return n;
+  rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+  count(counters.rx_dropped_guest[path], n - sent);
   return n;
 }
 
-unsigned poll_group(Group &group) {
+unsigned poll_group(Group &group, unsigned lcore_id) {
   // Cleared only while the group is being taken down: then none of its ports is touched.
   if (!group.vhost_present.load(std::memory_order_relaxed)) return 0;
-  Counters &counters = group.counters.mine();
+  Counters &counters = group.counters.slot[lcore_id];
   unsigned moved = guest_to_network(group, counters);
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).present.load(std::memory_order_relaxed))

@@ -7,7 +7,9 @@ namespace vf {
 
 constexpr uint16_t kBurst = 32;
 
-// One pass over a group's three ports. Returns how many frames it moved (for idle back-off).
-unsigned poll_group(Group &group);
+// One pass over a group's three ports by the worker on `lcore_id` (passed in: rte_lcore_id() is
+// a TLS lookup through __tls_get_addr from inside a dlopen()ed addon). Returns how many frames
+// it moved (for idle back-off).
+unsigned poll_group(Group &group, unsigned lcore_id);
 
 }  // namespace vf

@@ -37,8 +37,10 @@ static void apply_uplink_link(Group &group, Path path, bool up, const char *sour
   // Clear eligibility first: the worker must stop using a dead primary before anything else.
   if (!up && path == kPrimary) group.primary_eligible.store(false, std::memory_order_release);
   if (uplink.link_up.exchange(up) == up) return;
-  const std::string reason =
-      std::string(path_name(path)) + " link " + (up ? "up" : "down") + " (" + source + ")";
+  // The worker may have seen it first, on a send the dead primary refused.
+  const bool worker_saw = !up && path == kPrimary && group.primary_loss_seen_by_worker.exchange(false);
+  const std::string reason = std::string(path_name(path)) + " link " + (up ? "up" : "down") + " (" +
+                             (worker_saw ? "failed send" : source) + ")";
   Event event;
   event.type = "link";
   event.port = path_name(path);

@@ -33,7 +33,7 @@ int worker_main(void *arg) {
     const GroupList *list = worker.polled.load(std::memory_order_acquire);
     unsigned moved = 0;
     if (list)
-      for (Group *group : list->groups) moved += poll_group(*group);
+      for (Group *group : list->groups) moved += poll_group(*group, worker.lcore_id);
     worker.passes.store(++passes, std::memory_order_release);
     backoff.after_pass(moved);
   }

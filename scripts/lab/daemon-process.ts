@@ -5,16 +5,11 @@ import { spawn, type ChildProcess } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { request } from '../../src/control/client';
-import type { GroupStats, GroupStatus } from '../../src/dataplane';
+import type { GroupStatusReply, StatsReply } from '../../src/control/handlers';
 import type { Netns } from './netns';
 import { waitFor } from './wait';
 
 const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli.js');
-
-export interface StatsReply {
-  mbufsInUse: number;
-  groups: Record<string, GroupStats>;
-}
 
 export class DaemonProcess {
   private readonly child: ChildProcess;
@@ -24,11 +19,11 @@ export class DaemonProcess {
   private constructor(
     readonly configPath: string,
     readonly controlSocket: string,
-    netns: Netns,
+    netns?: Netns,
   ) {
-    this.child = spawn('ip', ['netns', 'exec', netns.name, process.execPath, CLI, 'run', '--config', configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const command = [process.execPath, CLI, 'run', '--config', configPath];
+    const [program, ...args] = netns ? ['ip', 'netns', 'exec', netns.name, ...command] : command;
+    this.child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (chunk: Buffer) => (this.output += chunk.toString('utf8'));
     this.child.stdout!.on('data', collect);
     this.child.stderr!.on('data', collect);
@@ -36,7 +31,7 @@ export class DaemonProcess {
   }
 
   /** Writes the config and starts the daemon; resolves once its control socket answers. */
-  static async start(config: object, dir: string, netns: Netns): Promise<DaemonProcess> {
+  static async start(config: object, dir: string, netns?: Netns): Promise<DaemonProcess> {
     const configPath = path.join(dir, 'daemon.json');
     fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
     const controlSocket = (config as { control: { socket: string } }).control.socket;
@@ -61,8 +56,8 @@ export class DaemonProcess {
     return this.exitCode !== undefined;
   }
 
-  status(): Promise<GroupStatus[]> {
-    return request<GroupStatus[]>(this.controlSocket, 'status');
+  status(): Promise<GroupStatusReply[]> {
+    return request<GroupStatusReply[]>(this.controlSocket, 'status');
   }
 
   stats(): Promise<StatsReply> {

@@ -10,7 +10,7 @@ import os from 'os';
 import path from 'path';
 import { DaemonProcess } from './daemon-process';
 import { Netns } from './netns';
-import { TestpmdVm, type VmOptions } from './testpmd-vm';
+import { startVm, type TestpmdVm, type VmOptions } from './testpmd-vm';
 import { waitFor } from './wait';
 
 export const GUEST_MAC = '52:54:00:00:0f:01';
@@ -53,7 +53,7 @@ export class Topology {
         filePrefix: this.filePrefix,
         workerCpus: [os.cpus().length - 1],
         mbufs: 8191,
-        linkPollIntervalUs: options.linkPollIntervalUs ?? 100,
+        linkPollIntervalUs: options.linkPollIntervalUs ?? 1000,
         idleSleepMaxUs: 200,
       },
       control: { socket: this.controlSocket },
@@ -84,7 +84,7 @@ export class Topology {
 
   /** Connects a testpmd VM and waits until the daemon sees the guest. */
   async startVm(mode: VmOptions['mode'], extra: Partial<VmOptions> = {}): Promise<TestpmdVm> {
-    this.vm = await TestpmdVm.start({
+    this.vm = await startVm({
       socket: this.vhostSocket,
       mac: GUEST_MAC,
       filePrefix: `vf-vm-${this.id}`,

@@ -116,11 +116,13 @@ export const configSchema = {
         rxDescriptors: descriptorCount,
         txDescriptors: descriptorCount,
         linkPollIntervalUs: {
-          description: 'how often uplink link state is read, in microseconds',
+          description:
+            'how often every port\'s link state is read, in microseconds: the backstop for drivers ' +
+            'that send no link-state interrupt (net_tap) and do not refuse sends on a dead link',
           type: 'integer',
           minimum: 10,
           maximum: 1000000,
-          default: 100,
+          default: 1000,
         },
         idleSleepMaxUs: {
           description:

@@ -1,5 +1,6 @@
-// Builds the EAL command line from the config. The daemon's main lcore (the Node thread) may
-// float over all CPUs; each worker lcore is pinned to its own CPU.
+// Builds the EAL command line from the config. Each worker lcore is pinned to its own CPU; the
+// main lcore (the Node thread) and every control thread (link monitor, interrupt thread) stay
+// on the other CPUs, so no wake-up ever preempts a worker, as with OVS's PMD cores.
 import os from 'os';
 import type { DataplaneConfig } from '../config';
 
@@ -9,10 +10,14 @@ export interface EalPlan {
 }
 
 export function planEal(config: DataplaneConfig, cpuCount = os.cpus().length): EalPlan {
-  const allCpus = `(0-${cpuCount - 1})`;
+  const allCpus = Array.from({ length: cpuCount }, (_, cpu) => cpu);
+  const controlCpus = allCpus.filter((cpu) => !config.workerCpus.includes(cpu));
   // lcore 0 is the main lcore; workers are lcores 1..N, each on its configured CPU.
   const workerLcores = config.workerCpus.map((_, index) => index + 1);
-  const lcoreMap = [`0@${allCpus}`, ...config.workerCpus.map((cpu, i) => `${workerLcores[i]}@${cpu}`)];
+  const lcoreMap = [
+    `0@(${(controlCpus.length > 0 ? controlCpus : allCpus).join(',')})`,
+    ...config.workerCpus.map((cpu, i) => `${workerLcores[i]}@${cpu}`),
+  ];
   const args = [
     'vhost-failover',
     '--lcores',

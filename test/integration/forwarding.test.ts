@@ -5,6 +5,7 @@ import { strict as assert } from 'assert';
 import fs from 'fs';
 import { spawn, spawnSync } from 'child_process';
 import { BRIDGE, GUEST_IP, Topology } from '../../scripts/lab/topology';
+import { measureFailoverLoss } from '../../scripts/lab/failover-loss';
 import { waitFor } from '../../scripts/lab/wait';
 
 const rising = async (what: string, read: () => Promise<number> | number, by = 1000) => {
@@ -23,6 +24,7 @@ describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function ()
     topology = await Topology.start();
     const { netns, primaryTap, standbyTap } = topology;
     await topology.waitForActivePath('primary');
+    const baseline = (await topology.groupStats()).mbufsInUse;
     const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, txIp: ['198.18.0.2', '198.18.0.99'] });
 
     await rising('frames on the primary tap', () => netns.counters(primaryTap).rxPackets);
@@ -44,6 +46,7 @@ describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function ()
     await topology.waitForActivePath('primary');
     await rising('frames on the primary tap after failback', () => netns.counters(primaryTap).rxPackets);
     await vm.command('stop');
+    await waitFor('mbufs back at the baseline', async () => (await topology.groupStats()).mbufsInUse === baseline);
   });
 
   it('delivers frames from both uplinks to the guest and returns every mbuf', async function () {
@@ -101,3 +104,16 @@ function runInNetns(netns: string, command: string[]): Promise<string> {
     child.on('exit', () => resolve(output));
   });
 }
+
+describe('failover accounting (real DPDK)', function () {
+  it('accounts for every guest frame across a pulled primary', async function () {
+    const result = await measureFailoverLoss(100);
+    console.log(
+      `      at ${result.ratePps} pps: ${result.droppedCounted} dropped and counted, ` +
+        `${result.lostSilently} lost silently, switch ${result.switchAfterPullEndUs.toFixed(0)} us after \`ip link set down\` returned`,
+    );
+    assert.equal(result.guestFrames, result.arrivedAtBridge + result.droppedCounted + result.lostSilently);
+    assert.ok(result.lostSilently >= 0);
+    assert.ok(result.arrivedAtBridge > 20000, `only ${result.arrivedAtBridge} frames arrived`);
+  });
+});

@@ -128,7 +128,7 @@ describe('config', () => {
           mbufs: 16383,
           rxDescriptors: 512,
           txDescriptors: 512,
-          linkPollIntervalUs: 100,
+          linkPollIntervalUs: 1000,
           idleSleepMaxUs: 200,
           extraEalArgs: [],
         },

@@ -1,0 +1,88 @@
+// Mpps of the switch, 64-byte frames, side by side with DPDK's own minimum in the same run:
+// dpdk-testpmd io-forwarding between a vhost-user port and the same uplink. Both are measured
+// from the VM's side (a testpmd on net_virtio_user), with the same CPU placement: the VM on
+// CPU 0, the switch's forwarding lcore on the last CPU. net_null uplinks keep the kernel out.
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { DaemonProcess } from '../scripts/lab/daemon-process';
+import { Testpmd, testpmdEal } from '../scripts/lab/testpmd';
+import { startVm, type TestpmdVm } from '../scripts/lab/testpmd-vm';
+import { waitFor } from '../scripts/lab/wait';
+
+export type Direction = 'guestToNetwork' | 'networkToGuest';
+
+const GUEST_MAC = '52:54:00:00:0b:01';
+const NULL_SINK = 'no-rx=1';
+const NULL_SOURCE = 'copy=1,size=64';
+const WORKER_CPU = os.cpus().length - 1;
+
+interface SwitchUnderTest {
+  stop(): Promise<unknown>;
+}
+
+async function startDaemon(dir: string, socket: string, direction: Direction): Promise<SwitchUnderTest> {
+  const primary = direction === 'networkToGuest' ? NULL_SOURCE : NULL_SINK;
+  return DaemonProcess.start(
+    {
+      dataplane: { filePrefix: `vf-bench-${process.pid}`, workerCpus: [WORKER_CPU], idleSleepMaxUs: 0 },
+      control: { socket: path.join(dir, 'control.sock') },
+      log: { level: 'warn' },
+      groups: [
+        {
+          name: 'bench',
+          mac: GUEST_MAC,
+          vhost: { socket, mode: 'server' },
+          primary: { devargs: `net_null0,${primary}` },
+          standby: { devargs: `net_null1,${NULL_SINK}` },
+        },
+      ],
+    },
+    dir,
+  );
+}
+
+async function startReference(socket: string, direction: Direction): Promise<SwitchUnderTest> {
+  const uplink = direction === 'networkToGuest' ? NULL_SOURCE : NULL_SINK;
+  const eal = testpmdEal(`vf-bench-ref-${process.pid}`, `0@0,1@${WORKER_CPU}`, [
+    `net_vhost0,iface=${socket},queues=1`,
+    `net_null0,${uplink}`,
+  ]);
+  return Testpmd.start(eal, ['--nb-cores=1', '--forward-mode=io', '--total-num-mbufs=16384']);
+}
+
+/** Frames per second the VM sent (guest -> network) or received (network -> guest). */
+async function vmRatePps(vm: TestpmdVm, direction: Direction, windowMs: number): Promise<number> {
+  const read = async () => {
+    const counters = await vm.counters();
+    return { at: process.hrtime.bigint(), frames: direction === 'guestToNetwork' ? counters.txPackets : counters.rxPackets };
+  };
+  await waitFor('traffic through the switch', async () => (await read()).frames > 100000, 20000, 50);
+  const start = await read();
+  await new Promise((resolve) => setTimeout(resolve, windowMs)); // the measurement window itself
+  const end = await read();
+  return ((end.frames - start.frames) * 1e9) / Number(end.at - start.at);
+}
+
+export async function measure(which: 'daemon' | 'reference', direction: Direction, windowMs = 3000): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-bench-'));
+  const socket = path.join(dir, 'vhost.sock');
+  let switchUnderTest: SwitchUnderTest | undefined;
+  let vm: TestpmdVm | undefined;
+  try {
+    switchUnderTest = which === 'daemon' ? await startDaemon(dir, socket, direction) : await startReference(socket, direction);
+    await waitFor('the vhost-user socket', () => fs.existsSync(socket), 10000);
+    vm = await startVm({
+      socket,
+      mac: GUEST_MAC,
+      filePrefix: `vf-bench-vm-${process.pid}`,
+      mode: direction === 'guestToNetwork' ? 'txonly' : 'rxonly',
+      cpu: 0,
+    });
+    return await vmRatePps(vm, direction, windowMs);
+  } finally {
+    await vm?.stop();
+    await switchUnderTest?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -3,8 +3,6 @@
 // handed to a driver or freed before the function returns.
 #include "forward.h"
 
-#include <algorithm>
-
 #include "port.h"
 
 #include <rte_cycles.h>
@@ -38,21 +36,16 @@ static uint16_t transmit(Group &group, Path path, rte_mbuf **pkts, uint16_t n, C
 
 // A primary that refuses a burst may have just lost its link (a tap whose kernel side went down
 // fails every write). Asking the link at once fails over before the monitor's next poll and
-// loses none of the burst. While refusals go on with the link up (a full ring, or a link not yet
-// reported down) the checks space out from 20 us to 1 ms, so backpressure costs little.
+// loses none of the burst. Refusals with the link up (a full ring, or a link whose loss the
+// driver does not show yet) are re-checked every 50 us: little cost under backpressure.
 static bool primary_just_died(Group &group) {
   const uint64_t now = rte_rdtsc();
   if (now < group.primary_link_check_after_tsc) return false;
-  if (!port_link_up(group.uplink(kPrimary).port_id)) {
-    group.primary_eligible.store(false, std::memory_order_release);
-    group.primary_loss_seen_by_worker.store(true, std::memory_order_release);
-    return true;
-  }
-  const uint64_t first_gap = rte_get_tsc_hz() / 50000, max_gap = rte_get_tsc_hz() / 1000;
-  const uint64_t gap = group.primary_link_check_gap_tsc;
-  group.primary_link_check_gap_tsc = gap == 0 ? first_gap : std::min(2 * gap, max_gap);
-  group.primary_link_check_after_tsc = now + group.primary_link_check_gap_tsc;
-  return false;
+  group.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;
+  if (port_link_up(group.uplink(kPrimary).port_id)) return false;
+  group.primary_eligible.store(false, std::memory_order_release);
+  group.primary_loss_seen_by_worker.store(true, std::memory_order_release);
+  return true;
 }
 
 static unsigned guest_to_network(Group &group, Counters &counters) {
@@ -66,11 +59,7 @@ static unsigned guest_to_network(Group &group, Counters &counters) {
     path = group.transmit_path();
     if (path != kNoPath) sent += transmit(group, path, pkts + sent, n - sent, counters);
   }
-  if (sent == n) {
-    // A burst the primary took ends a run of refusals (tested first: no store per burst).
-    if (path == kPrimary && group.primary_link_check_gap_tsc != 0) group.primary_link_check_gap_tsc = 0;
-    return n;
-  }
+  if (sent == n) return n;
   rte_pktmbuf_free_bulk(pkts + sent, n - sent);
   count(path == kNoPath ? counters.tx_dropped_no_path : counters.tx_dropped_full[path], n - sent);
   return n;

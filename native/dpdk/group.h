@@ -48,10 +48,8 @@ struct Group {
   // sets it again, and only while the link is up.
   std::atomic<bool> primary_eligible{false};
 
-  // Worker-owned: when it may next ask the primary's link state after a refused send, and the
-  // gap it doubles while the primary keeps refusing with its link up (a full ring, not a death).
+  // Worker-owned: when it may next ask the primary's link state after a refused send.
   uint64_t primary_link_check_after_tsc = 0;
-  uint64_t primary_link_check_gap_tsc = 0;
   // Set by the worker when it found the primary dead on a failed send; the monitor names the
   // cause in its report and clears it.
   std::atomic<bool> primary_loss_seen_by_worker{false};
@@ -59,7 +57,7 @@ struct Group {
   // Per worker lcore; a group is polled by one worker today, the array keeps that a detail.
   PerLcoreCounters counters;
 
-  // Serialises the control-path observers (monitor thread, LSC/RMV callbacks, binding calls)
+  // Serialises the control-path observers (monitor thread, removal callback, binding calls)
   // that update flags and decide whether to report a path switch. Never taken by the worker.
   std::mutex control_mutex;
   Path reported_path = kNoPath;

@@ -45,12 +45,8 @@ void *LinkMonitor::run(void *arg) {
   return nullptr;
 }
 
-static int on_port_event(uint16_t port_id, rte_eth_event_type type, void *arg, void *) {
+static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
   Group &group = *static_cast<Group *>(arg);
-  if (type == RTE_ETH_EVENT_INTR_LSC) {
-    link_observe(group, "lsc");
-    return 0;
-  }
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).port_id == port_id) link_mark_removed(group, path);
   return 0;
@@ -63,16 +59,15 @@ static void for_each_port(Group &group, const std::function<void(uint16_t)> &fn)
 
 void LinkMonitor::watch(Group &group) {
   for_each_port(group, [&](uint16_t port_id) {
-    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_port_event, &group);
-    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_event, &group);
+    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
   });
 }
 
 void LinkMonitor::unwatch(Group &group) {
   for_each_port(group, [&](uint16_t port_id) {
-    for (rte_eth_event_type type : {RTE_ETH_EVENT_INTR_LSC, RTE_ETH_EVENT_INTR_RMV})
-      while (rte_eth_dev_callback_unregister(port_id, type, on_port_event, &group) == -EAGAIN)
-        rte_pause();
+    while (rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group) ==
+           -EAGAIN)
+      rte_pause();
   });
 }
 

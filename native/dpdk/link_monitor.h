@@ -1,6 +1,7 @@
-// A control thread that polls every port's link state at a short interval, and the LSC/RMV
-// interrupt callbacks. Both are needed: some drivers (net_tap here) advertise LSC yet send no
-// event when the kernel side goes down, and polling alone would miss a surprise removal.
+// A control thread that polls every port's link state at a short interval, and the device
+// removal (RMV) callback. Link state is polled, not taken from LSC interrupts: drivers that
+// advertise LSC may deliver the event late or never (net_tap), and with LSC on DPDK answers
+// link queries from the last event's cache (see port.cc).
 #pragma once
 
 #include <atomic>
@@ -18,7 +19,7 @@ class LinkMonitor {
   std::string start(unsigned interval_us, ForEachGroup for_each_group);
   void stop();
 
-  static void watch(Group &group);    // registers the group's ports' LSC/RMV callbacks
+  static void watch(Group &group);    // registers the group's ports' removal callbacks
   static void unwatch(Group &group);  // unregisters them, waiting out a running callback
 
  private:

@@ -9,7 +9,7 @@
 namespace vf {
 
 // Reads every port's link state without waiting and applies what changed. `source` says who
-// looked ("poll", "lsc") and ends up in the event's reason.
+// looked ("poll", "start") and ends up in the event's reason.
 void link_observe(Group &group, const char *source);
 
 // The device behind `path` was surprise-removed: never poll it again.

@@ -37,9 +37,12 @@ std::string port_start(uint16_t port_id, const PortSetup &setup) {
              "'s range " + std::to_string(info.min_mtu) + ".." + std::to_string(info.max_mtu);
     conf.rxmode.mtu = setup.mtu;
   }
-  const uint32_t flags = *info.dev_flags;
-  conf.intr_conf.lsc = (flags & RTE_ETH_DEV_INTR_LSC) ? 1 : 0;
-  conf.intr_conf.rmv = (flags & RTE_ETH_DEV_INTR_RMV) ? 1 : 0;
+  // No LSC interrupt: with it on, rte_eth_link_get_nowait() returns the state the last
+  // interrupt cached instead of asking the driver, so a driver whose event is late (net_tap's
+  // arrives through netlink and the interrupt thread, milliseconds late on a busy host) or
+  // missing would blind the monitor and the worker's check. Removal still interrupts.
+  conf.intr_conf.lsc = 0;
+  conf.intr_conf.rmv = (*info.dev_flags & RTE_ETH_DEV_INTR_RMV) ? 1 : 0;
 
   if ((ret = rte_eth_dev_configure(port_id, 1, 1, &conf)) != 0)
     return failed("rte_eth_dev_configure", port_id, ret);

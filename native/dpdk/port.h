@@ -20,13 +20,13 @@ struct PortSetup {
 // Probes the device (PCI address or vdev string) and returns its port id. Error text or "".
 std::string port_probe(const std::string &devargs, uint16_t *port_id);
 
-// One rx and one tx queue, LSC/RMV interrupts when the driver has them, MTU and MAC, started.
+// One rx and one tx queue, the removal interrupt when the driver has it, MTU and MAC, started.
 std::string port_start(uint16_t port_id, const PortSetup &setup);
 
 // Stops, closes and hot-unplugs the device. Safe on a port that failed half way.
 void port_release(uint16_t port_id);
 
-// Link state without waiting (never blocks the caller for a driver's link poll).
+// Link state as the driver reads it now, without waiting for a link to settle.
 bool port_link_up(uint16_t port_id);
 
 }  // namespace vf

@@ -2,7 +2,7 @@
 // primary's cable is pulled (`ip link set <tap> down`), and every frame is accounted for:
 // dequeued from the guest = arrived at the bridge + dropped and counted + lost silently.
 // Counters are read only while no traffic flows, so the books balance exactly.
-import { BRIDGE, Topology } from './topology';
+import { BRIDGE, Topology, labConfig } from './topology';
 import { waitFor } from './wait';
 
 export interface FailoverLossResult {
@@ -30,7 +30,7 @@ async function settled(topology: Topology): Promise<void> {
 
 /** One run: traffic on the primary, then (if `pull`) the primary's cable pulled mid-stream. */
 export async function measureFailoverLoss(linkPollIntervalUs: number, pull = true): Promise<FailoverLossResult> {
-  const topology = await Topology.start({ linkPollIntervalUs });
+  const topology = await Topology.start(labConfig({ linkPollIntervalUs }));
   try {
     const { netns, primaryTap, standbyTap } = topology;
     await topology.waitForActivePath('primary');

@@ -8,12 +8,12 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { validateConfig, type Config } from '../../src/config';
 import { DaemonProcess } from './daemon-process';
 import { Netns } from './netns';
 import { startVm, type TestpmdVm, type VmOptions } from './testpmd-vm';
 import { waitFor } from './wait';
 
-export const GUEST_MAC = '52:54:00:00:0f:01';
 export const BRIDGE_CIDR = '198.18.0.1/24';
 export const BRIDGE_IP = '198.18.0.1';
 export const GUEST_IP = '198.18.0.2';
@@ -24,57 +24,72 @@ export interface TopologyOptions {
   linkPollIntervalUs?: number;
 }
 
+/** A one-group config with unique names, for tests that run side by side with anything else. */
+export function labConfig(options: TopologyOptions = {}): Config {
+  const id = `${process.pid % 10000}${Math.floor(Math.random() * 100)}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-test-'));
+  return validateConfig({
+    dataplane: {
+      filePrefix: `vf-daemon-${id}`,
+      workerCpus: [os.cpus().length - 1],
+      mbufs: 8191,
+      linkPollIntervalUs: options.linkPollIntervalUs ?? 1000,
+    },
+    control: { socket: path.join(dir, 'control.sock') },
+    groups: [
+      {
+        name: 'vm1',
+        mac: '52:54:00:00:0f:01',
+        rx: options.rx ?? 'both',
+        vhost: { socket: path.join(dir, 'vm1.sock'), mode: 'server' },
+        primary: { devargs: `net_tap0,iface=vfp${id}` },
+        standby: { devargs: `net_tap1,iface=vfs${id}` },
+      },
+    ],
+  });
+}
+
+function tapName(devargs: string): string {
+  const iface = /(?:^|,)iface=([^,]+)/.exec(devargs)?.[1];
+  if (!iface) throw new Error(`the lab needs net_tap uplinks with iface=NAME, not "${devargs}"`);
+  return iface;
+}
+
 export class Topology {
-  readonly id = `${process.pid % 10000}${Math.floor(Math.random() * 100)}`;
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-test-'));
   readonly netns = new Netns('vf');
-  readonly primaryTap = `vfp${this.id}`;
-  readonly standbyTap = `vfs${this.id}`;
-  readonly vhostSocket = path.join(this.dir, 'vm1.sock');
-  readonly controlSocket = path.join(this.dir, 'control.sock');
-  readonly filePrefix = `vf-daemon-${this.id}`;
+  readonly dir: string;
+  readonly group: Config['groups'][number];
+  readonly primaryTap: string;
+  readonly standbyTap: string;
+  readonly vhostSocket: string;
+  readonly controlSocket: string;
+  readonly filePrefix: string;
   daemon?: DaemonProcess;
   vm?: TestpmdVm;
 
-  static async start(options: TopologyOptions = {}): Promise<Topology> {
-    const topology = new Topology();
+  private constructor(readonly config: Config) {
+    this.group = config.groups[0];
+    this.primaryTap = tapName(this.group.primary.devargs);
+    this.standbyTap = tapName(this.group.standby.devargs);
+    this.vhostSocket = this.group.vhost.socket;
+    this.controlSocket = config.control.socket;
+    this.filePrefix = config.dataplane.filePrefix;
+    this.dir = path.dirname(this.controlSocket);
+    fs.mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Namespace, bridge, daemon (inside the namespace), taps joined to the bridge. */
+  static async start(config: Config = labConfig()): Promise<Topology> {
+    const topology = new Topology(config);
     try {
-      await topology.startDaemon(options);
+      topology.netns.addBridge(BRIDGE, BRIDGE_CIDR);
+      topology.daemon = await DaemonProcess.start(config, topology.dir, topology.netns);
+      for (const tap of [topology.primaryTap, topology.standbyTap]) topology.netns.ip('link', 'set', tap, 'master', BRIDGE);
     } catch (err) {
       await topology.stop();
       throw err;
     }
     return topology;
-  }
-
-  config(options: TopologyOptions): object {
-    return {
-      dataplane: {
-        filePrefix: this.filePrefix,
-        workerCpus: [os.cpus().length - 1],
-        mbufs: 8191,
-        linkPollIntervalUs: options.linkPollIntervalUs ?? 1000,
-        idleSleepMaxUs: 200,
-      },
-      control: { socket: this.controlSocket },
-      log: { level: 'info' },
-      groups: [
-        {
-          name: 'vm1',
-          mac: GUEST_MAC,
-          rx: options.rx ?? 'both',
-          vhost: { socket: this.vhostSocket, mode: 'server' },
-          primary: { devargs: `net_tap0,iface=${this.primaryTap}` },
-          standby: { devargs: `net_tap1,iface=${this.standbyTap}` },
-        },
-      ],
-    };
-  }
-
-  private async startDaemon(options: TopologyOptions): Promise<void> {
-    this.netns.addBridge(BRIDGE, BRIDGE_CIDR);
-    this.daemon = await DaemonProcess.start(this.config(options), this.dir, this.netns);
-    for (const tap of [this.primaryTap, this.standbyTap]) this.netns.ip('link', 'set', tap, 'master', BRIDGE);
   }
 
   get bridgeMac(): string {
@@ -86,8 +101,8 @@ export class Topology {
   async startVm(mode: VmOptions['mode'], extra: Partial<VmOptions> = {}): Promise<TestpmdVm> {
     this.vm = await startVm({
       socket: this.vhostSocket,
-      mac: GUEST_MAC,
-      filePrefix: `vf-vm-${this.id}`,
+      mac: this.group.mac,
+      filePrefix: `${this.filePrefix}-vm`,
       mode,
       cpu: 0,
       ...extra,
@@ -102,11 +117,17 @@ export class Topology {
 
   async groupStats() {
     const reply = await this.daemon!.stats();
-    return { ...reply.groups.vm1, mbufsInUse: reply.mbufsInUse };
+    return { ...reply.groups[this.group.name], mbufsInUse: reply.mbufsInUse };
   }
 
   async waitForActivePath(path: 'primary' | 'standby' | 'none', timeoutMs = 5000): Promise<void> {
     await waitFor(`active path ${path}`, async () => (await this.groupStatus()).activePath === path, timeoutMs, 5);
+  }
+
+  /** Hugepage files of this topology's DPDK processes (there should be none: --in-memory). */
+  hugepageFiles(): string[] {
+    if (!fs.existsSync('/dev/hugepages')) return [];
+    return fs.readdirSync('/dev/hugepages').filter((file) => file.startsWith(this.filePrefix));
   }
 
   async stop(): Promise<void> {
@@ -115,9 +136,7 @@ export class Topology {
     const code = await this.daemon?.stop().catch((err: Error) => problems.push(`daemon: ${err.message}`));
     this.netns.dispose();
     fs.rmSync(this.dir, { recursive: true, force: true });
-    for (const file of fs.existsSync('/dev/hugepages') ? fs.readdirSync('/dev/hugepages') : [])
-      if (file.startsWith(this.filePrefix) || file.startsWith(`vf-vm-${this.id}`))
-        fs.rmSync(path.join('/dev/hugepages', file), { force: true });
+    for (const file of this.hugepageFiles()) fs.rmSync(path.join('/dev/hugepages', file), { force: true });
     if (problems.length > 0) throw new Error(problems.join('; '));
     if (typeof code === 'number' && code !== 0) throw new Error(`daemon exited with ${code}:\n${this.daemon!.log}`);
   }

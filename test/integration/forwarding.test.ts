@@ -90,8 +90,7 @@ describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function ()
     assert.equal(code, 0, topology.daemon!.log);
     assert.ok(!fs.existsSync(topology.vhostSocket), 'vhost-user socket left behind');
     assert.ok(!fs.existsSync(topology.controlSocket), 'control socket left behind');
-    const leftovers = fs.readdirSync('/dev/hugepages').filter((f) => f.startsWith(topology.filePrefix));
-    assert.deepEqual(leftovers, []);
+    assert.deepEqual(topology.hugepageFiles(), []);
   });
 });
 

@@ -14,6 +14,8 @@ export interface VmOptions {
   txIp?: [string, string];
   /** Both testpmd lcores (main, forwarding) share this CPU; the switch's worker has the other. */
   cpu?: number;
+  /** The VM listens on the socket (as QEMU with server=on) and the switch connects to it. */
+  vhostServer?: boolean;
 }
 
 export type TestpmdVm = Testpmd & { readonly options: VmOptions };
@@ -21,7 +23,7 @@ export type TestpmdVm = Testpmd & { readonly options: VmOptions };
 export async function startVm(options: VmOptions): Promise<TestpmdVm> {
   const cpu = options.cpu ?? 0;
   const eal = testpmdEal(options.filePrefix, `0@${cpu},1@${cpu}`, [
-    `net_virtio_user0,path=${options.socket},mac=${options.mac},queues=1`,
+    `net_virtio_user0,path=${options.socket},mac=${options.mac},queues=1${options.vhostServer ? ',server=1' : ''}`,
   ]);
   const app = ['--nb-cores=1', '--total-num-mbufs=8192', `--forward-mode=${options.mode}`, '--txpkts=64'];
   if (options.peerMac) app.push(`--eth-peer=0,${options.peerMac}`);

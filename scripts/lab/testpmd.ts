@@ -38,7 +38,7 @@ export class Testpmd {
       await testpmd.command('start');
     } catch (err) {
       await testpmd.stop();
-      throw err;
+      throw new Error(`${(err as Error).message}\n--- testpmd output ---\n${testpmd.output.slice(-3000)}`);
     }
     return testpmd;
   }

@@ -4,7 +4,8 @@
 import { strict as assert } from 'assert';
 import fs from 'fs';
 import { spawn, spawnSync } from 'child_process';
-import { BRIDGE, GUEST_IP, Topology } from '../../scripts/lab/topology';
+import { validateConfig } from '../../src/config';
+import { BRIDGE, GUEST_IP, Topology, labConfig } from '../../scripts/lab/topology';
 import { measureFailoverLoss } from '../../scripts/lab/failover-loss';
 import { waitFor } from '../../scripts/lab/wait';
 
@@ -114,5 +115,38 @@ describe('failover accounting (real DPDK)', function () {
     assert.equal(result.guestFrames, result.arrivedAtBridge + result.droppedCounted + result.lostSilently);
     assert.ok(result.lostSilently >= 0);
     assert.ok(result.arrivedAtBridge > 20000, `only ${result.arrivedAtBridge} frames arrived`);
+  });
+});
+
+describe('vhost-user connection life (real DPDK)', function () {
+  let topology: Topology | undefined;
+
+  afterEach(async function () {
+    await topology?.stop();
+    topology = undefined;
+  });
+
+  it('survives the guest going away and serves the next one (server mode)', async function () {
+    topology = await Topology.start();
+    await topology.startVm('rxonly');
+    await topology.vm!.stop();
+    await waitFor('the daemon to see the guest leave', async () => !(await topology!.groupStatus()).guestConnected);
+    const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, txIp: ['198.18.0.2', '198.18.0.99'] });
+    await rising('frames from the second guest on the primary', () => topology!.netns.counters(topology!.primaryTap).rxPackets);
+    await vm.command('stop');
+  });
+
+  it('connects to a guest that is the vhost-user server, and reconnects after it restarts (client mode)', async function () {
+    const base = labConfig();
+    const config = validateConfig({
+      ...base,
+      groups: [{ ...base.groups[0], vhost: { socket: base.groups[0].vhost.socket, mode: 'client' } }],
+    });
+    topology = await Topology.start(config);
+    const serverVm = { vhostServer: true };
+    await topology.startVm('rxonly', serverVm);
+    await topology.vm!.stop();
+    await waitFor('the daemon to see the guest leave', async () => !(await topology!.groupStatus()).guestConnected);
+    await topology.startVm('rxonly', serverVm);
   });
 });

@@ -1,0 +1,230 @@
+// The failover policy of one group: when the primary uplink may carry the guest's traffic again.
+// The native data plane drops an unusable primary by itself; this decides everything slower:
+// failback (revertive delay, or never without the operator), flap damping, operator overrides.
+// Pure: no timers, no I/O. The caller passes the time and calls tick() at nextDeadlineMs().
+import { FlapDamper, type FlapDampingConfig } from './flap-damping';
+
+export type { FlapDampingConfig };
+export type FailbackMode = 'revertive' | 'non-revertive';
+export type OperatorCommand = 'auto' | 'primary' | 'standby';
+export type PresenceCause = 'attached' | 'detached' | 'removed';
+
+export interface PolicyConfig {
+  mode: FailbackMode;
+  failbackDelayMs: number;
+  flapDamping: FlapDampingConfig;
+}
+
+export const DEFAULT_POLICY: PolicyConfig = {
+  mode: 'revertive',
+  failbackDelayMs: 2000,
+  flapDamping: { maxChanges: 5, windowMs: 10000, holdMs: 30000 },
+};
+
+export interface Decision {
+  primaryEligible: boolean;
+  /** The input and the rule that decided, for logs and status. */
+  reason: string;
+  /** primaryEligible differs from the previous decision. */
+  changed: boolean;
+}
+
+export interface PolicySnapshot {
+  mode: FailbackMode;
+  command: OperatorCommand;
+  primaryEligible: boolean;
+  primaryPresent: boolean;
+  primaryLinkUp: boolean;
+  standbyLinkUp: boolean;
+  guestConnected: boolean;
+  failbackAtMs: number | undefined;
+  dampedUntilMs: number | undefined;
+  /** Primary transitions to unusable within the flap window, as of the last input. */
+  recentFlapCount: number;
+  lastReason: string;
+}
+
+interface Verdict {
+  eligible: boolean;
+  why: string;
+  /** The rule keeping a usable primary off, named for the standby-down override. */
+  blocker?: string;
+}
+
+const COMMAND_INPUT: Record<OperatorCommand, string> = {
+  auto: 'operator: auto',
+  primary: 'operator: force primary',
+  standby: 'operator: force standby',
+};
+
+export class FailoverPolicy {
+  private readonly damper: FlapDamper;
+  private operatorCommand: OperatorCommand = 'auto';
+  private primaryPresent = false;
+  private primaryAbsence: 'not attached' | PresenceCause = 'not attached';
+  private primaryLinkUp = false;
+  // A tap rarely reports link changes: assume it is up until told otherwise.
+  private standbyLinkUp = true;
+  private guestConnected = false;
+  /** The primary has not carried traffic yet and the operator has not forced standby. */
+  private awaitingBringUp = true;
+  /** Start of the period the failback delay counts: primary usable, under 'auto'. */
+  private failbackDelayFromMs: number;
+  private primaryEligible = false;
+  private lastReason = 'primary not attached';
+  private lastNowMs: number;
+
+  constructor(
+    private readonly config: PolicyConfig,
+    nowMs: number,
+  ) {
+    this.damper = new FlapDamper(config.flapDamping);
+    this.failbackDelayFromMs = nowMs;
+    this.lastNowMs = nowMs;
+  }
+
+  primaryLink(up: boolean, nowMs: number): Decision {
+    return this.primaryChanged(`primary link ${up ? 'up' : 'down'}`, nowMs, () => {
+      this.primaryLinkUp = up;
+    });
+  }
+
+  primaryPresence(present: boolean, cause: PresenceCause, nowMs: number): Decision {
+    return this.primaryChanged(`primary ${cause}`, nowMs, () => {
+      this.primaryPresent = present;
+      if (present) return;
+      this.primaryAbsence = cause;
+      // A device attached later is a new port: it reports its own link state.
+      this.primaryLinkUp = false;
+    });
+  }
+
+  standbyLink(up: boolean, nowMs: number): Decision {
+    this.standbyLinkUp = up;
+    return this.decide(nowMs, `standby link ${up ? 'up' : 'down'}`);
+  }
+
+  guest(connected: boolean, nowMs: number): Decision {
+    this.guestConnected = connected;
+    return this.decide(nowMs, `guest ${connected ? 'connected' : 'disconnected'}`);
+  }
+
+  command(command: OperatorCommand, nowMs: number): Decision {
+    if (command !== this.operatorCommand) {
+      if (command === 'auto') this.failbackDelayFromMs = nowMs;
+      if (command === 'standby') this.awaitingBringUp = false;
+      this.operatorCommand = command;
+    }
+    return this.decide(nowMs, COMMAND_INPUT[command]);
+  }
+
+  tick(nowMs: number): Decision {
+    return this.decide(nowMs);
+  }
+
+  nextDeadlineMs(): number | undefined {
+    const deadlines = [this.pendingFailbackAtMs(), this.damper.heldUntilMs()];
+    const due = deadlines.filter((atMs): atMs is number => atMs !== undefined);
+    return due.length > 0 ? Math.min(...due) : undefined;
+  }
+
+  snapshot(): PolicySnapshot {
+    return {
+      mode: this.config.mode,
+      command: this.operatorCommand,
+      primaryEligible: this.primaryEligible,
+      primaryPresent: this.primaryPresent,
+      primaryLinkUp: this.primaryLinkUp,
+      standbyLinkUp: this.standbyLinkUp,
+      guestConnected: this.guestConnected,
+      failbackAtMs: this.pendingFailbackAtMs(),
+      dampedUntilMs: this.damper.heldUntilMs(),
+      recentFlapCount: this.damper.recentFlapCount(this.lastNowMs),
+      lastReason: this.lastReason,
+    };
+  }
+
+  private primaryUsable(): boolean {
+    return this.primaryPresent && this.primaryLinkUp;
+  }
+
+  private primaryChanged(input: string, nowMs: number, apply: () => void): Decision {
+    const wasUsable = this.primaryUsable();
+    apply();
+    const usable = this.primaryUsable();
+    if (usable && !wasUsable) this.failbackDelayFromMs = nowMs;
+    const flapNote = !usable && wasUsable ? this.damper.recordFlap(nowMs) : undefined;
+    return this.decide(nowMs, input, flapNote);
+  }
+
+  private decide(nowMs: number, input?: string, note?: string): Decision {
+    this.lastNowMs = nowMs;
+    const holdOver = this.damper.expire(nowMs);
+    const verdict = this.evaluate(nowMs);
+    const changed = verdict.eligible !== this.primaryEligible;
+    this.primaryEligible = verdict.eligible;
+    if (verdict.eligible) this.awaitingBringUp = false;
+    // A Set, so that a verdict repeating its input ("primary link down") is said once.
+    const parts = new Set([input, note, holdOver, verdict.why].filter((part) => part));
+    this.lastReason = [...parts].join('; ');
+    return { primaryEligible: verdict.eligible, reason: this.lastReason, changed };
+  }
+
+  private evaluate(nowMs: number): Verdict {
+    if (!this.primaryUsable()) return { eligible: false, why: this.unusableWhy() };
+    const verdict = this.evaluateUsable(nowMs);
+    if (verdict.eligible || this.standbyLinkUp) return verdict;
+    // Dropping all traffic is never better than a primary that works.
+    const why = `standby down and primary usable: using primary despite ${verdict.blocker}`;
+    return { eligible: true, why };
+  }
+
+  private evaluateUsable(nowMs: number): Verdict {
+    if (this.operatorCommand === 'standby') {
+      return { eligible: false, why: COMMAND_INPUT.standby, blocker: 'operator standby' };
+    }
+    if (this.operatorCommand === 'primary') return { eligible: true, why: COMMAND_INPUT.primary };
+    if (this.primaryEligible) return { eligible: true, why: 'keeping primary (it is working)' };
+    if (this.awaitingBringUp) {
+      return { eligible: true, why: 'initial bring-up: using primary at once' };
+    }
+    if (this.config.mode === 'non-revertive') {
+      const why = "staying on standby until operator says 'primary' (non-revertive)";
+      return { eligible: false, why, blocker: 'non-revertive mode' };
+    }
+    const failbackAtMs = this.revertiveFailbackAtMs();
+    if (nowMs >= failbackAtMs) {
+      const stableMs = nowMs - this.failbackDelayFromMs;
+      return { eligible: true, why: `primary stable for ${stableMs} ms: failing back` };
+    }
+    const heldOff = failbackAtMs === this.damper.heldUntilMs();
+    const afterHold = heldOff ? ', after flap hold' : '';
+    const why = `failing back in ${failbackAtMs - nowMs} ms (revertive${afterHold})`;
+    return { eligible: false, why, blocker: heldOff ? 'flap hold' : 'failback delay' };
+  }
+
+  private unusableWhy(): string {
+    const cause = this.primaryPresent ? 'primary link down' : `primary ${this.primaryAbsence}`;
+    const parts = [cause];
+    if (this.operatorCommand === 'primary') parts.push('not usable yet: using it once it is');
+    if (!this.standbyLinkUp) parts.push('standby down too: no usable uplink');
+    return parts.join('; ');
+  }
+
+  /** When a revertive failback is due: after the delay and after any flap hold. */
+  private revertiveFailbackAtMs(): number {
+    const afterDelayMs = this.failbackDelayFromMs + this.config.failbackDelayMs;
+    return Math.max(afterDelayMs, this.damper.heldUntilMs() ?? afterDelayMs);
+  }
+
+  /** The pending revertive failback, if the state after the last decision has one. */
+  private pendingFailbackAtMs(): number | undefined {
+    const waiting =
+      this.config.mode === 'revertive' &&
+      this.operatorCommand === 'auto' &&
+      this.primaryUsable() &&
+      !this.primaryEligible &&
+      !this.awaitingBringUp;
+    return waiting ? this.revertiveFailbackAtMs() : undefined;
+  }
+}

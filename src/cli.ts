@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Command line: thin shells over library functions (Daemon, control client).
+// Command line: thin shells over library functions (Daemon, control client, formatters).
+// Exit codes: 0 done, 1 the daemon refused the request, 2 wrong usage, 3 daemon unreachable.
 import { Command, Option } from 'commander';
+import fs from 'fs';
+import YAML from 'yaml';
 import { loadConfigFile } from './config';
-import { request } from './control/client';
+import { ControlUnreachable, request } from './control/client';
+import type { GroupStatusReply, StatsReply } from './control/handlers';
+import { formatStats, formatStatus, type Rates } from './cli/format';
 import { Daemon } from './daemon';
 import { createLogger } from './log';
 
@@ -30,18 +35,72 @@ async function run(configPath: string): Promise<void> {
   await daemon.start();
 }
 
+interface ReadOptions {
+  socket: string;
+  json?: boolean;
+  group?: string;
+}
+
+const print = (text: string) => process.stdout.write(text);
+const groupArg = (opts: ReadOptions) => (opts.group ? { group: opts.group } : {});
+
+async function status(opts: ReadOptions): Promise<void> {
+  const groups = await request<GroupStatusReply[]>(opts.socket, 'status', groupArg(opts));
+  print(opts.json ? JSON.stringify(groups) + '\n' : formatStatus(groups));
+}
+
+async function stats(opts: ReadOptions & { watch?: boolean }): Promise<void> {
+  if (!opts.watch) {
+    const reply = await request<StatsReply>(opts.socket, 'stats', groupArg(opts));
+    print(opts.json ? JSON.stringify(reply) + '\n' : formatStats(reply));
+    return;
+  }
+  let previous: { at: number; reply: StatsReply } | undefined;
+  for (;;) {
+    const reply = await request<StatsReply>(opts.socket, 'stats', groupArg(opts));
+    const active = await request<GroupStatusReply[]>(opts.socket, 'status', groupArg(opts));
+    const now = Date.now();
+    const rates: Rates = {};
+    if (previous) {
+      const seconds = (now - previous.at) / 1000;
+      for (const [name, group] of Object.entries(reply.groups)) {
+        const before = previous.reply.groups[name];
+        if (!before) continue;
+        const rate = (after: number, then: number) => (after - then) / seconds;
+        rates[name] = {
+          txPps: { primary: rate(group.txPackets.primary, before.txPackets.primary), standby: rate(group.txPackets.standby, before.txPackets.standby) },
+          rxPps: { primary: rate(group.rxPackets.primary, before.rxPackets.primary), standby: rate(group.rxPackets.standby, before.rxPackets.standby) },
+        };
+      }
+    }
+    previous = { at: now, reply };
+    const paths = active.map((group) => `${group.name}: ${group.activePath}`).join('   ');
+    print(opts.json ? JSON.stringify({ reply, rates }) + '\n' : `\x1b[2J\x1b[H${new Date().toISOString()}   active: ${paths}\n\n${formatStats(reply, rates)}\n(Ctrl-C to stop)\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function act(socket: string, op: string, args: Record<string, unknown>): Promise<void> {
+  print(JSON.stringify(await request(socket, op, args)) + '\n');
+}
+
 function socketOption(): Option {
   return new Option('-s, --socket <path>', 'control socket of the running daemon').default(DEFAULT_CONTROL_SOCKET);
 }
 
-async function show(op: string, socket: string, json: boolean, args: Record<string, unknown> = {}): Promise<void> {
-  const result = await request(socket, op, args);
-  process.stdout.write(json ? JSON.stringify(result) + '\n' : JSON.stringify(result, null, 2) + '\n');
+function readCommand(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .addOption(socketOption())
+    .option('-g, --group <name>', 'only this group')
+    .option('--json', 'print the reply as JSON on one line');
 }
 
 const program = new Command('vhost-failover')
   .description('vhost-user backend that fails a VM over between a primary (VF) and a standby path')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('run')
@@ -49,24 +108,45 @@ program
   .requiredOption('-c, --config <file>', 'configuration file (YAML or JSON), see config/demo.yaml')
   .action((opts: { config: string }) => run(opts.config));
 
-program
-  .command('status')
-  .description("each group's guest, paths, link states and active path")
-  .addOption(socketOption())
-  .option('--json', 'print JSON on one line')
-  .action((opts: { socket: string; json?: boolean }) => show('status', opts.socket, opts.json === true));
+readCommand(program, 'status', "each group's guest, uplinks, active path, since when and why").action(status);
+readCommand(program, 'stats', 'packet, byte and drop counters per group and path').option('-w, --watch', 'refresh every second with rates, until Ctrl-C').action(stats);
 
 program
-  .command('stats')
-  .description('packet counters per group and path, and mbufs in use')
+  .command('groups')
+  .description('names of the running groups')
   .addOption(socketOption())
-  .option('-g, --group <name>', 'only this group')
-  .option('--json', 'print JSON on one line')
-  .action((opts: { socket: string; group?: string; json?: boolean }) =>
-    show('stats', opts.socket, opts.json === true, opts.group ? { group: opts.group } : {}),
-  );
+  .action((opts: { socket: string }) => act(opts.socket, 'groups', {}));
+
+program
+  .command('switch')
+  .description('primary: use the primary now (skips failback delay and flap hold); standby: keep off the primary; auto: let the policy decide')
+  .argument('<group>', 'group name')
+  .argument('<to>', 'primary | standby | auto')
+  .addOption(socketOption())
+  .action((group: string, to: string, opts: { socket: string }) => act(opts.socket, 'switch', { group, to }));
+
+program
+  .command('add-group')
+  .description('start a group from a YAML or JSON file holding one entry of the config file\'s groups list')
+  .argument('<file>', 'group file')
+  .addOption(socketOption())
+  .action((file: string, opts: { socket: string }) => act(opts.socket, 'add-group', { config: YAML.parse(fs.readFileSync(file, 'utf8')) }));
+
+program
+  .command('remove-group')
+  .description('stop a group: its vhost-user port and uplinks are closed, other groups keep forwarding')
+  .argument('<group>', 'group name')
+  .addOption(socketOption())
+  .action((group: string, opts: { socket: string }) => act(opts.socket, 'remove-group', { group }));
+
+program
+  .command('set-log-level')
+  .description('change the daemon\'s log level while it runs')
+  .argument('<level>', 'fatal | error | warn | info | debug | trace')
+  .addOption(socketOption())
+  .action((level: string, opts: { socket: string }) => act(opts.socket, 'set-log-level', { level }));
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`vhost-failover: ${err.message}\n`);
-  process.exit(1);
+  process.exit(err instanceof ControlUnreachable ? 3 : 1);
 });

@@ -1,41 +1,50 @@
-// Composition root: config -> data plane -> groups -> failback rule -> control socket, and the
-// orderly way back down on SIGINT/SIGTERM.
-import type { Config } from './config';
-import { ControlServer, removeStaleSocket } from './control/server';
+// Composition root: config -> data plane -> groups -> failover policy -> control socket and
+// metrics, and the orderly way back down on SIGINT/SIGTERM.
+import fs from 'fs';
+import path from 'path';
+import { validateConfig, type Config, type GroupConfig } from './config';
 import { controlHandlers } from './control/handlers';
+import { ControlServer, removeStaleSocket } from './control/server';
 import { Dataplane, type NativeEvent } from './dataplane';
-import { applyLinkFailback } from './failover/link-failback';
 import { PathHistory } from './failover/path-history';
+import { PolicyDriver } from './failover/policy-driver';
 import type { Logger } from './log';
+import { MetricsServer } from './metrics/server';
 
 export class Daemon {
   readonly dataplane = new Dataplane();
   readonly pathHistory = new PathHistory();
+  readonly policy: PolicyDriver;
+  /** The groups running now: the config's, plus those added and less those removed since. */
+  readonly groups = new Map<string, GroupConfig>();
   private control?: ControlServer;
+  private metrics?: MetricsServer;
 
   constructor(
     readonly config: Config,
-    private readonly log: Logger,
-  ) {}
+    readonly log: Logger,
+  ) {
+    this.policy = new PolicyDriver(this.dataplane, config.failover, log);
+  }
 
   async start(): Promise<void> {
     const { config, log, dataplane } = this;
-    const failback = applyLinkFailback(dataplane, log);
     dataplane.on('event', (event) => {
       this.logEvent(event);
       this.pathHistory.observe(event);
-      failback(event);
+      this.policy.onEvent(event);
     });
     log.info({ eal: config.dataplane }, 'starting the data plane');
     dataplane.start(config);
     try {
-      for (const group of config.groups) {
-        if (group.vhost.mode === 'server') await removeStaleSocket(group.vhost.socket);
-        dataplane.addGroup(group, { rx: config.dataplane.rxDescriptors, tx: config.dataplane.txDescriptors });
-        log.info({ group: group.name, socket: group.vhost.socket, mode: group.vhost.mode }, 'group ready');
-      }
-      this.control = new ControlServer(config.control.socket, controlHandlers(this), log);
+      for (const group of config.groups) await this.startGroup(group);
+      this.control = new ControlServer(config.control, controlHandlers(this), log);
       await this.control.listen();
+      if (config.metrics.port !== undefined) {
+        this.metrics = new MetricsServer(this);
+        await this.metrics.listen(config.metrics.address, config.metrics.port);
+        log.info({ metrics: `http://${config.metrics.address}:${config.metrics.port}/metrics` }, 'metrics ready');
+      }
     } catch (err) {
       await this.stop();
       throw err;
@@ -43,11 +52,41 @@ export class Daemon {
     log.info({ control: config.control.socket, groups: config.groups.length }, 'daemon ready');
   }
 
+  /** Adds a group at runtime; it is validated against the running ones as if in the config. */
+  async addGroup(raw: unknown): Promise<GroupConfig> {
+    const candidate = validateConfig({ ...this.config, groups: [...this.groups.values(), raw] }, 'add-group');
+    const group = candidate.groups[candidate.groups.length - 1];
+    await this.startGroup(group);
+    return group;
+  }
+
+  removeGroup(name: string): void {
+    this.policy.removeGroup(name);
+    this.dataplane.removeGroup(name);
+    this.groups.delete(name);
+    this.log.info({ group: name }, 'group removed');
+  }
+
   async stop(): Promise<void> {
+    await this.metrics?.close();
     await this.control?.close();
+    this.metrics = undefined;
     this.control = undefined;
+    this.policy.stop();
     this.dataplane.shutdown();
     this.log.info('daemon stopped: workers stopped, ports closed, sockets removed');
+  }
+
+  private async startGroup(group: GroupConfig): Promise<void> {
+    if (group.vhost.mode === 'server') {
+      fs.mkdirSync(path.dirname(group.vhost.socket), { recursive: true });
+      await removeStaleSocket(group.vhost.socket);
+    }
+    const { rxDescriptors, txDescriptors } = this.config.dataplane;
+    this.dataplane.addGroup(group, { rx: rxDescriptors, tx: txDescriptors });
+    this.groups.set(group.name, group);
+    this.policy.addGroup(group.name, this.dataplane.status(group.name));
+    this.log.info({ group: group.name, socket: group.vhost.socket, mode: group.vhost.mode }, 'group ready');
   }
 
   private logEvent(event: NativeEvent): void {

@@ -22,6 +22,8 @@ export const BRIDGE = 'br0';
 export interface TopologyOptions {
   rx?: 'both' | 'active';
   linkPollIntervalUs?: number;
+  failover?: object;
+  metricsPort?: number;
 }
 
 /** A one-group config with unique names, for tests that run side by side with anything else. */
@@ -36,6 +38,8 @@ export function labConfig(options: TopologyOptions = {}): Config {
       linkPollIntervalUs: options.linkPollIntervalUs ?? 1000,
     },
     control: { socket: path.join(dir, 'control.sock') },
+    failover: options.failover ?? {},
+    metrics: options.metricsPort ? { port: options.metricsPort } : {},
     groups: [
       {
         name: 'vm1',

@@ -7,6 +7,7 @@ export const GROUP_NAME_PATTERN = '^[A-Za-z0-9_]{1,32}$';
 export const MAC_PATTERN = '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$';
 export const ABSOLUTE_PATH_PATTERN = '^/';
 export const DEVARGS_PATTERN = '^\\S+$';
+export const FILE_MODE_PATTERN = '^0?[0-7]{3}$';
 
 export interface PatternHint {
   /** Completes "<value> is not ...". */
@@ -32,6 +33,10 @@ export const patternHints: Readonly<Record<string, PatternHint>> = {
   [ABSOLUTE_PATH_PATTERN]: {
     expected: 'an absolute path',
     fix: `start it with '/', like "/run/vhost-failover/vm1.sock"`,
+  },
+  [FILE_MODE_PATTERN]: {
+    expected: 'an octal file mode',
+    fix: 'write three octal digits, like "0600" or "0660"',
   },
   [DEVARGS_PATTERN]: {
     expected: 'a DPDK device',
@@ -151,6 +156,67 @@ export const configSchema = {
           description: 'unix socket of the control API',
           ...socketPath,
           default: '/run/vhost-failover/control.sock',
+        },
+        mode: {
+          description: 'permissions of the control socket, octal; 0600 lets only its owner in',
+          type: 'string',
+          pattern: FILE_MODE_PATTERN,
+          default: '0600',
+        },
+        group: {
+          description: 'unix group that owns the control socket (with mode 0660, its members may connect)',
+          type: 'string',
+          minLength: 1,
+        },
+      },
+    },
+    metrics: {
+      description: 'Prometheus metrics over HTTP; off unless a port is given',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        address: { description: 'address to listen on', type: 'string', default: '127.0.0.1' },
+        port: { description: 'TCP port, e.g. 9464', type: 'integer', minimum: 1, maximum: 65535 },
+      },
+    },
+    failover: {
+      description: 'when the primary is used again after it failed',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        mode: {
+          description:
+            'revertive: back to the primary once it has been up for failbackDelayMs; ' +
+            'non-revertive: stay on the standby until told (switch GROUP primary)',
+          type: 'string',
+          enum: ['revertive', 'non-revertive'],
+          default: 'revertive',
+        },
+        failbackDelayMs: {
+          description: 'how long the primary must stay up before traffic returns to it',
+          type: 'integer',
+          minimum: 0,
+          maximum: 3600000,
+          default: 2000,
+        },
+        flapDamping: {
+          description: 'hold the standby when the primary keeps failing',
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxChanges: {
+              description: 'failures within windowMs that start a hold; 0 turns damping off',
+              type: 'integer',
+              minimum: 0,
+              maximum: 1000,
+              default: 5,
+            },
+            windowMs: { type: 'integer', minimum: 1, maximum: 3600000, default: 10000 },
+            holdMs: { type: 'integer', minimum: 0, maximum: 86400000, default: 30000 },
+          },
         },
       },
     },

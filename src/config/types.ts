@@ -47,6 +47,22 @@ export interface DataplaneConfig {
 
 export interface ControlConfig {
   socket: string;
+  /** Octal permissions of the socket file, like "0600". */
+  mode: string;
+  /** Unix group that owns the socket. */
+  group?: string;
+}
+
+export interface MetricsConfig {
+  address: string;
+  /** Off when absent. */
+  port?: number;
+}
+
+export interface FailoverConfig {
+  mode: 'revertive' | 'non-revertive';
+  failbackDelayMs: number;
+  flapDamping: { maxChanges: number; windowMs: number; holdMs: number };
 }
 
 export interface LogConfig {
@@ -56,6 +72,8 @@ export interface LogConfig {
 export interface Config {
   dataplane: DataplaneConfig;
   control: ControlConfig;
+  metrics: MetricsConfig;
+  failover: FailoverConfig;
   log: LogConfig;
   groups: GroupConfig[];
 }

@@ -2,7 +2,10 @@
 import net from 'net';
 import { PROTOCOL_VERSION, type Reply } from './protocol';
 
+/** The daemon answered, and refused. */
 export class ControlError extends Error {}
+/** No daemon answered on the socket. */
+export class ControlUnreachable extends Error {}
 
 export async function request<T = unknown>(
   socketPath: string,
@@ -22,7 +25,7 @@ export function exchange(socketPath: string, line: string, timeoutMs = 5000): Pr
     let received = '';
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new ControlError(`no reply from ${socketPath} within ${timeoutMs} ms`));
+      reject(new ControlUnreachable(`no reply from ${socketPath} within ${timeoutMs} ms`));
     }, timeoutMs);
     socket.on('connect', () => socket.write(line + '\n'));
     socket.on('data', (chunk) => {
@@ -35,7 +38,7 @@ export function exchange(socketPath: string, line: string, timeoutMs = 5000): Pr
     });
     socket.on('error', (err) => {
       clearTimeout(timer);
-      reject(new ControlError(`cannot reach the daemon at ${socketPath}: ${err.message}`));
+      reject(new ControlUnreachable(`cannot reach the daemon at ${socketPath}: ${err.message}; is it running?`));
     });
   });
 }

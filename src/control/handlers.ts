@@ -1,38 +1,81 @@
-// What each control operation does, in terms of the daemon's data plane.
+// What each control operation does, in terms of the daemon. Arguments are checked here, and a
+// wrong one is answered with what was expected; nothing a client sends reaches native code
+// unchecked.
+import type { Level } from 'pino';
 import type { Daemon } from '../daemon';
 import type { GroupStats, GroupStatus } from '../dataplane';
 import type { PathRecord } from '../failover/path-history';
+import type { OperatorCommand, PolicySnapshot } from '../failover/policy';
 import { RequestError, stringArg, type Request } from './protocol';
 import type { Handler } from './server';
 
 export interface GroupStatusReply extends GroupStatus {
   lastSwitch: PathRecord | null;
+  policy: PolicySnapshot | null;
 }
 
 export interface StatsReply {
   mbufsInUse: number;
-  groups: Record<string, GroupStats>;
+  groups: Record<string, GroupStats & { switches: PathRecord['switchesByKind'] }>;
 }
 
+const SWITCH_TARGETS: OperatorCommand[] = ['primary', 'standby', 'auto'];
+const LOG_LEVELS: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
 export function controlHandlers(daemon: Daemon): Record<string, Handler> {
-  const { dataplane, config, pathHistory } = daemon;
-  const groupNames = () => config.groups.map((group) => group.name);
+  const { dataplane, pathHistory, policy } = daemon;
+  const groupNames = () => [...daemon.groups.keys()];
   const groupOf = (request: Request): string => {
     const name = stringArg(request, 'group');
-    if (!groupNames().includes(name))
-      throw new RequestError(`no group "${name}"; groups: ${groupNames().join(', ')}`);
+    if (!daemon.groups.has(name)) throw new RequestError(`no group "${name}"; groups: ${groupNames().join(', ') || 'none'}`);
     return name;
   };
+  const oneOf = <T extends string>(request: Request, name: string, allowed: readonly T[]): T => {
+    const value = stringArg(request, name);
+    if (!allowed.includes(value as T))
+      throw new RequestError(`"${name}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, not "${value}"`);
+    return value as T;
+  };
+  const status = (name: string): GroupStatusReply => ({
+    ...dataplane.status(name),
+    lastSwitch: pathHistory.get(name) ?? null,
+    policy: policy.snapshot(name) ?? null,
+  });
+
   return {
     groups: () => groupNames(),
-    status: (): GroupStatusReply[] =>
-      groupNames().map((name) => ({ ...dataplane.status(name), lastSwitch: pathHistory.get(name) ?? null })),
+    status: (request) => (request.group === undefined ? groupNames() : [groupOf(request)]).map(status),
     stats: (request): StatsReply => {
       const names = request.group === undefined ? groupNames() : [groupOf(request)];
       return {
         mbufsInUse: dataplane.mbufsInUse(),
-        groups: Object.fromEntries(names.map((name) => [name, dataplane.stats(name)])),
+        groups: Object.fromEntries(
+          names.map((name) => [name, { ...dataplane.stats(name), switches: pathHistory.get(name)?.switchesByKind ?? {} }]),
+        ),
       };
+    },
+    switch: (request) => {
+      const group = groupOf(request);
+      const decision = policy.command(group, oneOf(request, 'to', SWITCH_TARGETS));
+      return { ...decision, activePath: dataplane.status(group).activePath };
+    },
+    'add-group': async (request) => {
+      if (typeof request.config !== 'object' || request.config === null)
+        throw new RequestError('"add-group" needs "config", a group object as in the config file\'s groups list');
+      try {
+        return await daemon.addGroup(request.config);
+      } catch (err) {
+        throw new RequestError((err as Error).message);
+      }
+    },
+    'remove-group': (request) => {
+      const group = groupOf(request);
+      daemon.removeGroup(group);
+      return { removed: group };
+    },
+    'set-log-level': (request) => {
+      daemon.log.level = oneOf(request, 'level', LOG_LEVELS);
+      return { level: daemon.log.level };
     },
   };
 }

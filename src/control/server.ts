@@ -3,20 +3,26 @@
 import fs from 'fs';
 import net from 'net';
 import path from 'path';
+import { execFileSync } from 'child_process';
+import type { ControlConfig } from '../config';
 import type { Logger } from '../log';
 import { MAX_REQUEST_BYTES, PROTOCOL_VERSION, RequestError, parseRequest, type Reply, type Request } from './protocol';
 
-export type Handler = (request: Request) => unknown;
+export type Handler = (request: Request) => unknown | Promise<unknown>;
 
 export class ControlServer {
   private server?: net.Server;
   private readonly connections = new Set<net.Socket>();
 
+  private readonly socketPath: string;
+
   constructor(
-    private readonly socketPath: string,
+    private readonly config: ControlConfig,
     private readonly handlers: Record<string, Handler>,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.socketPath = config.socket;
+  }
 
   async listen(): Promise<void> {
     fs.mkdirSync(path.dirname(this.socketPath), { recursive: true });
@@ -26,7 +32,9 @@ export class ControlServer {
       server.once('error', reject);
       server.listen(this.socketPath, () => resolve());
     });
-    fs.chmodSync(this.socketPath, 0o600);
+    // Who may connect is decided by the socket file's owner, group and mode.
+    fs.chmodSync(this.socketPath, parseInt(this.config.mode, 8));
+    if (this.config.group) fs.chownSync(this.socketPath, process.getuid!(), groupId(this.config.group));
     this.server = server;
   }
 
@@ -41,35 +49,50 @@ export class ControlServer {
     socket.on('close', () => this.connections.delete(socket));
     socket.on('error', () => socket.destroy());
     let pending = '';
+    let replies = Promise.resolve();
     socket.on('data', (chunk) => {
       pending += chunk.toString('utf8');
       let newline: number;
       while ((newline = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, newline).trim();
         pending = pending.slice(newline + 1);
-        if (line.length > 0) socket.write(JSON.stringify(this.answer(line)) + '\n');
+        // Replies go out in request order even when a handler is asynchronous.
+        if (line.length === 0) continue;
+        replies = replies.then(async () => {
+          const reply = line.length > MAX_REQUEST_BYTES ? tooLong() : await this.answer(line);
+          if (!socket.destroyed) socket.write(JSON.stringify(reply) + '\n');
+        });
       }
       if (pending.length > MAX_REQUEST_BYTES) {
+        // A line that never ends: answer once and stop reading this client.
         pending = '';
-        socket.end(JSON.stringify(failure(undefined, `request longer than ${MAX_REQUEST_BYTES} bytes`)) + '\n');
+        socket.removeAllListeners('data');
+        socket.resume();
+        replies = replies.then(() => {
+          socket.end(JSON.stringify(tooLong()) + '\n');
+        });
       }
     });
   }
 
-  private answer(line: string): Reply {
+  private async answer(line: string): Promise<Reply> {
     let request: Request | undefined;
     try {
       request = parseRequest(line);
       const handler = Object.hasOwn(this.handlers, request.op) ? this.handlers[request.op] : undefined;
       if (!handler)
         throw new RequestError(`unknown op "${request.op}"; known: ${Object.keys(this.handlers).join(', ')}`);
-      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: handler(request) };
+      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: await handler(request) };
     } catch (err) {
       const message = (err as Error).message;
       this.log.warn({ op: request?.op, error: message }, 'control request refused');
       return failure(request?.id, message);
     }
   }
+}
+
+function tooLong(): Reply {
+  return failure(undefined, `request longer than ${MAX_REQUEST_BYTES} bytes; send one JSON object per line`);
 }
 
 function failure(id: Request['id'], error: string): Reply {
@@ -88,4 +111,12 @@ export async function removeStaleSocket(socketPath: string): Promise<void> {
   });
   if (live) throw new Error(`another process is listening on ${socketPath}; stop it or choose another path`);
   fs.rmSync(socketPath);
+}
+
+function groupId(name: string): number {
+  try {
+    return Number(execFileSync('getent', ['group', name], { encoding: 'utf8' }).split(':')[2]);
+  } catch {
+    throw new Error(`control.group: no unix group "${name}"; create it or remove the setting`);
+  }
 }

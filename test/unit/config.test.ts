@@ -132,7 +132,13 @@ describe('config', () => {
           idleSleepMaxUs: 200,
           extraEalArgs: [],
         },
-        control: { socket: '/run/vhost-failover/control.sock' },
+        control: { socket: '/run/vhost-failover/control.sock', mode: '0600' },
+        metrics: { address: '127.0.0.1' },
+        failover: {
+          mode: 'revertive',
+          failbackDelayMs: 2000,
+          flapDamping: { maxChanges: 5, windowMs: 10000, holdMs: 30000 },
+        },
         log: { level: 'info' },
         groups: [
           { ...group(1), mtu: 1500, rx: 'both', vhost: { ...group(1).vhost, mode: 'server' } },
@@ -194,7 +200,7 @@ describe('config', () => {
     it('lists the known fields when no field is close', () => {
       assertProblem(
         { groups: [group(1)], colour: 'blue' },
-        'colour: unknown field; allowed here: "dataplane", "control", "log", "groups"',
+        'colour: unknown field; allowed here: "dataplane", "control", "metrics", "failover", "log", "groups"',
       );
     });
 

@@ -1,0 +1,64 @@
+// Human-readable tables for the read commands (the --json forms print the replies as they are).
+import type { GroupStatusReply, StatsReply } from '../control/handlers';
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+function ago(iso: string): string {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return seconds < 120 ? `${seconds}s ago` : `${Math.round(seconds / 60)}m ago`;
+}
+
+function uplink(state: { present: boolean; linkUp: boolean }, eligible?: boolean): string {
+  if (!state.present) return 'absent';
+  const link = state.linkUp ? 'up' : 'DOWN';
+  return eligible === undefined ? link : `${link}, ${eligible ? 'eligible' : 'not eligible'}`;
+}
+
+export function formatStatus(groups: GroupStatusReply[]): string {
+  return table(
+    ['GROUP', 'GUEST', 'ACTIVE', 'PRIMARY', 'STANDBY', 'SINCE', 'WHY'],
+    groups.map((group) => [
+      group.name,
+      group.guestConnected ? 'connected' : 'waiting',
+      group.activePath,
+      uplink(group.primary, group.primaryEligible),
+      uplink(group.standby),
+      group.lastSwitch ? ago(group.lastSwitch.activeSinceIso) : '-',
+      group.policy?.lastReason || group.lastSwitch?.reason || '-',
+    ]),
+  );
+}
+
+export type Rates = Record<string, { txPps: Record<string, number>; rxPps: Record<string, number> }>;
+
+export function formatStats(stats: StatsReply, rates?: Rates): string {
+  const rows: string[][] = [];
+  for (const [name, group] of Object.entries(stats.groups))
+    for (const path of ['primary', 'standby'] as const) {
+      const rate = rates?.[name];
+      rows.push([
+        name,
+        path,
+        String(group.txPackets[path]) + (rate ? ` (${Math.round(rate.txPps[path])}/s)` : ''),
+        String(group.txBytes[path]),
+        String(group.rxPackets[path]) + (rate ? ` (${Math.round(rate.rxPps[path])}/s)` : ''),
+        String(group.rxBytes[path]),
+        String(group.txDroppedFull[path]),
+        String(group.rxDroppedGuest[path]),
+        String(group.rxDroppedInactive[path]),
+      ]);
+    }
+  const footer = Object.entries(stats.groups).map(([name, group]) => {
+    const switches = Object.entries(group.switches).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none';
+    return `${name}: dropped with no path up ${group.txDroppedNoPath}; path switches: ${switches}`;
+  });
+  return (
+    table(['GROUP', 'PATH', 'TX PKTS', 'TX BYTES', 'RX PKTS', 'RX BYTES', 'TX FULL', 'RX GUEST', 'RX INACTIVE'], rows) +
+    footer.join('\n') +
+    `\nmbufs in use: ${stats.mbufsInUse}\n`
+  );
+}

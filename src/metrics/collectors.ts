@@ -1,0 +1,129 @@
+// Prometheus metrics, read from the data plane at scrape time (nothing is counted twice: the
+// native per-lcore counters are the only counters). Names follow Prometheus conventions.
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Daemon } from '../daemon';
+import type { PerPath } from '../dataplane';
+
+const PATHS = ['primary', 'standby'] as const;
+
+export function createRegistry(daemon: Daemon): Registry {
+  const registry = new Registry();
+  const { dataplane, pathHistory } = daemon;
+  const groups = () => [...daemon.groups.keys()];
+
+  // A counter whose value is read, not incremented: reset and set at every scrape.
+  const perPathCounter = (name: string, help: string, read: (group: string) => PerPath) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['group', 'path'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const group of groups()) {
+          const values = read(group);
+          for (const path of PATHS) this.inc({ group, path }, values[path]);
+        }
+      },
+    });
+
+  perPathCounter('vhost_failover_tx_packets_total', 'Frames from the guest sent on an uplink', (g) => dataplane.stats(g).txPackets);
+  perPathCounter('vhost_failover_tx_bytes_total', 'Bytes from the guest sent on an uplink', (g) => dataplane.stats(g).txBytes);
+  perPathCounter('vhost_failover_rx_packets_total', 'Frames from an uplink delivered to the guest', (g) => dataplane.stats(g).rxPackets);
+  perPathCounter('vhost_failover_rx_bytes_total', 'Bytes from an uplink delivered to the guest', (g) => dataplane.stats(g).rxBytes);
+
+  new Counter({
+    name: 'vhost_failover_dropped_packets_total',
+    help: 'Frames dropped, by direction and reason',
+    labelNames: ['group', 'path', 'direction', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) {
+        const stats = dataplane.stats(group);
+        this.inc({ group, path: 'none', direction: 'tx', reason: 'no_path' }, stats.txDroppedNoPath);
+        for (const path of PATHS) {
+          this.inc({ group, path, direction: 'tx', reason: 'uplink_full' }, stats.txDroppedFull[path]);
+          this.inc({ group, path, direction: 'rx', reason: 'guest_not_ready' }, stats.rxDroppedGuest[path]);
+          this.inc({ group, path, direction: 'rx', reason: 'inactive_path' }, stats.rxDroppedInactive[path]);
+        }
+      }
+    },
+  });
+
+  new Counter({
+    name: 'vhost_failover_path_switches_total',
+    help: 'Changes of the transmitting path, by kind (link-down, removed, operator, failback, other)',
+    labelNames: ['group', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups())
+        for (const [reason, count] of Object.entries(pathHistory.get(group)?.switchesByKind ?? {}))
+          this.inc({ group, reason }, count ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'vhost_failover_active_path',
+    help: '1 for the path the guest transmits on (none: neither uplink usable)',
+    labelNames: ['group', 'path'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) {
+        const active = dataplane.status(group).activePath;
+        for (const path of [...PATHS, 'none']) this.set({ group, path }, path === active ? 1 : 0);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vhost_failover_uplink_up',
+    help: '1 while an uplink is present and its link is up',
+    labelNames: ['group', 'path'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) {
+        const status = dataplane.status(group);
+        for (const path of PATHS) this.set({ group, path }, status[path].present && status[path].linkUp ? 1 : 0);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vhost_failover_guest_connected',
+    help: '1 while the guest is connected and its queues are ready',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) this.set({ group }, dataplane.status(group).guestConnected ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'vhost_failover_last_switch_timestamp_seconds',
+    help: 'Wall-clock time of the last path switch',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) {
+        const record = pathHistory.get(group);
+        if (record) this.set({ group }, Date.parse(record.activeSinceIso) / 1000);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vhost_failover_mbufs_in_use',
+    help: 'Packet buffers of the shared pool not free (rings, in flight); flat when nothing leaks',
+    registers: [registry],
+    collect() {
+      this.set(dataplane.mbufsInUse());
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,38 @@
+// The Prometheus scrape endpoint: GET /metrics over plain HTTP on a configured address.
+import http from 'http';
+import type { Registry } from 'prom-client';
+import type { Daemon } from '../daemon';
+import { createRegistry } from './collectors';
+
+export class MetricsServer {
+  private readonly registry: Registry;
+  private server?: http.Server;
+
+  constructor(daemon: Daemon) {
+    this.registry = createRegistry(daemon);
+  }
+
+  async listen(address: string, port: number): Promise<void> {
+    const server = http.createServer((request, response) => {
+      if (request.method !== 'GET' || request.url !== '/metrics') {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at GET /metrics\n');
+        return;
+      }
+      this.registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+        (err: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, address, () => resolve());
+    });
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

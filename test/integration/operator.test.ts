@@ -1,0 +1,169 @@
+// The operator's view of a running daemon on real devices: the CLI, the control protocol with
+// bad input, the failover policy's commands and delays, and the Prometheus endpoint.
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+import { exchange } from '../../src/control/client';
+import { MAX_REQUEST_BYTES } from '../../src/control/protocol';
+import { BRIDGE, Topology, labConfig } from '../../scripts/lab/topology';
+import { waitFor } from '../../scripts/lab/wait';
+
+const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli.js');
+const TXONLY = { txIp: ['198.18.0.2', '198.18.0.99'] as [string, string] };
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function rising(what: string, read: () => number | Promise<number>, by = 1000): Promise<void> {
+  const start = await read();
+  await waitFor(`${what} to rise by ${by}`, async () => (await read()) >= start + by, 10000);
+}
+
+describe('operator interface (real DPDK)', function () {
+  let topology: Topology | undefined;
+
+  afterEach(async function () {
+    await topology?.stop();
+    topology = undefined;
+  });
+
+  it('CLI status and stats reflect a pulled primary; --json parses; switch moves traffic', async function () {
+    topology = await Topology.start(labConfig({ failover: { failbackDelayMs: 300 } }));
+    const { netns, primaryTap, standbyTap, controlSocket } = topology;
+    await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...TXONLY });
+    await rising('frames on the primary', () => netns.counters(primaryTap).rxPackets);
+
+    const human = cli('status', '--socket', controlSocket);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /vm1\s+connected\s+primary\s+up, eligible/);
+
+    netns.setLink(primaryTap, 'down');
+    await topology.waitForActivePath('standby');
+    const [pulled] = JSON.parse(cli('status', '--json', '--socket', controlSocket).stdout);
+    assert.equal(pulled.activePath, 'standby');
+    assert.equal(pulled.primary.linkUp, false);
+    assert.match(pulled.lastSwitch.reason, /primary link down/);
+    netns.setLink(primaryTap, 'up');
+    await topology.waitForActivePath('primary');
+
+    assert.equal(cli('switch', 'vm1', 'standby', '--socket', controlSocket).code, 0);
+    await topology.waitForActivePath('standby');
+    await rising('frames on the standby after switch standby', () => netns.counters(standbyTap).rxPackets);
+    const primaryNow = netns.counters(primaryTap).rxPackets;
+    await rising('frames on the standby', () => netns.counters(standbyTap).rxPackets);
+    assert.ok(netns.counters(primaryTap).rxPackets - primaryNow < 10, 'the primary must be idle after switch standby');
+
+    assert.equal(cli('switch', 'vm1', 'auto', '--socket', controlSocket).code, 0);
+    await topology.waitForActivePath('primary');
+    await rising('frames on the primary after switch auto', () => netns.counters(primaryTap).rxPackets);
+
+    const stats = JSON.parse(cli('stats', '--json', '--socket', controlSocket).stdout);
+    assert.ok(stats.groups.vm1.txPackets.standby > 0);
+    assert.ok(stats.groups.vm1.switches.operator >= 1);
+    const table = cli('stats', '--socket', controlSocket);
+    assert.match(table.stdout, /^GROUP\s+PATH\s+TX PKTS/m);
+  });
+
+  it('gives exit codes scripts can rely on', async function () {
+    topology = await Topology.start();
+    const socket = topology.controlSocket;
+    assert.equal(cli('switch', 'nosuch', 'primary', '--socket', socket).code, 1);
+    assert.match(cli('switch', 'nosuch', 'primary', '--socket', socket).stderr, /no group "nosuch"; groups: vm1/);
+    assert.equal(cli('switch', 'vm1', 'sideways', '--socket', socket).code, 1);
+    assert.equal(cli('status', '--socket', path.join(topology.dir, 'absent.sock')).code, 3);
+    assert.equal(cli('frobnicate').code, 2);
+  });
+
+  it('answers malformed requests with errors and keeps forwarding', async function () {
+    topology = await Topology.start();
+    const { netns, primaryTap, controlSocket } = topology;
+    await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...TXONLY });
+    await rising('frames on the primary', () => netns.counters(primaryTap).rxPackets);
+
+    const bad: Array<[string, RegExp]> = [
+      ['{not json', /not valid JSON/],
+      ['[1,2]', /must be a JSON object/],
+      ['{"v":1,"op":42}', /needs "op"/],
+      ['{"v":2,"op":"status"}', /version 2 is not supported/],
+      ['{"v":1,"op":"reboot"}', /unknown op "reboot"; known: groups, status/],
+      ['{"v":1,"op":"switch","group":"vm1","to":7}', /"to", a non-empty string/],
+      ['{"v":1,"op":"stats","group":"vm9"}', /no group "vm9"; groups: vm1/],
+      ['{"v":1,"op":"add-group","config":{"name":"vm-2"}}', /groups\[1\]\.name/],
+      [`{"v":1,"op":"status","pad":"${'x'.repeat(MAX_REQUEST_BYTES + 10)}"}`, /request longer than/],
+    ];
+    for (const [line, expected] of bad) {
+      const reply = await exchange(controlSocket, line);
+      assert.equal(reply.ok, false, line.slice(0, 80));
+      assert.match((reply as { error: string }).error, expected);
+    }
+    await rising('frames on the primary after the bad requests', () => netns.counters(primaryTap).rxPackets);
+    assert.equal((await topology.groupStatus()).activePath, 'primary');
+  });
+
+  it('makes the control socket 0600 and refuses other users', async function () {
+    topology = await Topology.start();
+    const { controlSocket } = topology;
+    assert.equal(fs.statSync(controlSocket).mode & 0o777, 0o600);
+    fs.chmodSync(path.dirname(controlSocket), 0o755); // only the socket's own mode may refuse
+    const probe = `require('net').createConnection(${JSON.stringify(controlSocket)}).on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(1); })`;
+    const asNobody = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', probe], { encoding: 'utf8' });
+    assert.equal(asNobody.status, 1);
+    assert.match(asNobody.stdout, /EACCES/);
+  });
+
+  it('serves Prometheus metrics whose counters rise with traffic', async function () {
+    const port = 20000 + (process.pid % 20000);
+    topology = await Topology.start(labConfig({ metricsPort: port }));
+    const { netns } = topology;
+    await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...TXONLY });
+    const scrape = () => netns.exec('curl', '-sf', `http://127.0.0.1:${port}/metrics`);
+    const txPrimary = () =>
+      Number(/^vhost_failover_tx_packets_total\{group="vm1",path="primary"\} (\d+)/m.exec(scrape())?.[1] ?? NaN);
+    await rising('the scraped tx counter', txPrimary, 10000);
+    const text = scrape();
+    assert.match(text, /# TYPE vhost_failover_tx_packets_total counter/);
+    assert.match(text, /^vhost_failover_active_path\{group="vm1",path="primary"\} 1$/m);
+    assert.match(text, /^vhost_failover_guest_connected\{group="vm1"\} 1$/m);
+    assert.match(text, /^vhost_failover_mbufs_in_use \d+$/m);
+    assert.ok(netns.counters(BRIDGE).rxPackets > 0);
+  });
+});
+
+describe('failover policy on real devices', function () {
+  let topology: Topology | undefined;
+
+  afterEach(async function () {
+    await topology?.stop();
+    topology = undefined;
+  });
+
+  it('revertive: returns to the primary only after it has been up for failbackDelayMs', async function () {
+    topology = await Topology.start(labConfig({ failover: { mode: 'revertive', failbackDelayMs: 1500 } }));
+    const { netns, primaryTap } = topology;
+    await topology.waitForActivePath('primary');
+    netns.setLink(primaryTap, 'down');
+    await topology.waitForActivePath('standby');
+    netns.setLink(primaryTap, 'up');
+    const pending = await waitFor('a pending failback', async () => (await topology!.groupStatus()).policy?.failbackAtMs);
+    assert.equal((await topology.groupStatus()).activePath, 'standby', 'no failback before the delay');
+    await topology.waitForActivePath('primary', 10000);
+    assert.ok(pending > 0);
+    assert.match((await topology.groupStatus()).policy!.lastReason, /stable for 1500 ms/);
+  });
+
+  it('non-revertive: stays on the standby until told', async function () {
+    topology = await Topology.start(labConfig({ failover: { mode: 'non-revertive', failbackDelayMs: 0 } }));
+    const { netns, primaryTap, controlSocket } = topology;
+    await topology.waitForActivePath('primary');
+    netns.setLink(primaryTap, 'down');
+    await topology.waitForActivePath('standby');
+    netns.setLink(primaryTap, 'up');
+    await waitFor('the primary link up', async () => (await topology!.groupStatus()).primary.linkUp);
+    assert.equal((await topology.groupStatus()).activePath, 'standby');
+    assert.equal(cli('switch', 'vm1', 'primary', '--socket', controlSocket).code, 0);
+    await topology.waitForActivePath('primary');
+  });
+});

@@ -126,6 +126,21 @@ program
   .action((group: string, to: string, opts: { socket: string }) => act(opts.socket, 'switch', { group, to }));
 
 program
+  .command('detach')
+  .description("take the group's primary away without losing a frame: traffic moves to the standby first, then the port is stopped, closed and unplugged")
+  .argument('<group>', 'group name')
+  .addOption(socketOption())
+  .action((group: string, opts: { socket: string }) => act(opts.socket, 'detach', { group }));
+
+program
+  .command('attach')
+  .description('give the group a new primary (PCI address or vdev); traffic returns to it as the failover policy decides')
+  .argument('<group>', 'group name')
+  .argument('<devargs>', 'DPDK device, e.g. 0000:3b:02.1')
+  .addOption(socketOption())
+  .action((group: string, devargs: string, opts: { socket: string }) => act(opts.socket, 'attach', { group, devargs }));
+
+program
   .command('add-group')
   .description('start a group from a YAML or JSON file holding one entry of the config file\'s groups list')
   .argument('<file>', 'group file')

@@ -33,6 +33,7 @@ export class Daemon {
       this.logEvent(event);
       this.pathHistory.observe(event);
       this.policy.onEvent(event);
+      if (event.type === 'removed' && event.port === 'primary') this.cleanUpRemovedPrimary(event.group);
     });
     log.info({ eal: config.dataplane }, 'starting the data plane');
     dataplane.start(config);
@@ -58,6 +59,25 @@ export class Daemon {
     const group = candidate.groups[candidate.groups.length - 1];
     await this.startGroup(group);
     return group;
+  }
+
+  /** Planned removal of the primary (VF maintenance, migration): no frame is lost. */
+  detachPrimary(group: string): void {
+    this.policy.primaryPresence(group, false, 'detached');
+    this.dataplane.detachPrimary(group);
+    this.log.info({ group }, 'primary detached');
+  }
+
+  /** A new primary (after maintenance, or after a migration to this host). */
+  attachPrimary(group: string, devargs: string): void {
+    const running = this.groups.get(group);
+    if (!running) throw new Error(`no group "${group}"`);
+    const primary = { devargs };
+    const candidate = validateConfig({ ...this.config, groups: [...this.groups.values()].map((g) => (g.name === group ? { ...g, primary } : g)) }, 'attach');
+    this.dataplane.attachPrimary(group, candidate.groups.find((g) => g.name === group)!.primary);
+    this.groups.set(group, { ...running, primary });
+    this.policy.primaryPresence(group, true, 'attached');
+    this.log.info({ group, devargs }, 'primary attached');
   }
 
   removeGroup(name: string): void {
@@ -87,6 +107,16 @@ export class Daemon {
     this.groups.set(group.name, group);
     this.policy.addGroup(group.name, this.dataplane.status(group.name));
     this.log.info({ group: group.name, socket: group.vhost.socket, mode: group.vhost.mode }, 'group ready');
+  }
+
+  /** A surprise-removed primary is closed here, on the Node thread, not in the callback. */
+  private cleanUpRemovedPrimary(group: string): void {
+    try {
+      this.dataplane.detachPrimary(group);
+      this.log.warn({ group }, 'surprise-removed primary closed; attach a new one when it is back');
+    } catch (err) {
+      this.log.error({ group, err }, 'closing the removed primary failed');
+    }
   }
 
   private logEvent(event: NativeEvent): void {

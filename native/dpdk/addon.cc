@@ -121,6 +121,19 @@ void on_group(const Napi::CallbackInfo &info, const std::function<void(vf::Group
   throw Napi::Error::New(info.Env(), "no group \"" + name + "\" (groups: " + known + ")");
 }
 
+Napi::Value DetachPrimary(const Napi::CallbackInfo &info) {
+  std::string error = started(info.Env()).detach_primary(info[0].ToString());
+  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  return info.Env().Undefined();
+}
+
+Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {
+  std::string error =
+      started(info.Env()).attach_primary(info[0].ToString(), info[1].ToString(), info[2].ToBoolean());
+  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  return info.Env().Undefined();
+}
+
 Napi::Value SetPrimaryEligible(const Napi::CallbackInfo &info) {
   bool applied = false;
   const bool eligible = info[1].ToBoolean();
@@ -195,6 +208,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("addGroup", Napi::Function::New(env, AddGroup));
   exports.Set("removeGroup", Napi::Function::New(env, RemoveGroup));
+  exports.Set("detachPrimary", Napi::Function::New(env, DetachPrimary));
+  exports.Set("attachPrimary", Napi::Function::New(env, AttachPrimary));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));

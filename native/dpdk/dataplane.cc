@@ -53,36 +53,89 @@ void Dataplane::shutdown() {
   eal_ready_ = false;
 }
 
-static Path path_of_role(const std::string &role) { return role == "primary" ? kPrimary : kStandby; }
+std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs, bool set_mac) {
+  PortSetup setup;
+  setup.pool = pool_;
+  setup.rx_descriptors = group.rx_descriptors;
+  setup.tx_descriptors = group.tx_descriptors;
+  setup.mtu = group.mtu;
+  // The primary answers for the guest's MAC, as the VF does under Linux net_failover.
+  setup.mac = set_mac ? &group.guest_mac : nullptr;
+  Uplink &uplink = group.uplink(path);
+  uplink.devargs = devargs;
+  std::string error = port_probe(devargs, &uplink.port_id);
+  if (error.empty()) error = port_start(uplink.port_id, setup);
+  return error.empty() ? "" : std::string(path_name(path)) + " port: " + error;
+}
 
 std::string Dataplane::open_ports(Group &group, const GroupSpec &spec) {
   PortSetup setup;
   setup.pool = pool_;
-  setup.rx_descriptors = static_cast<uint16_t>(spec.rx_descriptors);
-  setup.tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
-
   std::string error = port_probe(spec.vhost_devargs, &group.vhost_port);
   if (error.empty()) error = port_start(group.vhost_port, setup);
   if (!error.empty()) return "vhost port: " + error;
-
-  setup.mtu = static_cast<uint16_t>(spec.mtu);
-  for (const char *role : {"primary", "standby"}) {
-    Uplink &uplink = group.uplink(path_of_role(role));
-    uplink.devargs = role == std::string("primary") ? spec.primary_devargs : spec.standby_devargs;
-    // The primary answers for the guest's MAC, as the VF does under Linux net_failover.
-    const bool set_mac = path_of_role(role) == kPrimary && spec.set_primary_mac;
-    setup.mac = set_mac ? &group.guest_mac : nullptr;
-    error = port_probe(uplink.devargs, &uplink.port_id);
-    if (error.empty()) error = port_start(uplink.port_id, setup);
-    if (!error.empty()) return std::string(role) + " port: " + error;
-  }
-  return "";
+  error = open_uplink(group, kPrimary, spec.primary_devargs, spec.set_primary_mac);
+  if (error.empty()) error = open_uplink(group, kStandby, spec.standby_devargs, false);
+  return error;
 }
 
 void Dataplane::close_ports(Group &group) {
   if (group.vhost_port != UINT16_MAX) port_release(group.vhost_port);
   for (Uplink &uplink : group.uplinks)
     if (uplink.port_id != UINT16_MAX) port_release(uplink.port_id);
+}
+
+Group *Dataplane::find(const std::string &name, Worker **worker) {
+  std::lock_guard<std::mutex> lock(groups_mutex_);
+  for (size_t i = 0; i < groups_.size(); i++)
+    if (groups_[i]->name == name) {
+      *worker = group_worker_[i];
+      return groups_[i].get();
+    }
+  return nullptr;
+}
+
+std::string Dataplane::detach_primary(const std::string &name) {
+  Worker *worker = nullptr;
+  Group *group = find(name, &worker);
+  if (!group) return "no group \"" + name + "\"";
+  Uplink &primary = group->uplink(kPrimary);
+  if (primary.port_id == UINT16_MAX) return "group \"" + name + "\" has no primary to detach";
+  // Make before break: new bursts go to the standby, and the burst in flight on the primary
+  // is finished, before the primary stops being polled and is closed.
+  link_set_primary_eligible(*group, false, "primary detached");
+  worker->quiesce();
+  {
+    std::lock_guard<std::mutex> lock(group->control_mutex);
+    primary.present = false;
+    primary.link_up = false;
+  }
+  worker->quiesce();
+  LinkMonitor::unwatch_port(*group, primary.port_id);
+  port_release(primary.port_id);
+  primary.port_id = UINT16_MAX;
+  primary.devargs.clear();
+  return "";
+}
+
+std::string Dataplane::attach_primary(const std::string &name, const std::string &devargs, bool set_mac) {
+  Worker *worker = nullptr;
+  Group *group = find(name, &worker);
+  if (!group) return "no group \"" + name + "\"";
+  Uplink &primary = group->uplink(kPrimary);
+  if (primary.port_id != UINT16_MAX)
+    return "group \"" + name + "\" already has a primary (" + primary.devargs + "); detach it first";
+  std::string error = open_uplink(*group, kPrimary, devargs, set_mac);
+  if (!error.empty()) {
+    if (primary.port_id != UINT16_MAX) port_release(primary.port_id);
+    primary.port_id = UINT16_MAX;
+    primary.devargs.clear();
+    return error;
+  }
+  LinkMonitor::watch_port(*group, primary.port_id);
+  primary.present.store(true, std::memory_order_release);
+  link_observe(*group, "attach");
+  return "";
 }
 
 std::string Dataplane::add_group(const GroupSpec &spec) {
@@ -93,6 +146,8 @@ std::string Dataplane::add_group(const GroupSpec &spec) {
   auto group = std::make_unique<Group>();
   group->name = spec.name;
   group->mtu = static_cast<uint16_t>(spec.mtu);
+  group->rx_descriptors = static_cast<uint16_t>(spec.rx_descriptors);
+  group->tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
   group->rx_mode = spec.rx_mode;
   group->sink = &sink_;
   if (rte_ether_unformat_addr(spec.mac.c_str(), &group->guest_mac) != 0)

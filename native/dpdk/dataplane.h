@@ -46,6 +46,14 @@ class Dataplane {
 
   std::string add_group(const GroupSpec &spec);
   std::string remove_group(const std::string &name);
+
+  // Planned removal of a group's primary: the standby takes new bursts first (make before
+  // break), then the primary is stopped, closed and unplugged. Also cleans up after a surprise
+  // removal. Returns an error text or "".
+  std::string detach_primary(const std::string &name);
+  // Probes and starts a new primary for a group that has none; the policy decides when it
+  // carries traffic once its link is up.
+  std::string attach_primary(const std::string &name, const std::string &devargs, bool set_mac);
   // Applies fn to a group under the registry lock; false if there is no such group.
   bool with_group(const std::string &name, const std::function<void(Group &)> &fn);
   std::vector<std::string> group_names();
@@ -53,8 +61,11 @@ class Dataplane {
 
  private:
   std::string open_ports(Group &group, const GroupSpec &spec);
+  std::string open_uplink(Group &group, Path path, const std::string &devargs, bool set_mac);
   void close_ports(Group &group);
   Worker &least_loaded_worker();
+  // The group and the worker polling it; nullptr if there is no such group.
+  Group *find(const std::string &name, Worker **worker);
   void republish(Worker &worker);
 
   DataplaneOptions options_;

@@ -90,7 +90,7 @@ unsigned poll_group(Group &group, unsigned lcore_id) {
   Counters &counters = group.counters.slot[lcore_id];
   unsigned moved = guest_to_network(group, counters);
   for (Path path : {kPrimary, kStandby})
-    if (group.uplink(path).present.load(std::memory_order_relaxed))
+    if (group.uplink(path).present.load(std::memory_order_acquire))
       moved += network_to_guest(group, path, counters);
   return moved;
 }

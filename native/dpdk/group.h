@@ -36,6 +36,8 @@ struct Group {
   rte_ether_addr guest_mac{};
   uint16_t mtu = 1500;
   RxMode rx_mode = RxMode::kBoth;
+  uint16_t rx_descriptors = 512;  // per queue, kept for uplinks attached later
+  uint16_t tx_descriptors = 512;
 
   uint16_t vhost_port = UINT16_MAX;
   std::atomic<bool> vhost_present{false};
@@ -67,9 +69,10 @@ struct Group {
 
   // net_failover_start_xmit, per burst: the primary while eligible, else the standby while up.
   Path transmit_path() const {
-    if (primary_eligible.load(std::memory_order_relaxed)) return kPrimary;
+    // Acquire: a set flag publishes the port id written before it (attach).
+    if (primary_eligible.load(std::memory_order_acquire)) return kPrimary;
     const Uplink &standby = uplinks[kStandby];
-    if (standby.present.load(std::memory_order_relaxed) &&
+    if (standby.present.load(std::memory_order_acquire) &&
         standby.link_up.load(std::memory_order_relaxed))
       return kStandby;
     return kNoPath;

@@ -54,21 +54,26 @@ static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void
 
 static void for_each_port(Group &group, const std::function<void(uint16_t)> &fn) {
   fn(group.vhost_port);
-  for (Path path : {kPrimary, kStandby}) fn(group.uplink(path).port_id);
+  for (Path path : {kPrimary, kStandby})
+    if (group.uplink(path).port_id != UINT16_MAX) fn(group.uplink(path).port_id);
+}
+
+void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
+  rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
+}
+
+void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
+  while (rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group) ==
+         -EAGAIN)
+    rte_pause();
 }
 
 void LinkMonitor::watch(Group &group) {
-  for_each_port(group, [&](uint16_t port_id) {
-    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
-  });
+  for_each_port(group, [&](uint16_t port_id) { watch_port(group, port_id); });
 }
 
 void LinkMonitor::unwatch(Group &group) {
-  for_each_port(group, [&](uint16_t port_id) {
-    while (rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group) ==
-           -EAGAIN)
-      rte_pause();
-  });
+  for_each_port(group, [&](uint16_t port_id) { unwatch_port(group, port_id); });
 }
 
 }  // namespace vf

@@ -21,6 +21,8 @@ class LinkMonitor {
 
   static void watch(Group &group);    // registers the group's ports' removal callbacks
   static void unwatch(Group &group);  // unregisters them, waiting out a running callback
+  static void watch_port(Group &group, uint16_t port_id);
+  static void unwatch_port(Group &group, uint16_t port_id);
 
  private:
   static void *run(void *self);

@@ -68,6 +68,24 @@ export function controlHandlers(daemon: Daemon): Record<string, Handler> {
         throw new RequestError((err as Error).message);
       }
     },
+    attach: (request) => {
+      const group = groupOf(request);
+      try {
+        daemon.attachPrimary(group, stringArg(request, 'devargs'));
+      } catch (err) {
+        throw new RequestError((err as Error).message);
+      }
+      return dataplane.status(group);
+    },
+    detach: (request) => {
+      const group = groupOf(request);
+      try {
+        daemon.detachPrimary(group);
+      } catch (err) {
+        throw new RequestError((err as Error).message);
+      }
+      return dataplane.status(group);
+    },
     'remove-group': (request) => {
       const group = groupOf(request);
       daemon.removeGroup(group);

@@ -1,6 +1,6 @@
 // Typed face of the native data plane. Owns the addon's lifetime: start once, shut down once.
 import { EventEmitter } from 'events';
-import { isPciDevice, type Config, type GroupConfig } from '../config';
+import { isPciDevice, type Config, type GroupConfig, type UplinkConfig } from '../config';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
 import { loadAddon, type GroupStats, type GroupStatus, type NativeAddon, type NativeEvent } from './native';
@@ -53,6 +53,16 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
 
   removeGroup(name: string): void {
     this.addon.removeGroup(name);
+  }
+
+  /** Make-before-break removal of the primary: standby first, then stop, close, unplug. */
+  detachPrimary(group: string): void {
+    this.addon.detachPrimary(group);
+  }
+
+  /** Probes and starts a new primary; the policy decides when it carries traffic. */
+  attachPrimary(group: string, uplink: UplinkConfig): void {
+    this.addon.attachPrimary(group, uplink.devargs, uplink.setGuestMac ?? isPciDevice(uplink.devargs));
   }
 
   /** Allows or forbids the primary; allowing takes effect only while its link is up. */

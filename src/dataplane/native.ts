@@ -75,6 +75,8 @@ export interface NativeAddon {
   start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void): void;
   addGroup(spec: NativeGroupSpec): void;
   removeGroup(name: string): void;
+  detachPrimary(group: string): void;
+  attachPrimary(group: string, devargs: string, setGuestMac: boolean): void;
   setPrimaryEligible(group: string, eligible: boolean, reason: string): boolean;
   groupStatus(group: string): GroupStatus;
   groupStats(group: string): GroupStats;

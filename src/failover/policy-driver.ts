@@ -47,6 +47,11 @@ export class PolicyDriver {
     else if (event.type === 'guest') policy.guest(event.up === true, now);
   }
 
+  primaryPresence(group: string, present: boolean, cause: 'attached' | 'detached'): void {
+    const running = this.groups.get(group);
+    if (running) this.apply(group, running.policy.primaryPresence(present, cause, this.nowMs()));
+  }
+
   command(group: string, command: OperatorCommand): Decision {
     const running = this.groups.get(group);
     if (!running) throw new Error(`no policy for group "${group}"`);

@@ -4,6 +4,7 @@
       "target_name": "vhost_failover",
       "sources": [
         "native/dpdk/addon.cc",
+        "native/dpdk/announce.cc",
         "native/dpdk/dataplane.cc",
         "native/dpdk/eal.cc",
         "native/dpdk/forward.cc",

@@ -6,6 +6,7 @@ import { validateConfig, type Config, type GroupConfig } from './config';
 import { controlHandlers } from './control/handlers';
 import { ControlServer, removeStaleSocket } from './control/server';
 import { Dataplane, type NativeEvent } from './dataplane';
+import { Announcer } from './failover/announcer';
 import { PathHistory } from './failover/path-history';
 import { PolicyDriver } from './failover/policy-driver';
 import type { Logger } from './log';
@@ -15,6 +16,7 @@ export class Daemon {
   readonly dataplane = new Dataplane();
   readonly pathHistory = new PathHistory();
   readonly policy: PolicyDriver;
+  readonly announcer: Announcer;
   /** The groups running now: the config's, plus those added and less those removed since. */
   readonly groups = new Map<string, GroupConfig>();
   private control?: ControlServer;
@@ -25,6 +27,10 @@ export class Daemon {
     readonly log: Logger,
   ) {
     this.policy = new PolicyDriver(this.dataplane, config.failover, log);
+    this.announcer = new Announcer(this.dataplane, (name) => {
+      const group = this.groups.get(name);
+      return group && { ...config.announce, ...group.announce };
+    });
   }
 
   async start(): Promise<void> {
@@ -33,6 +39,7 @@ export class Daemon {
       this.logEvent(event);
       this.pathHistory.observe(event);
       this.policy.onEvent(event);
+      this.announcer.onEvent(event);
       if (event.type === 'removed' && event.port === 'primary') this.cleanUpRemovedPrimary(event.group);
     });
     log.info({ eal: config.dataplane }, 'starting the data plane');
@@ -81,6 +88,7 @@ export class Daemon {
   }
 
   removeGroup(name: string): void {
+    this.announcer.cancel(name);
     this.policy.removeGroup(name);
     this.dataplane.removeGroup(name);
     this.groups.delete(name);
@@ -93,6 +101,7 @@ export class Daemon {
     this.metrics = undefined;
     this.control = undefined;
     this.policy.stop();
+    this.announcer.stop();
     this.dataplane.shutdown();
     this.log.info('daemon stopped: workers stopped, ports closed, sockets removed');
   }

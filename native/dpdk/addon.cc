@@ -134,6 +134,11 @@ Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Announce(const Napi::CallbackInfo &info) {
+  on_group(info, [](vf::Group &group) { group.announce_requested.store(true, std::memory_order_release); });
+  return info.Env().Undefined();
+}
+
 Napi::Value SetPrimaryEligible(const Napi::CallbackInfo &info) {
   bool applied = false;
   const bool eligible = info[1].ToBoolean();
@@ -188,6 +193,7 @@ Napi::Value GroupStats(const Napi::CallbackInfo &info) {
     out.Set("rxBytes", per_path(env, sum.rx_bytes));
     out.Set("rxDroppedGuest", per_path(env, sum.rx_dropped_guest));
     out.Set("rxDroppedInactive", per_path(env, sum.rx_dropped_inactive));
+    out.Set("announcementsSent", per_path(env, sum.announcements_sent));
   });
   return out;
 }
@@ -210,6 +216,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("removeGroup", Napi::Function::New(env, RemoveGroup));
   exports.Set("detachPrimary", Napi::Function::New(env, DetachPrimary));
   exports.Set("attachPrimary", Napi::Function::New(env, AttachPrimary));
+  exports.Set("announce", Napi::Function::New(env, Announce));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));

@@ -150,6 +150,7 @@ std::string Dataplane::add_group(const GroupSpec &spec) {
   group->tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
   group->rx_mode = spec.rx_mode;
   group->sink = &sink_;
+  group->pool = pool_;
   if (rte_ether_unformat_addr(spec.mac.c_str(), &group->guest_mac) != 0)
     return "\"" + spec.mac + "\" is not a MAC address";
 

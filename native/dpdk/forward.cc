@@ -3,6 +3,7 @@
 // handed to a driver or freed before the function returns.
 #include "forward.h"
 
+#include "announce.h"
 #include "port.h"
 
 #include <rte_cycles.h>
@@ -88,6 +89,7 @@ unsigned poll_group(Group &group, unsigned lcore_id) {
   // Cleared only while the group is being taken down: then none of its ports is touched.
   if (!group.vhost_present.load(std::memory_order_relaxed)) return 0;
   Counters &counters = group.counters.slot[lcore_id];
+  send_requested_announcement(group, counters);
   unsigned moved = guest_to_network(group, counters);
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).present.load(std::memory_order_acquire))

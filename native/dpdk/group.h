@@ -8,6 +8,7 @@
 #include <string>
 
 #include <rte_ether.h>
+#include <rte_mempool.h>
 
 #include "counters.h"
 #include "events.h"
@@ -55,6 +56,11 @@ struct Group {
   // Set by the worker when it found the primary dead on a failed send; the monitor names the
   // cause in its report and clears it.
   std::atomic<bool> primary_loss_seen_by_worker{false};
+
+  // Set by the control plane for each announcement round; the worker, which owns the uplinks'
+  // tx queues, sends the RARP and clears it.
+  std::atomic<bool> announce_requested{false};
+  rte_mempool *pool = nullptr;
 
   // Per worker lcore; a group is polled by one worker today, the array keeps that a detail.
   PerLcoreCounters counters;

@@ -52,6 +52,17 @@ export class Netns {
     this.ip('link', 'set', 'dev', name, state);
   }
 
+  /** The bridge port on which `bridge` has learned `mac`, if any. */
+  learnedPort(bridge: string, mac: string): string | undefined {
+    const entries = JSON.parse(sh('bridge', ['-n', this.name, '-j', 'fdb', 'show', 'br', bridge])) as Array<{
+      mac: string;
+      ifname: string;
+      flags?: string[];
+      state?: string;
+    }>;
+    return entries.find((entry) => entry.mac === mac.toLowerCase() && entry.state !== 'permanent')?.ifname;
+  }
+
   counters(name: string): LinkCounters {
     const [link] = JSON.parse(this.ip('-j', '-s', 'link', 'show', 'dev', name)) as Array<{
       stats64: { rx: { packets: number; dropped: number }; tx: { packets: number } };

@@ -74,6 +74,29 @@ const uplink = {
   },
 } as const;
 
+// QEMU's announce parameters: the first round goes out at once (a failover, unlike a migration,
+// has no guest to resume first); round k+1 follows round k after min(initialMs + k * stepMs, maxMs).
+function announceSchema(withDefaults: boolean) {
+  const field = (description: string, maximum: number, value: number) => ({
+    description,
+    type: 'integer',
+    minimum: 0,
+    maximum,
+    ...(withDefaults ? { default: value } : {}),
+  });
+  return {
+    type: 'object',
+    additionalProperties: false,
+    ...(withDefaults ? { default: {} } : {}),
+    properties: {
+      rounds: field('announcements per path change; 0 turns them off', 100, 5),
+      initialMs: field('gap after the first round', 100000, 50),
+      stepMs: field('how much each gap grows', 100000, 100),
+      maxMs: field('longest gap', 100000, 550),
+    },
+  } as const;
+}
+
 const descriptorCount = {
   description: 'descriptors per queue; a power of two',
   type: 'integer',
@@ -180,6 +203,10 @@ export const configSchema = {
         port: { description: 'TCP port, e.g. 9464', type: 'integer', minimum: 1, maximum: 65535 },
       },
     },
+    announce: {
+      description: "RARP rounds announcing the guest's MAC on the path that has just become active",
+      ...announceSchema(true),
+    },
     failover: {
       description: 'when the primary is used again after it failed',
       type: 'object',
@@ -276,6 +303,7 @@ export const configSchema = {
               },
             },
           },
+          announce: { description: 'this group\'s own announce settings (default: the global ones)', ...announceSchema(false) },
           primary: { description: 'the preferred uplink, e.g. an SR-IOV VF', ...uplink },
           standby: {
             description: 'the uplink used while the primary is down, e.g. a tap',

@@ -29,6 +29,8 @@ export interface GroupConfig {
   mtu: number;
   rx: RxMode;
   vhost: VhostConfig;
+  /** Overrides of the global announce settings for this group. */
+  announce?: Partial<AnnounceConfig>;
   primary: UplinkConfig;
   standby: UplinkConfig;
 }
@@ -59,6 +61,13 @@ export interface MetricsConfig {
   port?: number;
 }
 
+export interface AnnounceConfig {
+  rounds: number;
+  initialMs: number;
+  stepMs: number;
+  maxMs: number;
+}
+
 export interface FailoverConfig {
   mode: 'revertive' | 'non-revertive';
   failbackDelayMs: number;
@@ -73,6 +82,7 @@ export interface Config {
   dataplane: DataplaneConfig;
   control: ControlConfig;
   metrics: MetricsConfig;
+  announce: AnnounceConfig;
   failover: FailoverConfig;
   log: LogConfig;
   groups: GroupConfig[];

@@ -55,6 +55,11 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.addon.removeGroup(name);
   }
 
+  /** Asks the worker to send one RARP for the guest's MAC on the group's transmit path. */
+  announce(group: string): void {
+    this.addon.announce(group);
+  }
+
   /** Make-before-break removal of the primary: standby first, then stop, close, unplug. */
   detachPrimary(group: string): void {
     this.addon.detachPrimary(group);

@@ -69,12 +69,14 @@ export interface GroupStats {
   rxBytes: PerPath;
   rxDroppedGuest: PerPath;
   rxDroppedInactive: PerPath;
+  announcementsSent: PerPath;
 }
 
 export interface NativeAddon {
   start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void): void;
   addGroup(spec: NativeGroupSpec): void;
   removeGroup(name: string): void;
+  announce(group: string): void;
   detachPrimary(group: string): void;
   attachPrimary(group: string, devargs: string, setGuestMac: boolean): void;
   setPrimaryEligible(group: string, eligible: boolean, reason: string): boolean;

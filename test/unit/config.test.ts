@@ -134,6 +134,7 @@ describe('config', () => {
         },
         control: { socket: '/run/vhost-failover/control.sock', mode: '0600' },
         metrics: { address: '127.0.0.1' },
+        announce: { rounds: 5, initialMs: 50, stepMs: 100, maxMs: 550 },
         failover: {
           mode: 'revertive',
           failbackDelayMs: 2000,
@@ -200,7 +201,7 @@ describe('config', () => {
     it('lists the known fields when no field is close', () => {
       assertProblem(
         { groups: [group(1)], colour: 'blue' },
-        'colour: unknown field; allowed here: "dataplane", "control", "metrics", "failover", "log", "groups"',
+        'colour: unknown field; allowed here: "dataplane", "control", "metrics", "announce", "failover", "log", "groups"',
       );
     });
 

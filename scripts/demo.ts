@@ -77,14 +77,17 @@ async function main(): Promise<void> {
       last = now;
       return still;
     }, 10000, 100);
+    await topology.announcementsDone();
     const stats = await topology.groupStats();
-    const arrived = topology.netns.counters(BRIDGE).rxPackets;
+    const announcements = stats.announcementsSent.primary + stats.announcementsSent.standby;
+    const arrived = topology.netns.counters(BRIDGE).rxPackets - announcements;
     detail(`the VM sent ${stats.guestDequeued} frames through the daemon; ${arrived} reached the bridge`);
     detail(`${stats.txPackets.primary} left on the primary, ${stats.txPackets.standby} on the standby`);
     detail(
       `dropped and counted: ${stats.txDroppedFull.primary} refused by the primary as it died, ` +
         `${stats.txDroppedFull.standby} by the standby, ${stats.txDroppedNoPath} with no path up`,
     );
+    detail(`${announcements} RARP announcements of the guest's MAC went out on the new paths (not counted above)`);
     detail(`switches: ${(await topology.groupStatus()).lastSwitch?.switches ?? 0}; mbufs in use: ${stats.mbufsInUse}`);
   } finally {
     say('6. Tearing down: VM, daemon (SIGTERM), namespace, taps, sockets');

@@ -18,6 +18,11 @@ export interface FailoverLossResult {
 
 const BRIDGE_PEER = { txIp: ['198.18.0.2', '198.18.0.99'] as [string, string] };
 
+async function announced(topology: Topology): Promise<number> {
+  const { announcementsSent } = await topology.groupStats();
+  return announcementsSent.primary + announcementsSent.standby;
+}
+
 async function settled(topology: Topology): Promise<void> {
   let last = -1;
   await waitFor('traffic to stop', async () => {
@@ -34,6 +39,8 @@ export async function measureFailoverLoss(linkPollIntervalUs: number, pull = tru
   try {
     const { netns, primaryTap, standbyTap } = topology;
     await topology.waitForActivePath('primary');
+    await topology.announcementsDone();
+    const announcedBefore = await announced(topology);
     const bridgeBefore = netns.counters(BRIDGE).rxPackets;
     const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...BRIDGE_PEER });
 
@@ -55,16 +62,19 @@ export async function measureFailoverLoss(linkPollIntervalUs: number, pull = tru
     }
     await vm.command('stop');
     await settled(topology);
+    await topology.announcementsDone();
 
     const stats = await topology.groupStats();
     const arrivedAtBridge = netns.counters(BRIDGE).rxPackets - bridgeBefore;
     const droppedCounted = stats.txDroppedNoPath + stats.txDroppedFull.primary + stats.txDroppedFull.standby;
-    const sent = stats.txPackets.primary + stats.txPackets.standby;
+    // The bridge also counts our own MAC announcements (broadcast RARPs).
+    const announcements = (await announced(topology)) - announcedBefore;
+    const sent = stats.txPackets.primary + stats.txPackets.standby + announcements;
     return {
       linkPollIntervalUs,
       ratePps: Math.round(ratePps),
       guestFrames: stats.guestDequeued,
-      arrivedAtBridge,
+      arrivedAtBridge: arrivedAtBridge - announcements,
       droppedCounted,
       lostSilently: sent - arrivedAtBridge,
       switchAfterPullStartUs: pull ? Number(switchedAt - pullStart) / 1000 : 0,

@@ -124,6 +124,11 @@ export class Topology {
     return { ...reply.groups[this.group.name], mbufsInUse: reply.mbufsInUse };
   }
 
+  /** Waits until no MAC announcement round is still to come. */
+  async announcementsDone(): Promise<void> {
+    await waitFor('announcements to finish', async () => !(await this.groupStatus()).announcing, 10000);
+  }
+
   async waitForActivePath(path: 'primary' | 'standby' | 'none', timeoutMs = 5000): Promise<void> {
     await waitFor(`active path ${path}`, async () => (await this.groupStatus()).activePath === path, timeoutMs, 5);
   }

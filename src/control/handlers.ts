@@ -10,6 +10,8 @@ import { RequestError, stringArg, type Request } from './protocol';
 import type { Handler } from './server';
 
 export interface GroupStatusReply extends GroupStatus {
+  /** MAC announcement rounds are still to come. */
+  announcing: boolean;
   lastSwitch: PathRecord | null;
   policy: PolicySnapshot | null;
 }
@@ -38,6 +40,7 @@ export function controlHandlers(daemon: Daemon): Record<string, Handler> {
   };
   const status = (name: string): GroupStatusReply => ({
     ...dataplane.status(name),
+    announcing: daemon.announcer.pending(name),
     lastSwitch: pathHistory.get(name) ?? null,
     policy: policy.snapshot(name) ?? null,
   });

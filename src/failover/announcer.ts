@@ -24,6 +24,11 @@ export class Announcer {
     if (settings && settings.rounds > 0) this.round(event.group, settings, 0);
   }
 
+  /** Rounds are still to come for this group. */
+  pending(group: string): boolean {
+    return this.timers.has(group);
+  }
+
   cancel(group: string): void {
     clearTimeout(this.timers.get(group));
     this.timers.delete(group);

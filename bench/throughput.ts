@@ -55,7 +55,10 @@ async function startReference(socket: string, direction: Direction): Promise<Swi
 async function vmRatePps(vm: TestpmdVm, direction: Direction, windowMs: number): Promise<number> {
   const read = async () => {
     const counters = await vm.counters();
-    return { at: process.hrtime.bigint(), frames: direction === 'guestToNetwork' ? counters.txPackets : counters.rxPackets };
+    return {
+      at: process.hrtime.bigint(),
+      frames: direction === 'guestToNetwork' ? counters.txPackets : counters.rxPackets,
+    };
   };
   await waitFor('traffic through the switch', async () => (await read()).frames > 100000, 20000, 50);
   const start = await read();
@@ -70,7 +73,8 @@ export async function measure(which: 'daemon' | 'reference', direction: Directio
   let switchUnderTest: SwitchUnderTest | undefined;
   let vm: TestpmdVm | undefined;
   try {
-    switchUnderTest = which === 'daemon' ? await startDaemon(dir, socket, direction) : await startReference(socket, direction);
+    switchUnderTest =
+      which === 'daemon' ? await startDaemon(dir, socket, direction) : await startReference(socket, direction);
     await waitFor('the vhost-user socket', () => fs.existsSync(socket), 10000);
     vm = await startVm({
       socket,

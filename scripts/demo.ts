@@ -71,12 +71,17 @@ async function main(): Promise<void> {
     say('5. Stopping the VM and counting every frame');
     await vm.command('stop');
     let last = -1;
-    await waitFor('traffic to stop', async () => {
-      const now = (await topology.groupStats()).guestDequeued;
-      const still = now === last;
-      last = now;
-      return still;
-    }, 10000, 100);
+    await waitFor(
+      'traffic to stop',
+      async () => {
+        const now = (await topology.groupStats()).guestDequeued;
+        const still = now === last;
+        last = now;
+        return still;
+      },
+      10000,
+      100,
+    );
     await topology.announcementsDone();
     const stats = await topology.groupStats();
     const announcements = stats.announcementsSent.primary + stats.announcementsSent.standby;

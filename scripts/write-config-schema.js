@@ -7,7 +7,4 @@ const { writeFileSync } = require('fs');
 const { join } = require('path');
 const { configSchema } = require('../dist/src/config/schema');
 
-writeFileSync(
-  join(__dirname, '..', 'config', 'schema.json'),
-  `${JSON.stringify(configSchema, null, 2)}\n`,
-);
+writeFileSync(join(__dirname, '..', 'config', 'schema.json'), `${JSON.stringify(configSchema, null, 2)}\n`);

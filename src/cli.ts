@@ -68,14 +68,24 @@ async function stats(opts: ReadOptions & { watch?: boolean }): Promise<void> {
         if (!before) continue;
         const rate = (after: number, then: number) => (after - then) / seconds;
         rates[name] = {
-          txPps: { primary: rate(group.txPackets.primary, before.txPackets.primary), standby: rate(group.txPackets.standby, before.txPackets.standby) },
-          rxPps: { primary: rate(group.rxPackets.primary, before.rxPackets.primary), standby: rate(group.rxPackets.standby, before.rxPackets.standby) },
+          txPps: {
+            primary: rate(group.txPackets.primary, before.txPackets.primary),
+            standby: rate(group.txPackets.standby, before.txPackets.standby),
+          },
+          rxPps: {
+            primary: rate(group.rxPackets.primary, before.rxPackets.primary),
+            standby: rate(group.rxPackets.standby, before.rxPackets.standby),
+          },
         };
       }
     }
     previous = { at: now, reply };
     const paths = active.map((group) => `${group.name}: ${group.activePath}`).join('   ');
-    print(opts.json ? JSON.stringify({ reply, rates }) + '\n' : `\x1b[2J\x1b[H${new Date().toISOString()}   active: ${paths}\n\n${formatStats(reply, rates)}\n(Ctrl-C to stop)\n`);
+    print(
+      opts.json
+        ? JSON.stringify({ reply, rates }) + '\n'
+        : `\x1b[2J\x1b[H${new Date().toISOString()}   active: ${paths}\n\n${formatStats(reply, rates)}\n(Ctrl-C to stop)\n`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
@@ -109,7 +119,9 @@ program
   .action((opts: { config: string }) => run(opts.config));
 
 readCommand(program, 'status', "each group's guest, uplinks, active path, since when and why").action(status);
-readCommand(program, 'stats', 'packet, byte and drop counters per group and path').option('-w, --watch', 'refresh every second with rates, until Ctrl-C').action(stats);
+readCommand(program, 'stats', 'packet, byte and drop counters per group and path')
+  .option('-w, --watch', 'refresh every second with rates, until Ctrl-C')
+  .action(stats);
 
 program
   .command('groups')
@@ -119,7 +131,9 @@ program
 
 program
   .command('switch')
-  .description('primary: use the primary now (skips failback delay and flap hold); standby: keep off the primary; auto: let the policy decide')
+  .description(
+    'primary: use the primary now (skips failback delay and flap hold); standby: keep off the primary; auto: let the policy decide',
+  )
   .argument('<group>', 'group name')
   .argument('<to>', 'primary | standby | auto')
   .addOption(socketOption())
@@ -127,14 +141,18 @@ program
 
 program
   .command('detach')
-  .description("take the group's primary away without losing a frame: traffic moves to the standby first, then the port is stopped, closed and unplugged")
+  .description(
+    "take the group's primary away without losing a frame: traffic moves to the standby first, then the port is stopped, closed and unplugged",
+  )
   .argument('<group>', 'group name')
   .addOption(socketOption())
   .action((group: string, opts: { socket: string }) => act(opts.socket, 'detach', { group }));
 
 program
   .command('attach')
-  .description('give the group a new primary (PCI address or vdev); traffic returns to it as the failover policy decides')
+  .description(
+    'give the group a new primary (PCI address or vdev); traffic returns to it as the failover policy decides',
+  )
   .argument('<group>', 'group name')
   .argument('<devargs>', 'DPDK device, e.g. 0000:3b:02.1')
   .addOption(socketOption())
@@ -142,10 +160,12 @@ program
 
 program
   .command('add-group')
-  .description('start a group from a YAML or JSON file holding one entry of the config file\'s groups list')
+  .description("start a group from a YAML or JSON file holding one entry of the config file's groups list")
   .argument('<file>', 'group file')
   .addOption(socketOption())
-  .action((file: string, opts: { socket: string }) => act(opts.socket, 'add-group', { config: YAML.parse(fs.readFileSync(file, 'utf8')) }));
+  .action((file: string, opts: { socket: string }) =>
+    act(opts.socket, 'add-group', { config: YAML.parse(fs.readFileSync(file, 'utf8')) }),
+  );
 
 program
   .command('remove-group')
@@ -156,7 +176,7 @@ program
 
 program
   .command('set-log-level')
-  .description('change the daemon\'s log level while it runs')
+  .description("change the daemon's log level while it runs")
   .argument('<level>', 'fatal | error | warn | info | debug | trace')
   .addOption(socketOption())
   .action((level: string, opts: { socket: string }) => act(opts.socket, 'set-log-level', { level }));

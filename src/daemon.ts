@@ -80,7 +80,10 @@ export class Daemon {
     const running = this.groups.get(group);
     if (!running) throw new Error(`no group "${group}"`);
     const primary = { devargs };
-    const candidate = validateConfig({ ...this.config, groups: [...this.groups.values()].map((g) => (g.name === group ? { ...g, primary } : g)) }, 'attach');
+    const candidate = validateConfig(
+      { ...this.config, groups: [...this.groups.values()].map((g) => (g.name === group ? { ...g, primary } : g)) },
+      'attach',
+    );
     this.dataplane.attachPrimary(group, candidate.groups.find((g) => g.name === group)!.primary);
     this.groups.set(group, { ...running, primary });
     this.policy.primaryPresence(group, true, 'attached');

@@ -23,7 +23,8 @@ Dataplane &started(const Napi::Env &env) {
 std::vector<unsigned> uints(const Napi::Value &value) {
   std::vector<unsigned> out;
   Napi::Array array = value.As<Napi::Array>();
-  for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).ToNumber().Uint32Value());
+  for (uint32_t i = 0; i < array.Length(); i++)
+    out.push_back(array.Get(i).ToNumber().Uint32Value());
   return out;
 }
 
@@ -73,8 +74,8 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   parsed.link_poll_interval_us = uint_field(options, "linkPollIntervalUs");
   parsed.idle_sleep_max_us = uint_field(options, "idleSleepMaxUs");
 
-  event_callback =
-      Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "vhost-failover events", 0, 1);
+  event_callback = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(),
+                                                 "vhost-failover events", 0, 1);
   dataplane = std::make_unique<Dataplane>();
   std::string error = dataplane->start(parsed, emit_to_js);
   if (!error.empty()) {
@@ -92,8 +93,8 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
   parsed.name = spec.Get("name").ToString();
   parsed.mac = spec.Get("mac").ToString();
   parsed.mtu = uint_field(spec, "mtu");
-  parsed.rx_mode = spec.Get("rx").ToString().Utf8Value() == "active" ? vf::RxMode::kActive
-                                                                      : vf::RxMode::kBoth;
+  parsed.rx_mode =
+      spec.Get("rx").ToString().Utf8Value() == "active" ? vf::RxMode::kActive : vf::RxMode::kBoth;
   parsed.vhost_devargs = spec.Get("vhostDevargs").ToString();
   parsed.primary_devargs = spec.Get("primaryDevargs").ToString();
   parsed.standby_devargs = spec.Get("standbyDevargs").ToString();
@@ -129,13 +130,16 @@ Napi::Value DetachPrimary(const Napi::CallbackInfo &info) {
 
 Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {
   std::string error =
-      started(info.Env()).attach_primary(info[0].ToString(), info[1].ToString(), info[2].ToBoolean());
+      started(info.Env())
+          .attach_primary(info[0].ToString(), info[1].ToString(), info[2].ToBoolean());
   if (!error.empty()) throw Napi::Error::New(info.Env(), error);
   return info.Env().Undefined();
 }
 
 Napi::Value Announce(const Napi::CallbackInfo &info) {
-  on_group(info, [](vf::Group &group) { group.announce_requested.store(true, std::memory_order_release); });
+  on_group(info, [](vf::Group &group) {
+    group.announce_requested.store(true, std::memory_order_release);
+  });
   return info.Env().Undefined();
 }
 

@@ -2,10 +2,10 @@
 // relaxed stores (no locked instructions on the hot path) and summed by readers.
 #pragma once
 
-#include <cstdint>
-
 #include <rte_common.h>
 #include <rte_lcore.h>
+
+#include <cstdint>
 
 namespace vf {
 

@@ -1,12 +1,12 @@
 #include "dataplane.h"
 
-#include <algorithm>
-
 #include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
+
+#include <algorithm>
 
 #include "link_state.h"
 #include "port.h"
@@ -53,7 +53,8 @@ void Dataplane::shutdown() {
   eal_ready_ = false;
 }
 
-std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs, bool set_mac) {
+std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs,
+                                   bool set_mac) {
   PortSetup setup;
   setup.pool = pool_;
   setup.rx_descriptors = group.rx_descriptors;
@@ -118,13 +119,15 @@ std::string Dataplane::detach_primary(const std::string &name) {
   return "";
 }
 
-std::string Dataplane::attach_primary(const std::string &name, const std::string &devargs, bool set_mac) {
+std::string Dataplane::attach_primary(const std::string &name, const std::string &devargs,
+                                      bool set_mac) {
   Worker *worker = nullptr;
   Group *group = find(name, &worker);
   if (!group) return "no group \"" + name + "\"";
   Uplink &primary = group->uplink(kPrimary);
   if (primary.port_id != UINT16_MAX)
-    return "group \"" + name + "\" already has a primary (" + primary.devargs + "); detach it first";
+    return "group \"" + name + "\" already has a primary (" + primary.devargs +
+           "); detach it first";
   std::string error = open_uplink(*group, kPrimary, devargs, set_mac);
   if (!error.empty()) {
     if (primary.port_id != UINT16_MAX) port_release(primary.port_id);
@@ -218,15 +221,17 @@ std::vector<std::string> Dataplane::group_names() {
   return names;
 }
 
-unsigned Dataplane::mbufs_in_use() const { return pool_ ? rte_mempool_in_use_count(pool_) : 0; }
+unsigned Dataplane::mbufs_in_use() const {
+  return pool_ ? rte_mempool_in_use_count(pool_) : 0;
+}
 
 Worker &Dataplane::least_loaded_worker() {
   std::lock_guard<std::mutex> lock(groups_mutex_);
   Worker *best = workers_.front().get();
   size_t best_load = SIZE_MAX;
   for (auto &worker : workers_) {
-    size_t load = static_cast<size_t>(
-        std::count(group_worker_.begin(), group_worker_.end(), worker.get()));
+    size_t load =
+        static_cast<size_t>(std::count(group_worker_.begin(), group_worker_.end(), worker.get()));
     if (load < best_load) best = worker.get(), best_load = load;
   }
   return *best;

@@ -23,7 +23,9 @@ std::string eal_init(const std::vector<std::string> &args) {
   return "";
 }
 
-void eal_cleanup() { rte_eal_cleanup(); }
+void eal_cleanup() {
+  rte_eal_cleanup();
+}
 
 rte_mempool *mbuf_pool_create(unsigned mbufs, unsigned mtu, std::string *error) {
   const unsigned frame_bytes = mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;

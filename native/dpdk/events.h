@@ -9,11 +9,11 @@
 namespace vf {
 
 struct Event {
-  std::string type;    // "link" | "guest" | "removed" | "pathSwitched"
+  std::string type;  // "link" | "guest" | "removed" | "pathSwitched"
   std::string group;
-  std::string port;    // "primary" | "standby" | "vhost" (link, guest, removed)
-  bool up = false;     // link and guest events
-  std::string from;    // pathSwitched: "primary" | "standby" | "none"
+  std::string port;  // "primary" | "standby" | "vhost" (link, guest, removed)
+  bool up = false;   // link and guest events
+  std::string from;  // pathSwitched: "primary" | "standby" | "none"
   std::string to;
   std::string reason;  // why, in words, for logs and status
   uint64_t at_ns = 0;  // CLOCK_MONOTONIC, comparable with Node's process.hrtime.bigint()

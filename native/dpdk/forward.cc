@@ -3,12 +3,12 @@
 // handed to a driver or freed before the function returns.
 #include "forward.h"
 
-#include "announce.h"
-#include "port.h"
-
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+
+#include "announce.h"
+#include "port.h"
 
 namespace vf {
 

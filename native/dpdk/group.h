@@ -2,13 +2,13 @@
 // The worker lcore reads the atomics once per burst; control threads write them.
 #pragma once
 
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
 #include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
-
-#include <rte_ether.h>
-#include <rte_mempool.h>
 
 #include "counters.h"
 #include "events.h"

@@ -3,9 +3,9 @@
 // host (or a 2-core CI machine) is not burnt. Any packet resets it to busy polling.
 #pragma once
 
-#include <algorithm>
-
 #include <rte_cycles.h>
+
+#include <algorithm>
 
 namespace vf {
 

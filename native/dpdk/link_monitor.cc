@@ -1,11 +1,11 @@
 #include "link_monitor.h"
 
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-
-#include <rte_ethdev.h>
-#include <rte_lcore.h>
 
 #include "link_state.h"
 
@@ -63,8 +63,8 @@ void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
 }
 
 void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
-  while (rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group) ==
-         -EAGAIN)
+  while (rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed,
+                                         &group) == -EAGAIN)
     rte_pause();
 }
 

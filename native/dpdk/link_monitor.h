@@ -4,9 +4,10 @@
 // link queries from the last event's cache (see port.cc).
 #pragma once
 
+#include <pthread.h>
+
 #include <atomic>
 #include <functional>
-#include <pthread.h>
 
 #include "group.h"
 

@@ -8,9 +8,12 @@ namespace vf {
 
 const char *path_name(Path path) {
   switch (path) {
-    case kPrimary: return "primary";
-    case kStandby: return "standby";
-    default: return "none";
+    case kPrimary:
+      return "primary";
+    case kStandby:
+      return "standby";
+    default:
+      return "none";
   }
 }
 
@@ -38,7 +41,8 @@ static void apply_uplink_link(Group &group, Path path, bool up, const char *sour
   if (!up && path == kPrimary) group.primary_eligible.store(false, std::memory_order_release);
   if (uplink.link_up.exchange(up) == up) return;
   // The worker may have seen it first, on a send the dead primary refused.
-  const bool worker_saw = !up && path == kPrimary && group.primary_loss_seen_by_worker.exchange(false);
+  const bool worker_saw =
+      !up && path == kPrimary && group.primary_loss_seen_by_worker.exchange(false);
   const std::string reason = std::string(path_name(path)) + " link " + (up ? "up" : "down") + " (" +
                              (worker_saw ? "failed send" : source) + ")";
   Event event;
@@ -56,7 +60,8 @@ static void apply_guest(Group &group, bool ready, const char *source) {
   event.type = "guest";
   event.port = "vhost";
   event.up = ready;
-  event.reason = std::string("guest ") + (ready ? "connected" : "disconnected") + " (" + source + ")";
+  event.reason =
+      std::string("guest ") + (ready ? "connected" : "disconnected") + " (" + source + ")";
   emit(group, std::move(event));
 }
 

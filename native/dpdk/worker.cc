@@ -1,8 +1,8 @@
 #include "worker.h"
 
-#include <thread>
-
 #include <rte_cycles.h>
+
+#include <thread>
 
 #include "forward.h"
 #include "idle_backoff.h"

@@ -37,10 +37,15 @@ export class DaemonProcess {
     const controlSocket = (config as { control: { socket: string } }).control.socket;
     const daemon = new DaemonProcess(configPath, controlSocket, netns);
     try {
-      await waitFor('the daemon to answer on its control socket', async () => {
-        if (daemon.exitCode !== undefined) throw new Error(`daemon exited (${daemon.exitCode}):\n${daemon.log}`);
-        return (await request(controlSocket, 'groups', {}, 1000)) !== undefined;
-      }, 30000, 50);
+      await waitFor(
+        'the daemon to answer on its control socket',
+        async () => {
+          if (daemon.exitCode !== undefined) throw new Error(`daemon exited (${daemon.exitCode}):\n${daemon.log}`);
+          return (await request(controlSocket, 'groups', {}, 1000)) !== undefined;
+        },
+        30000,
+        50,
+      );
     } catch (err) {
       await daemon.stop();
       throw err;

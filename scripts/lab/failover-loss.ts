@@ -25,12 +25,17 @@ async function announced(topology: Topology): Promise<number> {
 
 async function settled(topology: Topology): Promise<void> {
   let last = -1;
-  await waitFor('traffic to stop', async () => {
-    const now = (await topology.groupStats()).guestDequeued;
-    const still = now === last;
-    last = now;
-    return still;
-  }, 10000, 100);
+  await waitFor(
+    'traffic to stop',
+    async () => {
+      const now = (await topology.groupStats()).guestDequeued;
+      const still = now === last;
+      last = now;
+      return still;
+    },
+    10000,
+    100,
+  );
 }
 
 /** One run: traffic on the primary, then (if `pull`) the primary's cable pulled mid-stream. */
@@ -50,7 +55,9 @@ export async function measureFailoverLoss(linkPollIntervalUs: number, pull = tru
     const rateEnd = { at: process.hrtime.bigint(), frames: netns.counters(BRIDGE).rxPackets };
     const ratePps = ((rateEnd.frames - rateStart.frames) * 1e9) / Number(rateEnd.at - rateStart.at);
 
-    let pullStart = 0n, pullEnd = 0n, switchedAt = 0n;
+    let pullStart = 0n,
+      pullEnd = 0n,
+      switchedAt = 0n;
     if (pull) {
       pullStart = process.hrtime.bigint();
       netns.setLink(primaryTap, 'down');

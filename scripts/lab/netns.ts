@@ -34,7 +34,19 @@ export class Netns {
   /** A bridge with an address; the taps join it once the daemon has created them. */
   addBridge(bridge: string, cidr: string): void {
     // A fixed address, or the bridge takes the lowest of its ports' and changes as they join.
-    this.ip('link', 'add', bridge, 'address', '02:00:00:00:0b:01', 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0');
+    this.ip(
+      'link',
+      'add',
+      bridge,
+      'address',
+      '02:00:00:00:0b:01',
+      'type',
+      'bridge',
+      'forward_delay',
+      '0',
+      'stp_state',
+      '0',
+    );
     this.ip('addr', 'add', cidr, 'dev', bridge);
     this.ip('link', 'set', bridge, 'up');
   }
@@ -67,7 +79,11 @@ export class Netns {
     const [link] = JSON.parse(this.ip('-j', '-s', 'link', 'show', 'dev', name)) as Array<{
       stats64: { rx: { packets: number; dropped: number }; tx: { packets: number } };
     }>;
-    return { rxPackets: link.stats64.rx.packets, txPackets: link.stats64.tx.packets, rxDropped: link.stats64.rx.dropped };
+    return {
+      rxPackets: link.stats64.rx.packets,
+      txPackets: link.stats64.tx.packets,
+      rxDropped: link.stats64.rx.dropped,
+    };
   }
 
   dispose(): void {

@@ -31,10 +31,14 @@ export class Testpmd {
   static async start(ealArgs: string[], appArgs: string[]): Promise<Testpmd> {
     const testpmd = new Testpmd(ealArgs, appArgs);
     try {
-      await waitFor('the testpmd prompt', () => {
-        if (testpmd.exited) throw new Error(`testpmd exited:\n${testpmd.output.slice(-2000)}`);
-        return testpmd.output.includes(PROMPT);
-      }, 30000);
+      await waitFor(
+        'the testpmd prompt',
+        () => {
+          if (testpmd.exited) throw new Error(`testpmd exited:\n${testpmd.output.slice(-2000)}`);
+          return testpmd.output.includes(PROMPT);
+        },
+        30000,
+      );
       await testpmd.command('start');
     } catch (err) {
       await testpmd.stop();
@@ -51,11 +55,16 @@ export class Testpmd {
   async command(line: string, timeoutMs = 10000): Promise<string> {
     const from = this.output.length;
     this.child.stdin!.write(line + '\n');
-    const end = await waitFor(`testpmd to finish "${line}"`, () => {
-      if (this.exited) throw new Error('testpmd exited');
-      const at = this.output.indexOf(PROMPT, from);
-      return at >= 0 ? at : undefined;
-    }, timeoutMs, 5);
+    const end = await waitFor(
+      `testpmd to finish "${line}"`,
+      () => {
+        if (this.exited) throw new Error('testpmd exited');
+        const at = this.output.indexOf(PROMPT, from);
+        return at >= 0 ? at : undefined;
+      },
+      timeoutMs,
+      5,
+    );
     return this.output.slice(from, end);
   }
 

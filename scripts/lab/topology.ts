@@ -88,7 +88,8 @@ export class Topology {
     try {
       topology.netns.addBridge(BRIDGE, BRIDGE_CIDR);
       topology.daemon = await DaemonProcess.start(config, topology.dir, topology.netns);
-      for (const tap of [topology.primaryTap, topology.standbyTap]) topology.netns.ip('link', 'set', tap, 'master', BRIDGE);
+      for (const tap of [topology.primaryTap, topology.standbyTap])
+        topology.netns.ip('link', 'set', tap, 'master', BRIDGE);
     } catch (err) {
       await topology.stop();
       throw err;

@@ -3,7 +3,11 @@ import type { GroupStatusReply, StatsReply } from '../control/handlers';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -53,7 +57,10 @@ export function formatStats(stats: StatsReply, rates?: Rates): string {
       ]);
     }
   const footer = Object.entries(stats.groups).map(([name, group]) => {
-    const switches = Object.entries(group.switches).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none';
+    const switches =
+      Object.entries(group.switches)
+        .map(([kind, count]) => `${kind} ${count}`)
+        .join(', ') || 'none';
     return `${name}: dropped with no path up ${group.txDroppedNoPath}; path switches: ${switches}`;
   });
   return (

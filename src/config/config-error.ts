@@ -27,7 +27,5 @@ const MAX_SHOWN_VALUE_LENGTH = 80;
 /** The value as JSON, shortened so that one problem stays one readable line. */
 export function showValue(value: unknown): string {
   const json = JSON.stringify(value) ?? String(value);
-  return json.length > MAX_SHOWN_VALUE_LENGTH
-    ? `${json.slice(0, MAX_SHOWN_VALUE_LENGTH - 3)}...`
-    : json;
+  return json.length > MAX_SHOWN_VALUE_LENGTH ? `${json.slice(0, MAX_SHOWN_VALUE_LENGTH - 3)}...` : json;
 }

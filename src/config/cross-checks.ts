@@ -10,9 +10,7 @@ import { MAC_PATTERN } from './schema';
 type Fields = Record<string, unknown>;
 
 function fieldsOf(value: unknown): Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Fields)
-    : {};
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : {};
 }
 
 /** A string value that must not collide with another; `key` is what counts as the same. */
@@ -41,13 +39,10 @@ function collisions(claims: Claim[], explain: (claim: Claim, earlier: Claim) => 
 }
 
 function duplicateNames(groups: Fields[]): Problem[] {
-  const claims = groups.flatMap((group, i) =>
-    claim(`groups[${i}].name`, `groups[${i}]`, group.name, (name) => name),
-  );
+  const claims = groups.flatMap((group, i) => claim(`groups[${i}].name`, `groups[${i}]`, group.name, (name) => name));
   return collisions(
     claims,
-    (current, earlier) =>
-      `${showValue(current.value)} is already used by ${earlier.owner}; group names must be unique`,
+    (current, earlier) => `${showValue(current.value)} is already used by ${earlier.owner}; group names must be unique`,
   );
 }
 
@@ -56,12 +51,7 @@ function duplicateSockets(root: Fields, groups: Fields[]): Problem[] {
   const claims = [
     ...claim('control.socket', 'control', fieldsOf(root.control).socket, posix.normalize),
     ...groups.flatMap((group, i) =>
-      claim(
-        `groups[${i}].vhost.socket`,
-        `groups[${i}]`,
-        fieldsOf(group.vhost).socket,
-        posix.normalize,
-      ),
+      claim(`groups[${i}].vhost.socket`, `groups[${i}]`, fieldsOf(group.vhost).socket, posix.normalize),
     ),
   ];
   return collisions(
@@ -74,12 +64,7 @@ function duplicateSockets(root: Fields, groups: Fields[]): Problem[] {
 function duplicateDevices(groups: Fields[]): Problem[] {
   const claims = groups.flatMap((group, i) =>
     (['primary', 'standby'] as const).flatMap((role) =>
-      claim(
-        `groups[${i}].${role}.devargs`,
-        `groups[${i}]`,
-        fieldsOf(group[role]).devargs,
-        deviceName,
-      ),
+      claim(`groups[${i}].${role}.devargs`, `groups[${i}]`, fieldsOf(group[role]).devargs, deviceName),
     ),
   );
   return collisions(claims, (current, earlier) => {

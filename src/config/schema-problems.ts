@@ -52,7 +52,7 @@ interface Failure {
   value: unknown;
   /** The schema holding the failed keyword. */
   schema: AnySchemaObject;
-  params: Record<string, any>;
+  params: ErrorObject['params'];
   /** The user-facing path of a field below the failing one. */
   pathBelow(field: string): string;
 }
@@ -72,9 +72,7 @@ const explainers: Record<string, (failure: Failure) => Explanation> = {
   additionalProperties: ({ schema, params }) => {
     const known = Object.keys(schema.properties);
     const guess = closestName(params.additionalProperty, known);
-    const hint = guess
-      ? `did you mean ${JSON.stringify(guess)}?`
-      : `allowed here: ${quoted(known)}`;
+    const hint = guess ? `did you mean ${JSON.stringify(guess)}?` : `allowed here: ${quoted(known)}`;
     return { field: params.additionalProperty, text: `unknown field; ${hint}` };
   },
   uniqueItems: ({ value, params, pathBelow }) => ({
@@ -124,10 +122,7 @@ function fieldPath(root: unknown, segments: string[]): string {
     if (Array.isArray(node)) path += `[${segment}]`;
     else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) path += `[${JSON.stringify(segment)}]`;
     else path += path === '' ? segment : `.${segment}`;
-    node =
-      typeof node === 'object' && node !== null
-        ? (node as Record<string, unknown>)[segment]
-        : undefined;
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[segment] : undefined;
   }
   return path === '' ? '(top level)' : path;
 }

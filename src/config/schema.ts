@@ -59,8 +59,7 @@ const uplink = {
   required: ['devargs'],
   properties: {
     devargs: {
-      description:
-        'DPDK devargs of the port: a PCI address with optional ",key=value" options, or a vdev',
+      description: 'DPDK devargs of the port: a PCI address with optional ",key=value" options, or a vdev',
       type: 'string',
       pattern: DEVARGS_PATTERN,
       examples: ['0000:3b:02.1', 'net_tap0,iface=sb-vm1'],
@@ -68,7 +67,7 @@ const uplink = {
     setGuestMac: {
       description:
         "primary only: give the port the guest's MAC (default: yes for a PCI device such as a VF, " +
-        "no for a vdev, whose MAC belongs to a host interface)",
+        'no for a vdev, whose MAC belongs to a host interface)',
       type: 'boolean',
     },
   },
@@ -145,7 +144,7 @@ export const configSchema = {
         txDescriptors: descriptorCount,
         linkPollIntervalUs: {
           description:
-            'how often every port\'s link state is read, in microseconds: the backstop for drivers ' +
+            "how often every port's link state is read, in microseconds: the backstop for drivers " +
             'that send no link-state interrupt (net_tap) and do not refuse sends on a dead link',
           type: 'integer',
           minimum: 10,
@@ -153,8 +152,7 @@ export const configSchema = {
           default: 1000,
         },
         idleSleepMaxUs: {
-          description:
-            'longest sleep of an idle worker, in microseconds; 0 means pure busy polling',
+          description: 'longest sleep of an idle worker, in microseconds; 0 means pure busy polling',
           type: 'integer',
           minimum: 0,
           maximum: 100000,
@@ -295,15 +293,17 @@ export const configSchema = {
                 ...socketPath,
               },
               mode: {
-                description:
-                  'server: we create the socket; client: QEMU creates it, we connect and reconnect',
+                description: 'server: we create the socket; client: QEMU creates it, we connect and reconnect',
                 type: 'string',
                 enum: ['server', 'client'],
                 default: 'server',
               },
             },
           },
-          announce: { description: 'this group\'s own announce settings (default: the global ones)', ...announceSchema(false) },
+          announce: {
+            description: "this group's own announce settings (default: the global ones)",
+            ...announceSchema(false),
+          },
           primary: { description: 'the preferred uplink, e.g. an SR-IOV VF', ...uplink },
           standby: {
             description: 'the uplink used while the primary is down, e.g. a tap',

@@ -29,7 +29,8 @@ export function controlHandlers(daemon: Daemon): Record<string, Handler> {
   const groupNames = () => [...daemon.groups.keys()];
   const groupOf = (request: Request): string => {
     const name = stringArg(request, 'group');
-    if (!daemon.groups.has(name)) throw new RequestError(`no group "${name}"; groups: ${groupNames().join(', ') || 'none'}`);
+    if (!daemon.groups.has(name))
+      throw new RequestError(`no group "${name}"; groups: ${groupNames().join(', ') || 'none'}`);
     return name;
   };
   const oneOf = <T extends string>(request: Request, name: string, allowed: readonly T[]): T => {
@@ -53,7 +54,10 @@ export function controlHandlers(daemon: Daemon): Record<string, Handler> {
       return {
         mbufsInUse: dataplane.mbufsInUse(),
         groups: Object.fromEntries(
-          names.map((name) => [name, { ...dataplane.stats(name), switches: pathHistory.get(name)?.switchesByKind ?? {} }]),
+          names.map((name) => [
+            name,
+            { ...dataplane.stats(name), switches: pathHistory.get(name)?.switchesByKind ?? {} },
+          ]),
         ),
       };
     },

@@ -42,6 +42,9 @@ export class Announcer {
     this.timers.delete(group);
     this.dataplane.announce(group);
     if (round + 1 >= settings.rounds) return;
-    this.timers.set(group, setTimeout(() => this.round(group, settings, round + 1), announceGapMs(settings, round)));
+    this.timers.set(
+      group,
+      setTimeout(() => this.round(group, settings, round + 1), announceGapMs(settings, round)),
+    );
   }
 }

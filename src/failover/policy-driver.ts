@@ -41,9 +41,12 @@ export class PolicyDriver {
     if (!running) return;
     const { policy } = running;
     const now = this.nowMs();
-    if (event.type === 'link' && event.port === 'primary') this.apply(event.group, policy.primaryLink(event.up === true, now));
-    else if (event.type === 'link' && event.port === 'standby') this.apply(event.group, policy.standbyLink(event.up === true, now));
-    else if (event.type === 'removed' && event.port === 'primary') this.apply(event.group, policy.primaryPresence(false, 'removed', now));
+    if (event.type === 'link' && event.port === 'primary')
+      this.apply(event.group, policy.primaryLink(event.up === true, now));
+    else if (event.type === 'link' && event.port === 'standby')
+      this.apply(event.group, policy.standbyLink(event.up === true, now));
+    else if (event.type === 'removed' && event.port === 'primary')
+      this.apply(event.group, policy.primaryPresence(false, 'removed', now));
     else if (event.type === 'guest') policy.guest(event.up === true, now);
   }
 
@@ -72,7 +75,8 @@ export class PolicyDriver {
   private apply(group: string, decision: Decision): void {
     const running = this.groups.get(group);
     if (!running) return;
-    if (decision.changed) this.log.info({ group, primaryEligible: decision.primaryEligible }, `policy: ${decision.reason}`);
+    if (decision.changed)
+      this.log.info({ group, primaryEligible: decision.primaryEligible }, `policy: ${decision.reason}`);
     const applied = this.dataplane.setPrimaryEligible(group, decision.primaryEligible, decision.reason);
     if (!applied) this.log.warn({ group }, `policy: primary dropped again before "${decision.reason}" took effect`);
     this.schedule(group, running);
@@ -83,9 +87,12 @@ export class PolicyDriver {
     running.timer = undefined;
     const deadline = running.policy.nextDeadlineMs();
     if (deadline === undefined) return;
-    running.timer = setTimeout(() => {
-      running.timer = undefined;
-      this.apply(group, running.policy.tick(this.nowMs()));
-    }, Math.max(0, Math.ceil(deadline - this.nowMs())));
+    running.timer = setTimeout(
+      () => {
+        running.timer = undefined;
+        this.apply(group, running.policy.tick(this.nowMs()));
+      },
+      Math.max(0, Math.ceil(deadline - this.nowMs())),
+    );
   }
 }

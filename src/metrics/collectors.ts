@@ -27,10 +27,26 @@ export function createRegistry(daemon: Daemon): Registry {
       },
     });
 
-  perPathCounter('vhost_failover_tx_packets_total', 'Frames from the guest sent on an uplink', (g) => dataplane.stats(g).txPackets);
-  perPathCounter('vhost_failover_tx_bytes_total', 'Bytes from the guest sent on an uplink', (g) => dataplane.stats(g).txBytes);
-  perPathCounter('vhost_failover_rx_packets_total', 'Frames from an uplink delivered to the guest', (g) => dataplane.stats(g).rxPackets);
-  perPathCounter('vhost_failover_rx_bytes_total', 'Bytes from an uplink delivered to the guest', (g) => dataplane.stats(g).rxBytes);
+  perPathCounter(
+    'vhost_failover_tx_packets_total',
+    'Frames from the guest sent on an uplink',
+    (g) => dataplane.stats(g).txPackets,
+  );
+  perPathCounter(
+    'vhost_failover_tx_bytes_total',
+    'Bytes from the guest sent on an uplink',
+    (g) => dataplane.stats(g).txBytes,
+  );
+  perPathCounter(
+    'vhost_failover_rx_packets_total',
+    'Frames from an uplink delivered to the guest',
+    (g) => dataplane.stats(g).rxPackets,
+  );
+  perPathCounter(
+    'vhost_failover_rx_bytes_total',
+    'Bytes from an uplink delivered to the guest',
+    (g) => dataplane.stats(g).rxBytes,
+  );
 
   new Counter({
     name: 'vhost_failover_dropped_packets_total',

@@ -26,14 +26,22 @@ describe('MAC announcements (real DPDK, Linux bridge)', function () {
 
     const before = (await t.groupStats()).announcementsSent.standby;
     await request(controlSocket, 'switch', { group: 'vm1', to: 'standby' });
-    await waitFor('the bridge to learn the guest on the standby', () => netns.learnedPort(BRIDGE, mac) === standbyTap, 5000, 5);
+    await waitFor(
+      'the bridge to learn the guest on the standby',
+      () => netns.learnedPort(BRIDGE, mac) === standbyTap,
+      5000,
+      5,
+    );
     const rounds = (await t.groupStats()).announcementsSent.standby - before;
     console.log(`      bridge relearned the guest on the standby after ${rounds} announcement round(s)`);
     assert.ok(rounds >= 1 && rounds <= 2, `relearned after ${rounds} rounds`);
 
     // The later rounds' broadcasts come back through the primary (the bridge floods them): let
     // them finish before counting what the bridge sends where.
-    await waitFor('all rounds sent', async () => (await t.groupStats()).announcementsSent.standby - before === t.config.announce.rounds);
+    await waitFor(
+      'all rounds sent',
+      async () => (await t.groupStats()).announcementsSent.standby - before === t.config.announce.rounds,
+    );
     netns.ip('neigh', 'replace', GUEST_IP, 'lladdr', mac, 'dev', BRIDGE, 'nud', 'permanent');
     const rxBefore = (await t.groupStats()).rxPackets;
     spawnSync('ip', ['netns', 'exec', netns.name, 'ping', '-c', '50', '-i', '0.002', '-W', '0.1', GUEST_IP]);

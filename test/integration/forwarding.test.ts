@@ -135,7 +135,10 @@ describe('vhost-user connection life (real DPDK)', function () {
     await topology.vm!.stop();
     await waitFor('the daemon to see the guest leave', async () => !(await topology!.groupStatus()).guestConnected);
     const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, txIp: ['198.18.0.2', '198.18.0.99'] });
-    await rising('frames from the second guest on the primary', () => topology!.netns.counters(topology!.primaryTap).rxPackets);
+    await rising(
+      'frames from the second guest on the primary',
+      () => topology!.netns.counters(topology!.primaryTap).rxPackets,
+    );
     await vm.command('stop');
   });
 

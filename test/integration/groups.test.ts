@@ -42,7 +42,13 @@ describe('groups at runtime (real DPDK)', function () {
     await keepsRising('while vm2 is added');
     assert.deepEqual(await request(t.controlSocket, 'groups'), ['vm1', 'vm2']);
 
-    secondVm = await startVm({ socket: vm2.vhost.socket, mac: vm2.mac, filePrefix: `${t.filePrefix}-vm2`, mode: 'txonly', ...TXONLY });
+    secondVm = await startVm({
+      socket: vm2.vhost.socket,
+      mac: vm2.mac,
+      filePrefix: `${t.filePrefix}-vm2`,
+      mode: 'txonly',
+      ...TXONLY,
+    });
     await waitFor('vm2 traffic on its own primary tap', () => t.netns.counters(`vfq${suffix}`).rxPackets > 1000, 10000);
     await secondVm.stop();
     secondVm = undefined;
@@ -50,6 +56,6 @@ describe('groups at runtime (real DPDK)', function () {
     await request(t.controlSocket, 'remove-group', { group: 'vm2' });
     await keepsRising('after vm2 is removed');
     assert.deepEqual(await request(t.controlSocket, 'groups'), ['vm1']);
-    assert.ok(!t.netns.hasLink(`vfq${suffix}`), 'the removed group\'s tap must be gone');
+    assert.ok(!t.netns.hasLink(`vfq${suffix}`), "the removed group's tap must be gone");
   });
 });

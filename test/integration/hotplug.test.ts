@@ -40,24 +40,38 @@ describe('primary hot-plug (real DPDK)', function () {
     netns.ip('link', 'set', primaryTap, 'master', BRIDGE);
     await t.waitForActivePath('primary', 10000);
     const primaryStart = netns.counters(primaryTap).rxPackets;
-    await waitFor('traffic on the new primary', () => netns.counters(primaryTap).rxPackets > primaryStart + 20000, 10000);
+    await waitFor(
+      'traffic on the new primary',
+      () => netns.counters(primaryTap).rxPackets > primaryStart + 20000,
+      10000,
+    );
 
     await vm.command('stop');
     let last = -1;
-    await waitFor('traffic to stop', async () => {
-      const now = (await t.groupStats()).guestDequeued;
-      const still = now === last;
-      last = now;
-      return still;
-    }, 10000, 100);
+    await waitFor(
+      'traffic to stop',
+      async () => {
+        const now = (await t.groupStats()).guestDequeued;
+        const still = now === last;
+        last = now;
+        return still;
+      },
+      10000,
+      100,
+    );
     await t.announcementsDone();
     const stats = await t.groupStats();
     // The bridge also counts our own MAC announcements (broadcast RARPs).
     const announcements =
-      stats.announcementsSent.primary + stats.announcementsSent.standby - announcedBefore.primary - announcedBefore.standby;
+      stats.announcementsSent.primary +
+      stats.announcementsSent.standby -
+      announcedBefore.primary -
+      announcedBefore.standby;
     const arrived = netns.counters(BRIDGE).rxPackets - bridgeBefore - announcements;
     const dropped = stats.txDroppedNoPath + stats.txDroppedFull.primary + stats.txDroppedFull.standby;
-    console.log(`      guest sent ${stats.guestDequeued}, bridge got ${arrived}, dropped ${dropped} across detach + attach`);
+    console.log(
+      `      guest sent ${stats.guestDequeued}, bridge got ${arrived}, dropped ${dropped} across detach + attach`,
+    );
     assert.equal(dropped, 0);
     assert.equal(arrived, stats.guestDequeued, 'frames lost across the detach');
     await waitFor('mbufs back at the baseline', async () => (await t.groupStats()).mbufsInUse === baseline);
@@ -66,10 +80,16 @@ describe('primary hot-plug (real DPDK)', function () {
   it('refuses to attach a second primary and to detach a missing one, naming the fix', async function () {
     topology = await Topology.start();
     const { controlSocket } = topology;
-    await assert.rejects(request(controlSocket, 'attach', { group: 'vm1', devargs: 'net_tap7,iface=x7' }), /already has a primary.*detach it first/);
+    await assert.rejects(
+      request(controlSocket, 'attach', { group: 'vm1', devargs: 'net_tap7,iface=x7' }),
+      /already has a primary.*detach it first/,
+    );
     await request(controlSocket, 'detach', { group: 'vm1' });
     await assert.rejects(request(controlSocket, 'detach', { group: 'vm1' }), /has no primary to detach/);
-    await assert.rejects(request(controlSocket, 'attach', { group: 'vm1', devargs: 'net_nosuchdriver0' }), /cannot probe device/);
+    await assert.rejects(
+      request(controlSocket, 'attach', { group: 'vm1', devargs: 'net_nosuchdriver0' }),
+      /cannot probe device/,
+    );
     assert.equal((await topology.groupStatus()).activePath, 'standby');
   });
 });

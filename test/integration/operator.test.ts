@@ -147,7 +147,10 @@ describe('failover policy on real devices', function () {
     netns.setLink(primaryTap, 'down');
     await topology.waitForActivePath('standby');
     netns.setLink(primaryTap, 'up');
-    const pending = await waitFor('a pending failback', async () => (await topology!.groupStatus()).policy?.failbackAtMs);
+    const pending = await waitFor(
+      'a pending failback',
+      async () => (await topology!.groupStatus()).policy?.failbackAtMs,
+    );
     assert.equal((await topology.groupStatus()).activePath, 'standby', 'no failback before the delay');
     await topology.waitForActivePath('primary', 10000);
     assert.ok(pending > 0);

@@ -2,14 +2,7 @@ import { strict as assert } from 'assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import {
-  Config,
-  ConfigError,
-  configSchema,
-  deviceName,
-  loadConfigFile,
-  validateConfig,
-} from '../../src/config';
+import { Config, ConfigError, configSchema, deviceName, loadConfigFile, validateConfig } from '../../src/config';
 import { patternHints } from '../../src/config/schema';
 
 const configDir = join(__dirname, '..', '..', '..', 'config');
@@ -141,9 +134,7 @@ describe('config', () => {
           flapDamping: { maxChanges: 5, windowMs: 10000, holdMs: 30000 },
         },
         log: { level: 'info' },
-        groups: [
-          { ...group(1), mtu: 1500, rx: 'both', vhost: { ...group(1).vhost, mode: 'server' } },
-        ],
+        groups: [{ ...group(1), mtu: 1500, rx: 'both', vhost: { ...group(1).vhost, mode: 'server' } }],
       };
       assert.deepEqual(validateConfig({ groups: [group(1)] }), expected);
     });
@@ -242,10 +233,7 @@ describe('config', () => {
 
     it('explains why a group name may not contain "-"', () => {
       const [problem] = problemsOf({ groups: [group(1, { name: 'vm-1' })] });
-      assert.match(
-        problem,
-        /^groups\[0\]\.name: "vm-1" is not a valid group name; .*DPDK device name/,
-      );
+      assert.match(problem, /^groups\[0\]\.name: "vm-1" is not a valid group name; .*DPDK device name/);
     });
 
     it('rejects relative and over-long socket paths', () => {
@@ -256,20 +244,14 @@ describe('config', () => {
       const [problem] = problemsOf({
         groups: [group(1, { vhost: { socket: `/${'s'.repeat(107)}` } })],
       });
-      assert.match(
-        problem,
-        /^groups\[0\]\.vhost\.socket: "\/s+\.\.\. is too long; use at most 107 characters$/,
-      );
+      assert.match(problem, /^groups\[0\]\.vhost\.socket: "\/s+\.\.\. is too long; use at most 107 characters$/);
     });
 
     it('rejects devargs with whitespace', () => {
       const [problem] = problemsOf({
         groups: [group(1, { primary: { devargs: 'net_tap0, iface=a' } })],
       });
-      assert.match(
-        problem,
-        /^groups\[0\]\.primary\.devargs: "net_tap0, iface=a" is not a DPDK device; /,
-      );
+      assert.match(problem, /^groups\[0\]\.primary\.devargs: "net_tap0, iface=a" is not a DPDK device; /);
     });
 
     it('reports one problem per field', () => {
@@ -313,13 +295,10 @@ describe('config', () => {
     });
 
     it('requires descriptor counts to be powers of two', () => {
-      assert.deepEqual(
-        problemsOf({ dataplane: { rxDescriptors: 500, txDescriptors: 1000 }, groups: [group(1)] }),
-        [
-          'dataplane.rxDescriptors: 500 is not a power of two; use 256 or 512',
-          'dataplane.txDescriptors: 1000 is not a power of two; use 512 or 1024',
-        ],
-      );
+      assert.deepEqual(problemsOf({ dataplane: { rxDescriptors: 500, txDescriptors: 1000 }, groups: [group(1)] }), [
+        'dataplane.rxDescriptors: 500 is not a power of two; use 256 or 512',
+        'dataplane.txDescriptors: 1000 is not a power of two; use 512 or 1024',
+      ]);
     });
 
     it('requires a unicast, non-zero MAC', () => {
@@ -416,9 +395,7 @@ describe('config', () => {
     });
 
     it('names the line of a JSON syntax error and rejects unquoted strings', () => {
-      const comma = loadError(
-        writeScratch('comma.json', '{\n  "log": {\n    "level" "info"\n  }\n}\n'),
-      );
+      const comma = loadError(writeScratch('comma.json', '{\n  "log": {\n    "level" "info"\n  }\n}\n'));
       assert.match(comma.problems[0], /^line 3, column \d+: JSON syntax error: /);
       const bare = loadError(writeScratch('bare.json', '{\n  "log": { "level": info }\n}\n'));
       assert.match(bare.problems[0], /^line 2, column 21: JSON syntax error: .*"info"/);
@@ -434,10 +411,7 @@ describe('config', () => {
       const missing = loadError(join(scratchDir, 'absent.yaml'));
       assert.match(missing.problems[0], /^cannot read the file \(ENOENT.*\); check the path/);
       const toml = loadError(writeScratch('config.toml', ''));
-      assert.equal(
-        toml.problems[0],
-        'unsupported file type ".toml"; use a .yaml, .yml or .json file',
-      );
+      assert.equal(toml.problems[0], 'unsupported file type ".toml"; use a .yaml, .yml or .json file');
     });
   });
 });

@@ -1,11 +1,5 @@
 import { strict as assert } from 'assert';
-import {
-  DEFAULT_POLICY,
-  Decision,
-  FailoverPolicy,
-  FlapDampingConfig,
-  PolicyConfig,
-} from '../../src/failover/policy';
+import { DEFAULT_POLICY, Decision, FailoverPolicy, FlapDampingConfig, PolicyConfig } from '../../src/failover/policy';
 
 const DELAY_MS = DEFAULT_POLICY.failbackDelayMs;
 const HOLD_MS = DEFAULT_POLICY.flapDamping.holdMs;

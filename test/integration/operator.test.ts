@@ -4,7 +4,7 @@ import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
-import { exchange } from '../../src/control/client';
+import { exchange, request } from '../../src/control/client';
 import { MAX_REQUEST_BYTES } from '../../src/control/protocol';
 import { BRIDGE, Topology, labConfig } from '../../scripts/lab/topology';
 import { waitFor } from '../../scripts/lab/wait';
@@ -168,5 +168,53 @@ describe('failover policy on real devices', function () {
     assert.equal((await topology.groupStatus()).activePath, 'standby');
     assert.equal(cli('switch', 'vm1', 'primary', '--socket', controlSocket).code, 0);
     await topology.waitForActivePath('primary');
+  });
+});
+
+describe('flapping and removal on real devices', function () {
+  let topology: Topology | undefined;
+
+  afterEach(async function () {
+    await topology?.stop();
+    topology = undefined;
+  });
+
+  it('holds the standby after the primary flaps, then fails back when the hold ends', async function () {
+    const failover = { failbackDelayMs: 0, flapDamping: { maxChanges: 3, windowMs: 60000, holdMs: 1500 } };
+    topology = await Topology.start(labConfig({ failover }));
+    const t = topology;
+    await t.waitForActivePath('primary');
+    for (let flap = 0; flap < 3; flap++) {
+      t.netns.setLink(t.primaryTap, 'down');
+      await t.waitForActivePath('standby');
+      t.netns.setLink(t.primaryTap, 'up');
+      await waitFor('the primary link up', async () => (await t.groupStatus()).primary.linkUp);
+    }
+    const held = await t.groupStatus();
+    assert.equal(held.activePath, 'standby', 'a flapping primary must be held off');
+    assert.ok(held.policy?.dampedUntilMs, 'the hold must show in status');
+    assert.match(held.policy!.lastReason, /flap hold/);
+    await t.waitForActivePath('primary', 10000);
+  });
+
+  it('survives the primary device vanishing under traffic, and takes a new one', async function () {
+    topology = await Topology.start(labConfig({ failover: { failbackDelayMs: 0 } }));
+    const t = topology;
+    await t.waitForActivePath('primary');
+    const baseline = (await t.groupStats()).mbufsInUse;
+    const vm = await t.startVm('txonly', { peerMac: t.bridgeMac, ...TXONLY });
+    await rising('frames on the primary', () => t.netns.counters(t.primaryTap).rxPackets);
+    t.netns.ip('link', 'del', t.primaryTap); // the kernel side of the device is gone
+    await t.waitForActivePath('standby');
+    await rising('frames on the standby', () => t.netns.counters(t.standbyTap).rxPackets);
+
+    await request(t.controlSocket, 'detach', { group: 'vm1' });
+    await request(t.controlSocket, 'attach', { group: 'vm1', devargs: t.group.primary.devargs });
+    await waitFor('the new tap', () => t.netns.hasLink(t.primaryTap));
+    t.netns.ip('link', 'set', t.primaryTap, 'master', BRIDGE);
+    await t.waitForActivePath('primary');
+    await rising('frames on the new primary', () => t.netns.counters(t.primaryTap).rxPackets);
+    await vm.command('stop');
+    await waitFor('mbufs back at the baseline', async () => (await t.groupStats()).mbufsInUse === baseline);
   });
 });

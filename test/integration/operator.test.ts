@@ -1,7 +1,7 @@
 // The operator's view of a running daemon on real devices: the CLI, the control protocol with
 // bad input, the failover policy's commands and delays, and the Prometheus endpoint.
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { exchange, request } from '../../src/control/client';
@@ -65,6 +65,21 @@ describe('operator interface (real DPDK)', function () {
     assert.ok(stats.groups.vm1.switches.operator >= 1);
     const table = cli('stats', '--socket', controlSocket);
     assert.match(table.stdout, /^GROUP\s+PATH\s+TX PKTS/m);
+  });
+
+  it('stats --watch refreshes with rates until stopped', async function () {
+    topology = await Topology.start();
+    await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...TXONLY });
+    const watch = spawn(process.execPath, [CLI, 'stats', '--watch', '--json', '--socket', topology.controlSocket]);
+    let output = '';
+    watch.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor('two refreshes', () => output.split('\n').length > 2, 10000);
+      const second = JSON.parse(output.split('\n')[1]);
+      assert.ok(second.rates.vm1.txPps.primary > 0, 'the second refresh must show a rate');
+    } finally {
+      watch.kill('SIGINT');
+    }
   });
 
   it('gives exit codes scripts can rely on', async function () {

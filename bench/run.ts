@@ -36,7 +36,8 @@ async function throughput(direction: Direction): Promise<ThroughputRow> {
 
 async function main(): Promise<void> {
   const rows: ThroughputRow[] = [];
-  for (const direction of ['guestToNetwork', 'networkToGuest'] as Direction[]) {
+  const directions = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGuest').split(',') as Direction[];
+  for (const direction of directions) {
     const row = await throughput(direction);
     rows.push(row);
     console.log(
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     );
   }
   const failovers: FailoverLossResult[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (process.env.BENCH_SKIP_FAILOVER ? 0 : ROUNDS); round++) {
     const result = await measureFailoverLoss(100);
     failovers.push(result);
     console.log(
@@ -54,7 +55,8 @@ async function main(): Promise<void> {
         `(${result.switchAfterPullStartUs.toFixed(0)} us after it started)`,
     );
   }
-  const report = { at: new Date().toISOString(), frameBytes: 64, throughput: rows, failovers };
+  const linkPollIntervalUs = Number(process.env.BENCH_LINK_POLL_US ?? 1000);
+  const report = { at: new Date().toISOString(), frameBytes: 64, linkPollIntervalUs, throughput: rows, failovers };
   const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${report.at.replace(/[:.]/g, '-')}.json`);

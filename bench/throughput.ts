@@ -25,7 +25,13 @@ async function startDaemon(dir: string, socket: string, direction: Direction): P
   const primary = direction === 'networkToGuest' ? NULL_SOURCE : NULL_SINK;
   return DaemonProcess.start(
     {
-      dataplane: { filePrefix: `vf-bench-${process.pid}`, workerCpus: [WORKER_CPU], idleSleepMaxUs: 0 },
+      dataplane: {
+        filePrefix: `vf-bench-${process.pid}`,
+        workerCpus: [WORKER_CPU],
+        idleSleepMaxUs: 0,
+        // On a 2-CPU machine the link monitor shares the VM's CPU; BENCH_LINK_POLL_US shows its cost.
+        linkPollIntervalUs: Number(process.env.BENCH_LINK_POLL_US ?? 1000),
+      },
       control: { socket: path.join(dir, 'control.sock') },
       log: { level: 'warn' },
       groups: [

@@ -4,6 +4,7 @@
 import fs from 'fs';
 import path from 'path';
 import { measureFailoverLoss, type FailoverLossResult } from '../scripts/lab/failover-loss';
+import { ratePlotSvg, type RateSample } from './plot';
 import { measure, type Direction } from './throughput';
 
 interface ThroughputRow {
@@ -34,6 +35,21 @@ async function throughput(direction: Direction): Promise<ThroughputRow> {
   };
 }
 
+/** Per-uplink rates between consecutive samples, across the pull. */
+function failoverPlot(result: FailoverLossResult): string {
+  const samples = result.samples!;
+  const rates: RateSample[] = samples.slice(1).map((sample, i) => {
+    const seconds = (sample.tMs - samples[i].tMs) / 1000;
+    return {
+      tMs: sample.tMs,
+      primaryPps: (sample.primary - samples[i].primary) / seconds,
+      standbyPps: (sample.standby - samples[i].standby) / seconds,
+    };
+  });
+  const title = `Frames per second on each uplink, primary tap pulled at ${result.ratePps} pps`;
+  return ratePlotSvg(title, rates, [{ tMs: result.pullAtMs ?? 0, label: 'ip link set down' }]);
+}
+
 async function main(): Promise<void> {
   const rows: ThroughputRow[] = [];
   const directions = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGuest').split(',') as Direction[];
@@ -47,7 +63,7 @@ async function main(): Promise<void> {
   }
   const failovers: FailoverLossResult[] = [];
   for (let round = 0; round < (process.env.BENCH_SKIP_FAILOVER ? 0 : ROUNDS); round++) {
-    const result = await measureFailoverLoss(100);
+    const result = await measureFailoverLoss(1000, true, round === 0 ? 5 : 0);
     failovers.push(result);
     console.log(
       `pulled primary at ${result.ratePps} pps: ${result.droppedCounted} dropped, ${result.lostSilently} lost silently, ` +
@@ -62,6 +78,12 @@ async function main(): Promise<void> {
   const file = path.join(dir, `${report.at.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nresults: ${file}`);
+  const sampled = failovers.find((result) => result.samples);
+  if (sampled?.samples) {
+    const svg = file.replace(/\.json$/, '-failover.svg');
+    fs.writeFileSync(svg, failoverPlot(sampled));
+    console.log(`failover plot: ${svg}`);
+  }
 }
 
 main().catch((err) => {

@@ -5,6 +5,13 @@
 import { BRIDGE, Topology, labConfig } from './topology';
 import { waitFor } from './wait';
 
+/** Cumulative frames sent on each uplink, read from the daemon while traffic flows. */
+export interface TxSample {
+  tMs: number;
+  primary: number;
+  standby: number;
+}
+
 export interface FailoverLossResult {
   linkPollIntervalUs: number;
   ratePps: number;
@@ -14,6 +21,30 @@ export interface FailoverLossResult {
   lostSilently: number;
   switchAfterPullStartUs: number;
   switchAfterPullEndUs: number;
+  /** Milliseconds from the first sample to the pull, and the samples (when asked for). */
+  pullAtMs?: number;
+  samples?: TxSample[];
+}
+
+/** Reads the daemon's per-uplink tx counters every `everyMs` until stopped: a rate over time. */
+function startSampling(topology: Topology, everyMs: number): { samples: TxSample[]; stop: () => Promise<void> } {
+  const samples: TxSample[] = [];
+  const origin = process.hrtime.bigint();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { txPackets } = await topology.groupStats();
+      samples.push({ tMs: Number(process.hrtime.bigint() - origin) / 1e6, ...txPackets });
+      await new Promise((resolve) => setTimeout(resolve, everyMs)); // the sampling period
+    }
+  })();
+  return {
+    samples,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
 }
 
 const BRIDGE_PEER = { txIp: ['198.18.0.2', '198.18.0.99'] as [string, string] };
@@ -39,7 +70,11 @@ async function settled(topology: Topology): Promise<void> {
 }
 
 /** One run: traffic on the primary, then (if `pull`) the primary's cable pulled mid-stream. */
-export async function measureFailoverLoss(linkPollIntervalUs: number, pull = true): Promise<FailoverLossResult> {
+export async function measureFailoverLoss(
+  linkPollIntervalUs: number,
+  pull = true,
+  sampleEveryMs = 0,
+): Promise<FailoverLossResult> {
   const topology = await Topology.start(labConfig({ linkPollIntervalUs }));
   try {
     const { netns, primaryTap, standbyTap } = topology;
@@ -50,6 +85,8 @@ export async function measureFailoverLoss(linkPollIntervalUs: number, pull = tru
     const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...BRIDGE_PEER });
 
     await waitFor('traffic on the primary', () => netns.counters(primaryTap).rxPackets > 10000, 10000);
+    const sampling = sampleEveryMs > 0 ? startSampling(topology, sampleEveryMs) : undefined;
+    const samplingOrigin = process.hrtime.bigint();
     const rateStart = { at: process.hrtime.bigint(), frames: netns.counters(BRIDGE).rxPackets };
     await new Promise((resolve) => setTimeout(resolve, 500)); // a rate sample, not a condition
     const rateEnd = { at: process.hrtime.bigint(), frames: netns.counters(BRIDGE).rxPackets };
@@ -67,6 +104,7 @@ export async function measureFailoverLoss(linkPollIntervalUs: number, pull = tru
       const standbyStart = netns.counters(standbyTap).rxPackets;
       await waitFor('traffic on the standby', () => netns.counters(standbyTap).rxPackets > standbyStart + 10000, 10000);
     }
+    await sampling?.stop();
     await vm.command('stop');
     await settled(topology);
     await topology.announcementsDone();
@@ -86,6 +124,7 @@ export async function measureFailoverLoss(linkPollIntervalUs: number, pull = tru
       lostSilently: sent - arrivedAtBridge,
       switchAfterPullStartUs: pull ? Number(switchedAt - pullStart) / 1000 : 0,
       switchAfterPullEndUs: pull ? Number(switchedAt - pullEnd) / 1000 : 0,
+      ...(sampling && { samples: sampling.samples, pullAtMs: Number(pullStart - samplingOrigin) / 1e6 }),
     };
   } finally {
     await topology.stop();

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     failovers.push(result);
     console.log(
       `pulled primary at ${result.ratePps} pps: ${result.droppedCounted} dropped, ${result.lostSilently} lost silently, ` +
+        `gap ${result.gapUs} us between the last frame on the primary and the first on the standby, ` +
         `switch ${result.switchAfterPullEndUs.toFixed(0)} us after the pull command returned ` +
         `(${result.switchAfterPullStartUs.toFixed(0)} us after it started)`,
     );

@@ -2,6 +2,7 @@
 // Calls from JS are synchronous and cheap (flip flags, read counters); events from native
 // threads reach JS through one thread-safe function.
 #include <napi.h>
+#include <rte_cycles.h>
 
 #include <memory>
 
@@ -198,6 +199,8 @@ Napi::Value GroupStats(const Napi::CallbackInfo &info) {
     out.Set("rxDroppedGuest", per_path(env, sum.rx_dropped_guest));
     out.Set("rxDroppedInactive", per_path(env, sum.rx_dropped_inactive));
     out.Set("announcementsSent", per_path(env, sum.announcements_sent));
+    out.Set("lastSwitchGapUs", static_cast<double>(group.last_switch_gap_tsc.load()) * 1e6 /
+                                   static_cast<double>(rte_get_tsc_hz()));
   });
   return out;
 }

@@ -51,6 +51,12 @@ struct Group {
   // sets it again, and only while the link is up.
   std::atomic<bool> primary_eligible{false};
 
+  // Worker-owned: the path and TSC of the last burst sent, and the result it publishes: the gap
+  // between the last frame on the old path and the first on the new one at the last switch.
+  Path last_tx_path = kNoPath;
+  uint64_t last_tx_tsc = 0;
+  std::atomic<uint64_t> last_switch_gap_tsc{0};
+
   // Worker-owned: when it may next ask the primary's link state after a refused send.
   uint64_t primary_link_check_after_tsc = 0;
   // Set by the worker when it found the primary dead on a failed send; the monitor names the

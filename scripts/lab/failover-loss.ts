@@ -21,6 +21,8 @@ export interface FailoverLossResult {
   lostSilently: number;
   switchAfterPullStartUs: number;
   switchAfterPullEndUs: number;
+  /** The daemon's own measure: last frame on the primary to first on the standby. */
+  gapUs: number;
   /** Milliseconds from the first sample to the pull, and the samples (when asked for). */
   pullAtMs?: number;
   samples?: TxSample[];
@@ -124,6 +126,7 @@ export async function measureFailoverLoss(
       lostSilently: sent - arrivedAtBridge,
       switchAfterPullStartUs: pull ? Number(switchedAt - pullStart) / 1000 : 0,
       switchAfterPullEndUs: pull ? Number(switchedAt - pullEnd) / 1000 : 0,
+      gapUs: Math.round(stats.lastSwitchGapUs),
       ...(sampling && { samples: sampling.samples, pullAtMs: Number(pullStart - samplingOrigin) / 1e6 }),
     };
   } finally {

@@ -61,7 +61,8 @@ export function formatStats(stats: StatsReply, rates?: Rates): string {
       Object.entries(group.switches)
         .map(([kind, count]) => `${kind} ${count}`)
         .join(', ') || 'none';
-    return `${name}: dropped with no path up ${group.txDroppedNoPath}; path switches: ${switches}`;
+    const gap = group.lastSwitchGapUs > 0 ? `; last switch gap ${Math.round(group.lastSwitchGapUs)} us` : '';
+    return `${name}: dropped with no path up ${group.txDroppedNoPath}; path switches: ${switches}${gap}`;
   });
   return (
     table(['GROUP', 'PATH', 'TX PKTS', 'TX BYTES', 'RX PKTS', 'RX BYTES', 'TX FULL', 'RX GUEST', 'RX INACTIVE'], rows) +

@@ -70,6 +70,8 @@ export interface GroupStats {
   rxDroppedGuest: PerPath;
   rxDroppedInactive: PerPath;
   announcementsSent: PerPath;
+  /** At the last switch: microseconds from the last frame on the old path to the first on the new. */
+  lastSwitchGapUs: number;
 }
 
 export interface NativeAddon {

@@ -134,6 +134,17 @@ export function createRegistry(daemon: Daemon): Registry {
   });
 
   new Gauge({
+    name: 'vhost_failover_last_switch_gap_seconds',
+    help: 'Last path switch: time from the last frame sent on the old path to the first on the new one',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) this.set({ group }, dataplane.stats(group).lastSwitchGapUs / 1e6);
+    },
+  });
+
+  new Gauge({
     name: 'vhost_failover_mbufs_in_use',
     help: 'Packet buffers of the shared pool not free (rings, in flight); flat when nothing leaks',
     registers: [registry],

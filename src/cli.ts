@@ -125,9 +125,13 @@ readCommand(program, 'stats', 'packet, byte and drop counters per group and path
 
 program
   .command('groups')
-  .description('names of the running groups')
+  .description('names of the running groups, one per line')
   .addOption(socketOption())
-  .action((opts: { socket: string }) => act(opts.socket, 'groups', {}));
+  .option('--json', 'print the reply as JSON on one line')
+  .action(async (opts: { socket: string; json?: boolean }) => {
+    const names = await request<string[]>(opts.socket, 'groups');
+    print(opts.json ? JSON.stringify(names) + '\n' : names.map((name) => name + '\n').join(''));
+  });
 
 program
   .command('switch')

@@ -63,6 +63,7 @@ describe('operator interface (real DPDK)', function () {
     const stats = JSON.parse(cli('stats', '--json', '--socket', controlSocket).stdout);
     assert.ok(stats.groups.vm1.txPackets.standby > 0);
     assert.ok(stats.groups.vm1.switches.operator >= 1);
+    assert.equal(cli('groups', '--socket', controlSocket).stdout, 'vm1\n');
     const table = cli('stats', '--socket', controlSocket);
     assert.match(table.stdout, /^GROUP\s+PATH\s+TX PKTS/m);
   });

@@ -53,6 +53,25 @@ void Dataplane::shutdown() {
   eal_ready_ = false;
 }
 
+std::string Dataplane::probe_unclaimed(const std::string &devargs, uint16_t *port_id) {
+  uint16_t id = UINT16_MAX;
+  std::string error = port_probe(devargs, &id);
+  if (!error.empty()) return error;
+  // Some buses answer a probe of a device they already have with success and its port: that
+  // port belongs to another group or role and must never be configured or closed from here.
+  if (!claimed_ports_.insert(id).second)
+    return "device \"" + devargs + "\" is already in use by this daemon";
+  *port_id = id;
+  return "";
+}
+
+void Dataplane::release(uint16_t &port_id) {
+  if (port_id == UINT16_MAX) return;
+  port_release(port_id);
+  claimed_ports_.erase(port_id);
+  port_id = UINT16_MAX;
+}
+
 std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs,
                                    bool set_mac) {
   PortSetup setup;
@@ -64,7 +83,7 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
   setup.mac = set_mac ? &group.guest_mac : nullptr;
   Uplink &uplink = group.uplink(path);
   uplink.devargs = devargs;
-  std::string error = port_probe(devargs, &uplink.port_id);
+  std::string error = probe_unclaimed(devargs, &uplink.port_id);
   if (error.empty()) error = port_start(uplink.port_id, setup);
   return error.empty() ? "" : std::string(path_name(path)) + " port: " + error;
 }
@@ -72,7 +91,7 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
 std::string Dataplane::open_ports(Group &group, const GroupSpec &spec) {
   PortSetup setup;
   setup.pool = pool_;
-  std::string error = port_probe(spec.vhost_devargs, &group.vhost_port);
+  std::string error = probe_unclaimed(spec.vhost_devargs, &group.vhost_port);
   if (error.empty()) error = port_start(group.vhost_port, setup);
   if (!error.empty()) return "vhost port: " + error;
   error = open_uplink(group, kPrimary, spec.primary_devargs, spec.set_primary_mac);
@@ -81,9 +100,8 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec) {
 }
 
 void Dataplane::close_ports(Group &group) {
-  if (group.vhost_port != UINT16_MAX) port_release(group.vhost_port);
-  for (Uplink &uplink : group.uplinks)
-    if (uplink.port_id != UINT16_MAX) port_release(uplink.port_id);
+  release(group.vhost_port);
+  for (Uplink &uplink : group.uplinks) release(uplink.port_id);
 }
 
 Group *Dataplane::find(const std::string &name, Worker **worker) {
@@ -113,8 +131,7 @@ std::string Dataplane::detach_primary(const std::string &name) {
   }
   worker->quiesce();
   LinkMonitor::unwatch_port(*group, primary.port_id);
-  port_release(primary.port_id);
-  primary.port_id = UINT16_MAX;
+  release(primary.port_id);
   primary.devargs.clear();
   return "";
 }
@@ -130,13 +147,13 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
            "); detach it first";
   std::string error = open_uplink(*group, kPrimary, devargs, set_mac);
   if (!error.empty()) {
-    if (primary.port_id != UINT16_MAX) port_release(primary.port_id);
-    primary.port_id = UINT16_MAX;
+    release(primary.port_id);
     primary.devargs.clear();
     return error;
   }
-  LinkMonitor::watch_port(*group, primary.port_id);
+  group->primary_loss_seen_by_worker = false;  // about the old primary
   primary.present.store(true, std::memory_order_release);
+  LinkMonitor::watch_port(*group, primary.port_id);
   link_observe(*group, "attach");
   return "";
 }
@@ -162,10 +179,11 @@ std::string Dataplane::add_group(const GroupSpec &spec) {
     close_ports(*group);
     return "group \"" + spec.name + "\": " + error;
   }
-  LinkMonitor::watch(*group);
+  // Present before the removal callbacks are armed: a removal from then on is never missed.
   group->uplink(kPrimary).present = true;
   group->uplink(kStandby).present = true;
   group->vhost_present = true;
+  LinkMonitor::watch(*group);
   link_observe(*group, "start");
 
   Worker &worker = least_loaded_worker();

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct GroupSpec {
 
 class Dataplane {
  public:
+  // Stops everything still running if the process ends without shutdown(): the workers and the
+  // monitor must never outlive the objects they use.
+  ~Dataplane() { shutdown(); }
+
   // Error text, or "" and the dataplane started (workers running, monitor polling).
   std::string start(const DataplaneOptions &options, EventSink sink);
   void shutdown();
@@ -62,6 +67,10 @@ class Dataplane {
  private:
   std::string open_ports(Group &group, const GroupSpec &spec);
   std::string open_uplink(Group &group, Path path, const std::string &devargs, bool set_mac);
+  // port_probe(), refusing a port some group already uses.
+  std::string probe_unclaimed(const std::string &devargs, uint16_t *port_id);
+  // Closes a port this dataplane claimed and forgets it; sets the id to UINT16_MAX.
+  void release(uint16_t &port_id);
   void close_ports(Group &group);
   Worker &least_loaded_worker();
   // The group and the worker polling it; nullptr if there is no such group.
@@ -77,6 +86,7 @@ class Dataplane {
   std::mutex groups_mutex_;  // the registry; the worker never takes it
   std::vector<std::unique_ptr<Group>> groups_;
   std::vector<Worker *> group_worker_;  // parallel to groups_
+  std::set<uint16_t> claimed_ports_;    // every port opened here and not yet released
 };
 
 }  // namespace vf

@@ -26,12 +26,26 @@ static uint16_t send(uint16_t port_id, rte_mbuf **pkts, uint16_t n, uint64_t *by
   return sent;
 }
 
+// The failover gap, as a lab measures it: from the last frame sent on the old path to the first
+// on the new one. One TSC read per burst sent.
+static void note_sent_on(Group &group, Path path) {
+  const uint64_t now = rte_rdtsc();
+  Group::WorkerOwned &mine = group.worker;
+  if (path != mine.last_tx_path) {
+    if (mine.last_tx_path != kNoPath)
+      group.last_switch_gap_tsc.store(now - mine.last_tx_tsc, std::memory_order_relaxed);
+    mine.last_tx_path = path;
+  }
+  mine.last_tx_tsc = now;
+}
+
 // Sends on one path and counts what it took; returns how many (the rest are still ours).
 static uint16_t transmit(Group &group, Path path, rte_mbuf **pkts, uint16_t n, Counters &counters) {
   uint64_t bytes;
   const uint16_t sent = send(group.uplink(path).port_id, pkts, n, &bytes);
   count(counters.tx_packets[path], sent);
   count(counters.tx_bytes[path], bytes);
+  if (sent > 0) note_sent_on(group, path);
   return sent;
 }
 
@@ -41,22 +55,16 @@ static uint16_t transmit(Group &group, Path path, rte_mbuf **pkts, uint16_t n, C
 // driver does not show yet) are re-checked every 50 us: little cost under backpressure.
 static bool primary_just_died(Group &group) {
   const uint64_t now = rte_rdtsc();
-  if (now < group.primary_link_check_after_tsc) return false;
-  group.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;
-  if (port_link_up(group.uplink(kPrimary).port_id)) return false;
+  if (now < group.worker.primary_link_check_after_tsc) return false;
+  // The monitor is asking right now: it will see a dead link itself.
+  if (group.primary_link_query_busy.test_and_set(std::memory_order_acquire)) return false;
+  group.worker.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;
+  const bool up = port_link_up(group.uplink(kPrimary).port_id);
+  group.primary_link_query_busy.clear(std::memory_order_release);
+  if (up) return false;
   group.primary_eligible.store(false, std::memory_order_release);
   group.primary_loss_seen_by_worker.store(true, std::memory_order_release);
   return true;
-}
-
-// The failover gap, as a lab measures it: from the last frame sent on the old path to the first
-// on the new one. One TSC read per burst sent.
-static void note_sent_on(Group &group, Path path) {
-  const uint64_t now = rte_rdtsc();
-  if (path != group.last_tx_path && group.last_tx_path != kNoPath)
-    group.last_switch_gap_tsc.store(now - group.last_tx_tsc, std::memory_order_relaxed);
-  group.last_tx_path = path;
-  group.last_tx_tsc = now;
 }
 
 static unsigned guest_to_network(Group &group, Counters &counters) {
@@ -70,7 +78,6 @@ static unsigned guest_to_network(Group &group, Counters &counters) {
     path = group.transmit_path();
     if (path != kNoPath) sent += transmit(group, path, pkts + sent, n - sent, counters);
   }
-  if (sent > 0) note_sent_on(group, path);
   if (sent == n) return n;
   rte_pktmbuf_free_bulk(pkts + sent, n - sent);
   count(path == kNoPath ? counters.tx_dropped_no_path : counters.tx_dropped_full[path], n - sent);

@@ -51,17 +51,23 @@ struct Group {
   // sets it again, and only while the link is up.
   std::atomic<bool> primary_eligible{false};
 
-  // Worker-owned: the path and TSC of the last burst sent, and the result it publishes: the gap
-  // between the last frame on the old path and the first on the new one at the last switch.
-  Path last_tx_path = kNoPath;
-  uint64_t last_tx_tsc = 0;
+  // Worker-owned state, on its own cache line so that the worker's stores never invalidate the
+  // flags other threads write or read.
+  struct alignas(RTE_CACHE_LINE_SIZE) WorkerOwned {
+    // The path and TSC of the last burst sent, for the failover gap below.
+    Path last_tx_path = kNoPath;
+    uint64_t last_tx_tsc = 0;
+    // When it may next ask the primary's link state after a refused send.
+    uint64_t primary_link_check_after_tsc = 0;
+  } worker;
+  // At the last switch: TSC cycles from the last frame on the old path to the first on the new.
   std::atomic<uint64_t> last_switch_gap_tsc{0};
-
-  // Worker-owned: when it may next ask the primary's link state after a refused send.
-  uint64_t primary_link_check_after_tsc = 0;
-  // Set by the worker when it found the primary dead on a failed send; the monitor names the
-  // cause in its report and clears it.
+  // Set by the worker when it found the primary dead on a failed send; the monitor reports the
+  // loss (even if the link is already back) and clears it.
   std::atomic<bool> primary_loss_seen_by_worker{false};
+  // Held around a driver's link query of the primary: the worker and the monitor may both ask,
+  // and DPDK's control calls on one port are not thread-safe (a VF may read a PF mailbox).
+  std::atomic_flag primary_link_query_busy = ATOMIC_FLAG_INIT;
 
   // Set by the control plane for each announcement round; the worker, which owns the uplinks'
   // tx queues, sends the RARP and clears it.

@@ -1,5 +1,7 @@
 #include "link_state.h"
 
+#include <rte_pause.h>
+
 #include <mutex>
 
 #include "port.h"
@@ -35,16 +37,17 @@ static void report_path_locked(Group &group, const std::string &reason) {
   emit(group, std::move(event));
 }
 
-static void apply_uplink_link(Group &group, Path path, bool up, const char *source) {
+static void change_uplink_link(Group &group, Path path, bool up, const char *source) {
   Uplink &uplink = group.uplink(path);
   // Clear eligibility first: the worker must stop using a dead primary before anything else.
   if (!up && path == kPrimary) group.primary_eligible.store(false, std::memory_order_release);
-  if (uplink.link_up.exchange(up) == up) return;
-  // The worker may have seen it first, on a send the dead primary refused.
-  const bool worker_saw =
-      !up && path == kPrimary && group.primary_loss_seen_by_worker.exchange(false);
-  const std::string reason = std::string(path_name(path)) + " link " + (up ? "up" : "down") + " (" +
-                             (worker_saw ? "failed send" : source) + ")";
+  // Read before writing: an unchanged flag is not stored, so the worker's cached copy survives.
+  if (uplink.link_up.load() == up || uplink.link_up.exchange(up) == up) {
+    report_path_locked(group, std::string(path_name(path)) + " link " + (up ? "up" : "down"));
+    return;
+  }
+  const std::string reason =
+      std::string(path_name(path)) + " link " + (up ? "up" : "down") + " (" + source + ")";
   Event event;
   event.type = "link";
   event.port = path_name(path);
@@ -54,8 +57,24 @@ static void apply_uplink_link(Group &group, Path path, bool up, const char *sour
   report_path_locked(group, reason);
 }
 
+static void apply_uplink_link(Group &group, Path path, bool up, const char *source) {
+  // The worker found the primary dead on a refused send: report that loss even if the link is
+  // back already (a flap shorter than a poll), or the policy would never hear of it.
+  if (path == kPrimary && group.primary_loss_seen_by_worker.exchange(false))
+    change_uplink_link(group, path, false, "failed send");
+  change_uplink_link(group, path, up, source);
+}
+
+// The primary's link as its driver reads it, never queried by two threads at once.
+static bool primary_link_up(Group &group) {
+  while (group.primary_link_query_busy.test_and_set(std::memory_order_acquire)) rte_pause();
+  const bool up = port_link_up(group.uplink(kPrimary).port_id);
+  group.primary_link_query_busy.clear(std::memory_order_release);
+  return up;
+}
+
 static void apply_guest(Group &group, bool ready, const char *source) {
-  if (group.guest_ready.exchange(ready) == ready) return;
+  if (group.guest_ready.load() == ready || group.guest_ready.exchange(ready) == ready) return;
   Event event;
   event.type = "guest";
   event.port = "vhost";
@@ -70,7 +89,9 @@ void link_observe(Group &group, const char *source) {
   if (group.vhost_present.load()) apply_guest(group, port_link_up(group.vhost_port), source);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group.uplink(path);
-    if (uplink.present.load()) apply_uplink_link(group, path, port_link_up(uplink.port_id), source);
+    if (!uplink.present.load()) continue;
+    const bool up = path == kPrimary ? primary_link_up(group) : port_link_up(uplink.port_id);
+    apply_uplink_link(group, path, up, source);
   }
 }
 

@@ -13,8 +13,9 @@ static std::string failed(const char *what, uint16_t port_id, int ret) {
 
 std::string port_probe(const std::string &devargs, uint16_t *port_id) {
   int ret = rte_dev_probe(devargs.c_str());
-  if (ret < 0 && ret != -EEXIST)
-    return "cannot probe device \"" + devargs + "\": " + rte_strerror(-ret);
+  // An existing device belongs to some other port of this daemon: never take it over.
+  if (ret == -EEXIST) return "device \"" + devargs + "\" is already in use by this daemon";
+  if (ret < 0) return "cannot probe device \"" + devargs + "\": " + rte_strerror(-ret);
   rte_dev_iterator iterator;
   uint16_t id;
   RTE_ETH_FOREACH_MATCHING_DEV(id, devargs.c_str(), &iterator) {

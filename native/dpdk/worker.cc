@@ -16,6 +16,9 @@ void Worker::publish(std::unique_ptr<const GroupList> next) {
 }
 
 void Worker::quiesce() const {
+  // Orders the caller's change (a list, a flag) before reading the epoch; with the worker's
+  // seq_cst epoch store this is a Dekker pair: no pass that started after this fence misses it.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   if (!running.load(std::memory_order_acquire)) return;
   const uint64_t start = passes.load(std::memory_order_acquire);
   // The pass running now may have begun before the caller's change; the one after it has not.
@@ -34,7 +37,7 @@ int worker_main(void *arg) {
     unsigned moved = 0;
     if (list)
       for (Group *group : list->groups) moved += poll_group(*group, worker.lcore_id);
-    worker.passes.store(++passes, std::memory_order_release);
+    worker.passes.store(++passes, std::memory_order_seq_cst);  // one locked op per pass
     backoff.after_pass(moved);
   }
   worker.running.store(false, std::memory_order_release);

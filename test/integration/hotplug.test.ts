@@ -87,6 +87,10 @@ describe('primary hot-plug (real DPDK)', function () {
     await request(controlSocket, 'detach', { group: 'vm1' });
     await assert.rejects(request(controlSocket, 'detach', { group: 'vm1' }), /has no primary to detach/);
     await assert.rejects(
+      request(controlSocket, 'attach', { group: 'vm1', devargs: `net_vhost_vm1,iface=${topology.dir}/x.sock` }),
+      /already in use by this daemon/,
+    );
+    await assert.rejects(
       request(controlSocket, 'attach', { group: 'vm1', devargs: 'net_nosuchdriver0' }),
       /cannot probe device/,
     );

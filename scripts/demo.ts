@@ -40,11 +40,6 @@ async function showSwitch(topology: Topology): Promise<void> {
   detail(`active path: ${status.activePath} — because: ${status.lastSwitch?.reason ?? 'start-up'}`);
 }
 
-async function announcedSoFar(topology: Topology): Promise<number> {
-  const { announcementsSent } = await topology.groupStats();
-  return announcementsSent.primary + announcementsSent.standby;
-}
-
 async function main(): Promise<void> {
   const config = loadConfigFile(CONFIG);
   say(`1. Starting the daemon with ${path.relative(process.cwd(), CONFIG)}`);
@@ -58,11 +53,11 @@ async function main(): Promise<void> {
     // Counting starts once the start-up announcements are out (some left before the taps joined
     // the bridge).
     await topology.announcementsDone();
-    const announcedAtStart = await announcedSoFar(topology);
+    const announcedAtStart = await topology.announcedSoFar();
     const bridgeAtStart = topology.netns.counters(BRIDGE).rxPackets;
 
     say('2. Connecting a VM (dpdk-testpmd on net_virtio_user) that sends 64-byte frames');
-    const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, txIp: ['198.18.0.2', '198.18.0.99'] });
+    const vm = await topology.startSender();
     await waitFor('traffic', () => topology.netns.counters(topology.primaryTap).rxPackets > 1000);
     await showRates(topology, 'traffic');
 
@@ -80,21 +75,10 @@ async function main(): Promise<void> {
 
     say('5. Stopping the VM and counting every frame');
     await vm.command('stop');
-    let last = -1;
-    await waitFor(
-      'traffic to stop',
-      async () => {
-        const now = (await topology.groupStats()).guestDequeued;
-        const still = now === last;
-        last = now;
-        return still;
-      },
-      10000,
-      100,
-    );
+    await topology.trafficStopped();
     await topology.announcementsDone();
     const stats = await topology.groupStats();
-    const announcements = (await announcedSoFar(topology)) - announcedAtStart;
+    const announcements = (await topology.announcedSoFar()) - announcedAtStart;
     const arrived = topology.netns.counters(BRIDGE).rxPackets - bridgeAtStart - announcements;
     detail(
       `the VM sent ${stats.guestDequeued} frames through the daemon; ${arrived} reached the bridge ` +

@@ -49,28 +49,6 @@ function startSampling(topology: Topology, everyMs: number): { samples: TxSample
   };
 }
 
-const BRIDGE_PEER = { txIp: ['198.18.0.2', '198.18.0.99'] as [string, string] };
-
-async function announced(topology: Topology): Promise<number> {
-  const { announcementsSent } = await topology.groupStats();
-  return announcementsSent.primary + announcementsSent.standby;
-}
-
-async function settled(topology: Topology): Promise<void> {
-  let last = -1;
-  await waitFor(
-    'traffic to stop',
-    async () => {
-      const now = (await topology.groupStats()).guestDequeued;
-      const still = now === last;
-      last = now;
-      return still;
-    },
-    10000,
-    100,
-  );
-}
-
 /** One run: traffic on the primary, then (if `pull`) the primary's cable pulled mid-stream. */
 export async function measureFailoverLoss(
   linkPollIntervalUs: number,
@@ -82,9 +60,9 @@ export async function measureFailoverLoss(
     const { netns, primaryTap, standbyTap } = topology;
     await topology.waitForActivePath('primary');
     await topology.announcementsDone();
-    const announcedBefore = await announced(topology);
+    const announcedBefore = await topology.announcedSoFar();
     const bridgeBefore = netns.counters(BRIDGE).rxPackets;
-    const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...BRIDGE_PEER });
+    const vm = await topology.startSender();
 
     await waitFor('traffic on the primary', () => netns.counters(primaryTap).rxPackets > 10000, 10000);
     const sampling = sampleEveryMs > 0 ? startSampling(topology, sampleEveryMs) : undefined;
@@ -108,14 +86,14 @@ export async function measureFailoverLoss(
     }
     await sampling?.stop();
     await vm.command('stop');
-    await settled(topology);
+    await topology.trafficStopped();
     await topology.announcementsDone();
 
     const stats = await topology.groupStats();
     const arrivedAtBridge = netns.counters(BRIDGE).rxPackets - bridgeBefore;
     const droppedCounted = stats.txDroppedNoPath + stats.txDroppedFull.primary + stats.txDroppedFull.standby;
     // The bridge also counts our own MAC announcements (broadcast RARPs).
-    const announcements = (await announced(topology)) - announcedBefore;
+    const announcements = (await topology.announcedSoFar()) - announcedBefore;
     const sent = stats.txPackets.primary + stats.txPackets.standby + announcements;
     return {
       linkPollIntervalUs,

@@ -116,6 +116,33 @@ export class Topology {
     return this.vm;
   }
 
+  /** A VM sending 64-byte UDP frames to the bridge as fast as the path takes them. */
+  startSender(): Promise<TestpmdVm> {
+    return this.startVm('txonly', { peerMac: this.bridgeMac, txIp: [GUEST_IP, '198.18.0.99'] });
+  }
+
+  /** Waits until the guest's frames stop arriving at the daemon (after the VM's `stop`). */
+  async trafficStopped(): Promise<void> {
+    let last = -1;
+    await waitFor(
+      'traffic to stop',
+      async () => {
+        const now = (await this.groupStats()).guestDequeued;
+        const still = now === last;
+        last = now;
+        return still;
+      },
+      10000,
+      100,
+    );
+  }
+
+  /** RARP announcements sent so far on both uplinks. */
+  async announcedSoFar(): Promise<number> {
+    const { announcementsSent } = await this.groupStats();
+    return announcementsSent.primary + announcementsSent.standby;
+  }
+
   async groupStatus() {
     return (await this.daemon!.status())[0];
   }

@@ -21,3 +21,14 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Waits until a counter has risen by `by` from its value now. */
+export async function waitForRise(
+  what: string,
+  read: () => number | Promise<number>,
+  by = 1000,
+  timeoutMs = 10000,
+): Promise<void> {
+  const start = await read();
+  await waitFor(`${what} to rise by ${by}`, async () => (await read()) >= start + by, timeoutMs);
+}

@@ -4,19 +4,15 @@
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import { request } from '../../src/control/client';
-import { BRIDGE, GUEST_IP, Topology, labConfig } from '../../scripts/lab/topology';
+import { BRIDGE, GUEST_IP, labConfig } from '../../scripts/lab/topology';
+import { topologyPerTest } from '../support/lab';
 import { waitFor } from '../../scripts/lab/wait';
 
 describe('MAC announcements (real DPDK, Linux bridge)', function () {
-  let topology: Topology | undefined;
-
-  afterEach(async function () {
-    await topology?.stop();
-    topology = undefined;
-  });
+  const lab = topologyPerTest();
 
   it('makes the bridge relearn the guest on the new port within the first rounds, and traffic follows', async function () {
-    topology = await Topology.start(labConfig({ failover: { failbackDelayMs: 0 } }));
+    const topology = await lab.start(labConfig({ failover: { failbackDelayMs: 0 } }));
     const t = topology;
     const { netns, primaryTap, standbyTap, controlSocket } = t;
     const mac = t.group.mac;

@@ -5,53 +5,45 @@ import { strict as assert } from 'assert';
 import fs from 'fs';
 import { spawn, spawnSync } from 'child_process';
 import { validateConfig } from '../../src/config';
-import { BRIDGE, GUEST_IP, Topology, labConfig } from '../../scripts/lab/topology';
+import { BRIDGE, GUEST_IP, labConfig } from '../../scripts/lab/topology';
+import { topologyPerTest } from '../support/lab';
 import { measureFailoverLoss } from '../../scripts/lab/failover-loss';
-import { waitFor } from '../../scripts/lab/wait';
-
-const rising = async (what: string, read: () => Promise<number> | number, by = 1000) => {
-  const start = await read();
-  await waitFor(`${what} to rise by ${by}`, async () => (await read()) >= start + by, 10000);
-};
+import { waitFor, waitForRise } from '../../scripts/lab/wait';
 
 describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function () {
-  let topology: Topology;
-
-  afterEach(async function () {
-    await topology?.stop();
-  });
+  const lab = topologyPerTest();
 
   it('sends guest traffic on the primary, fails over to the standby, drops and counts with no path, fails back', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     const { netns, primaryTap, standbyTap } = topology;
     await topology.waitForActivePath('primary');
     const baseline = (await topology.groupStats()).mbufsInUse;
-    const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, txIp: ['198.18.0.2', '198.18.0.99'] });
+    const vm = await topology.startSender();
 
-    await rising('frames on the primary tap', () => netns.counters(primaryTap).rxPackets);
+    await waitForRise('frames on the primary tap', () => netns.counters(primaryTap).rxPackets);
     const standbyBefore = netns.counters(standbyTap).rxPackets;
-    await rising('frames reaching the bridge', () => netns.counters(BRIDGE).rxPackets);
+    await waitForRise('frames reaching the bridge', () => netns.counters(BRIDGE).rxPackets);
     assert.equal(netns.counters(standbyTap).rxPackets, standbyBefore, 'nothing may leave on the standby');
 
     netns.setLink(primaryTap, 'down');
     await topology.waitForActivePath('standby');
-    await rising('frames on the standby tap', () => netns.counters(standbyTap).rxPackets);
-    await rising('frames reaching the bridge after failover', () => netns.counters(BRIDGE).rxPackets);
+    await waitForRise('frames on the standby tap', () => netns.counters(standbyTap).rxPackets);
+    await waitForRise('frames reaching the bridge after failover', () => netns.counters(BRIDGE).rxPackets);
 
     netns.setLink(standbyTap, 'down');
     await topology.waitForActivePath('none');
-    await rising('txDroppedNoPath', async () => (await topology.groupStats()).txDroppedNoPath);
+    await waitForRise('txDroppedNoPath', async () => (await topology.groupStats()).txDroppedNoPath);
 
     netns.setLink(standbyTap, 'up');
     netns.setLink(primaryTap, 'up');
     await topology.waitForActivePath('primary');
-    await rising('frames on the primary tap after failback', () => netns.counters(primaryTap).rxPackets);
+    await waitForRise('frames on the primary tap after failback', () => netns.counters(primaryTap).rxPackets);
     await vm.command('stop');
     await waitFor('mbufs back at the baseline', async () => (await topology.groupStats()).mbufsInUse === baseline);
   });
 
   it('delivers frames from both uplinks to the guest and returns every mbuf', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     const vm = await topology.startVm('rxonly');
     const baseline = (await topology.groupStats()).mbufsInUse;
     const { netns } = topology;
@@ -70,7 +62,7 @@ describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function ()
   });
 
   it('keeps a ping to an icmpecho guest answering through a pulled primary', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     await topology.startVm('icmpecho');
     const { netns, primaryTap } = topology;
     const ping = runInNetns(netns.name, ['ping', '-c', '300', '-i', '0.01', '-W', '1', GUEST_IP]);
@@ -87,7 +79,7 @@ describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function ()
   });
 
   it('stops cleanly on SIGTERM: exit 0, sockets removed, no hugepage files', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     await topology.startVm('rxonly');
     await topology.vm!.stop();
     const code = await topology.daemon!.stop();
@@ -123,22 +115,17 @@ describe('failover accounting (real DPDK)', function () {
 });
 
 describe('vhost-user connection life (real DPDK)', function () {
-  let topology: Topology | undefined;
-
-  afterEach(async function () {
-    await topology?.stop();
-    topology = undefined;
-  });
+  const lab = topologyPerTest();
 
   it('survives the guest going away and serves the next one (server mode)', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     await topology.startVm('rxonly');
     await topology.vm!.stop();
-    await waitFor('the daemon to see the guest leave', async () => !(await topology!.groupStatus()).guestConnected);
-    const vm = await topology.startVm('txonly', { peerMac: topology.bridgeMac, txIp: ['198.18.0.2', '198.18.0.99'] });
-    await rising(
+    await waitFor('the daemon to see the guest leave', async () => !(await topology.groupStatus()).guestConnected);
+    const vm = await topology.startSender();
+    await waitForRise(
       'frames from the second guest on the primary',
-      () => topology!.netns.counters(topology!.primaryTap).rxPackets,
+      () => topology.netns.counters(topology.primaryTap).rxPackets,
     );
     await vm.command('stop');
   });
@@ -149,11 +136,11 @@ describe('vhost-user connection life (real DPDK)', function () {
       ...base,
       groups: [{ ...base.groups[0], vhost: { socket: base.groups[0].vhost.socket, mode: 'client' } }],
     });
-    topology = await Topology.start(config);
+    const topology = await lab.start(config);
     const serverVm = { vhostServer: true };
     await topology.startVm('rxonly', serverVm);
     await topology.vm!.stop();
-    await waitFor('the daemon to see the guest leave', async () => !(await topology!.groupStatus()).guestConnected);
+    await waitFor('the daemon to see the guest leave', async () => !(await topology.groupStatus()).guestConnected);
     await topology.startVm('rxonly', serverVm);
   });
 });

@@ -7,8 +7,6 @@ import { Topology } from '../../scripts/lab/topology';
 import { startVm, type TestpmdVm } from '../../scripts/lab/testpmd-vm';
 import { waitFor } from '../../scripts/lab/wait';
 
-const TXONLY = { txIp: ['198.18.0.2', '198.18.0.99'] as [string, string] };
-
 describe('groups at runtime (real DPDK)', function () {
   let topology: Topology | undefined;
   let secondVm: TestpmdVm | undefined;
@@ -22,7 +20,7 @@ describe('groups at runtime (real DPDK)', function () {
   it('adds and removes a group without disturbing the other group', async function () {
     topology = await Topology.start();
     const t = topology;
-    await t.startVm('txonly', { peerMac: t.bridgeMac, ...TXONLY });
+    await t.startSender();
     const vm1Sent = async () => (await t.groupStats()).txPackets.primary;
     const keepsRising = async (when: string) => {
       const before = await vm1Sent();
@@ -47,7 +45,7 @@ describe('groups at runtime (real DPDK)', function () {
       mac: vm2.mac,
       filePrefix: `${t.filePrefix}-vm2`,
       mode: 'txonly',
-      ...TXONLY,
+      txIp: ['198.18.0.3', '198.18.0.99'],
     });
     await waitFor('vm2 traffic on its own primary tap', () => t.netns.counters(`vfq${suffix}`).rxPackets > 1000, 10000);
     await secondVm.stop();

@@ -2,21 +2,15 @@
 // break, every frame accounted for, every mbuf returned.
 import { strict as assert } from 'assert';
 import { request } from '../../src/control/client';
-import { BRIDGE, Topology, labConfig } from '../../scripts/lab/topology';
+import { BRIDGE, labConfig } from '../../scripts/lab/topology';
+import { topologyPerTest } from '../support/lab';
 import { waitFor } from '../../scripts/lab/wait';
 
-const TXONLY = { txIp: ['198.18.0.2', '198.18.0.99'] as [string, string] };
-
 describe('primary hot-plug (real DPDK)', function () {
-  let topology: Topology | undefined;
-
-  afterEach(async function () {
-    await topology?.stop();
-    topology = undefined;
-  });
+  const lab = topologyPerTest();
 
   it('detaches the primary under traffic losing nothing, and fails back to a re-attached one', async function () {
-    topology = await Topology.start(labConfig({ failover: { failbackDelayMs: 300 } }));
+    const topology = await lab.start(labConfig({ failover: { failbackDelayMs: 300 } }));
     const t = topology;
     const { netns, primaryTap, standbyTap, controlSocket } = t;
     await t.waitForActivePath('primary');
@@ -24,7 +18,7 @@ describe('primary hot-plug (real DPDK)', function () {
     const baseline = (await t.groupStats()).mbufsInUse;
     const announcedBefore = (await t.groupStats()).announcementsSent;
     const bridgeBefore = netns.counters(BRIDGE).rxPackets;
-    const vm = await t.startVm('txonly', { peerMac: t.bridgeMac, ...TXONLY });
+    const vm = await t.startSender();
     await waitFor('traffic on the primary', () => netns.counters(primaryTap).rxPackets > 20000, 10000);
 
     await request(controlSocket, 'detach', { group: 'vm1' });
@@ -47,18 +41,7 @@ describe('primary hot-plug (real DPDK)', function () {
     );
 
     await vm.command('stop');
-    let last = -1;
-    await waitFor(
-      'traffic to stop',
-      async () => {
-        const now = (await t.groupStats()).guestDequeued;
-        const still = now === last;
-        last = now;
-        return still;
-      },
-      10000,
-      100,
-    );
+    await t.trafficStopped();
     await t.announcementsDone();
     const stats = await t.groupStats();
     // The bridge also counts our own MAC announcements (broadcast RARPs).
@@ -78,7 +61,7 @@ describe('primary hot-plug (real DPDK)', function () {
   });
 
   it('refuses to attach a second primary and to detach a missing one, naming the fix', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     const { controlSocket } = topology;
     await assert.rejects(
       request(controlSocket, 'attach', { group: 'vm1', devargs: 'net_tap7,iface=x7' }),

@@ -6,35 +6,24 @@ import fs from 'fs';
 import path from 'path';
 import { exchange, request } from '../../src/control/client';
 import { MAX_REQUEST_BYTES } from '../../src/control/protocol';
-import { BRIDGE, Topology, labConfig } from '../../scripts/lab/topology';
-import { waitFor } from '../../scripts/lab/wait';
+import { BRIDGE, labConfig } from '../../scripts/lab/topology';
+import { topologyPerTest } from '../support/lab';
+import { waitFor, waitForRise } from '../../scripts/lab/wait';
 
 const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli.js');
-const TXONLY = { txIp: ['198.18.0.2', '198.18.0.99'] as [string, string] };
-
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-async function rising(what: string, read: () => number | Promise<number>, by = 1000): Promise<void> {
-  const start = await read();
-  await waitFor(`${what} to rise by ${by}`, async () => (await read()) >= start + by, 10000);
-}
-
 describe('operator interface (real DPDK)', function () {
-  let topology: Topology | undefined;
-
-  afterEach(async function () {
-    await topology?.stop();
-    topology = undefined;
-  });
+  const lab = topologyPerTest();
 
   it('CLI status and stats reflect a pulled primary; --json parses; switch moves traffic', async function () {
-    topology = await Topology.start(labConfig({ failover: { failbackDelayMs: 300 } }));
+    const topology = await lab.start(labConfig({ failover: { failbackDelayMs: 300 } }));
     const { netns, primaryTap, standbyTap, controlSocket } = topology;
-    await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...TXONLY });
-    await rising('frames on the primary', () => netns.counters(primaryTap).rxPackets);
+    await topology.startSender();
+    await waitForRise('frames on the primary', () => netns.counters(primaryTap).rxPackets);
 
     const human = cli('status', '--socket', controlSocket);
     assert.equal(human.code, 0, human.stderr);
@@ -51,14 +40,14 @@ describe('operator interface (real DPDK)', function () {
 
     assert.equal(cli('switch', 'vm1', 'standby', '--socket', controlSocket).code, 0);
     await topology.waitForActivePath('standby');
-    await rising('frames on the standby after switch standby', () => netns.counters(standbyTap).rxPackets);
+    await waitForRise('frames on the standby after switch standby', () => netns.counters(standbyTap).rxPackets);
     const primaryNow = netns.counters(primaryTap).rxPackets;
-    await rising('frames on the standby', () => netns.counters(standbyTap).rxPackets);
+    await waitForRise('frames on the standby', () => netns.counters(standbyTap).rxPackets);
     assert.ok(netns.counters(primaryTap).rxPackets - primaryNow < 10, 'the primary must be idle after switch standby');
 
     assert.equal(cli('switch', 'vm1', 'auto', '--socket', controlSocket).code, 0);
     await topology.waitForActivePath('primary');
-    await rising('frames on the primary after switch auto', () => netns.counters(primaryTap).rxPackets);
+    await waitForRise('frames on the primary after switch auto', () => netns.counters(primaryTap).rxPackets);
 
     const stats = JSON.parse(cli('stats', '--json', '--socket', controlSocket).stdout);
     assert.ok(stats.groups.vm1.txPackets.standby > 0);
@@ -69,8 +58,8 @@ describe('operator interface (real DPDK)', function () {
   });
 
   it('stats --watch refreshes with rates until stopped', async function () {
-    topology = await Topology.start();
-    await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...TXONLY });
+    const topology = await lab.start();
+    await topology.startSender();
     const watch = spawn(process.execPath, [CLI, 'stats', '--watch', '--json', '--socket', topology.controlSocket]);
     let output = '';
     watch.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -84,7 +73,7 @@ describe('operator interface (real DPDK)', function () {
   });
 
   it('gives exit codes scripts can rely on', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     const socket = topology.controlSocket;
     assert.equal(cli('switch', 'nosuch', 'primary', '--socket', socket).code, 1);
     assert.match(cli('switch', 'nosuch', 'primary', '--socket', socket).stderr, /no group "nosuch"; groups: vm1/);
@@ -94,10 +83,10 @@ describe('operator interface (real DPDK)', function () {
   });
 
   it('answers malformed requests with errors and keeps forwarding', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     const { netns, primaryTap, controlSocket } = topology;
-    await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...TXONLY });
-    await rising('frames on the primary', () => netns.counters(primaryTap).rxPackets);
+    await topology.startSender();
+    await waitForRise('frames on the primary', () => netns.counters(primaryTap).rxPackets);
 
     const bad: Array<[string, RegExp]> = [
       ['{not json', /not valid JSON/],
@@ -115,12 +104,12 @@ describe('operator interface (real DPDK)', function () {
       assert.equal(reply.ok, false, line.slice(0, 80));
       assert.match((reply as { error: string }).error, expected);
     }
-    await rising('frames on the primary after the bad requests', () => netns.counters(primaryTap).rxPackets);
+    await waitForRise('frames on the primary after the bad requests', () => netns.counters(primaryTap).rxPackets);
     assert.equal((await topology.groupStatus()).activePath, 'primary');
   });
 
   it('makes the control socket 0600 and refuses other users', async function () {
-    topology = await Topology.start();
+    const topology = await lab.start();
     const { controlSocket } = topology;
     assert.equal(fs.statSync(controlSocket).mode & 0o777, 0o600);
     fs.chmodSync(path.dirname(controlSocket), 0o755); // only the socket's own mode may refuse
@@ -132,13 +121,13 @@ describe('operator interface (real DPDK)', function () {
 
   it('serves Prometheus metrics whose counters rise with traffic', async function () {
     const port = 20000 + (process.pid % 20000);
-    topology = await Topology.start(labConfig({ metricsPort: port }));
+    const topology = await lab.start(labConfig({ metricsPort: port }));
     const { netns } = topology;
-    await topology.startVm('txonly', { peerMac: topology.bridgeMac, ...TXONLY });
+    await topology.startSender();
     const scrape = () => netns.exec('curl', '-sf', `http://127.0.0.1:${port}/metrics`);
     const txPrimary = () =>
       Number(/^vhost_failover_tx_packets_total\{group="vm1",path="primary"\} (\d+)/m.exec(scrape())?.[1] ?? NaN);
-    await rising('the scraped tx counter', txPrimary, 10000);
+    await waitForRise('the scraped tx counter', txPrimary, 10000);
     const text = scrape();
     assert.match(text, /# TYPE vhost_failover_tx_packets_total counter/);
     assert.match(text, /^vhost_failover_active_path\{group="vm1",path="primary"\} 1$/m);
@@ -149,15 +138,10 @@ describe('operator interface (real DPDK)', function () {
 });
 
 describe('failover policy on real devices', function () {
-  let topology: Topology | undefined;
-
-  afterEach(async function () {
-    await topology?.stop();
-    topology = undefined;
-  });
+  const lab = topologyPerTest();
 
   it('revertive: returns to the primary only after it has been up for failbackDelayMs', async function () {
-    topology = await Topology.start(labConfig({ failover: { mode: 'revertive', failbackDelayMs: 1500 } }));
+    const topology = await lab.start(labConfig({ failover: { mode: 'revertive', failbackDelayMs: 1500 } }));
     const { netns, primaryTap } = topology;
     await topology.waitForActivePath('primary');
     netns.setLink(primaryTap, 'down');
@@ -165,7 +149,7 @@ describe('failover policy on real devices', function () {
     netns.setLink(primaryTap, 'up');
     const pending = await waitFor(
       'a pending failback',
-      async () => (await topology!.groupStatus()).policy?.failbackAtMs,
+      async () => (await topology.groupStatus()).policy?.failbackAtMs,
     );
     assert.equal((await topology.groupStatus()).activePath, 'standby', 'no failback before the delay');
     await topology.waitForActivePath('primary', 10000);
@@ -174,13 +158,13 @@ describe('failover policy on real devices', function () {
   });
 
   it('non-revertive: stays on the standby until told', async function () {
-    topology = await Topology.start(labConfig({ failover: { mode: 'non-revertive', failbackDelayMs: 0 } }));
+    const topology = await lab.start(labConfig({ failover: { mode: 'non-revertive', failbackDelayMs: 0 } }));
     const { netns, primaryTap, controlSocket } = topology;
     await topology.waitForActivePath('primary');
     netns.setLink(primaryTap, 'down');
     await topology.waitForActivePath('standby');
     netns.setLink(primaryTap, 'up');
-    await waitFor('the primary link up', async () => (await topology!.groupStatus()).primary.linkUp);
+    await waitFor('the primary link up', async () => (await topology.groupStatus()).primary.linkUp);
     assert.equal((await topology.groupStatus()).activePath, 'standby');
     assert.equal(cli('switch', 'vm1', 'primary', '--socket', controlSocket).code, 0);
     await topology.waitForActivePath('primary');
@@ -188,16 +172,11 @@ describe('failover policy on real devices', function () {
 });
 
 describe('flapping and removal on real devices', function () {
-  let topology: Topology | undefined;
-
-  afterEach(async function () {
-    await topology?.stop();
-    topology = undefined;
-  });
+  const lab = topologyPerTest();
 
   it('holds the standby after the primary flaps, then fails back when the hold ends', async function () {
     const failover = { failbackDelayMs: 0, flapDamping: { maxChanges: 3, windowMs: 60000, holdMs: 1500 } };
-    topology = await Topology.start(labConfig({ failover }));
+    const topology = await lab.start(labConfig({ failover }));
     const t = topology;
     await t.waitForActivePath('primary');
     for (let flap = 0; flap < 3; flap++) {
@@ -214,22 +193,22 @@ describe('flapping and removal on real devices', function () {
   });
 
   it('survives the primary device vanishing under traffic, and takes a new one', async function () {
-    topology = await Topology.start(labConfig({ failover: { failbackDelayMs: 0 } }));
+    const topology = await lab.start(labConfig({ failover: { failbackDelayMs: 0 } }));
     const t = topology;
     await t.waitForActivePath('primary');
     const baseline = (await t.groupStats()).mbufsInUse;
-    const vm = await t.startVm('txonly', { peerMac: t.bridgeMac, ...TXONLY });
-    await rising('frames on the primary', () => t.netns.counters(t.primaryTap).rxPackets);
+    const vm = await t.startSender();
+    await waitForRise('frames on the primary', () => t.netns.counters(t.primaryTap).rxPackets);
     t.netns.ip('link', 'del', t.primaryTap); // the kernel side of the device is gone
     await t.waitForActivePath('standby');
-    await rising('frames on the standby', () => t.netns.counters(t.standbyTap).rxPackets);
+    await waitForRise('frames on the standby', () => t.netns.counters(t.standbyTap).rxPackets);
 
     await request(t.controlSocket, 'detach', { group: 'vm1' });
     await request(t.controlSocket, 'attach', { group: 'vm1', devargs: t.group.primary.devargs });
     await waitFor('the new tap', () => t.netns.hasLink(t.primaryTap));
     t.netns.ip('link', 'set', t.primaryTap, 'master', BRIDGE);
     await t.waitForActivePath('primary');
-    await rising('frames on the new primary', () => t.netns.counters(t.primaryTap).rxPackets);
+    await waitForRise('frames on the new primary', () => t.netns.counters(t.primaryTap).rxPackets);
     await vm.command('stop');
     await waitFor('mbufs back at the baseline', async () => (await t.groupStats()).mbufsInUse === baseline);
   });

@@ -1,0 +1,23 @@
+// One lab topology per test, stopped after it whether it passed or not.
+import type { Config } from '../../src/config';
+import { Topology } from '../../scripts/lab/topology';
+
+export interface Lab {
+  start(config?: Config): Promise<Topology>;
+}
+
+/** Call inside a describe(): each test's topology is stopped in an afterEach hook. */
+export function topologyPerTest(): Lab {
+  let current: Topology | undefined;
+  afterEach(async function () {
+    const topology = current;
+    current = undefined;
+    await topology?.stop();
+  });
+  return {
+    async start(config?: Config) {
+      current = await Topology.start(config);
+      return current;
+    },
+  };
+}

@@ -30,7 +30,7 @@ describe('MAC announcements (real DPDK, Linux bridge)', function () {
     );
     const rounds = (await t.groupStats()).announcementsSent.standby - before;
     console.log(`      bridge relearned the guest on the standby after ${rounds} announcement round(s)`);
-    assert.ok(rounds >= 1 && rounds <= 2, `relearned after ${rounds} rounds`);
+    assert.ok(rounds >= 1 && rounds < t.config.announce.rounds, `relearned after ${rounds} rounds`);
 
     // The later rounds' broadcasts come back through the primary (the bridge floods them): let
     // them finish before counting what the bridge sends where.

@@ -40,7 +40,7 @@ export class Daemon {
       this.pathHistory.observe(event);
       this.policy.onEvent(event);
       this.announcer.onEvent(event);
-      if (event.type === 'removed' && event.port === 'primary') this.cleanUpRemovedPrimary(event.group);
+      if (event.type === 'removed' && event.port === 'primary') this.cleanUpRemovedPrimary(event.group, event.portId);
     });
     log.info({ eal: config.dataplane }, 'starting the data plane');
     dataplane.start(config);
@@ -122,8 +122,11 @@ export class Daemon {
   }
 
   /** A surprise-removed primary is closed here, on the Node thread, not in the callback. */
-  private cleanUpRemovedPrimary(group: string): void {
+  private cleanUpRemovedPrimary(group: string, portId: number | undefined): void {
     try {
+      // The event may arrive after an operator's detach and attach: leave a new primary alone.
+      const primary = this.dataplane.status(group).primary;
+      if (primary.portId !== portId || primary.present) return;
       this.dataplane.detachPrimary(group);
       this.log.warn({ group }, 'surprise-removed primary closed; attach a new one when it is back');
     } catch (err) {

@@ -49,6 +49,7 @@ Napi::Object to_js(Napi::Env env, const vf::Event &event) {
   if (!event.from.empty()) out.Set("from", event.from);
   if (!event.to.empty()) out.Set("to", event.to);
   out.Set("reason", event.reason);
+  if (event.port_id >= 0) out.Set("portId", event.port_id);
   out.Set("atNs", Napi::BigInt::New(env, event.at_ns));
   return out;
 }

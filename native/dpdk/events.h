@@ -16,6 +16,7 @@ struct Event {
   std::string from;  // pathSwitched: "primary" | "standby" | "none"
   std::string to;
   std::string reason;  // why, in words, for logs and status
+  int port_id = -1;    // removed: the ethdev that went away
   uint64_t at_ns = 0;  // CLOCK_MONOTONIC, comparable with Node's process.hrtime.bigint()
 };
 

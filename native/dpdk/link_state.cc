@@ -105,6 +105,7 @@ void link_mark_removed(Group &group, Path path) {
   Event event;
   event.type = "removed";
   event.port = path_name(path);
+  event.port_id = uplink.port_id;
   event.reason = reason;
   emit(group, std::move(event));
   report_path_locked(group, reason);

@@ -13,6 +13,8 @@ export interface NativeEvent {
   from?: PathName;
   to?: PathName;
   reason: string;
+  /** removed: the DPDK port that went away. */
+  portId?: number;
   atNs: bigint;
 }
 

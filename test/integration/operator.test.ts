@@ -4,6 +4,7 @@ import { strict as assert } from 'assert';
 import { spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { validateConfig } from '../../src/config';
 import { exchange, request } from '../../src/control/client';
 import { MAX_REQUEST_BYTES } from '../../src/control/protocol';
 import { BRIDGE, labConfig } from '../../scripts/lab/topology';
@@ -117,6 +118,18 @@ describe('operator interface (real DPDK)', function () {
     const asNobody = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', probe], { encoding: 'utf8' });
     assert.equal(asNobody.status, 1);
     assert.match(asNobody.stdout, /EACCES/);
+  });
+
+  it('gives the control socket to control.group with control.mode', async function () {
+    const base = labConfig();
+    const config = validateConfig({ ...base, control: { ...base.control, mode: '0660', group: 'nogroup' } });
+    const topology = await lab.start(config);
+    const socket = fs.statSync(topology.controlSocket);
+    assert.equal(socket.mode & 0o777, 0o660);
+    assert.equal(
+      socket.gid,
+      Number(spawnSync('getent', ['group', 'nogroup'], { encoding: 'utf8' }).stdout.split(':')[2]),
+    );
   });
 
   it('serves Prometheus metrics whose counters rise with traffic', async function () {

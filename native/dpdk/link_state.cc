@@ -120,9 +120,4 @@ bool link_set_primary_eligible(Group &group, bool eligible, const std::string &r
   return !eligible || usable;
 }
 
-void link_report_path(Group &group, const std::string &reason) {
-  std::lock_guard<std::mutex> lock(group.control_mutex);
-  report_path_locked(group, reason);
-}
-
 }  // namespace vf

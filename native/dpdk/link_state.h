@@ -18,7 +18,4 @@ void link_mark_removed(Group &group, Path path);
 // Control plane: allow or forbid the primary. Allowing succeeds only while its link is up.
 bool link_set_primary_eligible(Group &group, bool eligible, const std::string &reason);
 
-// Emits a pathSwitched event if transmit_path() differs from what was last reported.
-void link_report_path(Group &group, const std::string &reason);
-
 }  // namespace vf

@@ -15,7 +15,6 @@ import { startVm, type TestpmdVm, type VmOptions } from './testpmd-vm';
 import { waitFor } from './wait';
 
 export const BRIDGE_CIDR = '198.18.0.1/24';
-export const BRIDGE_IP = '198.18.0.1';
 export const GUEST_IP = '198.18.0.2';
 export const BRIDGE = 'br0';
 

@@ -68,10 +68,17 @@ export interface AnnounceConfig {
   maxMs: number;
 }
 
+export interface FlapDampingConfig {
+  /** Transitions to unusable within windowMs that start a hold; 0 disables damping. */
+  maxChanges: number;
+  windowMs: number;
+  holdMs: number;
+}
+
 export interface FailoverConfig {
   mode: 'revertive' | 'non-revertive';
   failbackDelayMs: number;
-  flapDamping: { maxChanges: number; windowMs: number; holdMs: number };
+  flapDamping: FlapDampingConfig;
 }
 
 export interface LogConfig {

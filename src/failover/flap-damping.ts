@@ -2,12 +2,7 @@
 // once they reach maxChanges, holds it off until holdMs after the latest one. Pure: the caller
 // passes the time.
 
-export interface FlapDampingConfig {
-  /** Transitions to unusable within windowMs that start a hold; 0 disables damping. */
-  maxChanges: number;
-  windowMs: number;
-  holdMs: number;
-}
+import type { FlapDampingConfig } from '../config';
 
 export class FlapDamper {
   private flapsAtMs: number[] = [];

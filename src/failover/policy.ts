@@ -2,24 +2,15 @@
 // The native data plane drops an unusable primary by itself; this decides everything slower:
 // failback (revertive delay, or never without the operator), flap damping, operator overrides.
 // Pure: no timers, no I/O. The caller passes the time and calls tick() at nextDeadlineMs().
-import { FlapDamper, type FlapDampingConfig } from './flap-damping';
+import type { FailoverConfig, FlapDampingConfig } from '../config';
+import { FlapDamper } from './flap-damping';
 
 export type { FlapDampingConfig };
-export type FailbackMode = 'revertive' | 'non-revertive';
+/** The policy's settings are the config file's `failover` section, defaults and all. */
+export type PolicyConfig = FailoverConfig;
+export type FailbackMode = FailoverConfig['mode'];
 export type OperatorCommand = 'auto' | 'primary' | 'standby';
 export type PresenceCause = 'attached' | 'detached' | 'removed';
-
-export interface PolicyConfig {
-  mode: FailbackMode;
-  failbackDelayMs: number;
-  flapDamping: FlapDampingConfig;
-}
-
-export const DEFAULT_POLICY: PolicyConfig = {
-  mode: 'revertive',
-  failbackDelayMs: 2000,
-  flapDamping: { maxChanges: 5, windowMs: 10000, holdMs: 30000 },
-};
 
 export interface Decision {
   primaryEligible: boolean;

@@ -8,6 +8,7 @@
         "native/dpdk/dataplane.cc",
         "native/dpdk/eal.cc",
         "native/dpdk/forward.cc",
+        "native/dpdk/guest_addresses.cc",
         "native/dpdk/link_monitor.cc",
         "native/dpdk/link_state.cc",
         "native/dpdk/port.cc",

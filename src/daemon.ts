@@ -2,7 +2,7 @@
 // metrics, and the orderly way back down on SIGINT/SIGTERM.
 import fs from 'fs';
 import path from 'path';
-import { validateConfig, type Config, type GroupConfig } from './config';
+import { validateConfig, type AnnounceConfig, type Config, type GroupConfig } from './config';
 import { controlHandlers } from './control/handlers';
 import { ControlServer, removeStaleSocket } from './control/server';
 import { Dataplane, type NativeEvent } from './dataplane';
@@ -29,8 +29,13 @@ export class Daemon {
     this.policy = new PolicyDriver(this.dataplane, config.failover, log);
     this.announcer = new Announcer(this.dataplane, (name) => {
       const group = this.groups.get(name);
-      return group && { ...config.announce, ...group.announce };
+      return group && this.announceSettings(group);
     });
+  }
+
+  /** The global announce settings with the group's own on top. */
+  private announceSettings(group: GroupConfig): AnnounceConfig {
+    return { ...this.config.announce, ...group.announce };
   }
 
   async start(): Promise<void> {
@@ -115,7 +120,8 @@ export class Daemon {
       await removeStaleSocket(group.vhost.socket);
     }
     const { rxDescriptors, txDescriptors } = this.config.dataplane;
-    this.dataplane.addGroup(group, { rx: rxDescriptors, tx: txDescriptors });
+    const { garpMaxAgeMs } = this.announceSettings(group);
+    this.dataplane.addGroup(group, { rxDescriptors, txDescriptors, garpMaxAgeMs });
     this.groups.set(group.name, group);
     this.policy.addGroup(group.name, this.dataplane.status(group.name));
     this.log.info({ group: group.name, socket: group.vhost.socket, mode: group.vhost.mode }, 'group ready');

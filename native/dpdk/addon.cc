@@ -4,7 +4,10 @@
 #include <napi.h>
 #include <rte_cycles.h>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
+#include <vector>
 
 #include "dataplane.h"
 #include "link_state.h"
@@ -103,6 +106,7 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
   parsed.set_primary_mac = spec.Get("setPrimaryMac").ToBoolean();
   parsed.rx_descriptors = uint_field(spec, "rxDescriptors");
   parsed.tx_descriptors = uint_field(spec, "txDescriptors");
+  parsed.garp_max_age_ms = uint_field(spec, "garpMaxAgeMs");
   std::string error = started(info.Env()).add_group(parsed);
   if (!error.empty()) throw Napi::Error::New(info.Env(), error);
   return info.Env().Undefined();
@@ -164,6 +168,37 @@ Napi::Object uplink_status(Napi::Env env, const vf::Uplink &uplink) {
   return out;
 }
 
+// The addresses learned from the guest's ARP, newest first, with their age and whether the next
+// announcement round will carry a GARP for them.
+Napi::Array guest_addresses(Napi::Env env, const vf::GuestAddresses &table) {
+  struct Seen {
+    uint64_t key, at;
+  };
+  std::vector<Seen> seen;
+  for (int slot = 0; slot < vf::GuestAddresses::kSlots; slot++) {
+    const uint64_t key = table.key[slot].load(std::memory_order_relaxed);
+    if (key != 0) seen.push_back({key, table.last_seen_tsc[slot].load(std::memory_order_relaxed)});
+  }
+  std::sort(seen.begin(), seen.end(), [](const Seen &a, const Seen &b) { return a.at > b.at; });
+  const uint64_t now = rte_rdtsc();
+  const double tsc_per_ms = static_cast<double>(rte_get_tsc_hz()) / 1000.0;
+  Napi::Array out = Napi::Array::New(env, seen.size());
+  for (size_t i = 0; i < seen.size(); i++) {
+    const uint32_t ipv4 = rte_be_to_cpu_32(vf::GuestAddresses::ipv4_of(seen[i].key));
+    const std::string dotted = std::to_string(ipv4 >> 24) + "." + std::to_string(ipv4 >> 16 & 255) +
+                               "." + std::to_string(ipv4 >> 8 & 255) + "." +
+                               std::to_string(ipv4 & 255);
+    const uint64_t age = now > seen[i].at ? now - seen[i].at : 0;
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("address", dotted);
+    entry.Set("vlan", vf::GuestAddresses::vlan_of(seen[i].key));
+    entry.Set("lastSeenMsAgo", std::floor(static_cast<double>(age) / tsc_per_ms));
+    entry.Set("announced", age <= table.max_age_tsc);
+    out.Set(static_cast<uint32_t>(i), entry);
+  }
+  return out;
+}
+
 Napi::Value GroupStatus(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
@@ -174,6 +209,7 @@ Napi::Value GroupStatus(const Napi::CallbackInfo &info) {
     out.Set("standby", uplink_status(env, group.uplink(vf::kStandby)));
     out.Set("primaryEligible", group.primary_eligible.load());
     out.Set("activePath", vf::path_name(group.transmit_path()));
+    out.Set("guestIPv4", guest_addresses(env, group.guest_addresses));
   });
   return out;
 }
@@ -200,6 +236,7 @@ Napi::Value GroupStats(const Napi::CallbackInfo &info) {
     out.Set("rxDroppedGuest", per_path(env, sum.rx_dropped_guest));
     out.Set("rxDroppedInactive", per_path(env, sum.rx_dropped_inactive));
     out.Set("announcementsSent", per_path(env, sum.announcements_sent));
+    out.Set("garpsSent", per_path(env, sum.garps_sent));
     out.Set("lastSwitchGapUs", static_cast<double>(group.last_switch_gap_tsc.load()) * 1e6 /
                                    static_cast<double>(rte_get_tsc_hz()));
   });

@@ -1,13 +1,14 @@
-// Announcing the guest's MAC on the path that has just become active, as QEMU does after a
-// live migration: a RARP broadcast whose source is the guest's MAC makes every switch on the
-// way relearn where the guest is.
+// Announcing the guest on the path that has just become active: a RARP broadcast from the
+// guest's MAC, as QEMU sends after a live migration, makes every switch on the way relearn where
+// the guest is; a gratuitous ARP for each IPv4 address the guest recently used makes routers and
+// hosts refresh their ARP caches.
 #pragma once
 
 #include "group.h"
 
 namespace vf {
 
-// Worker only: sends one RARP for the group on its transmit path if one was requested.
+// Worker only: sends one round (RARP + GARPs) on the group's transmit path if one was requested.
 void send_requested_announcement(Group &group, Counters &counters);
 
 }  // namespace vf

@@ -22,6 +22,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) Counters {
   uint64_t rx_dropped_inactive[2];  // rx: active and this uplink is not transmitting
   uint64_t guest_dequeued;          // frames the guest sent us
   uint64_t announcements_sent[2];   // RARPs for the guest's MAC, per uplink
+  uint64_t garps_sent[2];           // gratuitous ARPs for the guest's learned IPv4 addresses
 };
 
 // Adds to a counter owned by the calling lcore. A relaxed load+store, not fetch_add: only one

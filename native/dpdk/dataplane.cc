@@ -169,6 +169,7 @@ std::string Dataplane::add_group(const GroupSpec &spec) {
   group->rx_descriptors = static_cast<uint16_t>(spec.rx_descriptors);
   group->tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
   group->rx_mode = spec.rx_mode;
+  group->guest_addresses.max_age_tsc = spec.garp_max_age_ms * (rte_get_tsc_hz() / 1000);
   group->sink = &sink_;
   group->pool = pool_;
   if (rte_ether_unformat_addr(spec.mac.c_str(), &group->guest_mac) != 0)

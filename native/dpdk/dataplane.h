@@ -37,6 +37,7 @@ struct GroupSpec {
   bool set_primary_mac = true;
   unsigned rx_descriptors = 512;
   unsigned tx_descriptors = 512;
+  unsigned garp_max_age_ms = 0;  // announce addresses seen this recently; 0: no learning, no GARP
 };
 
 class Dataplane {

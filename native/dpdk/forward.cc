@@ -72,6 +72,7 @@ static unsigned guest_to_network(Group &group, Counters &counters) {
   const uint16_t n = rte_eth_rx_burst(group.vhost_port, 0, pkts, kBurst);
   if (n == 0) return 0;
   count(counters.guest_dequeued, n);
+  learn_guest_addresses(group.guest_addresses, group.guest_mac, pkts, n);
   Path path = group.transmit_path();
   uint16_t sent = path == kNoPath ? 0 : transmit(group, path, pkts, n, counters);
   if (sent < n && path == kPrimary && primary_just_died(group)) {

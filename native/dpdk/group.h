@@ -12,6 +12,7 @@
 
 #include "counters.h"
 #include "events.h"
+#include "guest_addresses.h"
 
 namespace vf {
 
@@ -70,8 +71,9 @@ struct Group {
   std::atomic_flag primary_link_query_busy = ATOMIC_FLAG_INIT;
 
   // Set by the control plane for each announcement round; the worker, which owns the uplinks'
-  // tx queues, sends the RARP and clears it.
+  // tx queues, sends the RARP and GARPs and clears it.
   std::atomic<bool> announce_requested{false};
+  GuestAddresses guest_addresses;
   rte_mempool *pool = nullptr;
 
   // Per worker lcore; a group is polled by one worker today, the array keeps that a detail.

@@ -22,18 +22,35 @@ function uplink(state: { present: boolean; linkUp: boolean }, eligible?: boolean
   return eligible === undefined ? link : `${link}, ${eligible ? 'eligible' : 'not eligible'}`;
 }
 
+// The addresses each guest claimed in its ARP, which announcements carry GARPs for.
+function guestAddresses(groups: GroupStatusReply[]): string {
+  return groups
+    .filter((group) => group.guestIPv4.length > 0)
+    .map((group) => {
+      const addresses = group.guestIPv4.map((entry) => {
+        const vlan = entry.vlan ? ` vlan ${entry.vlan}` : '';
+        const stale = entry.announced ? '' : ', too old to announce';
+        return `${entry.address}${vlan} (seen ${Math.round(entry.lastSeenMsAgo / 1000)}s ago${stale})`;
+      });
+      return `${group.name}: guest IPv4 ${addresses.join(', ')}\n`;
+    })
+    .join('');
+}
+
 export function formatStatus(groups: GroupStatusReply[]): string {
-  return table(
-    ['GROUP', 'GUEST', 'ACTIVE', 'PRIMARY', 'STANDBY', 'SINCE', 'WHY'],
-    groups.map((group) => [
-      group.name,
-      group.guestConnected ? 'connected' : 'waiting',
-      group.activePath,
-      uplink(group.primary, group.primaryEligible),
-      uplink(group.standby),
-      group.lastSwitch ? ago(group.lastSwitch.activeSinceIso) : '-',
-      group.policy?.lastReason || group.lastSwitch?.reason || '-',
-    ]),
+  return (
+    table(
+      ['GROUP', 'GUEST', 'ACTIVE', 'PRIMARY', 'STANDBY', 'SINCE', 'WHY'],
+      groups.map((group) => [
+        group.name,
+        group.guestConnected ? 'connected' : 'waiting',
+        group.activePath,
+        uplink(group.primary, group.primaryEligible),
+        uplink(group.standby),
+        group.lastSwitch ? ago(group.lastSwitch.activeSinceIso) : '-',
+        group.policy?.lastReason || group.lastSwitch?.reason || '-',
+      ]),
+    ) + guestAddresses(groups)
   );
 }
 
@@ -62,7 +79,12 @@ export function formatStats(stats: StatsReply, rates?: Rates): string {
         .map(([kind, count]) => `${kind} ${count}`)
         .join(', ') || 'none';
     const gap = group.lastSwitchGapUs > 0 ? `; last switch gap ${Math.round(group.lastSwitchGapUs)} us` : '';
-    return `${name}: dropped with no path up ${group.txDroppedNoPath}; path switches: ${switches}${gap}`;
+    const rounds = group.announcementsSent.primary + group.announcementsSent.standby;
+    const garps = group.garpsSent.primary + group.garpsSent.standby;
+    return (
+      `${name}: dropped with no path up ${group.txDroppedNoPath}; path switches: ${switches}${gap}; ` +
+      `announcement rounds ${rounds} (GARPs ${garps})`
+    );
   });
   return (
     table(['GROUP', 'PATH', 'TX PKTS', 'TX BYTES', 'RX PKTS', 'RX BYTES', 'TX FULL', 'RX GUEST', 'RX INACTIVE'], rows) +

@@ -75,6 +75,7 @@ const uplink = {
 
 // QEMU's announce parameters: the first round goes out at once (a failover, unlike a migration,
 // has no guest to resume first); round k+1 follows round k after min(initialMs + k * stepMs, maxMs).
+// Like Linux bonding's num_grat_arp, each round also carries GARPs for the guest's recent addresses.
 function announceSchema(withDefaults: boolean) {
   const field = (description: string, maximum: number, value: number) => ({
     description,
@@ -92,6 +93,12 @@ function announceSchema(withDefaults: boolean) {
       initialMs: field('gap after the first round', 100000, 50),
       stepMs: field('how much each gap grows', 100000, 100),
       maxMs: field('longest gap', 100000, 550),
+      garpMaxAgeMs: field(
+        "also send a gratuitous ARP for each IPv4 address the guest used in its own ARP frames " +
+          'within this many ms (RARP only when 0)',
+        86400000,
+        300000,
+      ),
     },
   } as const;
 }

@@ -66,6 +66,8 @@ export interface AnnounceConfig {
   initialMs: number;
   stepMs: number;
   maxMs: number;
+  /** GARPs go out for guest IPv4 addresses seen in its ARP within this many ms; 0: RARP only. */
+  garpMaxAgeMs: number;
 }
 
 export interface FlapDampingConfig {

@@ -36,7 +36,10 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.started = true;
   }
 
-  addGroup(group: GroupConfig, descriptors: { rx: number; tx: number }): void {
+  addGroup(
+    group: GroupConfig,
+    settings: { rxDescriptors: number; txDescriptors: number; garpMaxAgeMs: number },
+  ): void {
     this.addon.addGroup({
       name: group.name,
       mac: group.mac,
@@ -46,8 +49,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       primaryDevargs: group.primary.devargs,
       standbyDevargs: group.standby.devargs,
       setPrimaryMac: group.primary.setGuestMac ?? isPciDevice(group.primary.devargs),
-      rxDescriptors: descriptors.rx,
-      txDescriptors: descriptors.tx,
+      ...settings,
     });
   }
 
@@ -55,7 +57,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.addon.removeGroup(name);
   }
 
-  /** Asks the worker to send one RARP for the guest's MAC on the group's transmit path. */
+  /** Asks the worker to send one announcement round (RARP + GARPs) on the group's transmit path. */
   announce(group: string): void {
     this.addon.announce(group);
   }

@@ -38,6 +38,8 @@ export interface NativeGroupSpec {
   setPrimaryMac: boolean;
   rxDescriptors: number;
   txDescriptors: number;
+  /** GARPs for addresses learned from the guest's ARP seen this recently; 0: no learning. */
+  garpMaxAgeMs: number;
 }
 
 export interface UplinkStatus {
@@ -47,6 +49,16 @@ export interface UplinkStatus {
   linkUp: boolean;
 }
 
+/** An IPv4 address the guest claimed in its own ARP frames. */
+export interface GuestAddress {
+  address: string;
+  /** 802.1Q VLAN id the ARP came in; 0 when untagged. */
+  vlan: number;
+  lastSeenMsAgo: number;
+  /** Recent enough that the next announcement round carries a GARP for it. */
+  announced: boolean;
+}
+
 export interface GroupStatus {
   name: string;
   guestConnected: boolean;
@@ -54,6 +66,8 @@ export interface GroupStatus {
   standby: UplinkStatus;
   primaryEligible: boolean;
   activePath: PathName;
+  /** Newest first; at most 8. */
+  guestIPv4: GuestAddress[];
 }
 
 export interface PerPath {
@@ -71,7 +85,10 @@ export interface GroupStats {
   rxBytes: PerPath;
   rxDroppedGuest: PerPath;
   rxDroppedInactive: PerPath;
+  /** Announcement rounds: one RARP each. */
   announcementsSent: PerPath;
+  /** Gratuitous ARPs for the guest's learned addresses, sent with the rounds. */
+  garpsSent: PerPath;
   /** At the last switch: microseconds from the last frame on the old path to the first on the new. */
   lastSwitchGapUs: number;
 }

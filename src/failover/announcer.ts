@@ -5,7 +5,7 @@ import type { AnnounceConfig } from '../config';
 import type { Dataplane, NativeEvent } from '../dataplane';
 
 /** The gap before round `round + 1` (0-based), after round `round`. */
-export function announceGapMs(config: AnnounceConfig, round: number): number {
+export function announceGapMs(config: Pick<AnnounceConfig, 'initialMs' | 'stepMs' | 'maxMs'>, round: number): number {
   return Math.min(config.initialMs + round * config.stepMs, config.maxMs);
 }
 

@@ -48,6 +48,17 @@ export function createRegistry(daemon: Daemon): Registry {
     (g) => dataplane.stats(g).rxBytes,
   );
 
+  perPathCounter(
+    'vhost_failover_announcement_rounds_total',
+    "Announcement rounds (one RARP for the guest's MAC each) sent on an uplink",
+    (g) => dataplane.stats(g).announcementsSent,
+  );
+  perPathCounter(
+    'vhost_failover_garps_total',
+    "Gratuitous ARPs for the guest's learned IPv4 addresses sent on an uplink",
+    (g) => dataplane.stats(g).garpsSent,
+  );
+
   new Counter({
     name: 'vhost_failover_dropped_packets_total',
     help: 'Frames dropped, by direction and reason',

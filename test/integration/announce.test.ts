@@ -1,12 +1,15 @@
 // MAC announcements on real devices: after a change of path the namespace's Linux bridge
-// learns the guest's MAC on the new port from our RARP rounds, and traffic from the network
-// reaches the guest through the new path at once.
+// learns the guest's MAC on the new port from our RARP rounds, traffic from the network
+// reaches the guest through the new path at once, and the guest's IPv4 address, learned from
+// its ARP, is announced with a gratuitous ARP on the new path.
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import { request } from '../../src/control/client';
+import type { GroupStatusReply } from '../../src/control/handlers';
 import { BRIDGE, GUEST_IP, labConfig } from '../../scripts/lab/topology';
 import { topologyPerTest } from '../support/lab';
 import { waitFor } from '../../scripts/lab/wait';
+import { Capture } from '../../scripts/lab/capture';
 
 describe('MAC announcements (real DPDK, Linux bridge)', function () {
   const lab = topologyPerTest();
@@ -45,5 +48,32 @@ describe('MAC announcements (real DPDK, Linux bridge)', function () {
     assert.ok(rxAfter.standby - rxBefore.standby >= 50, 'pings must arrive on the standby');
     assert.equal(rxAfter.primary - rxBefore.primary, 0, 'the bridge must no longer send to the primary');
     await waitFor('the guest to count the pings', async () => (await vm.counters()).rxPackets >= 50);
+  });
+
+  it('sends a gratuitous ARP on the new path for the address the guest claimed in its ARP', async function () {
+    const t = await lab.start(labConfig({ failover: { failbackDelayMs: 0 } }));
+    const { netns, standbyTap, controlSocket } = t;
+    // testpmd's icmpecho answers the namespace's ARP request for GUEST_IP: the guest's own ARP.
+    await t.startVm('icmpecho');
+    netns.exec('ping', '-c', '3', '-i', '0.2', '-W', '2', GUEST_IP);
+    const learned = await waitFor('the daemon to learn the guest address', async () => {
+      const [status] = (await request(controlSocket, 'status', { group: 'vm1' })) as GroupStatusReply[];
+      return status.guestIPv4.find((entry) => entry.address === GUEST_IP);
+    });
+    assert.equal(learned.vlan, 0);
+    assert.ok(learned.announced);
+
+    // A GARP is a request whose sender and target address are both the guest's.
+    const capture = await Capture.start(netns.name, standbyTap, 'arp and arp[6:2] == 1 and arp[14:4] == arp[24:4]');
+    try {
+      await request(controlSocket, 'switch', { group: 'vm1', to: 'standby' });
+      const line = await waitFor('a GARP on the standby', () => capture.lines()[0], 5000);
+      console.log(`      on the standby's wire: ${line.replace(/^\S+ /, '')}`);
+      assert.ok(line.includes(`${t.group.mac} > ff:ff:ff:ff:ff:ff`), `from the guest's MAC to broadcast: ${line}`);
+      assert.ok(line.includes(`Request who-has ${GUEST_IP} tell ${GUEST_IP}`), line);
+    } finally {
+      capture.stop();
+    }
+    assert.ok((await t.groupStats()).garpsSent.standby >= 1);
   });
 });

@@ -127,7 +127,7 @@ describe('config', () => {
         },
         control: { socket: '/run/vhost-failover/control.sock', mode: '0600' },
         metrics: { address: '127.0.0.1' },
-        announce: { rounds: 5, initialMs: 50, stepMs: 100, maxMs: 550 },
+        announce: { rounds: 5, initialMs: 50, stepMs: 100, maxMs: 550, garpMaxAgeMs: 300000 },
         failover: {
           mode: 'revertive',
           failbackDelayMs: 2000,

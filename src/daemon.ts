@@ -5,7 +5,7 @@ import path from 'path';
 import { validateConfig, type AnnounceConfig, type Config, type GroupConfig } from './config';
 import { controlHandlers } from './control/handlers';
 import { ControlServer, removeStaleSocket } from './control/server';
-import { Dataplane, type NativeEvent } from './dataplane';
+import { Dataplane, type NativeEvent, type TxDrain } from './dataplane';
 import { Announcer } from './failover/announcer';
 import { PathHistory } from './failover/path-history';
 import { PolicyDriver } from './failover/policy-driver';
@@ -74,10 +74,12 @@ export class Daemon {
   }
 
   /** Planned removal of the primary (VF maintenance, migration): no frame is lost. */
-  detachPrimary(group: string): void {
+  detachPrimary(group: string): TxDrain {
     this.policy.primaryPresence(group, false, 'detached');
-    this.dataplane.detachPrimary(group);
-    this.log.info({ group }, 'primary detached');
+    const txDrain = this.dataplane.detachPrimary(group);
+    const level = txDrain === 'timed-out' ? 'warn' : 'info';
+    this.log[level]({ group, txDrain }, 'primary detached');
+    return txDrain;
   }
 
   /** A new primary (after maintenance, or after a migration to this host). */

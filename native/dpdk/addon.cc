@@ -129,9 +129,10 @@ void on_group(const Napi::CallbackInfo &info, const std::function<void(vf::Group
 }
 
 Napi::Value DetachPrimary(const Napi::CallbackInfo &info) {
-  std::string error = started(info.Env()).detach_primary(info[0].ToString());
+  vf::TxDrain drain;
+  std::string error = started(info.Env()).detach_primary(info[0].ToString(), &drain);
   if (!error.empty()) throw Napi::Error::New(info.Env(), error);
-  return info.Env().Undefined();
+  return Napi::String::New(info.Env(), vf::tx_drain_name(drain));
 }
 
 Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {

@@ -11,6 +11,7 @@
 #include "eal.h"
 #include "group.h"
 #include "link_monitor.h"
+#include "port.h"
 #include "worker.h"
 
 struct rte_mempool;
@@ -54,9 +55,9 @@ class Dataplane {
   std::string remove_group(const std::string &name);
 
   // Planned removal of a group's primary: the standby takes new bursts first (make before
-  // break), then the primary is stopped, closed and unplugged. Also cleans up after a surprise
-  // removal. Returns an error text or "".
-  std::string detach_primary(const std::string &name);
+  // break), the primary's tx ring drains, then it is stopped, closed and unplugged. Also cleans
+  // up after a surprise removal. Returns an error text or ""; *drain says how the ring emptied.
+  std::string detach_primary(const std::string &name, TxDrain *drain);
   // Probes and starts a new primary for a group that has none; the policy decides when it
   // carries traffic once its link is up.
   std::string attach_primary(const std::string &name, const std::string &devargs, bool set_mac);

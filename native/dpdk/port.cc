@@ -1,5 +1,6 @@
 #include "port.h"
 
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -63,6 +64,33 @@ std::string port_start(uint16_t port_id, const PortSetup &setup) {
   rte_eth_allmulticast_enable(port_id);
   if ((ret = rte_eth_dev_start(port_id)) != 0) return failed("rte_eth_dev_start", port_id, ret);
   return "";
+}
+
+const char *tx_drain_name(TxDrain drain) {
+  switch (drain) {
+    case TxDrain::kDrained:
+      return "drained";
+    case TxDrain::kTimedOut:
+      return "timed-out";
+    default:
+      return "not-reported";
+  }
+}
+
+TxDrain port_drain_tx(uint16_t port_id, unsigned timeout_us) {
+  rte_eth_txq_info queue;
+  if (rte_eth_tx_queue_info_get(port_id, 0, &queue) != 0 || queue.nb_desc == 0)
+    return TxDrain::kNotReported;
+  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 1000000 * timeout_us;
+  for (;;) {
+    // The descriptor one before the next free one is the newest handed to the NIC; once it is
+    // done, all are (a ring completes in order).
+    const int status = rte_eth_tx_descriptor_status(port_id, 0, queue.nb_desc - 1);
+    if (status < 0) return TxDrain::kNotReported;
+    if (status != RTE_ETH_TX_DESC_FULL) return TxDrain::kDrained;
+    if (rte_get_timer_cycles() > deadline) return TxDrain::kTimedOut;
+    rte_delay_us_sleep(10);
+  }
 }
 
 void port_release(uint16_t port_id) {

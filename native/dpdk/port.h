@@ -23,6 +23,15 @@ std::string port_probe(const std::string &devargs, uint16_t *port_id);
 // One rx and one tx queue, the removal interrupt when the driver has it, MTU and MAC, started.
 std::string port_start(uint16_t port_id, const PortSetup &setup);
 
+// What became of the frames in a port's tx ring before it was stopped.
+enum class TxDrain { kDrained, kTimedOut, kNotReported };
+const char *tx_drain_name(TxDrain drain);
+
+// Waits (at most timeout_us) until the device has sent every frame handed to its tx queue, so
+// that stopping it loses none. Call only once nothing transmits on the port any more. Drivers
+// without descriptor status (tap, vhost: no ring to drain) report kNotReported at once.
+TxDrain port_drain_tx(uint16_t port_id, unsigned timeout_us);
+
 // Stops, closes and hot-unplugs the device. Safe on a port that failed half way.
 void port_release(uint16_t port_id);
 

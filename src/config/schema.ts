@@ -94,7 +94,7 @@ function announceSchema(withDefaults: boolean) {
       stepMs: field('how much each gap grows', 100000, 100),
       maxMs: field('longest gap', 100000, 550),
       garpMaxAgeMs: field(
-        "also send a gratuitous ARP for each IPv4 address the guest used in its own ARP frames " +
+        'also send a gratuitous ARP for each IPv4 address the guest used in its own ARP frames ' +
           'within this many ms (RARP only when 0)',
         86400000,
         300000,

@@ -86,12 +86,13 @@ export function controlHandlers(daemon: Daemon): Record<string, Handler> {
     },
     detach: (request) => {
       const group = groupOf(request);
+      let txDrain;
       try {
-        daemon.detachPrimary(group);
+        txDrain = daemon.detachPrimary(group);
       } catch (err) {
         throw new RequestError((err as Error).message);
       }
-      return dataplane.status(group);
+      return { ...dataplane.status(group), txDrain };
     },
     'remove-group': (request) => {
       const group = groupOf(request);

@@ -3,9 +3,25 @@ import { EventEmitter } from 'events';
 import { isPciDevice, type Config, type GroupConfig, type UplinkConfig } from '../config';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
-import { loadAddon, type GroupStats, type GroupStatus, type NativeAddon, type NativeEvent } from './native';
+import {
+  loadAddon,
+  type GroupStats,
+  type GroupStatus,
+  type NativeAddon,
+  type NativeEvent,
+  type TxDrain,
+} from './native';
 
-export type { GroupStats, GroupStatus, NativeEvent, PathName, PerPath, UplinkStatus } from './native';
+export type {
+  GroupStats,
+  GroupStatus,
+  GuestAddress,
+  NativeEvent,
+  PathName,
+  PerPath,
+  TxDrain,
+  UplinkStatus,
+} from './native';
 
 export interface DataplaneEvents {
   event: [NativeEvent];
@@ -36,10 +52,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.started = true;
   }
 
-  addGroup(
-    group: GroupConfig,
-    settings: { rxDescriptors: number; txDescriptors: number; garpMaxAgeMs: number },
-  ): void {
+  addGroup(group: GroupConfig, settings: { rxDescriptors: number; txDescriptors: number; garpMaxAgeMs: number }): void {
     this.addon.addGroup({
       name: group.name,
       mac: group.mac,
@@ -62,9 +75,9 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.addon.announce(group);
   }
 
-  /** Make-before-break removal of the primary: standby first, then stop, close, unplug. */
-  detachPrimary(group: string): void {
-    this.addon.detachPrimary(group);
+  /** Make-before-break removal of the primary: standby first, tx ring drained, then stop, close, unplug. */
+  detachPrimary(group: string): TxDrain {
+    return this.addon.detachPrimary(group);
   }
 
   /** Probes and starts a new primary; the policy decides when it carries traffic. */

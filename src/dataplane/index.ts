@@ -1,2 +1,11 @@
 export { Dataplane } from './dataplane';
-export type { GroupStats, GroupStatus, NativeEvent, PathName, PerPath, UplinkStatus } from './dataplane';
+export type {
+  GroupStats,
+  GroupStatus,
+  GuestAddress,
+  NativeEvent,
+  PathName,
+  PerPath,
+  TxDrain,
+  UplinkStatus,
+} from './dataplane';

@@ -42,6 +42,13 @@ export interface NativeGroupSpec {
   garpMaxAgeMs: number;
 }
 
+/**
+ * What became of the frames in the detached primary's tx ring: sent (`drained`), still there
+ * after 100 ms (`timed-out`), or the driver cannot tell (`not-reported`: a tap or vhost port has
+ * no ring; a surprise-removed device has nothing left to send).
+ */
+export type TxDrain = 'drained' | 'timed-out' | 'not-reported';
+
 export interface UplinkStatus {
   devargs: string;
   portId: number;
@@ -98,7 +105,7 @@ export interface NativeAddon {
   addGroup(spec: NativeGroupSpec): void;
   removeGroup(name: string): void;
   announce(group: string): void;
-  detachPrimary(group: string): void;
+  detachPrimary(group: string): TxDrain;
   attachPrimary(group: string, devargs: string, setGuestMac: boolean): void;
   setPrimaryEligible(group: string, eligible: boolean, reason: string): boolean;
   groupStatus(group: string): GroupStatus;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dataplane.h"
+#include "link_monitor.h"
 #include "link_state.h"
 
 namespace {
@@ -133,6 +134,13 @@ Napi::Value DetachPrimary(const Napi::CallbackInfo &info) {
   std::string error = started(info.Env()).detach_primary(info[0].ToString(), &drain);
   if (!error.empty()) throw Napi::Error::New(info.Env(), error);
   return Napi::String::New(info.Env(), vf::tx_drain_name(drain));
+}
+
+Napi::Value InjectPrimaryRemoval(const Napi::CallbackInfo &info) {
+  std::string error;
+  on_group(info, [&](vf::Group &group) { error = vf::LinkMonitor::inject_primary_removal(group); });
+  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  return info.Env().Undefined();
 }
 
 Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {
@@ -263,6 +271,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("detachPrimary", Napi::Function::New(env, DetachPrimary));
   exports.Set("attachPrimary", Napi::Function::New(env, AttachPrimary));
   exports.Set("announce", Napi::Function::New(env, Announce));
+  exports.Set("injectPrimaryRemoval", Napi::Function::New(env, InjectPrimaryRemoval));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));

@@ -1,5 +1,6 @@
 #include "link_monitor.h"
 
+#include <rte_alarm.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
@@ -52,6 +53,19 @@ static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void
   return 0;
 }
 
+static void remove_primary_now(void *arg) {
+  Group &group = *static_cast<Group *>(arg);
+  const uint16_t port_id = group.uplink(kPrimary).port_id;
+  if (port_id != UINT16_MAX) on_port_removed(port_id, RTE_ETH_EVENT_INTR_RMV, &group, nullptr);
+}
+
+std::string LinkMonitor::inject_primary_removal(Group &group) {
+  if (group.uplink(kPrimary).port_id == UINT16_MAX) return "group \"" + group.name + "\" has no primary";
+  // An alarm runs its callback on the interrupt thread, as the removal interrupt would.
+  const int ret = rte_eal_alarm_set(1, remove_primary_now, &group);
+  return ret == 0 ? "" : std::string("cannot schedule the removal: ") + strerror(-ret);
+}
+
 static void for_each_port(Group &group, const std::function<void(uint16_t)> &fn) {
   fn(group.vhost_port);
   for (Path path : {kPrimary, kStandby})
@@ -73,6 +87,7 @@ void LinkMonitor::watch(Group &group) {
 }
 
 void LinkMonitor::unwatch(Group &group) {
+  rte_eal_alarm_cancel(remove_primary_now, &group);  // waits for one that is running
   for_each_port(group, [&](uint16_t port_id) { unwatch_port(group, port_id); });
 }
 

@@ -25,6 +25,11 @@ class LinkMonitor {
   static void watch_port(Group &group, uint16_t port_id);
   static void unwatch_port(Group &group, uint16_t port_id);
 
+  // Fault injection for labs without a device that raises RMV (no virtual one does): runs the
+  // removal callback for the group's primary on the EAL interrupt thread, where DPDK delivers a
+  // real one. Returns an error text or "".
+  static std::string inject_primary_removal(Group &group);
+
  private:
   static void *run(void *self);
   pthread_t thread_{};

@@ -23,6 +23,8 @@ export interface TopologyOptions {
   linkPollIntervalUs?: number;
   failover?: object;
   metricsPort?: number;
+  /** Allows the inject-removal control op. */
+  faultInjection?: boolean;
 }
 
 /** A one-group config with unique names, for tests that run side by side with anything else. */
@@ -36,7 +38,7 @@ export function labConfig(options: TopologyOptions = {}): Config {
       mbufs: 8191,
       linkPollIntervalUs: options.linkPollIntervalUs ?? 1000,
     },
-    control: { socket: path.join(dir, 'control.sock') },
+    control: { socket: path.join(dir, 'control.sock'), faultInjection: options.faultInjection ?? false },
     failover: options.failover ?? {},
     metrics: options.metricsPort ? { port: options.metricsPort } : {},
     groups: [

@@ -196,6 +196,12 @@ export const configSchema = {
           type: 'string',
           minLength: 1,
         },
+        faultInjection: {
+          description:
+            'allow the inject-removal op, which makes the primary act surprise-removed; for labs without a removable device',
+          type: 'boolean',
+          default: false,
+        },
       },
     },
     metrics: {

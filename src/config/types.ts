@@ -53,6 +53,8 @@ export interface ControlConfig {
   mode: string;
   /** Unix group that owns the socket. */
   group?: string;
+  /** Allows the `inject-removal` op (labs only). */
+  faultInjection: boolean;
 }
 
 export interface MetricsConfig {

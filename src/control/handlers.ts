@@ -94,6 +94,17 @@ export function controlHandlers(daemon: Daemon): Record<string, Handler> {
       }
       return { ...dataplane.status(group), txDrain };
     },
+    'inject-removal': (request) => {
+      const group = groupOf(request);
+      if (!daemon.config.control.faultInjection)
+        throw new RequestError('fault injection is off; set control.faultInjection: true in the config (labs only)');
+      try {
+        dataplane.injectPrimaryRemoval(group);
+      } catch (err) {
+        throw new RequestError((err as Error).message);
+      }
+      return { injected: 'removal', group };
+    },
     'remove-group': (request) => {
       const group = groupOf(request);
       daemon.removeGroup(group);

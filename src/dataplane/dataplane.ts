@@ -80,6 +80,11 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     return this.addon.detachPrimary(group);
   }
 
+  /** Fault injection: the primary's removal callback runs as if the device had been pulled. */
+  injectPrimaryRemoval(group: string): void {
+    this.addon.injectPrimaryRemoval(group);
+  }
+
   /** Probes and starts a new primary; the policy decides when it carries traffic. */
   attachPrimary(group: string, uplink: UplinkConfig): void {
     this.addon.attachPrimary(group, uplink.devargs, uplink.setGuestMac ?? isPciDevice(uplink.devargs));

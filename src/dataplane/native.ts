@@ -106,6 +106,7 @@ export interface NativeAddon {
   removeGroup(name: string): void;
   announce(group: string): void;
   detachPrimary(group: string): TxDrain;
+  injectPrimaryRemoval(group: string): void;
   attachPrimary(group: string, devargs: string, setGuestMac: boolean): void;
   setPrimaryEligible(group: string, eligible: boolean, reason: string): boolean;
   groupStatus(group: string): GroupStatus;

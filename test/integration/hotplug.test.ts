@@ -1,8 +1,8 @@
-// Planned detach and re-attach of the primary under traffic, on real devices: make before
-// break, every frame accounted for, every mbuf returned.
+// Planned detach, surprise removal and re-attach of the primary under traffic, on real devices:
+// make before break, every frame accounted for, every mbuf returned.
 import { strict as assert } from 'assert';
 import { request } from '../../src/control/client';
-import { BRIDGE, labConfig } from '../../scripts/lab/topology';
+import { BRIDGE, labConfig, type Topology } from '../../scripts/lab/topology';
 import { topologyPerTest } from '../support/lab';
 import { waitFor } from '../../scripts/lab/wait';
 
@@ -10,14 +10,9 @@ describe('primary hot-plug (real DPDK)', function () {
   const lab = topologyPerTest();
 
   it('detaches the primary under traffic losing nothing, and fails back to a re-attached one', async function () {
-    const topology = await lab.start(labConfig({ failover: { failbackDelayMs: 300 } }));
-    const t = topology;
+    const t = await lab.start(labConfig({ failover: { failbackDelayMs: 300 } }));
     const { netns, primaryTap, standbyTap, controlSocket } = t;
-    await t.waitForActivePath('primary');
-    await t.announcementsDone();
-    const baseline = (await t.groupStats()).mbufsInUse;
-    const announcedBefore = (await t.groupStats()).announcementsSent;
-    const bridgeBefore = netns.counters(BRIDGE).rxPackets;
+    const ledger = await openLedger(t);
     const vm = await t.startSender();
     await waitFor('traffic on the primary', () => netns.counters(primaryTap).rxPackets > 20000, 10000);
 
@@ -31,35 +26,35 @@ describe('primary hot-plug (real DPDK)', function () {
     const standbyStart = netns.counters(standbyTap).rxPackets;
     await waitFor('traffic on the standby', () => netns.counters(standbyTap).rxPackets > standbyStart + 20000, 10000);
 
-    await request(controlSocket, 'attach', { group: 'vm1', devargs: t.group.primary.devargs });
-    await waitFor('the re-attached tap', () => netns.hasLink(primaryTap));
-    netns.ip('link', 'set', primaryTap, 'master', BRIDGE);
-    await t.waitForActivePath('primary', 10000);
-    const primaryStart = netns.counters(primaryTap).rxPackets;
-    await waitFor(
-      'traffic on the new primary',
-      () => netns.counters(primaryTap).rxPackets > primaryStart + 20000,
-      10000,
-    );
-
+    await reattachAndFailBack(t);
     await vm.command('stop');
-    await t.trafficStopped();
-    await t.announcementsDone();
-    const stats = await t.groupStats();
-    // The bridge also counts our own MAC announcements (broadcast RARPs).
-    const announcements =
-      stats.announcementsSent.primary +
-      stats.announcementsSent.standby -
-      announcedBefore.primary -
-      announcedBefore.standby;
-    const arrived = netns.counters(BRIDGE).rxPackets - bridgeBefore - announcements;
-    const dropped = stats.txDroppedNoPath + stats.txDroppedFull.primary + stats.txDroppedFull.standby;
-    console.log(
-      `      guest sent ${stats.guestDequeued}, bridge got ${arrived}, dropped ${dropped} across detach + attach`,
-    );
-    assert.equal(dropped, 0);
-    assert.equal(arrived, stats.guestDequeued, 'frames lost across the detach');
-    await waitFor('mbufs back at the baseline', async () => (await t.groupStats()).mbufsInUse === baseline);
+    await ledger.close('detach + attach');
+  });
+
+  it('survives a surprise removal (RMV) under traffic: standby at once, port closed off the callback, nothing lost', async function () {
+    const t = await lab.start(labConfig({ faultInjection: true, failover: { failbackDelayMs: 300 } }));
+    const { netns, primaryTap, standbyTap, controlSocket } = t;
+    const ledger = await openLedger(t);
+    const vm = await t.startSender();
+    await waitFor('traffic on the primary', () => netns.counters(primaryTap).rxPackets > 20000, 10000);
+
+    // The removal callback runs on the EAL interrupt thread, as a VF's would; the daemon then
+    // closes and unplugs the port from the Node thread (here: the tap interface disappears).
+    await request(controlSocket, 'inject-removal', { group: 'vm1' });
+    await waitFor('the removed primary to be closed', async () => {
+      const status = await t.groupStatus();
+      return status.primary.portId === 65535 && !netns.hasLink(primaryTap) && status;
+    });
+    const status = await t.groupStatus();
+    assert.equal(status.activePath, 'standby');
+    assert.match(status.lastSwitch?.reason ?? '', /primary device removed/);
+    assert.equal((await t.groupStats()).switches.removed, 1);
+    const standbyStart = netns.counters(standbyTap).rxPackets;
+    await waitFor('traffic on the standby', () => netns.counters(standbyTap).rxPackets > standbyStart + 20000, 10000);
+
+    await reattachAndFailBack(t);
+    await vm.command('stop');
+    await ledger.close('surprise removal + attach');
   });
 
   it('refuses to attach a second primary and to detach a missing one, naming the fix', async function () {
@@ -72,6 +67,10 @@ describe('primary hot-plug (real DPDK)', function () {
     await request(controlSocket, 'detach', { group: 'vm1' });
     await assert.rejects(request(controlSocket, 'detach', { group: 'vm1' }), /has no primary to detach/);
     await assert.rejects(
+      request(controlSocket, 'inject-removal', { group: 'vm1' }),
+      /fault injection is off; set control.faultInjection: true/,
+    );
+    await assert.rejects(
       request(controlSocket, 'attach', { group: 'vm1', devargs: `net_vhost_vm1,iface=${topology.dir}/x.sock` }),
       /already in use by this daemon/,
     );
@@ -82,3 +81,43 @@ describe('primary hot-plug (real DPDK)', function () {
     assert.equal((await topology.groupStatus()).activePath, 'standby');
   });
 });
+
+/** Attaches the lab's primary again, puts its tap on the bridge, and waits for traffic on it. */
+async function reattachAndFailBack(t: Topology): Promise<void> {
+  const { netns, primaryTap, controlSocket } = t;
+  await request(controlSocket, 'attach', { group: 'vm1', devargs: t.group.primary.devargs });
+  await waitFor('the re-attached tap', () => netns.hasLink(primaryTap));
+  netns.ip('link', 'set', primaryTap, 'master', BRIDGE);
+  await t.waitForActivePath('primary', 10000);
+  const primaryStart = netns.counters(primaryTap).rxPackets;
+  await waitFor('traffic on the new primary', () => netns.counters(primaryTap).rxPackets > primaryStart + 20000, 10000);
+}
+
+/**
+ * Counts from the guest's side: what the guest sent must reach the bridge (less our own
+ * announcement broadcasts), nothing may be dropped, and every mbuf must come back.
+ */
+async function openLedger(t: Topology): Promise<{ close(what: string): Promise<void> }> {
+  await t.waitForActivePath('primary');
+  await t.announcementsDone();
+  const before = await t.groupStats();
+  const bridgeBefore = t.netns.counters(BRIDGE).rxPackets;
+  const announced = (stats: Awaited<ReturnType<Topology['groupStats']>>) =>
+    stats.announcementsSent.primary +
+    stats.announcementsSent.standby +
+    stats.garpsSent.primary +
+    stats.garpsSent.standby;
+  return {
+    async close(what: string) {
+      await t.trafficStopped();
+      await t.announcementsDone();
+      const stats = await t.groupStats();
+      const arrived = t.netns.counters(BRIDGE).rxPackets - bridgeBefore - (announced(stats) - announced(before));
+      const dropped = stats.txDroppedNoPath + stats.txDroppedFull.primary + stats.txDroppedFull.standby;
+      console.log(`      guest sent ${stats.guestDequeued}, bridge got ${arrived}, dropped ${dropped} across ${what}`);
+      assert.equal(dropped, 0);
+      assert.equal(arrived, stats.guestDequeued, `frames lost across ${what}`);
+      await waitFor('mbufs back at the baseline', async () => (await t.groupStats()).mbufsInUse === before.mbufsInUse);
+    },
+  };
+}

@@ -125,7 +125,7 @@ describe('config', () => {
           idleSleepMaxUs: 200,
           extraEalArgs: [],
         },
-        control: { socket: '/run/vhost-failover/control.sock', mode: '0600' },
+        control: { socket: '/run/vhost-failover/control.sock', mode: '0600', faultInjection: false },
         metrics: { address: '127.0.0.1' },
         announce: { rounds: 5, initialMs: 50, stepMs: 100, maxMs: 550, garpMaxAgeMs: 300000 },
         failover: {

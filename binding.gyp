@@ -12,6 +12,7 @@
         "native/dpdk/link_monitor.cc",
         "native/dpdk/link_state.cc",
         "native/dpdk/port.cc",
+        "native/dpdk/rx_filter.cc",
         "native/dpdk/worker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -9,6 +9,7 @@ import { Dataplane, type NativeEvent, type TxDrain } from './dataplane';
 import { Announcer } from './failover/announcer';
 import { PathHistory } from './failover/path-history';
 import { PolicyDriver } from './failover/policy-driver';
+import { RxFilterSync } from './guest/rx-filter-sync';
 import type { Logger } from './log';
 import { MetricsServer } from './metrics/server';
 
@@ -19,6 +20,8 @@ export class Daemon {
   readonly announcer: Announcer;
   /** The groups running now: the config's, plus those added and less those removed since. */
   readonly groups = new Map<string, GroupConfig>();
+  /** Per group with `qmp`: its guest's receive filter, mirrored from QEMU onto the uplinks. */
+  readonly rxFilterSyncs = new Map<string, RxFilterSync>();
   private control?: ControlServer;
   private metrics?: MetricsServer;
 
@@ -98,6 +101,8 @@ export class Daemon {
   }
 
   removeGroup(name: string): void {
+    this.rxFilterSyncs.get(name)?.stop();
+    this.rxFilterSyncs.delete(name);
     this.announcer.cancel(name);
     this.policy.removeGroup(name);
     this.dataplane.removeGroup(name);
@@ -110,6 +115,8 @@ export class Daemon {
     await this.control?.close();
     this.metrics = undefined;
     this.control = undefined;
+    for (const sync of this.rxFilterSyncs.values()) sync.stop();
+    this.rxFilterSyncs.clear();
     this.policy.stop();
     this.announcer.stop();
     this.dataplane.shutdown();
@@ -126,6 +133,11 @@ export class Daemon {
     this.dataplane.addGroup(group, { rxDescriptors, txDescriptors, garpMaxAgeMs });
     this.groups.set(group.name, group);
     this.policy.addGroup(group.name, this.dataplane.status(group.name));
+    if (group.qmp) {
+      const sync = new RxFilterSync(group.name, group.qmp, this.dataplane, this.log);
+      this.rxFilterSyncs.set(group.name, sync);
+      sync.start();
+    }
     this.log.info({ group: group.name, socket: group.vhost.socket, mode: group.vhost.mode }, 'group ready');
   }
 

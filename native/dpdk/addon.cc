@@ -158,6 +158,29 @@ Napi::Value Announce(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// {allMulticast, multicast: ["01:00:5e:..."], vlanFiltering, vlans: [100]}
+Napi::Value SetRxFilter(const Napi::CallbackInfo &info) {
+  Napi::Object spec = info[1].As<Napi::Object>();
+  vf::RxFilter filter;
+  filter.all_multicast = spec.Get("allMulticast").ToBoolean();
+  for (const std::string &text : strings(spec.Get("multicast"))) {
+    rte_ether_addr mac;
+    if (rte_ether_unformat_addr(text.c_str(), &mac) != 0)
+      throw Napi::Error::New(info.Env(), "\"" + text + "\" is not a MAC address");
+    filter.multicast.push_back(mac);
+  }
+  filter.vlan_filtering = spec.Get("vlanFiltering").ToBoolean();
+  for (unsigned vlan : uints(spec.Get("vlans"))) {
+    // VLAN 0 is legal: Linux adds it (priority-tagged frames) when the guest's NIC comes up.
+    if (vlan > 4095)
+      throw Napi::Error::New(info.Env(), "VLAN " + std::to_string(vlan) + " is not in 0..4095");
+    filter.vlans.push_back(static_cast<uint16_t>(vlan));
+  }
+  std::string error = started(info.Env()).set_rx_filter(info[0].ToString(), filter);
+  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  return info.Env().Undefined();
+}
+
 Napi::Value SetPrimaryEligible(const Napi::CallbackInfo &info) {
   bool applied = false;
   const bool eligible = info[1].ToBoolean();
@@ -174,6 +197,10 @@ Napi::Object uplink_status(Napi::Env env, const vf::Uplink &uplink) {
   out.Set("portId", uplink.port_id);
   out.Set("present", uplink.present.load());
   out.Set("linkUp", uplink.link_up.load());
+  Napi::Object filter = Napi::Object::New(env);
+  filter.Set("multicast", uplink.rx_filter_outcome.multicast);
+  filter.Set("vlan", uplink.rx_filter_outcome.vlan);
+  out.Set("rxFilter", filter);
   return out;
 }
 
@@ -271,6 +298,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("detachPrimary", Napi::Function::New(env, DetachPrimary));
   exports.Set("attachPrimary", Napi::Function::New(env, AttachPrimary));
   exports.Set("announce", Napi::Function::New(env, Announce));
+  exports.Set("setRxFilter", Napi::Function::New(env, SetRxFilter));
   exports.Set("injectPrimaryRemoval", Napi::Function::New(env, InjectPrimaryRemoval));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));

@@ -5,6 +5,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
+#include <rte_pause.h>
 
 #include <algorithm>
 
@@ -142,6 +143,31 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   LinkMonitor::unwatch_port(*group, primary.port_id);
   release(primary.port_id);
   primary.devargs.clear();
+  primary.applied_vlans.clear();
+  primary.rx_filter_outcome = RxFilterOutcome{};
+  return "";
+}
+
+// Programs one present uplink with the group's receive filter. Holds control_mutex, which the
+// link monitor holds around its own queries: DPDK's control calls on a port are not thread-safe.
+static void apply_rx_filter_locked(Group &group, Path path) {
+  Uplink &uplink = group.uplink(path);
+  if (uplink.port_id == UINT16_MAX) return;
+  // The worker may ask the primary's link on a refused send: keep it out meanwhile.
+  std::atomic_flag *busy = path == kPrimary ? &group.primary_link_query_busy : nullptr;
+  while (busy && busy->test_and_set(std::memory_order_acquire)) rte_pause();
+  uplink.rx_filter_outcome = rx_filter_apply(uplink.port_id, group.rx_filter, &uplink.applied_vlans);
+  if (busy) busy->clear(std::memory_order_release);
+}
+
+std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &filter) {
+  Worker *worker = nullptr;
+  Group *group = find(name, &worker);
+  if (!group) return "no group \"" + name + "\"";
+  std::lock_guard<std::mutex> lock(group->control_mutex);
+  group->rx_filter = filter;
+  for (Path path : {kPrimary, kStandby})
+    if (group->uplink(path).present.load()) apply_rx_filter_locked(*group, path);
   return "";
 }
 
@@ -161,6 +187,10 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
     return error;
   }
   group->primary_loss_seen_by_worker = false;  // about the old primary
+  {
+    std::lock_guard<std::mutex> lock(group->control_mutex);
+    apply_rx_filter_locked(*group, kPrimary);  // before it carries anything
+  }
   primary.present.store(true, std::memory_order_release);
   LinkMonitor::watch_port(*group, primary.port_id);
   link_observe(*group, "attach");

@@ -58,6 +58,9 @@ class Dataplane {
   // break), the primary's tx ring drains, then it is stopped, closed and unplugged. Also cleans
   // up after a surprise removal. Returns an error text or ""; *drain says how the ring emptied.
   std::string detach_primary(const std::string &name, TxDrain *drain);
+
+  // Mirrors the guest's receive filter onto both uplinks, and onto any primary attached later.
+  std::string set_rx_filter(const std::string &name, const RxFilter &filter);
   // Probes and starts a new primary for a group that has none; the policy decides when it
   // carries traffic once its link is up.
   std::string attach_primary(const std::string &name, const std::string &devargs, bool set_mac);

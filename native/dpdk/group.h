@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "counters.h"
 #include "events.h"
 #include "guest_addresses.h"
+#include "rx_filter.h"
 
 namespace vf {
 
@@ -31,6 +33,9 @@ struct Uplink {
   // before the port is stopped or closed.
   std::atomic<bool> present{false};
   std::atomic<bool> link_up{false};
+  // How the port took the guest's receive filter, and the VLAN entries it holds (control_mutex).
+  RxFilterOutcome rx_filter_outcome;
+  std::vector<uint16_t> applied_vlans;
 };
 
 struct Group {
@@ -84,6 +89,9 @@ struct Group {
   std::mutex control_mutex;
   Path reported_path = kNoPath;
   const EventSink *sink = nullptr;
+  // The guest's receive filter as the control plane last read it (from QEMU); a primary
+  // attached later is given it too. Guarded by control_mutex.
+  RxFilter rx_filter;
 
   Uplink &uplink(Path path) { return uplinks[path]; }
 

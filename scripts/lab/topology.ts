@@ -11,6 +11,7 @@ import path from 'path';
 import { validateConfig, type Config } from '../../src/config';
 import { DaemonProcess } from './daemon-process';
 import { Netns } from './netns';
+import { QemuVm, type QemuVmOptions } from './qemu-vm';
 import { startVm, type TestpmdVm, type VmOptions } from './testpmd-vm';
 import { waitFor } from './wait';
 
@@ -25,6 +26,8 @@ export interface TopologyOptions {
   metricsPort?: number;
   /** Allows the inject-removal control op. */
   faultInjection?: boolean;
+  /** Reads the guest's receive filter from the lab's QEMU VM (see startQemuVm). */
+  qmp?: boolean;
 }
 
 /** A one-group config with unique names, for tests that run side by side with anything else. */
@@ -49,6 +52,7 @@ export function labConfig(options: TopologyOptions = {}): Config {
         vhost: { socket: path.join(dir, 'vm1.sock'), mode: 'server' },
         primary: { devargs: `net_tap0,iface=vfp${id}` },
         standby: { devargs: `net_tap1,iface=vfs${id}` },
+        ...(options.qmp ? { qmp: { socket: path.join(dir, 'qmp.sock'), device: 'nic0' } } : {}),
       },
     ],
   });
@@ -71,6 +75,7 @@ export class Topology {
   readonly filePrefix: string;
   daemon?: DaemonProcess;
   vm?: TestpmdVm;
+  qemu?: QemuVm;
 
   private constructor(readonly config: Config) {
     this.group = config.groups[0];
@@ -115,6 +120,19 @@ export class Topology {
     });
     await waitFor('the daemon to see the guest', async () => (await this.daemon!.status())[0].guestConnected);
     return this.vm;
+  }
+
+  /** Boots the QEMU VM on the group's socket (its QMP socket where labConfig({ qmp: true }) points). */
+  async startQemuVm(extra: Partial<QemuVmOptions> = {}): Promise<QemuVm> {
+    this.qemu = await QemuVm.start({
+      dir: this.dir,
+      vhostSocket: this.vhostSocket,
+      mac: this.group.mac,
+      address: `${GUEST_IP}/24`,
+      ...extra,
+    });
+    await waitFor('the daemon to see the guest', async () => (await this.daemon!.status())[0].guestConnected);
+    return this.qemu;
   }
 
   /** A VM sending 64-byte UDP frames to the bridge as fast as the path takes them. */
@@ -171,6 +189,7 @@ export class Topology {
   async stop(): Promise<void> {
     const problems: string[] = [];
     await this.vm?.stop().catch((err: Error) => problems.push(`vm: ${err.message}`));
+    await this.qemu?.stop().catch((err: Error) => problems.push(`qemu: ${err.message}`));
     const code = await this.daemon?.stop().catch((err: Error) => problems.push(`daemon: ${err.message}`));
     this.netns.dispose();
     fs.rmSync(this.dir, { recursive: true, force: true });

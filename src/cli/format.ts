@@ -37,6 +37,24 @@ function guestAddresses(groups: GroupStatusReply[]): string {
     .join('');
 }
 
+// The guest's receive filter from QEMU and how each uplink took it.
+function rxFilters(groups: GroupStatusReply[]): string {
+  return groups
+    .filter((group) => group.guestRxFilter)
+    .map((group) => {
+      const sync = group.guestRxFilter!;
+      const { filter } = sync;
+      const multicast = filter.allMulticast ? 'all multicast' : `multicast ${filter.multicast.join(' ') || 'none'}`;
+      const vlans = filter.vlanFiltering ? `VLANs ${filter.vlans.join(' ') || 'none'}` : 'all VLANs';
+      const uplink = (path: 'primary' | 'standby') =>
+        group[path].present
+          ? `${path}: multicast ${group[path].rxFilter.multicast}, VLAN ${group[path].rxFilter.vlan}`
+          : `${path}: absent`;
+      return `${group.name}: guest rx filter (QMP ${sync.qmp}): ${multicast}; ${vlans}; ${uplink('primary')}; ${uplink('standby')}\n`;
+    })
+    .join('');
+}
+
 export function formatStatus(groups: GroupStatusReply[]): string {
   return (
     table(
@@ -50,7 +68,9 @@ export function formatStatus(groups: GroupStatusReply[]): string {
         group.lastSwitch ? ago(group.lastSwitch.activeSinceIso) : '-',
         group.policy?.lastReason || group.lastSwitch?.reason || '-',
       ]),
-    ) + guestAddresses(groups)
+    ) +
+    guestAddresses(groups) +
+    rxFilters(groups)
   );
 }
 

@@ -53,6 +53,10 @@ function duplicateSockets(root: Fields, groups: Fields[]): Problem[] {
     ...groups.flatMap((group, i) =>
       claim(`groups[${i}].vhost.socket`, `groups[${i}]`, fieldsOf(group.vhost).socket, posix.normalize),
     ),
+    // QEMU serves one client per QMP socket: a VM with two groups' NICs needs two -qmp sockets.
+    ...groups.flatMap((group, i) =>
+      claim(`groups[${i}].qmp.socket`, `groups[${i}]`, fieldsOf(group.qmp).socket, posix.normalize),
+    ),
   ];
   return collisions(
     claims,

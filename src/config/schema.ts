@@ -317,6 +317,22 @@ export const configSchema = {
             description: "this group's own announce settings (default: the global ones)",
             ...announceSchema(false),
           },
+          qmp: {
+            description:
+              "QEMU's QMP socket and the guest NIC's device id: the guest's multicast list and VLAN filter are read " +
+              'from there and mirrored onto both uplinks (without it both uplinks take all multicast and every VLAN)',
+            type: 'object',
+            additionalProperties: false,
+            required: ['socket', 'device'],
+            properties: {
+              socket: { description: "QEMU's QMP unix socket (-qmp unix:PATH,server=on,wait=off)", ...socketPath },
+              device: {
+                description: 'id of the virtio-net device (-device virtio-net-pci,id=ID; libvirt: net0, net1, ...)',
+                type: 'string',
+                minLength: 1,
+              },
+            },
+          },
           primary: { description: 'the preferred uplink, e.g. an SR-IOV VF', ...uplink },
           standby: {
             description: 'the uplink used while the primary is down, e.g. a tap',

@@ -33,6 +33,15 @@ export interface GroupConfig {
   announce?: Partial<AnnounceConfig>;
   primary: UplinkConfig;
   standby: UplinkConfig;
+  /** Where to read the guest's receive filter (multicast list, VLANs) from QEMU. */
+  qmp?: QmpConfig;
+}
+
+export interface QmpConfig {
+  /** QEMU's QMP socket (-qmp unix:PATH,server=on,wait=off). */
+  socket: string;
+  /** The id of the guest's virtio-net device (-device virtio-net-pci,id=ID). */
+  device: string;
 }
 
 export interface DataplaneConfig {

@@ -6,6 +6,7 @@ import type { Daemon } from '../daemon';
 import type { GroupStats, GroupStatus } from '../dataplane';
 import type { PathRecord } from '../failover/path-history';
 import type { OperatorCommand, PolicySnapshot } from '../failover/policy';
+import type { RxFilterSyncStatus } from '../guest/rx-filter-sync';
 import { RequestError, stringArg, type Request } from './protocol';
 import type { Handler } from './server';
 
@@ -14,6 +15,8 @@ export interface GroupStatusReply extends GroupStatus {
   announcing: boolean;
   lastSwitch: PathRecord | null;
   policy: PolicySnapshot | null;
+  /** The guest's receive filter as read from QEMU; null without `qmp` in the group's config. */
+  guestRxFilter: RxFilterSyncStatus | null;
 }
 
 export interface StatsReply {
@@ -44,6 +47,7 @@ export function controlHandlers(daemon: Daemon): Record<string, Handler> {
     announcing: daemon.announcer.pending(name),
     lastSwitch: pathHistory.get(name) ?? null,
     policy: policy.snapshot(name) ?? null,
+    guestRxFilter: daemon.rxFilterSyncs.get(name)?.status() ?? null,
   });
 
   return {

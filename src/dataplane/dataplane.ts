@@ -1,6 +1,7 @@
 // Typed face of the native data plane. Owns the addon's lifetime: start once, shut down once.
 import { EventEmitter } from 'events';
 import { isPciDevice, type Config, type GroupConfig, type UplinkConfig } from '../config';
+import type { UplinkRxFilter } from '../guest/rx-filter';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
 import {
@@ -78,6 +79,11 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   /** Make-before-break removal of the primary: standby first, tx ring drained, then stop, close, unplug. */
   detachPrimary(group: string): TxDrain {
     return this.addon.detachPrimary(group);
+  }
+
+  /** Programs both uplinks (and any primary attached later) with the guest's receive filter. */
+  setRxFilter(group: string, filter: UplinkRxFilter): void {
+    this.addon.setRxFilter(group, filter);
   }
 
   /** Fault injection: the primary's removal callback runs as if the device had been pulled. */

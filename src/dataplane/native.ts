@@ -1,6 +1,7 @@
 // The only module that loads the native addon. Everything else uses the typed wrapper in
 // dataplane.ts.
 import path from 'path';
+import type { UplinkRxFilter } from '../guest/rx-filter';
 
 export type PathName = 'primary' | 'standby' | 'none';
 export type PortRole = 'primary' | 'standby' | 'vhost';
@@ -54,6 +55,8 @@ export interface UplinkStatus {
   portId: number;
   present: boolean;
   linkUp: boolean;
+  /** How the port took the guest's receive filter: "all", "list of N", or why not. */
+  rxFilter: { multicast: string; vlan: string };
 }
 
 /** An IPv4 address the guest claimed in its own ARP frames. */
@@ -107,6 +110,7 @@ export interface NativeAddon {
   announce(group: string): void;
   detachPrimary(group: string): TxDrain;
   injectPrimaryRemoval(group: string): void;
+  setRxFilter(group: string, filter: UplinkRxFilter): void;
   attachPrimary(group: string, devargs: string, setGuestMac: boolean): void;
   setPrimaryEligible(group: string, eligible: boolean, reason: string): boolean;
   groupStatus(group: string): GroupStatus;

@@ -278,6 +278,24 @@ describe('config', () => {
         { control: { socket: '/run/vf/vm1.sock' }, groups: [group(1)] },
         'groups[0].vhost.socket: "/run/vf/vm1.sock" is already used by control.socket; give every socket its own path',
       );
+      // QEMU serves one QMP client per socket.
+      assertProblem(
+        {
+          groups: [
+            group(1, { qmp: { socket: '/run/qemu/vm.qmp', device: 'net0' } }),
+            group(2, { qmp: { socket: '/run/qemu/vm.qmp', device: 'net1' } }),
+          ],
+        },
+        'groups[1].qmp.socket: "/run/qemu/vm.qmp" is already used by groups[0].qmp.socket; give every socket its own path',
+      );
+    });
+
+    it('names the missing field of a qmp section', () => {
+      assert.deepEqual(problemsOf({ groups: [group(1, { qmp: { socket: '/run/qemu/vm.qmp' } })] }).length, 1);
+      assert.match(
+        problemsOf({ groups: [group(1, { qmp: { socket: '/run/qemu/vm.qmp' } })] })[0],
+        /^groups\[0\]\.qmp.*device/,
+      );
     });
 
     it('requires primary and standby to be different devices', () => {

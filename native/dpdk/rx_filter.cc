@@ -1,0 +1,90 @@
+#include "rx_filter.h"
+
+#include <rte_ethdev.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace vf {
+
+static std::string refused(const char *what, int ret) {
+  return std::string(ret == -ENOTSUP || ret == -ENOSYS ? "unsupported by the driver"
+                                                       : std::string(what) + " failed: " +
+                                                             strerror(-ret)) +
+         "; all pass";
+}
+
+static std::string apply_multicast(uint16_t port_id, const RxFilter &filter) {
+  if (filter.all_multicast) {
+    rte_eth_dev_set_mc_addr_list(port_id, nullptr, 0);  // drop an earlier list; may be unsupported
+    rte_eth_allmulticast_enable(port_id);
+    return "all";
+  }
+  auto *list = const_cast<rte_ether_addr *>(filter.multicast.data());
+  const int ret =
+      rte_eth_dev_set_mc_addr_list(port_id, list, static_cast<uint32_t>(filter.multicast.size()));
+  if (ret != 0) {
+    rte_eth_allmulticast_enable(port_id);
+    return refused("rte_eth_dev_set_mc_addr_list", ret);
+  }
+  // The list is in place: only now stop taking every group.
+  rte_eth_allmulticast_disable(port_id);
+  return "list of " + std::to_string(filter.multicast.size());
+}
+
+static int set_vlan_filter_offload(uint16_t port_id, bool on) {
+  const int current = rte_eth_dev_get_vlan_offload(port_id);
+  if (current < 0) return current;
+  const int wanted = on ? current | RTE_ETH_VLAN_FILTER_OFFLOAD : current & ~RTE_ETH_VLAN_FILTER_OFFLOAD;
+  return wanted == current ? 0 : rte_eth_dev_set_vlan_offload(port_id, wanted);
+}
+
+static void remove_vlans_not_wanted(uint16_t port_id, const RxFilter &filter,
+                                    std::vector<uint16_t> *applied) {
+  auto unwanted = [&](uint16_t vlan) {
+    return !filter.vlan_filtering ||
+           std::find(filter.vlans.begin(), filter.vlans.end(), vlan) == filter.vlans.end();
+  };
+  for (uint16_t vlan : *applied)
+    if (unwanted(vlan)) rte_eth_dev_vlan_filter(port_id, vlan, 0);
+  applied->erase(std::remove_if(applied->begin(), applied->end(), unwanted), applied->end());
+}
+
+static std::string apply_vlans(uint16_t port_id, const RxFilter &filter,
+                               std::vector<uint16_t> *applied) {
+  rte_eth_dev_info info;
+  if (rte_eth_dev_info_get(port_id, &info) != 0 ||
+      !(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_FILTER)) {
+    applied->clear();
+    return filter.vlan_filtering ? refused("", -ENOTSUP) : "all";
+  }
+  if (!filter.vlan_filtering) {
+    remove_vlans_not_wanted(port_id, filter, applied);  // entries only change while filtering
+    set_vlan_filter_offload(port_id, false);
+    return "all";
+  }
+  // DPDK takes entries only while the filter is on; new entries go in before stale ones go out.
+  int ret = set_vlan_filter_offload(port_id, true);
+  if (ret != 0) return refused("enabling the VLAN filter", ret);
+  for (uint16_t vlan : filter.vlans) {
+    if (std::find(applied->begin(), applied->end(), vlan) != applied->end()) continue;
+    if ((ret = rte_eth_dev_vlan_filter(port_id, vlan, 1)) != 0) {
+      remove_vlans_not_wanted(port_id, RxFilter{}, applied);
+      set_vlan_filter_offload(port_id, false);
+      return refused("rte_eth_dev_vlan_filter", ret);
+    }
+    applied->push_back(vlan);
+  }
+  remove_vlans_not_wanted(port_id, filter, applied);
+  return "list of " + std::to_string(filter.vlans.size());
+}
+
+RxFilterOutcome rx_filter_apply(uint16_t port_id, const RxFilter &filter,
+                                std::vector<uint16_t> *applied_vlans) {
+  RxFilterOutcome outcome;
+  outcome.multicast = apply_multicast(port_id, filter);
+  outcome.vlan = apply_vlans(port_id, filter, applied_vlans);
+  return outcome;
+}
+
+}  // namespace vf

@@ -1,0 +1,118 @@
+// A real VM for the lab: QEMU (TCG: this machine has no usable KVM) boots a Debian kernel with
+// a tiny initramfs (scripts/lab/qemu-guest/) and one virtio-net NIC on the group's vhost-user
+// socket. Linux's own virtio-net driver then negotiates with the daemon, sends real traffic,
+// and sets its receive filter through the control queue, which QEMU reports over QMP.
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+import { waitFor } from './wait';
+
+const GUEST_DIR = path.resolve(__dirname, '..', '..', '..', 'scripts', 'lab', 'qemu-guest');
+const IMAGE_DIR = path.resolve(__dirname, '..', '..', '..', 'build', 'qemu-guest');
+
+export interface QemuVmOptions {
+  /** Where the QMP socket and the console log go. */
+  dir: string;
+  /** The daemon's vhost-user socket (the daemon is the server; QEMU connects). */
+  vhostSocket: string;
+  mac: string;
+  /** eth0's address, e.g. 198.18.0.2/24. */
+  address: string;
+  /** The guest adds eth0.VLAN and joins this multicast group once eth0 is up. */
+  vlan?: number;
+  multicast?: string;
+  /** The NIC's device id, as QMP names it. */
+  device?: string;
+}
+
+export class QemuVm {
+  readonly qmpSocket: string;
+  readonly device: string;
+  private readonly consoleLog: string;
+  private exited = false;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    options: QemuVmOptions,
+  ) {
+    this.qmpSocket = path.join(options.dir, 'qmp.sock');
+    this.device = options.device ?? 'nic0';
+    this.consoleLog = path.join(options.dir, 'console.log');
+    child.on('exit', () => (this.exited = true));
+  }
+
+  /** The guest image, built once (and again when init.sh changes). */
+  static buildImage(): void {
+    const built = spawnSync(path.join(GUEST_DIR, 'build-initramfs.sh'), [IMAGE_DIR], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`building the guest image failed: ${built.stderr}`);
+  }
+
+  /** Boots the guest and waits until its eth0 is up with its address. */
+  static async start(options: QemuVmOptions): Promise<QemuVm> {
+    QemuVm.buildImage();
+    const device = options.device ?? 'nic0';
+    const append = [
+      'console=ttyS0',
+      'quiet',
+      'panic=-1',
+      `guest.ip=${options.address}`,
+      ...(options.vlan ? [`guest.vlan=${options.vlan}`] : []),
+      ...(options.multicast ? [`guest.mcast=${options.multicast}`] : []),
+    ].join(' ');
+    const args = [
+      ...['-machine', 'q35', '-accel', process.env.VHOST_FAILOVER_QEMU_ACCEL ?? 'tcg', '-smp', '1', '-m', '256'],
+      ...['-nodefaults', '-display', 'none', '-no-reboot'],
+      ...['-kernel', path.join(IMAGE_DIR, 'vmlinuz'), '-initrd', path.join(IMAGE_DIR, 'initramfs.cpio.gz')],
+      ...['-append', append, '-serial', `file:${path.join(options.dir, 'console.log')}`],
+      ...['-qmp', `unix:${path.join(options.dir, 'qmp.sock')},server=on,wait=off`],
+      // vhost-user shares guest memory with the backend: a memfd, shared.
+      ...['-object', 'memory-backend-memfd,id=mem,size=256M,share=on', '-numa', 'node,memdev=mem'],
+      ...['-chardev', `socket,id=vhost0,path=${options.vhostSocket}`, '-netdev', 'vhost-user,id=net0,chardev=vhost0'],
+      // vectors=0 (legacy interrupts): with MSI-X, Debian's QEMU 7.2 under TCG segfaults when the
+      // guest starts a vhost-user NIC (msix_set_vector_notifiers reaches KVM-only code).
+      ...['-device', `virtio-net-pci,netdev=net0,id=${device},mac=${options.mac},vectors=0`],
+    ];
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const vm = new QemuVm(child, options);
+    try {
+      await vm.waitForConsole('GUEST-READY', 120000, () => stderr);
+    } catch (err) {
+      await vm.stop();
+      throw err;
+    }
+    return vm;
+  }
+
+  console(): string {
+    try {
+      return fs.readFileSync(this.consoleLog, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  async waitForConsole(marker: string, timeoutMs = 60000, stderr: () => string = () => ''): Promise<void> {
+    // An exit ends the wait at once (a throw would only be retried until the timeout).
+    const seen = await waitFor(
+      `the guest to print ${marker}`,
+      () => (this.exited ? 'exited' : this.console().includes(marker) && 'printed'),
+      timeoutMs,
+      100,
+    );
+    if (seen === 'exited') throw new Error(`QEMU exited before ${marker}: ${stderr()}\n${this.console()}`);
+  }
+
+  /** SIGTERM, then SIGKILL; always by PID. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGTERM');
+    try {
+      await waitFor('QEMU to exit', () => this.exited, 10000);
+    } catch {
+      this.child.kill('SIGKILL');
+      await waitFor('QEMU to exit on SIGKILL', () => this.exited, 5000);
+    }
+  }
+}

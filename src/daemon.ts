@@ -134,7 +134,7 @@ export class Daemon {
     this.groups.set(group.name, group);
     this.policy.addGroup(group.name, this.dataplane.status(group.name));
     if (group.qmp) {
-      const sync = new RxFilterSync(group.name, group.qmp, this.dataplane, this.log);
+      const sync = new RxFilterSync(group.name, group.mtu, group.qmp, this.dataplane, this.log);
       this.rxFilterSyncs.set(group.name, sync);
       sync.start();
     }

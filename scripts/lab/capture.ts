@@ -13,8 +13,8 @@ export class Capture {
   }
 
   /** Starts tcpdump (link-level headers, no name lookups, line-buffered) and waits until it listens. */
-  static async start(netns: string, iface: string, filter: string): Promise<Capture> {
-    const child = spawn('ip', ['netns', 'exec', netns, 'tcpdump', '-l', '-n', '-e', '-i', iface, filter], {
+  static async start(netns: string, iface: string, filter: string, extra: string[] = []): Promise<Capture> {
+    const child = spawn('ip', ['netns', 'exec', netns, 'tcpdump', '-l', '-n', '-e', ...extra, '-i', iface, filter], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const capture = new Capture(child);
@@ -25,9 +25,12 @@ export class Capture {
     return capture;
   }
 
-  /** The captured frames, one line each. */
+  /** The captured frames, one line each (with -v, a frame's continuation lines are joined to it). */
   lines(): string[] {
-    return this.output.split('\n').filter((line) => /^\d\d:\d\d:/.test(line));
+    return this.output
+      .replace(/\n\s+/g, ' ')
+      .split('\n')
+      .filter((line) => /^\d\d:\d\d:/.test(line));
   }
 
   stop(): void {

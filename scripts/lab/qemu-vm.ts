@@ -21,6 +21,10 @@ export interface QemuVmOptions {
   /** The guest adds eth0.VLAN and joins this multicast group once eth0 is up. */
   vlan?: number;
   multicast?: string;
+  /** The guest opens a TCP connection to IP:PORT every second (checksum offload at work). */
+  tcpProbe?: string;
+  /** QEMU's host_mtu: the MTU it advertises to the guest (VIRTIO_NET_F_MTU). */
+  hostMtu?: number;
   /** The NIC's device id, as QMP names it. */
   device?: string;
 }
@@ -58,6 +62,7 @@ export class QemuVm {
       `guest.ip=${options.address}`,
       ...(options.vlan ? [`guest.vlan=${options.vlan}`] : []),
       ...(options.multicast ? [`guest.mcast=${options.multicast}`] : []),
+      ...(options.tcpProbe ? [`guest.tcp=${options.tcpProbe}`] : []),
     ].join(' ');
     const args = [
       ...['-machine', 'q35', '-accel', process.env.VHOST_FAILOVER_QEMU_ACCEL ?? 'tcg', '-smp', '1', '-m', '256'],
@@ -70,7 +75,10 @@ export class QemuVm {
       ...['-chardev', `socket,id=vhost0,path=${options.vhostSocket}`, '-netdev', 'vhost-user,id=net0,chardev=vhost0'],
       // vectors=0 (legacy interrupts): with MSI-X, Debian's QEMU 7.2 under TCG segfaults when the
       // guest starts a vhost-user NIC (msix_set_vector_notifiers reaches KVM-only code).
-      ...['-device', `virtio-net-pci,netdev=net0,id=${device},mac=${options.mac},vectors=0`],
+      ...[
+        '-device',
+        `virtio-net-pci,netdev=net0,id=${device},mac=${options.mac},vectors=0${options.hostMtu ? `,host_mtu=${options.hostMtu}` : ''}`,
+      ],
     ];
     const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -83,6 +91,11 @@ export class QemuVm {
       throw err;
     }
     return vm;
+  }
+
+  /** The virtio-net feature bits the guest's driver negotiated (bit 0 first). */
+  features(): string {
+    return /GUEST-READY .*features=([01]+)/.exec(this.console())?.[1] ?? '';
   }
 
   console(): string {

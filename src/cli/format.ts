@@ -50,7 +50,8 @@ function rxFilters(groups: GroupStatusReply[]): string {
         group[path].present
           ? `${path}: multicast ${group[path].rxFilter.multicast}, VLAN ${group[path].rxFilter.vlan}`
           : `${path}: absent`;
-      return `${group.name}: guest rx filter (QMP ${sync.qmp}): ${multicast}; ${vlans}; ${uplink('primary')}; ${uplink('standby')}\n`;
+      const mtu = sync.hostMtu ? `; MTU advertised by QEMU ${sync.hostMtu}` : '';
+      return `${group.name}: guest rx filter (QMP ${sync.qmp}): ${multicast}; ${vlans}; ${uplink('primary')}; ${uplink('standby')}${mtu}\n`;
     })
     .join('');
 }

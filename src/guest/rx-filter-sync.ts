@@ -18,6 +18,11 @@ export interface RxFilterSyncStatus {
   /** When it last changed (ISO time), or null. */
   changedAtIso: string | null;
   lastError: string | null;
+  /**
+   * The MTU QEMU advertises to the guest (the NIC's host_mtu, VIRTIO_NET_F_MTU); 0 when QEMU
+   * advertises none, null before QEMU has been asked.
+   */
+  hostMtu: number | null;
 }
 
 export class RxFilterSync {
@@ -30,9 +35,11 @@ export class RxFilterSync {
   private changedAtIso: string | null = null;
   private lastError: string | null = null;
   private toldWaiting = false;
+  private hostMtu: number | null = null;
 
   constructor(
     private readonly group: string,
+    private readonly groupMtu: number,
     private readonly qmp: QmpConfig,
     private readonly dataplane: Dataplane,
     private readonly log: Logger,
@@ -54,6 +61,7 @@ export class RxFilterSync {
       filter: this.filter,
       changedAtIso: this.changedAtIso,
       lastError: this.lastError,
+      hostMtu: this.hostMtu,
     };
   }
 
@@ -89,7 +97,31 @@ export class RxFilterSync {
       this.program(PASS_ALL);
       this.retryTimer = setTimeout(() => void this.connect(), RETRY_MS);
     });
+    await this.checkMtu(client);
     await this.query();
+  }
+
+  /** A guest told a larger MTU than the uplinks carry would lose every frame above theirs. */
+  private async checkMtu(client: QmpClient): Promise<void> {
+    try {
+      this.hostMtu = await client.execute<number>('qom-get', {
+        path: `/machine/peripheral/${this.qmp.device}`,
+        property: 'host_mtu',
+      });
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.log.warn(
+        { group: this.group, device: this.qmp.device, err: this.lastError },
+        'cannot read the NIC from QEMU',
+      );
+      return;
+    }
+    if (this.hostMtu > this.groupMtu)
+      this.log.warn(
+        { group: this.group, hostMtu: this.hostMtu, mtu: this.groupMtu },
+        `QEMU advertises MTU ${this.hostMtu} to the guest but the uplinks carry ${this.groupMtu}: larger frames ` +
+          `will be dropped; set groups[].mtu to ${this.hostMtu} or host_mtu to ${this.groupMtu}`,
+      );
   }
 
   /** One query at a time; an event during a query asks for one more. */

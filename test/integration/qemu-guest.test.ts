@@ -6,7 +6,8 @@ import { strict as assert } from 'assert';
 import { spawn } from 'child_process';
 import { request } from '../../src/control/client';
 import type { GroupStatusReply } from '../../src/control/handlers';
-import { GUEST_IP, labConfig, type Topology } from '../../scripts/lab/topology';
+import { Capture } from '../../scripts/lab/capture';
+import { BRIDGE, BRIDGE_CIDR, GUEST_IP, labConfig, type Topology } from '../../scripts/lab/topology';
 import { waitFor } from '../../scripts/lab/wait';
 import { topologyPerTest } from '../support/lab';
 
@@ -24,7 +25,7 @@ describe('QEMU guest (real DPDK, Linux virtio-net under TCG)', function () {
 
   it("mirrors the guest's VLANs and multicast list from QMP onto both uplinks, and lets go when QEMU stops", async function () {
     const t = await lab.start(labConfig({ qmp: true }));
-    const vm = await t.startQemuVm({ vlan: VLAN, multicast: GROUP_ADDRESS });
+    const vm = await t.startQemuVm({ vlan: VLAN, multicast: GROUP_ADDRESS, hostMtu: 1400 });
     await vm.waitForConsole('GUEST-FILTERS-SET');
     const synced = await waitFor('the guest filter on the uplinks', async () => {
       const reply = await status(t);
@@ -34,6 +35,7 @@ describe('QEMU guest (real DPDK, Linux virtio-net under TCG)', function () {
     const sync = synced.guestRxFilter!;
     console.log(`      from QMP: multicast ${sync.filter.multicast.join(' ')}; VLANs ${sync.filter.vlans.join(' ')}`);
     assert.equal(sync.qmp, 'connected');
+    assert.equal(sync.hostMtu, 1400, 'the MTU QEMU advertises to the guest');
     assert.equal(sync.filter.allMulticast, false);
     assert.equal(sync.filter.vlanFiltering, true);
     for (const path of ['primary', 'standby'] as const) {
@@ -52,10 +54,31 @@ describe('QEMU guest (real DPDK, Linux virtio-net under TCG)', function () {
     assert.equal(released.guestRxFilter!.filter.allMulticast, true);
   });
 
-  it("keeps a Linux guest answering pings through a pulled primary, and learns the guest's address", async function () {
+  it('keeps a Linux guest answering pings through a pulled primary, completes the checksums it offloads, and learns its address', async function () {
     const t = await lab.start();
-    await t.startQemuVm();
+    const bridgeAddress = BRIDGE_CIDR.split('/')[0];
+    // The guest opens TCP connections to the namespace; its kernel leaves their checksums to the
+    // NIC (VIRTIO_NET_F_CSUM), so the frames are right on the wire only if we complete them.
+    const vm = await t.startQemuVm({ tcpProbe: `${bridgeAddress}:9` });
+    assert.equal(vm.features()[0], '1', `VIRTIO_NET_F_CSUM not negotiated: ${vm.features()}`);
     const { netns, primaryTap } = t;
+    const capture = await Capture.start(netns.name, BRIDGE, 'tcp port 9', ['-vv']);
+    try {
+      const syn = await waitFor('a SYN from the guest', () =>
+        capture.lines().find((line) => line.includes(`${GUEST_IP}.`) && line.includes('Flags [S]')),
+      );
+      console.log(`      the guest's SYN on the wire: ${/cksum 0x[0-9a-f]+ \([^)]*\)/.exec(syn)?.[0] ?? syn}`);
+      assert.match(syn, /cksum 0x[0-9a-f]+ \(correct\)/);
+      // The namespace's kernel, which drops a segment with a bad checksum, answers it.
+      await waitFor('the reset from the namespace', () =>
+        capture
+          .lines()
+          .some((line) => line.includes(`${bridgeAddress}.9 > ${GUEST_IP}.`) && line.includes('Flags [R.]')),
+      );
+    } finally {
+      capture.stop();
+    }
+
     const ping = pingFromNetns(netns.name, ['-c', '300', '-i', '0.01', '-W', '1', GUEST_IP]);
     await waitFor('pings through the primary', async () => (await t.groupStats()).txPackets.primary >= 50, 30000);
     netns.setLink(primaryTap, 'down');

@@ -156,7 +156,8 @@ static void apply_rx_filter_locked(Group &group, Path path) {
   // The worker may ask the primary's link on a refused send: keep it out meanwhile.
   std::atomic_flag *busy = path == kPrimary ? &group.primary_link_query_busy : nullptr;
   while (busy && busy->test_and_set(std::memory_order_acquire)) rte_pause();
-  uplink.rx_filter_outcome = rx_filter_apply(uplink.port_id, group.rx_filter, &uplink.applied_vlans);
+  uplink.rx_filter_outcome =
+      rx_filter_apply(uplink.port_id, group.rx_filter, &uplink.applied_vlans);
   if (busy) busy->clear(std::memory_order_release);
 }
 

@@ -60,7 +60,8 @@ static void remove_primary_now(void *arg) {
 }
 
 std::string LinkMonitor::inject_primary_removal(Group &group) {
-  if (group.uplink(kPrimary).port_id == UINT16_MAX) return "group \"" + group.name + "\" has no primary";
+  if (group.uplink(kPrimary).port_id == UINT16_MAX)
+    return "group \"" + group.name + "\" has no primary";
   // An alarm runs its callback on the interrupt thread, as the removal interrupt would.
   const int ret = rte_eal_alarm_set(1, remove_primary_now, &group);
   return ret == 0 ? "" : std::string("cannot schedule the removal: ") + strerror(-ret);

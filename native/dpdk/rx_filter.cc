@@ -7,11 +7,12 @@
 
 namespace vf {
 
+// Why a port still passes everything.
 static std::string refused(const char *what, int ret) {
-  return std::string(ret == -ENOTSUP || ret == -ENOSYS ? "unsupported by the driver"
-                                                       : std::string(what) + " failed: " +
-                                                             strerror(-ret)) +
-         "; all pass";
+  const bool unsupported = ret == -ENOTSUP || ret == -ENOSYS;
+  const std::string why = unsupported ? std::string("unsupported by the driver")
+                                      : std::string(what) + " failed: " + strerror(-ret);
+  return why + "; all pass";
 }
 
 static std::string apply_multicast(uint16_t port_id, const RxFilter &filter) {
@@ -35,7 +36,8 @@ static std::string apply_multicast(uint16_t port_id, const RxFilter &filter) {
 static int set_vlan_filter_offload(uint16_t port_id, bool on) {
   const int current = rte_eth_dev_get_vlan_offload(port_id);
   if (current < 0) return current;
-  const int wanted = on ? current | RTE_ETH_VLAN_FILTER_OFFLOAD : current & ~RTE_ETH_VLAN_FILTER_OFFLOAD;
+  const int wanted =
+      on ? current | RTE_ETH_VLAN_FILTER_OFFLOAD : current & ~RTE_ETH_VLAN_FILTER_OFFLOAD;
   return wanted == current ? 0 : rte_eth_dev_set_vlan_offload(port_id, wanted);
 }
 

@@ -5,6 +5,7 @@ import path from 'path';
 import { request } from '../../src/control/client';
 import { Topology } from '../../scripts/lab/topology';
 import { startVm, type TestpmdVm } from '../../scripts/lab/testpmd-vm';
+import { openLedger } from '../../scripts/lab/ledger';
 import { waitFor } from '../../scripts/lab/wait';
 
 describe('groups at runtime (real DPDK)', function () {
@@ -20,7 +21,8 @@ describe('groups at runtime (real DPDK)', function () {
   it('adds and removes a group without disturbing the other group', async function () {
     topology = await Topology.start();
     const t = topology;
-    await t.startSender();
+    const ledger = await openLedger(t);
+    const vm1 = await t.startSender();
     const vm1Sent = async () => (await t.groupStats()).txPackets.primary;
     const keepsRising = async (when: string) => {
       const before = await vm1Sent();
@@ -55,5 +57,7 @@ describe('groups at runtime (real DPDK)', function () {
     await keepsRising('after vm2 is removed');
     assert.deepEqual(await request(t.controlSocket, 'groups'), ['vm1']);
     assert.ok(!t.netns.hasLink(`vfq${suffix}`), "the removed group's tap must be gone");
+    await vm1.command('stop');
+    await ledger.close("vm2's life next to it");
   });
 });

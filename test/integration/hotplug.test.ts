@@ -4,6 +4,7 @@ import { strict as assert } from 'assert';
 import { request } from '../../src/control/client';
 import { BRIDGE, labConfig, type Topology } from '../../scripts/lab/topology';
 import { topologyPerTest } from '../support/lab';
+import { openLedger } from '../../scripts/lab/ledger';
 import { waitFor } from '../../scripts/lab/wait';
 
 describe('primary hot-plug (real DPDK)', function () {
@@ -91,33 +92,4 @@ async function reattachAndFailBack(t: Topology): Promise<void> {
   await t.waitForActivePath('primary', 10000);
   const primaryStart = netns.counters(primaryTap).rxPackets;
   await waitFor('traffic on the new primary', () => netns.counters(primaryTap).rxPackets > primaryStart + 20000, 10000);
-}
-
-/**
- * Counts from the guest's side: what the guest sent must reach the bridge (less our own
- * announcement broadcasts), nothing may be dropped, and every mbuf must come back.
- */
-async function openLedger(t: Topology): Promise<{ close(what: string): Promise<void> }> {
-  await t.waitForActivePath('primary');
-  await t.announcementsDone();
-  const before = await t.groupStats();
-  const bridgeBefore = t.netns.counters(BRIDGE).rxPackets;
-  const announced = (stats: Awaited<ReturnType<Topology['groupStats']>>) =>
-    stats.announcementsSent.primary +
-    stats.announcementsSent.standby +
-    stats.garpsSent.primary +
-    stats.garpsSent.standby;
-  return {
-    async close(what: string) {
-      await t.trafficStopped();
-      await t.announcementsDone();
-      const stats = await t.groupStats();
-      const arrived = t.netns.counters(BRIDGE).rxPackets - bridgeBefore - (announced(stats) - announced(before));
-      const dropped = stats.txDroppedNoPath + stats.txDroppedFull.primary + stats.txDroppedFull.standby;
-      console.log(`      guest sent ${stats.guestDequeued}, bridge got ${arrived}, dropped ${dropped} across ${what}`);
-      assert.equal(dropped, 0);
-      assert.equal(arrived, stats.guestDequeued, `frames lost across ${what}`);
-      await waitFor('mbufs back at the baseline', async () => (await t.groupStats()).mbufsInUse === before.mbufsInUse);
-    },
-  };
 }

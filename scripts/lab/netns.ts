@@ -1,6 +1,6 @@
 // A network namespace the test owns: the "network" side of the switch. Created with a unique
 // name, removed (with everything in it) on dispose.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 
 export function sh(command: string, args: string[]): string {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,4 +93,15 @@ export class Netns {
       // already gone
     }
   }
+}
+
+/** Runs a command inside a namespace to its end, without blocking; resolves with all it printed. */
+export function runInNetns(netns: string, command: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', () => resolve(output));
+  });
 }

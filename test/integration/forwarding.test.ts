@@ -3,12 +3,13 @@
 // `ip link set <tap> down` on the kernel side.
 import { strict as assert } from 'assert';
 import fs from 'fs';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { validateConfig } from '../../src/config';
 import { BRIDGE, GUEST_IP, labConfig } from '../../scripts/lab/topology';
 import { topologyPerTest } from '../support/lab';
 import { measureFailoverLoss } from '../../scripts/lab/failover-loss';
 import { waitFor, waitForRise } from '../../scripts/lab/wait';
+import { runInNetns } from '../../scripts/lab/netns';
 
 describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function () {
   const lab = topologyPerTest();
@@ -89,16 +90,6 @@ describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function ()
     assert.deepEqual(topology.hugepageFiles(), []);
   });
 });
-
-function runInNetns(netns: string, command: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', () => resolve(output));
-  });
-}
 
 describe('failover accounting (real DPDK)', function () {
   it('accounts for every guest frame across a pulled primary', async function () {

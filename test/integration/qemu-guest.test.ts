@@ -3,12 +3,12 @@
 // filter it sets through the control queue (a VLAN, a multicast group), which a vhost-user
 // backend never sees, reaches both uplinks through QEMU's QMP.
 import { strict as assert } from 'assert';
-import { spawn } from 'child_process';
 import { request } from '../../src/control/client';
 import type { GroupStatusReply } from '../../src/control/handlers';
 import { Capture } from '../../scripts/lab/capture';
 import { BRIDGE, BRIDGE_CIDR, GUEST_IP, labConfig, type Topology } from '../../scripts/lab/topology';
 import { waitFor } from '../../scripts/lab/wait';
+import { runInNetns } from '../../scripts/lab/netns';
 import { topologyPerTest } from '../support/lab';
 
 const VLAN = 100;
@@ -79,7 +79,7 @@ describe('QEMU guest (real DPDK, Linux virtio-net under TCG)', function () {
       capture.stop();
     }
 
-    const ping = pingFromNetns(netns.name, ['-c', '300', '-i', '0.01', '-W', '1', GUEST_IP]);
+    const ping = runInNetns(netns.name, ['ping', '-c', '300', '-i', '0.01', '-W', '1', GUEST_IP]);
     await waitFor('pings through the primary', async () => (await t.groupStats()).txPackets.primary >= 50, 30000);
     netns.setLink(primaryTap, 'down');
     await t.waitForActivePath('standby');
@@ -94,13 +94,3 @@ describe('QEMU guest (real DPDK, Linux virtio-net under TCG)', function () {
     assert.ok((await status(t)).guestIPv4.some((entry) => entry.address === GUEST_IP));
   });
 });
-
-function pingFromNetns(netns: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', netns, 'ping', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', () => resolve(output));
-  });
-}

@@ -13,7 +13,10 @@ const PROMPT = 'testpmd> ';
 
 export class Testpmd {
   private readonly child: ChildProcess;
-  private output = '';
+  private output = ''; // stdout and stderr, for logs
+  // stdout alone: a driver's message on stderr may land in the middle of the prompt
+  // ("testpmd" + "Error during enabling promiscuous mode..." + "> ") and hide it.
+  private stdout = '';
   private exited = false;
 
   private constructor(ealArgs: string[], appArgs: string[]) {
@@ -21,9 +24,11 @@ export class Testpmd {
     // arrives before the prompt that ends it.
     const args = ['-o0', '-e0', 'dpdk-testpmd', ...ealArgs, '--', '-i', ...appArgs];
     this.child = spawn('stdbuf', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const collect = (chunk: Buffer) => (this.output += chunk.toString('utf8'));
-    this.child.stdout!.on('data', collect);
-    this.child.stderr!.on('data', collect);
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      this.stdout += chunk.toString('utf8');
+      this.output += chunk.toString('utf8');
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
     this.child.on('exit', () => (this.exited = true));
   }
 
@@ -35,7 +40,7 @@ export class Testpmd {
         'the testpmd prompt',
         () => {
           if (testpmd.exited) throw new Error(`testpmd exited:\n${testpmd.output.slice(-2000)}`);
-          return testpmd.output.includes(PROMPT);
+          return testpmd.stdout.includes(PROMPT);
         },
         30000,
       );
@@ -53,19 +58,19 @@ export class Testpmd {
 
   /** Runs one interactive command and returns what it printed before the next prompt. */
   async command(line: string, timeoutMs = 10000): Promise<string> {
-    const from = this.output.length;
+    const from = this.stdout.length;
     this.child.stdin!.write(line + '\n');
     const end = await waitFor(
       `testpmd to finish "${line}"`,
       () => {
         if (this.exited) throw new Error('testpmd exited');
-        const at = this.output.indexOf(PROMPT, from);
+        const at = this.stdout.indexOf(PROMPT, from);
         return at >= 0 ? at : undefined;
       },
       timeoutMs,
       5,
     );
-    return this.output.slice(from, end);
+    return this.stdout.slice(from, end);
   }
 
   async counters(port = 0): Promise<PortCounters> {

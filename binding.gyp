@@ -1,10 +1,18 @@
 {
+  "target_defaults": {
+    "cflags!": ["-fno-exceptions", "-O2"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
+    "cflags": ["<!@(pkg-config --cflags libdpdk)", "-O3", "-Wall", "-Wextra"],
+    "cflags_cc": ["<!@(pkg-config --cflags libdpdk)", "-std=gnu++20", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-volatile"],
+    "libraries": ["<!@(pkg-config --libs libdpdk)"]
+  },
   "targets": [
     {
       "target_name": "vhost_failover",
       "sources": [
         "native/dpdk/addon.cc",
         "native/dpdk/announce.cc",
+        "native/dpdk/announce_frames.cc",
         "native/dpdk/dataplane.cc",
         "native/dpdk/eal.cc",
         "native/dpdk/forward.cc",
@@ -16,12 +24,21 @@
         "native/dpdk/worker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "cflags!": ["-fno-exceptions", "-O2"],
-      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
-      "cflags": ["<!@(pkg-config --cflags libdpdk)", "-O3", "-Wall", "-Wextra"],
-      "cflags_cc": ["<!@(pkg-config --cflags libdpdk)", "-std=gnu++20", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-volatile"],
-      "libraries": ["<!@(pkg-config --libs libdpdk)"]
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
+    },
+    {
+      "target_name": "native_unit_tests",
+      "type": "executable",
+      "sources": [
+        "native/dpdk/announce_frames.cc",
+        "native/dpdk/guest_addresses.cc",
+        "native/dpdk/rx_filter.cc",
+        "native/dpdk/test/main.cc",
+        "native/dpdk/test/announce_frames_test.cc",
+        "native/dpdk/test/guest_addresses_test.cc",
+        "native/dpdk/test/rx_filter_test.cc",
+        "native/dpdk/test/transmit_path_test.cc"
+      ]
     }
   ]
 }

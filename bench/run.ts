@@ -3,7 +3,7 @@
 // bench/results/<time>.json.
 import fs from 'fs';
 import path from 'path';
-import { measureFailoverLoss, type FailoverLossResult } from '../scripts/lab/failover-loss';
+import { measureFailoverLoss, type FailoverLossResult } from '../lab/failover-loss';
 import { ratePlotSvg, type RateSample } from './plot';
 import { measure, type Direction } from './throughput';
 
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     const result = await measureFailoverLoss(1000, true, round === 0 ? 5 : 0);
     failovers.push(result);
     console.log(
-      `pulled primary at ${result.ratePps} pps: ${result.droppedCounted} dropped, ${result.lostSilently} lost silently, ` +
+      `pulled primary at ${result.ratePps} pps: ${result.books.dropped} dropped, ${result.books.lostSilently} lost silently, ` +
         `gap ${result.gapUs} us between the last frame on the primary and the first on the standby, ` +
         `switch ${result.switchAfterPullEndUs.toFixed(0)} us after the pull command returned ` +
         `(${result.switchAfterPullStartUs.toFixed(0)} us after it started)`,

@@ -5,10 +5,10 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { DaemonProcess } from '../scripts/lab/daemon-process';
-import { Testpmd, testpmdEal } from '../scripts/lab/testpmd';
-import { startVm, type TestpmdVm } from '../scripts/lab/testpmd-vm';
-import { waitFor } from '../scripts/lab/wait';
+import { DaemonProcess } from '../lab/daemon-process';
+import { Testpmd, testpmdEal } from '../lab/testpmd';
+import { startVm, type TestpmdVm } from '../lab/testpmd-vm';
+import { waitFor } from '../lab/wait';
 
 export type Direction = 'guestToNetwork' | 'networkToGuest';
 

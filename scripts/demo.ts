@@ -4,8 +4,9 @@
 // numbers read from the kernel's own interface counters and the daemon's.
 import path from 'path';
 import { loadConfigFile } from '../src/config';
-import { BRIDGE, Topology } from './lab/topology';
-import { waitFor } from './lab/wait';
+import { openLedger } from '../lab/ledger';
+import { BRIDGE, Topology } from '../lab/topology';
+import { waitFor } from '../lab/wait';
 
 const CONFIG = path.resolve(__dirname, '..', '..', 'config', 'demo.yaml');
 const SAMPLE_MS = 1000;
@@ -52,9 +53,7 @@ async function main(): Promise<void> {
     await showSwitch(topology);
     // Counting starts once the start-up announcements are out (some left before the taps joined
     // the bridge).
-    await topology.announcementsDone();
-    const announcedAtStart = await topology.announcedSoFar();
-    const bridgeAtStart = topology.netns.counters(BRIDGE).rxPackets;
+    const ledger = await openLedger(topology);
 
     say('2. Connecting a VM (dpdk-testpmd on net_virtio_user) that sends 64-byte frames');
     const vm = await topology.startSender();
@@ -75,21 +74,21 @@ async function main(): Promise<void> {
 
     say('5. Stopping the VM and counting every frame');
     await vm.command('stop');
-    await topology.trafficStopped();
-    await topology.announcementsDone();
+    const books = await ledger.close('the demo', { strict: false, quiet: true });
+    detail(
+      `the VM sent ${books.sent} frames through the daemon; ${books.arrived} reached the bridge ` +
+        `(${books.sent - books.arrived} missing: ${books.dropped} dropped and counted, ${books.lostSilently} lost silently)`,
+    );
+    detail(`${books.onUplink.primary} left on the primary, ${books.onUplink.standby} on the standby`);
+    const { primaryFull, standbyFull, noPath } = books.droppedByCause;
+    detail(
+      `dropped and counted: ${primaryFull} refused by the primary as it died, ` +
+        `${standbyFull} by the standby, ${noPath} with no path up`,
+    );
+    detail(
+      `${books.announcements} announcements of the guest (RARPs, GARPs) went out on the new paths (not counted above)`,
+    );
     const stats = await topology.groupStats();
-    const announcements = (await topology.announcedSoFar()) - announcedAtStart;
-    const arrived = topology.netns.counters(BRIDGE).rxPackets - bridgeAtStart - announcements;
-    detail(
-      `the VM sent ${stats.guestDequeued} frames through the daemon; ${arrived} reached the bridge ` +
-        `(${stats.guestDequeued - arrived} missing)`,
-    );
-    detail(`${stats.txPackets.primary} left on the primary, ${stats.txPackets.standby} on the standby`);
-    detail(
-      `dropped and counted: ${stats.txDroppedFull.primary} refused by the primary as it died, ` +
-        `${stats.txDroppedFull.standby} by the standby, ${stats.txDroppedNoPath} with no path up`,
-    );
-    detail(`${announcements} RARP announcements of the guest's MAC went out on the new paths (not counted above)`);
     detail(`switches: ${(await topology.groupStatus()).lastSwitch?.switches ?? 0}; mbufs in use: ${stats.mbufsInUse}`);
   } finally {
     say('6. Tearing down: VM, daemon (SIGTERM), namespace, taps, sockets');

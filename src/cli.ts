@@ -4,14 +4,12 @@
 import { Command, Option } from 'commander';
 import fs from 'fs';
 import YAML from 'yaml';
-import { loadConfigFile } from './config';
+import { DEFAULT_CONTROL_SOCKET, LOG_LEVELS, loadConfigFile } from './config';
 import { ControlUnreachable, request } from './control/client';
-import type { GroupStatusReply, StatsReply } from './control/handlers';
+import type { Op, StatsReply } from './control/protocol';
 import { formatStats, formatStatus, type Rates } from './cli/format';
 import { Daemon } from './daemon';
 import { createLogger } from './log';
-
-const DEFAULT_CONTROL_SOCKET = '/run/vhost-failover/control.sock';
 
 async function run(configPath: string): Promise<void> {
   const config = loadConfigFile(configPath);
@@ -45,20 +43,20 @@ const print = (text: string) => process.stdout.write(text);
 const groupArg = (opts: ReadOptions) => (opts.group ? { group: opts.group } : {});
 
 async function status(opts: ReadOptions): Promise<void> {
-  const groups = await request<GroupStatusReply[]>(opts.socket, 'status', groupArg(opts));
+  const groups = await request(opts.socket, 'status', groupArg(opts));
   print(opts.json ? JSON.stringify(groups) + '\n' : formatStatus(groups));
 }
 
 async function stats(opts: ReadOptions & { watch?: boolean }): Promise<void> {
   if (!opts.watch) {
-    const reply = await request<StatsReply>(opts.socket, 'stats', groupArg(opts));
+    const reply = await request(opts.socket, 'stats', groupArg(opts));
     print(opts.json ? JSON.stringify(reply) + '\n' : formatStats(reply));
     return;
   }
   let previous: { at: number; reply: StatsReply } | undefined;
   for (;;) {
-    const reply = await request<StatsReply>(opts.socket, 'stats', groupArg(opts));
-    const active = await request<GroupStatusReply[]>(opts.socket, 'status', groupArg(opts));
+    const reply = await request(opts.socket, 'stats', groupArg(opts));
+    const active = await request(opts.socket, 'status', groupArg(opts));
     const now = Date.now();
     const rates: Rates = {};
     if (previous) {
@@ -90,7 +88,7 @@ async function stats(opts: ReadOptions & { watch?: boolean }): Promise<void> {
   }
 }
 
-async function act(socket: string, op: string, args: Record<string, unknown>): Promise<void> {
+async function act(socket: string, op: Op, args: Record<string, unknown>): Promise<void> {
   print(JSON.stringify(await request(socket, op, args)) + '\n');
 }
 
@@ -129,7 +127,7 @@ program
   .addOption(socketOption())
   .option('--json', 'print the reply as JSON on one line')
   .action(async (opts: { socket: string; json?: boolean }) => {
-    const names = await request<string[]>(opts.socket, 'groups');
+    const names = await request(opts.socket, 'groups');
     print(opts.json ? JSON.stringify(names) + '\n' : names.map((name) => name + '\n').join(''));
   });
 
@@ -181,7 +179,7 @@ program
 program
   .command('set-log-level')
   .description("change the daemon's log level while it runs")
-  .argument('<level>', 'fatal | error | warn | info | debug | trace')
+  .argument('<level>', LOG_LEVELS.join(' | '))
   .addOption(socketOption())
   .action((level: string, opts: { socket: string }) => act(opts.socket, 'set-log-level', { level }));
 

@@ -1,55 +1,36 @@
-// Composition root: config -> data plane -> groups -> failover policy -> control socket and
-// metrics, and the orderly way back down on SIGINT/SIGTERM.
+// Composition root: config -> data plane -> one GroupRuntime per group -> control socket and
+// metrics, and the orderly way back down on SIGINT/SIGTERM. It routes each native event to its
+// group and checks run-time changes against the running groups as a config file would be.
 import fs from 'fs';
 import path from 'path';
-import { validateConfig, type AnnounceConfig, type Config, type GroupConfig } from './config';
-import { controlHandlers } from './control/handlers';
+import { validateConfig, type Config, type GroupConfig, type LogLevel } from './config';
+import { controlHandlers, type ControlTarget } from './control/handlers';
 import { ControlServer, removeStaleSocket } from './control/server';
-import { Dataplane, type NativeEvent, type TxDrain } from './dataplane';
-import { Announcer } from './failover/announcer';
-import { PathHistory } from './failover/path-history';
-import { PolicyDriver } from './failover/policy-driver';
-import { RxFilterSync } from './guest/rx-filter-sync';
+import { Dataplane } from './dataplane';
+import { GroupRuntime } from './group/group-runtime';
+import type { GroupStatusReport } from './group/reports';
 import type { Logger } from './log';
 import { MetricsServer } from './metrics/server';
 
-export class Daemon {
-  readonly dataplane = new Dataplane();
-  readonly pathHistory = new PathHistory();
-  readonly policy: PolicyDriver;
-  readonly announcer: Announcer;
+export class Daemon implements ControlTarget {
   /** The groups running now: the config's, plus those added and less those removed since. */
-  readonly groups = new Map<string, GroupConfig>();
-  /** Per group with `qmp`: its guest's receive filter, mirrored from QEMU onto the uplinks. */
-  readonly rxFilterSyncs = new Map<string, RxFilterSync>();
+  private readonly groups = new Map<string, GroupRuntime>();
   private control?: ControlServer;
   private metrics?: MetricsServer;
 
   constructor(
     readonly config: Config,
     readonly log: Logger,
-  ) {
-    this.policy = new PolicyDriver(this.dataplane, config.failover, log);
-    this.announcer = new Announcer(this.dataplane, (name) => {
-      const group = this.groups.get(name);
-      return group && this.announceSettings(group);
-    });
-  }
+    private readonly dataplane = new Dataplane(),
+  ) {}
 
-  /** The global announce settings with the group's own on top. */
-  private announceSettings(group: GroupConfig): AnnounceConfig {
-    return { ...this.config.announce, ...group.announce };
+  get faultInjection(): boolean {
+    return this.config.control.faultInjection;
   }
 
   async start(): Promise<void> {
     const { config, log, dataplane } = this;
-    dataplane.on('event', (event) => {
-      this.logEvent(event);
-      this.pathHistory.observe(event);
-      this.policy.onEvent(event);
-      this.announcer.onEvent(event);
-      if (event.type === 'removed' && event.port === 'primary') this.cleanUpRemovedPrimary(event.group, event.portId);
-    });
+    dataplane.on('event', (event) => this.groups.get(event.group)?.onEvent(event));
     log.info({ eal: config.dataplane }, 'starting the data plane');
     dataplane.start(config);
     try {
@@ -68,46 +49,48 @@ export class Daemon {
     log.info({ control: config.control.socket, groups: config.groups.length }, 'daemon ready');
   }
 
+  groupNames(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  group(name: string): GroupRuntime | undefined {
+    return this.groups.get(name);
+  }
+
+  mbufsInUse(): number {
+    return this.dataplane.mbufsInUse();
+  }
+
   /** Adds a group at runtime; it is validated against the running ones as if in the config. */
   async addGroup(raw: unknown): Promise<GroupConfig> {
-    const candidate = validateConfig({ ...this.config, groups: [...this.groups.values(), raw] }, 'add-group');
+    const candidate = validateConfig({ ...this.config, groups: [...this.runningConfigs(), raw] }, 'add-group');
     const group = candidate.groups[candidate.groups.length - 1];
     await this.startGroup(group);
     return group;
   }
 
-  /** Planned removal of the primary (VF maintenance, migration): no frame is lost. */
-  detachPrimary(group: string): TxDrain {
-    this.policy.primaryPresence(group, false, 'detached');
-    const txDrain = this.dataplane.detachPrimary(group);
-    const level = txDrain === 'timed-out' ? 'warn' : 'info';
-    this.log[level]({ group, txDrain }, 'primary detached');
-    return txDrain;
-  }
-
-  /** A new primary (after maintenance, or after a migration to this host). */
-  attachPrimary(group: string, devargs: string): void {
-    const running = this.groups.get(group);
-    if (!running) throw new Error(`no group "${group}"`);
+  /** A new primary for a group that has none, checked against the running groups. */
+  attachPrimary(name: string, devargs: string): GroupStatusReport {
+    const running = this.groups.get(name);
+    if (!running) throw new Error(`no group "${name}"`);
     const primary = { devargs };
     const candidate = validateConfig(
-      { ...this.config, groups: [...this.groups.values()].map((g) => (g.name === group ? { ...g, primary } : g)) },
+      { ...this.config, groups: this.runningConfigs().map((g) => (g.name === name ? { ...g, primary } : g)) },
       'attach',
     );
-    this.dataplane.attachPrimary(group, candidate.groups.find((g) => g.name === group)!.primary);
-    this.groups.set(group, { ...running, primary });
-    this.policy.primaryPresence(group, true, 'attached');
-    this.log.info({ group, devargs }, 'primary attached');
+    return running.attachPrimary(candidate.groups.find((g) => g.name === name)!.primary);
   }
 
   removeGroup(name: string): void {
-    this.rxFilterSyncs.get(name)?.stop();
-    this.rxFilterSyncs.delete(name);
-    this.announcer.cancel(name);
-    this.policy.removeGroup(name);
-    this.dataplane.removeGroup(name);
+    const group = this.groups.get(name);
+    if (!group) throw new Error(`no group "${name}"`);
     this.groups.delete(name);
+    group.stop();
     this.log.info({ group: name }, 'group removed');
+  }
+
+  setLogLevel(level: LogLevel): void {
+    this.log.level = level;
   }
 
   async stop(): Promise<void> {
@@ -115,12 +98,15 @@ export class Daemon {
     await this.control?.close();
     this.metrics = undefined;
     this.control = undefined;
-    for (const sync of this.rxFilterSyncs.values()) sync.stop();
-    this.rxFilterSyncs.clear();
-    this.policy.stop();
-    this.announcer.stop();
+    for (const group of this.groups.values()) group.stop();
+    this.groups.clear();
     this.dataplane.shutdown();
     this.log.info('daemon stopped: workers stopped, ports closed, sockets removed');
+  }
+
+  /** Each running group's config, with the primary attached at run time if any. */
+  private runningConfigs(): GroupConfig[] {
+    return [...this.groups.values()].map((group) => group.config);
   }
 
   private async startGroup(group: GroupConfig): Promise<void> {
@@ -129,34 +115,16 @@ export class Daemon {
       await removeStaleSocket(group.vhost.socket);
     }
     const { rxDescriptors, txDescriptors } = this.config.dataplane;
-    const { garpMaxAgeMs } = this.announceSettings(group);
-    this.dataplane.addGroup(group, { rxDescriptors, txDescriptors, garpMaxAgeMs });
-    this.groups.set(group.name, group);
-    this.policy.addGroup(group.name, this.dataplane.status(group.name));
-    if (group.qmp) {
-      const sync = new RxFilterSync(group.name, group.mtu, group.qmp, this.dataplane, this.log);
-      this.rxFilterSyncs.set(group.name, sync);
-      sync.start();
-    }
+    const announce = { ...this.config.announce, ...group.announce };
+    const native = this.dataplane.addGroup(group, {
+      rxDescriptors,
+      txDescriptors,
+      garpMaxAgeMs: announce.garpMaxAgeMs,
+    });
+    this.groups.set(
+      group.name,
+      new GroupRuntime(group, native, { announce, failover: this.config.failover }, this.log),
+    );
     this.log.info({ group: group.name, socket: group.vhost.socket, mode: group.vhost.mode }, 'group ready');
-  }
-
-  /** A surprise-removed primary is closed here, on the Node thread, not in the callback. */
-  private cleanUpRemovedPrimary(group: string, portId: number | undefined): void {
-    try {
-      // The event may arrive after an operator's detach and attach: leave a new primary alone.
-      const primary = this.dataplane.status(group).primary;
-      if (primary.portId !== portId || primary.present) return;
-      this.dataplane.detachPrimary(group);
-      this.log.warn({ group }, 'surprise-removed primary closed; attach a new one when it is back');
-    } catch (err) {
-      this.log.error({ group, err }, 'closing the removed primary failed');
-    }
-  }
-
-  private logEvent(event: NativeEvent): void {
-    const { atNs, ...fields } = event;
-    const level = event.type === 'link' && !event.up ? 'warn' : 'info';
-    this.log[level]({ event: { ...fields, atNs: atNs.toString() } }, event.reason);
   }
 }

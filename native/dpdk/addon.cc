@@ -1,28 +1,39 @@
-// The only N-API file: converts between JavaScript values and the native data plane.
-// Calls from JS are synchronous and cheap (flip flags, read counters); events from native
-// threads reach JS through one thread-safe function.
+// The only N-API file: converts between JavaScript values and the native data plane, and does
+// nothing else. Every operation is a Dataplane method; an error text it returns becomes a thrown
+// Error. Events from native threads reach JavaScript through one thread-safe function.
 #include <napi.h>
-#include <rte_cycles.h>
 
-#include <algorithm>
-#include <cmath>
 #include <memory>
 #include <vector>
 
 #include "dataplane.h"
-#include "link_monitor.h"
-#include "link_state.h"
 
 namespace {
 
-using vf::Dataplane;
+namespace vhfo = vhost_failover;
 
-std::unique_ptr<Dataplane> dataplane;
+std::unique_ptr<vhfo::Dataplane> dataplane;
 Napi::ThreadSafeFunction event_callback;
 
-Dataplane &started(const Napi::Env &env) {
+vhfo::Dataplane &started(const Napi::Env &env) {
   if (!dataplane) throw Napi::Error::New(env, "the data plane is not started");
   return *dataplane;
+}
+
+void check(const Napi::Env &env, const std::string &error) {
+  if (!error.empty()) throw Napi::Error::New(env, error);
+}
+
+std::string string_arg(const Napi::CallbackInfo &info, size_t index, const char *what) {
+  if (!info[index].IsString())
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
+  return info[index].As<Napi::String>();
+}
+
+Napi::Object object_arg(const Napi::CallbackInfo &info, size_t index, const char *what) {
+  if (!info[index].IsObject())
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an object");
+  return info[index].As<Napi::Object>();
 }
 
 std::vector<unsigned> uints(const Napi::Value &value) {
@@ -44,25 +55,42 @@ unsigned uint_field(const Napi::Object &object, const char *key) {
   return object.Get(key).ToNumber().Uint32Value();
 }
 
-Napi::Object to_js(Napi::Env env, const vf::Event &event) {
+const char *event_type_name(vhfo::EventType type) {
+  switch (type) {
+    case vhfo::EventType::kLink:
+      return "link";
+    case vhfo::EventType::kGuest:
+      return "guest";
+    case vhfo::EventType::kRemoved:
+      return "removed";
+    default:
+      return "pathSwitched";
+  }
+}
+
+Napi::Object to_js(Napi::Env env, const vhfo::Event &event) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("type", event.type);
+  out.Set("type", event_type_name(event.type));
   out.Set("group", event.group);
   if (!event.port.empty()) out.Set("port", event.port);
-  if (event.type == "link" || event.type == "guest") out.Set("up", event.up);
-  if (!event.from.empty()) out.Set("from", event.from);
-  if (!event.to.empty()) out.Set("to", event.to);
+  if (event.type == vhfo::EventType::kLink || event.type == vhfo::EventType::kGuest)
+    out.Set("up", event.up);
+  if (event.type == vhfo::EventType::kPathSwitched) {
+    out.Set("from", event.from);
+    out.Set("to", event.to);
+    out.Set("cause", vhfo::switch_cause_name(event.cause));
+  }
   out.Set("reason", event.reason);
   if (event.port_id >= 0) out.Set("portId", event.port_id);
   out.Set("atNs", Napi::BigInt::New(env, event.at_ns));
   return out;
 }
 
-void emit_to_js(vf::Event &&event) {
-  auto *heap = new vf::Event(std::move(event));
+void emit_to_js(vhfo::Event &&event) {
+  auto *heap = new vhfo::Event(std::move(event));
   napi_status status = event_callback.NonBlockingCall(
-      heap, [](Napi::Env env, Napi::Function callback, vf::Event *data) {
-        std::unique_ptr<vf::Event> owned(data);
+      heap, [](Napi::Env env, Napi::Function callback, vhfo::Event *data) {
+        std::unique_ptr<vhfo::Event> owned(data);
         if (env != nullptr && callback != nullptr) callback.Call({to_js(env, *owned)});
       });
   if (status != napi_ok) delete heap;
@@ -71,8 +99,9 @@ void emit_to_js(vf::Event &&event) {
 Napi::Value Start(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (dataplane) throw Napi::Error::New(env, "the data plane is already started");
-  Napi::Object options = info[0].As<Napi::Object>();
-  vf::DataplaneOptions parsed;
+  Napi::Object options = object_arg(info, 0, "options");
+  if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "onEvent must be a function");
+  vhfo::DataplaneOptions parsed;
   parsed.eal_args = strings(options.Get("ealArgs"));
   parsed.worker_lcores = uints(options.Get("workerLcores"));
   parsed.mbufs = uint_field(options, "mbufs");
@@ -82,7 +111,7 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
 
   event_callback = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(),
                                                  "vhost-failover events", 0, 1);
-  dataplane = std::make_unique<Dataplane>();
+  dataplane = std::make_unique<vhfo::Dataplane>();
   std::string error = dataplane->start(parsed, emit_to_js);
   if (!error.empty()) {
     dataplane->shutdown();
@@ -94,13 +123,13 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value AddGroup(const Napi::CallbackInfo &info) {
-  Napi::Object spec = info[0].As<Napi::Object>();
-  vf::GroupSpec parsed;
+  Napi::Object spec = object_arg(info, 0, "group spec");
+  vhfo::GroupSpec parsed;
   parsed.name = spec.Get("name").ToString();
   parsed.mac = spec.Get("mac").ToString();
   parsed.mtu = uint_field(spec, "mtu");
-  parsed.rx_mode =
-      spec.Get("rx").ToString().Utf8Value() == "active" ? vf::RxMode::kActive : vf::RxMode::kBoth;
+  parsed.rx_mode = spec.Get("rx").ToString().Utf8Value() == "active" ? vhfo::RxMode::kActive
+                                                                     : vhfo::RxMode::kBoth;
   parsed.vhost_devargs = spec.Get("vhostDevargs").ToString();
   parsed.primary_devargs = spec.Get("primaryDevargs").ToString();
   parsed.standby_devargs = spec.Get("standbyDevargs").ToString();
@@ -108,60 +137,42 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
   parsed.rx_descriptors = uint_field(spec, "rxDescriptors");
   parsed.tx_descriptors = uint_field(spec, "txDescriptors");
   parsed.garp_max_age_ms = uint_field(spec, "garpMaxAgeMs");
-  std::string error = started(info.Env()).add_group(parsed);
-  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  check(info.Env(), started(info.Env()).add_group(parsed));
   return info.Env().Undefined();
 }
 
 Napi::Value RemoveGroup(const Napi::CallbackInfo &info) {
-  std::string error = started(info.Env()).remove_group(info[0].ToString());
-  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  check(info.Env(), started(info.Env()).remove_group(string_arg(info, 0, "group")));
   return info.Env().Undefined();
-}
-
-// Runs fn on the group named by the first argument, or throws naming the groups there are.
-void on_group(const Napi::CallbackInfo &info, const std::function<void(vf::Group &)> &fn) {
-  Dataplane &plane = started(info.Env());
-  std::string name = info[0].ToString();
-  if (plane.with_group(name, fn)) return;
-  std::string known;
-  for (const std::string &group : plane.group_names()) known += (known.empty() ? "" : ", ") + group;
-  throw Napi::Error::New(info.Env(), "no group \"" + name + "\" (groups: " + known + ")");
 }
 
 Napi::Value DetachPrimary(const Napi::CallbackInfo &info) {
-  vf::TxDrain drain;
-  std::string error = started(info.Env()).detach_primary(info[0].ToString(), &drain);
-  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
-  return Napi::String::New(info.Env(), vf::tx_drain_name(drain));
-}
-
-Napi::Value InjectPrimaryRemoval(const Napi::CallbackInfo &info) {
-  std::string error;
-  on_group(info, [&](vf::Group &group) { error = vf::LinkMonitor::inject_primary_removal(group); });
-  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
-  return info.Env().Undefined();
+  vhfo::TxDrain drain;
+  check(info.Env(), started(info.Env()).detach_primary(string_arg(info, 0, "group"), &drain));
+  return Napi::String::New(info.Env(), vhfo::tx_drain_name(drain));
 }
 
 Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {
-  std::string error =
-      started(info.Env())
-          .attach_primary(info[0].ToString(), info[1].ToString(), info[2].ToBoolean());
-  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  check(info.Env(), started(info.Env())
+                        .attach_primary(string_arg(info, 0, "group"),
+                                        string_arg(info, 1, "devargs"), info[2].ToBoolean()));
+  return info.Env().Undefined();
+}
+
+Napi::Value InjectPrimaryRemoval(const Napi::CallbackInfo &info) {
+  check(info.Env(), started(info.Env()).inject_primary_removal(string_arg(info, 0, "group")));
   return info.Env().Undefined();
 }
 
 Napi::Value Announce(const Napi::CallbackInfo &info) {
-  on_group(info, [](vf::Group &group) {
-    group.announce_requested.store(true, std::memory_order_release);
-  });
+  check(info.Env(), started(info.Env()).announce(string_arg(info, 0, "group")));
   return info.Env().Undefined();
 }
 
 // {allMulticast, multicast: ["01:00:5e:..."], vlanFiltering, vlans: [100]}
 Napi::Value SetRxFilter(const Napi::CallbackInfo &info) {
-  Napi::Object spec = info[1].As<Napi::Object>();
-  vf::RxFilter filter;
+  Napi::Object spec = object_arg(info, 1, "filter");
+  vhfo::RxFilter filter;
   filter.all_multicast = spec.Get("allMulticast").ToBoolean();
   for (const std::string &text : strings(spec.Get("multicast"))) {
     rte_ether_addr mac;
@@ -176,106 +187,91 @@ Napi::Value SetRxFilter(const Napi::CallbackInfo &info) {
       throw Napi::Error::New(info.Env(), "VLAN " + std::to_string(vlan) + " is not in 0..4095");
     filter.vlans.push_back(static_cast<uint16_t>(vlan));
   }
-  std::string error = started(info.Env()).set_rx_filter(info[0].ToString(), filter);
-  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  check(info.Env(), started(info.Env()).set_rx_filter(string_arg(info, 0, "group"), filter));
   return info.Env().Undefined();
+}
+
+vhfo::SwitchCause switch_cause(const Napi::CallbackInfo &info, size_t index) {
+  const std::string name = string_arg(info, index, "cause");
+  for (int i = 0; i < vhfo::kSwitchCauses; i++)
+    if (name == vhfo::kSwitchCauseNames[i]) return static_cast<vhfo::SwitchCause>(i);
+  throw Napi::TypeError::New(info.Env(), "unknown switch cause \"" + name + "\"");
 }
 
 Napi::Value SetPrimaryEligible(const Napi::CallbackInfo &info) {
   bool applied = false;
-  const bool eligible = info[1].ToBoolean();
-  const std::string reason = info[2].ToString();
-  on_group(info, [&](vf::Group &group) {
-    applied = vf::link_set_primary_eligible(group, eligible, reason);
-  });
+  check(info.Env(),
+        started(info.Env())
+            .set_primary_eligible(string_arg(info, 0, "group"), info[1].ToBoolean(),
+                                  switch_cause(info, 2), string_arg(info, 3, "reason"), &applied));
   return Napi::Boolean::New(info.Env(), applied);
 }
 
-Napi::Object uplink_status(Napi::Env env, const vf::Uplink &uplink) {
+Napi::Object to_js(Napi::Env env, const vhfo::UplinkReport &uplink) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("devargs", uplink.devargs);
   out.Set("portId", uplink.port_id);
-  out.Set("present", uplink.present.load());
-  out.Set("linkUp", uplink.link_up.load());
+  out.Set("present", uplink.present);
+  out.Set("linkUp", uplink.link_up);
   Napi::Object filter = Napi::Object::New(env);
-  filter.Set("multicast", uplink.rx_filter_outcome.multicast);
-  filter.Set("vlan", uplink.rx_filter_outcome.vlan);
+  filter.Set("multicast", uplink.rx_filter.multicast);
+  filter.Set("vlan", uplink.rx_filter.vlan);
   out.Set("rxFilter", filter);
   return out;
 }
 
-// The addresses learned from the guest's ARP, newest first, with their age and whether the next
-// announcement round will carry a GARP for them.
-Napi::Array guest_addresses(Napi::Env env, const vf::GuestAddresses &table) {
-  struct Seen {
-    uint64_t key, at;
-  };
-  std::vector<Seen> seen;
-  for (int slot = 0; slot < vf::GuestAddresses::kSlots; slot++) {
-    const uint64_t key = table.key[slot].load(std::memory_order_relaxed);
-    if (key != 0) seen.push_back({key, table.last_seen_tsc[slot].load(std::memory_order_relaxed)});
-  }
-  std::sort(seen.begin(), seen.end(), [](const Seen &a, const Seen &b) { return a.at > b.at; });
-  const uint64_t now = rte_rdtsc();
-  const double tsc_per_ms = static_cast<double>(rte_get_tsc_hz()) / 1000.0;
-  Napi::Array out = Napi::Array::New(env, seen.size());
-  for (size_t i = 0; i < seen.size(); i++) {
-    const uint32_t ipv4 = rte_be_to_cpu_32(vf::GuestAddresses::ipv4_of(seen[i].key));
-    const std::string dotted = std::to_string(ipv4 >> 24) + "." + std::to_string(ipv4 >> 16 & 255) +
-                               "." + std::to_string(ipv4 >> 8 & 255) + "." +
-                               std::to_string(ipv4 & 255);
-    const uint64_t age = now > seen[i].at ? now - seen[i].at : 0;
-    Napi::Object entry = Napi::Object::New(env);
-    entry.Set("address", dotted);
-    entry.Set("vlan", vf::GuestAddresses::vlan_of(seen[i].key));
-    entry.Set("lastSeenMsAgo", std::floor(static_cast<double>(age) / tsc_per_ms));
-    entry.Set("announced", age <= table.max_age_tsc);
-    out.Set(static_cast<uint32_t>(i), entry);
-  }
+Napi::Object to_js(Napi::Env env, const vhfo::GuestAddressReport &address) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("address", address.address);
+  out.Set("vlan", address.vlan);
+  out.Set("lastSeenMsAgo", static_cast<double>(address.last_seen_ms_ago));
+  out.Set("announced", address.announced);
   return out;
 }
 
 Napi::Value GroupStatus(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
+  vhfo::GroupStatusReport report;
+  check(env, started(env).group_status(string_arg(info, 0, "group"), &report));
   Napi::Object out = Napi::Object::New(env);
-  on_group(info, [&](vf::Group &group) {
-    out.Set("name", group.name);
-    out.Set("guestConnected", group.guest_ready.load());
-    out.Set("primary", uplink_status(env, group.uplink(vf::kPrimary)));
-    out.Set("standby", uplink_status(env, group.uplink(vf::kStandby)));
-    out.Set("primaryEligible", group.primary_eligible.load());
-    out.Set("activePath", vf::path_name(group.transmit_path()));
-    out.Set("guestIPv4", guest_addresses(env, group.guest_addresses));
-  });
+  out.Set("name", report.name);
+  out.Set("guestConnected", report.guest_connected);
+  out.Set("primary", to_js(env, report.uplinks[vhfo::kPrimary]));
+  out.Set("standby", to_js(env, report.uplinks[vhfo::kStandby]));
+  out.Set("primaryEligible", report.primary_eligible);
+  out.Set("activePath", vhfo::path_name(report.active_path));
+  Napi::Array addresses = Napi::Array::New(env, report.guest_ipv4.size());
+  for (size_t i = 0; i < report.guest_ipv4.size(); i++)
+    addresses.Set(static_cast<uint32_t>(i), to_js(env, report.guest_ipv4[i]));
+  out.Set("guestIPv4", addresses);
   return out;
 }
 
-Napi::Object per_path(Napi::Env env, const uint64_t (&values)[2]) {
+Napi::Object per_path(Napi::Env env, const uint64_t (&values)[vhfo::kUplinks]) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("primary", static_cast<double>(values[vf::kPrimary]));
-  out.Set("standby", static_cast<double>(values[vf::kStandby]));
+  out.Set("primary", static_cast<double>(values[vhfo::kPrimary]));
+  out.Set("standby", static_cast<double>(values[vhfo::kStandby]));
   return out;
 }
 
 Napi::Value GroupStats(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
+  vhfo::GroupStatsReport report;
+  check(env, started(env).group_stats(string_arg(info, 0, "group"), &report));
+  const vhfo::Counters &sum = report.counters;
   Napi::Object out = Napi::Object::New(env);
-  on_group(info, [&](vf::Group &group) {
-    const vf::Counters sum = group.counters.sum();
-    out.Set("guestDequeued", static_cast<double>(sum.guest_dequeued));
-    out.Set("txPackets", per_path(env, sum.tx_packets));
-    out.Set("txBytes", per_path(env, sum.tx_bytes));
-    out.Set("txDroppedFull", per_path(env, sum.tx_dropped_full));
-    out.Set("txDroppedNoPath", static_cast<double>(sum.tx_dropped_no_path));
-    out.Set("rxPackets", per_path(env, sum.rx_packets));
-    out.Set("rxBytes", per_path(env, sum.rx_bytes));
-    out.Set("rxDroppedGuest", per_path(env, sum.rx_dropped_guest));
-    out.Set("rxDroppedInactive", per_path(env, sum.rx_dropped_inactive));
-    out.Set("announcementsSent", per_path(env, sum.announcements_sent));
-    out.Set("garpsSent", per_path(env, sum.garps_sent));
-    out.Set("lastSwitchGapUs", static_cast<double>(group.last_switch_gap_tsc.load()) * 1e6 /
-                                   static_cast<double>(rte_get_tsc_hz()));
-  });
+  out.Set("guestDequeued", static_cast<double>(sum.guest_dequeued));
+  out.Set("txPackets", per_path(env, sum.tx_packets));
+  out.Set("txBytes", per_path(env, sum.tx_bytes));
+  out.Set("txDroppedFull", per_path(env, sum.tx_dropped_full));
+  out.Set("txDroppedNoPath", static_cast<double>(sum.tx_dropped_no_path));
+  out.Set("rxPackets", per_path(env, sum.rx_packets));
+  out.Set("rxBytes", per_path(env, sum.rx_bytes));
+  out.Set("rxDroppedGuest", per_path(env, sum.rx_dropped_guest));
+  out.Set("rxDroppedInactive", per_path(env, sum.rx_dropped_inactive));
+  out.Set("announcementsSent", per_path(env, sum.announcements_sent));
+  out.Set("garpsSent", per_path(env, sum.garps_sent));
+  out.Set("lastSwitchGapUs", report.last_switch_gap_us);
   return out;
 }
 
@@ -305,6 +301,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));
   exports.Set("mbufsInUse", Napi::Function::New(env, MbufsInUse));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown));
+  Napi::Array causes = Napi::Array::New(env, vhfo::kSwitchCauses);
+  for (int i = 0; i < vhfo::kSwitchCauses; i++)
+    causes.Set(static_cast<uint32_t>(i), vhfo::kSwitchCauseNames[i]);
+  exports.Set("switchCauses", causes);
   return exports;
 }
 

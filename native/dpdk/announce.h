@@ -6,9 +6,9 @@
 
 #include "group.h"
 
-namespace vf {
+namespace vhost_failover {
 
 // Worker only: sends one round (RARP + GARPs) on the group's transmit path if one was requested.
 void send_requested_announcement(Group &group, Counters &counters);
 
-}  // namespace vf
+}  // namespace vhost_failover

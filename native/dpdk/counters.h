@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace vf {
+namespace vhost_failover {
 
 struct alignas(RTE_CACHE_LINE_SIZE) Counters {
   // guest -> network, per uplink (index Path)
@@ -47,4 +47,4 @@ struct PerLcoreCounters {
   }
 };
 
-}  // namespace vf
+}  // namespace vhost_failover

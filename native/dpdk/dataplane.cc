@@ -1,5 +1,6 @@
 #include "dataplane.h"
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_launch.h>
@@ -12,7 +13,7 @@
 #include "link_state.h"
 #include "port.h"
 
-namespace vf {
+namespace vhost_failover {
 
 // How long a detach waits for a NIC to send what is in its tx ring: 512 descriptors of 64-byte
 // frames leave a 1 Gb/s link in 0.35 ms; this is room for a paused or congested link.
@@ -109,6 +110,12 @@ void Dataplane::close_ports(Group &group) {
   for (Uplink &uplink : group.uplinks) release(uplink.port_id);
 }
 
+std::string Dataplane::no_such_group(const std::string &name) {
+  std::string known;
+  for (const std::string &group : group_names()) known += (known.empty() ? "" : ", ") + group;
+  return "no group \"" + name + "\" (groups: " + known + ")";
+}
+
 Group *Dataplane::find(const std::string &name, Worker **worker) {
   std::lock_guard<std::mutex> lock(groups_mutex_);
   for (size_t i = 0; i < groups_.size(); i++)
@@ -123,12 +130,12 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   *drain = TxDrain::kNotReported;
   Worker *worker = nullptr;
   Group *group = find(name, &worker);
-  if (!group) return "no group \"" + name + "\"";
+  if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
   if (primary.port_id == UINT16_MAX) return "group \"" + name + "\" has no primary to detach";
   // Make before break: new bursts go to the standby, and the burst in flight on the primary
   // is finished, before the primary stops being polled and is closed.
-  link_set_primary_eligible(*group, false, "primary detached");
+  link_set_primary_eligible(*group, false, SwitchCause::kDetached, "primary detached");
   worker->quiesce();
   bool was_present;
   {
@@ -164,7 +171,7 @@ static void apply_rx_filter_locked(Group &group, Path path) {
 std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &filter) {
   Worker *worker = nullptr;
   Group *group = find(name, &worker);
-  if (!group) return "no group \"" + name + "\"";
+  if (!group) return no_such_group(name);
   std::lock_guard<std::mutex> lock(group->control_mutex);
   group->rx_filter = filter;
   for (Path path : {kPrimary, kStandby})
@@ -176,7 +183,7 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
                                       bool set_mac) {
   Worker *worker = nullptr;
   Group *group = find(name, &worker);
-  if (!group) return "no group \"" + name + "\"";
+  if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
   if (primary.port_id != UINT16_MAX)
     return "group \"" + name + "\" already has a primary (" + primary.devargs +
@@ -199,7 +206,8 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
 }
 
 std::string Dataplane::add_group(const GroupSpec &spec) {
-  if (with_group(spec.name, [](Group &) {})) return "group \"" + spec.name + "\" already exists";
+  if (with_group(spec.name, [](Group &) {}).empty())
+    return "group \"" + spec.name + "\" already exists";
   if (spec.mtu > options_.max_mtu)
     return "mtu " + std::to_string(spec.mtu) + " exceeds the mbuf size chosen at start (" +
            std::to_string(options_.max_mtu) + ")";
@@ -251,7 +259,7 @@ std::string Dataplane::remove_group(const std::string &name) {
       break;
     }
   }
-  if (!group) return "no group \"" + name + "\"";
+  if (!group) return no_such_group(name);
   republish(*worker);  // the worker no longer sees the group once this returns
   LinkMonitor::unwatch(*group);
   {
@@ -263,14 +271,60 @@ std::string Dataplane::remove_group(const std::string &name) {
   return "";
 }
 
-bool Dataplane::with_group(const std::string &name, const std::function<void(Group &)> &fn) {
-  std::lock_guard<std::mutex> lock(groups_mutex_);
-  for (auto &group : groups_)
-    if (group->name == name) {
-      fn(*group);
-      return true;
-    }
-  return false;
+std::string Dataplane::with_group(const std::string &name, const std::function<void(Group &)> &fn) {
+  {
+    std::lock_guard<std::mutex> lock(groups_mutex_);
+    for (auto &group : groups_)
+      if (group->name == name) {
+        fn(*group);
+        return "";
+      }
+  }
+  return no_such_group(name);
+}
+
+std::string Dataplane::announce(const std::string &name) {
+  return with_group(
+      name, [](Group &group) { group.announce_requested.store(true, std::memory_order_release); });
+}
+
+std::string Dataplane::set_primary_eligible(const std::string &name, bool eligible,
+                                            SwitchCause cause, const std::string &reason,
+                                            bool *applied) {
+  return with_group(name, [&](Group &group) {
+    *applied = link_set_primary_eligible(group, eligible, cause, reason);
+  });
+}
+
+std::string Dataplane::inject_primary_removal(const std::string &name) {
+  std::string error;
+  std::string missing =
+      with_group(name, [&](Group &group) { error = LinkMonitor::inject_primary_removal(group); });
+  return missing.empty() ? error : missing;
+}
+
+static UplinkReport report_uplink(const Uplink &uplink) {
+  return {uplink.devargs, uplink.port_id, uplink.present.load(), uplink.link_up.load(),
+          uplink.rx_filter_outcome};
+}
+
+std::string Dataplane::group_status(const std::string &name, GroupStatusReport *out) {
+  return with_group(name, [&](Group &group) {
+    out->name = group.name;
+    out->guest_connected = group.guest_ready.load();
+    for (Path path : {kPrimary, kStandby}) out->uplinks[path] = report_uplink(group.uplink(path));
+    out->primary_eligible = group.primary_eligible.load();
+    out->active_path = group.transmit_path();
+    out->guest_ipv4 = report_guest_addresses(group.guest_addresses, rte_rdtsc(), rte_get_tsc_hz());
+  });
+}
+
+std::string Dataplane::group_stats(const std::string &name, GroupStatsReport *out) {
+  return with_group(name, [&](Group &group) {
+    out->counters = group.counters.sum();
+    out->last_switch_gap_us = static_cast<double>(group.last_switch_gap_tsc.load()) * 1e6 /
+                              static_cast<double>(rte_get_tsc_hz());
+  });
 }
 
 std::vector<std::string> Dataplane::group_names() {
@@ -306,4 +360,4 @@ void Dataplane::republish(Worker &worker) {
   worker.publish(std::move(list));
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -1,5 +1,6 @@
 // The native data plane of one process: EAL, the mbuf pool, worker lcores, the link monitor and
-// the groups. Every call here comes from the Node main thread (through addon.cc).
+// the groups. Every operation on a group goes through this object; every call here comes from
+// the Node main thread (through addon.cc). Errors are returned as text, "" meaning success.
 #pragma once
 
 #include <memory>
@@ -10,13 +11,14 @@
 
 #include "eal.h"
 #include "group.h"
+#include "group_report.h"
 #include "link_monitor.h"
 #include "port.h"
 #include "worker.h"
 
 struct rte_mempool;
 
-namespace vf {
+namespace vhost_failover {
 
 struct DataplaneOptions {
   std::vector<std::string> eal_args;
@@ -64,8 +66,17 @@ class Dataplane {
   // Probes and starts a new primary for a group that has none; the policy decides when it
   // carries traffic once its link is up.
   std::string attach_primary(const std::string &name, const std::string &devargs, bool set_mac);
-  // Applies fn to a group under the registry lock; false if there is no such group.
-  bool with_group(const std::string &name, const std::function<void(Group &)> &fn);
+  // Asks the worker, which owns the uplinks' tx queues, to send one announcement round (RARP and
+  // GARPs) on the group's transmitting path.
+  std::string announce(const std::string &name);
+  // The control plane's decision on the primary; allowing takes effect only while the primary is
+  // present and link-up (*applied says whether it did).
+  std::string set_primary_eligible(const std::string &name, bool eligible, SwitchCause cause,
+                                   const std::string &reason, bool *applied);
+  // Fault injection (labs): the primary's removal callback runs on the interrupt thread.
+  std::string inject_primary_removal(const std::string &name);
+  std::string group_status(const std::string &name, GroupStatusReport *out);
+  std::string group_stats(const std::string &name, GroupStatsReport *out);
   std::vector<std::string> group_names();
   unsigned mbufs_in_use() const;
 
@@ -80,6 +91,9 @@ class Dataplane {
   Worker &least_loaded_worker();
   // The group and the worker polling it; nullptr if there is no such group.
   Group *find(const std::string &name, Worker **worker);
+  // Applies fn to a group under the registry lock; an error naming the groups if there is none.
+  std::string with_group(const std::string &name, const std::function<void(Group &)> &fn);
+  std::string no_such_group(const std::string &name);
   void republish(Worker &worker);
 
   DataplaneOptions options_;
@@ -94,4 +108,4 @@ class Dataplane {
   std::set<uint16_t> claimed_ports_;    // every port opened here and not yet released
 };
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-namespace vf {
+namespace vhost_failover {
 
 std::string eal_init(const std::vector<std::string> &args) {
   // rte_eal_init keeps pointers into argv and may reorder it: give it storage that outlives it.
@@ -31,10 +31,10 @@ rte_mempool *mbuf_pool_create(unsigned mbufs, unsigned mtu, std::string *error) 
   const unsigned frame_bytes = mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
   const unsigned data_room =
       RTE_PKTMBUF_HEADROOM + std::max<unsigned>(frame_bytes, RTE_MBUF_DEFAULT_DATAROOM);
-  rte_mempool *pool = rte_pktmbuf_pool_create("vf_mbufs", mbufs, 256, 0, data_room,
+  rte_mempool *pool = rte_pktmbuf_pool_create("vhfo_mbufs", mbufs, 256, 0, data_room,
                                               static_cast<int>(rte_socket_id()));
   if (!pool) *error = std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno);
   return pool;
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

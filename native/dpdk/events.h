@@ -6,17 +6,39 @@
 #include <functional>
 #include <string>
 
-namespace vf {
+namespace vhost_failover {
+
+enum class EventType : uint8_t { kLink, kGuest, kRemoved, kPathSwitched };
+
+// Why the transmitting path changed. The control plane turns it into a metric label; the prose
+// reason travels beside it for logs and status only. kSwitchCauseNames is the one spelling both
+// sides use (the addon exports it; a unit test holds the TypeScript union to it).
+enum class SwitchCause : uint8_t {
+  kLinkUp,    // an uplink's link came up (e.g. the standby, with no path before)
+  kLinkDown,  // an uplink's link went down, or the worker found the primary dead on a send
+  kRemoved,   // surprise removal (RMV) of an uplink
+  kDetached,  // the operator detached the primary (planned)
+  kOperator,  // an operator command decided (switch primary|standby|auto)
+  kPolicy,    // the failover policy decided (bring-up, failback)
+};
+constexpr const char *kSwitchCauseNames[] = {"link-up",  "link-down", "removed",
+                                             "detached", "operator",  "policy"};
+constexpr int kSwitchCauses = sizeof(kSwitchCauseNames) / sizeof(kSwitchCauseNames[0]);
+
+inline const char *switch_cause_name(SwitchCause cause) {
+  return kSwitchCauseNames[static_cast<int>(cause)];
+}
 
 struct Event {
-  std::string type;  // "link" | "guest" | "removed" | "pathSwitched"
+  EventType type = EventType::kLink;
   std::string group;
   std::string port;  // "primary" | "standby" | "vhost" (link, guest, removed)
   bool up = false;   // link and guest events
   std::string from;  // pathSwitched: "primary" | "standby" | "none"
   std::string to;
-  std::string reason;  // why, in words, for logs and status
-  int port_id = -1;    // removed: the ethdev that went away
+  SwitchCause cause = SwitchCause::kPolicy;  // pathSwitched
+  std::string reason;                        // why, in words, for logs and status
+  int port_id = -1;                          // removed: the ethdev that went away
   uint64_t at_ns = 0;  // CLOCK_MONOTONIC, comparable with Node's process.hrtime.bigint()
 };
 
@@ -24,4 +46,4 @@ using EventSink = std::function<void(Event &&)>;
 
 uint64_t monotonic_ns();
 
-}  // namespace vf
+}  // namespace vhost_failover

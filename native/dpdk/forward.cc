@@ -10,7 +10,7 @@
 #include "announce.h"
 #include "port.h"
 
-namespace vf {
+namespace vhost_failover {
 
 static uint64_t bytes_of(rte_mbuf *const *pkts, uint16_t n) {
   uint64_t bytes = 0;
@@ -116,4 +116,4 @@ unsigned poll_group(Group &group, unsigned lcore_id) {
   return moved;
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -3,7 +3,7 @@
 
 #include "group.h"
 
-namespace vf {
+namespace vhost_failover {
 
 constexpr uint16_t kBurst = 32;
 
@@ -12,4 +12,4 @@ constexpr uint16_t kBurst = 32;
 // it moved (for idle back-off).
 unsigned poll_group(Group &group, unsigned lcore_id);
 
-}  // namespace vf
+}  // namespace vhost_failover

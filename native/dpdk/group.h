@@ -16,7 +16,7 @@
 #include "guest_addresses.h"
 #include "rx_filter.h"
 
-namespace vf {
+namespace vhost_failover {
 
 // Which uplink carries a burst. Also indexes per-path arrays.
 enum Path : uint8_t { kPrimary = 0, kStandby = 1, kNoPath = 2 };
@@ -113,4 +113,4 @@ struct Group {
   }
 };
 
-}  // namespace vf
+}  // namespace vhost_failover

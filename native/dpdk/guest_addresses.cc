@@ -1,9 +1,12 @@
 #include "guest_addresses.h"
 
 #include <rte_arp.h>
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 
-namespace vf {
+#include <algorithm>
+
+namespace vhost_failover {
 
 // The slot already holding key, else the stalest one. Slots fill in order and are never emptied,
 // so the first empty slot ends the search.
@@ -51,4 +54,31 @@ void learn_from_frame(GuestAddresses &table, const rte_ether_addr &guest_mac,
   table.key[slot].store(key, std::memory_order_relaxed);
 }
 
-}  // namespace vf
+std::string format_ipv4(uint32_t ipv4_network_order) {
+  const uint32_t ipv4 = rte_be_to_cpu_32(ipv4_network_order);
+  return std::to_string(ipv4 >> 24) + "." + std::to_string(ipv4 >> 16 & 255) + "." +
+         std::to_string(ipv4 >> 8 & 255) + "." + std::to_string(ipv4 & 255);
+}
+
+std::vector<GuestAddressReport> report_guest_addresses(const GuestAddresses &table,
+                                                       uint64_t now_tsc, uint64_t tsc_hz) {
+  struct Seen {
+    uint64_t key, at;
+  };
+  std::vector<Seen> seen;
+  for (int slot = 0; slot < GuestAddresses::kSlots; slot++) {
+    const uint64_t key = table.key[slot].load(std::memory_order_relaxed);
+    if (key != 0) seen.push_back({key, table.last_seen_tsc[slot].load(std::memory_order_relaxed)});
+  }
+  std::sort(seen.begin(), seen.end(), [](const Seen &a, const Seen &b) { return a.at > b.at; });
+  const uint64_t tsc_per_ms = std::max<uint64_t>(1, tsc_hz / 1000);
+  std::vector<GuestAddressReport> out;
+  for (const Seen &entry : seen) {
+    const uint64_t age = now_tsc > entry.at ? now_tsc - entry.at : 0;
+    out.push_back({format_ipv4(GuestAddresses::ipv4_of(entry.key)),
+                   GuestAddresses::vlan_of(entry.key), age / tsc_per_ms, age <= table.max_age_tsc});
+  }
+  return out;
+}
+
+}  // namespace vhost_failover

@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <vector>
 
-namespace vf {
+namespace vhost_failover {
 
 // A small table, written only by the worker that polls the group and read by anyone. A slot
 // holds (VLAN id << 32 | IPv4 address in network order); 0 is empty. A reader may see an address
@@ -28,6 +30,21 @@ struct GuestAddresses {
   }
 };
 
+// One learned address as `status` shows it.
+struct GuestAddressReport {
+  std::string address;  // dotted quad
+  uint16_t vlan = 0;    // 0: untagged
+  uint64_t last_seen_ms_ago = 0;
+  bool announced = false;  // young enough for the next round's GARP
+};
+
+// The table's addresses, newest first, aged against now_tsc.
+std::vector<GuestAddressReport> report_guest_addresses(const GuestAddresses &table,
+                                                       uint64_t now_tsc, uint64_t tsc_hz);
+
+// "a.b.c.d" of an IPv4 address in network byte order.
+std::string format_ipv4(uint32_t ipv4_network_order);
+
 // Records the sender of an ARP frame (untagged or in one 802.1Q tag) if it is the guest itself.
 void learn_from_frame(GuestAddresses &table, const rte_ether_addr &guest_mac,
                       const rte_mbuf *frame);
@@ -44,4 +61,4 @@ static inline void learn_guest_addresses(GuestAddresses &table, const rte_ether_
   }
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

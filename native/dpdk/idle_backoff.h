@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-namespace vf {
+namespace vhost_failover {
 
 class IdleBackoff {
  public:
@@ -33,4 +33,4 @@ class IdleBackoff {
   unsigned sleep_us_ = 0;
 };
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -10,7 +10,7 @@
 
 #include "link_state.h"
 
-namespace vf {
+namespace vhost_failover {
 
 uint64_t monotonic_ns() {
   timespec now;
@@ -22,7 +22,7 @@ std::string LinkMonitor::start(unsigned interval_us, ForEachGroup for_each_group
   interval_us_ = interval_us;
   for_each_group_ = std::move(for_each_group);
   stop_requested_ = false;
-  int ret = rte_ctrl_thread_create(&thread_, "vf-link-mon", nullptr, &LinkMonitor::run, this);
+  int ret = rte_ctrl_thread_create(&thread_, "vhfo-link-mon", nullptr, &LinkMonitor::run, this);
   if (ret != 0) return std::string("cannot start the link monitor thread: ") + strerror(ret);
   started_ = true;
   return "";
@@ -92,4 +92,4 @@ void LinkMonitor::unwatch(Group &group) {
   for_each_port(group, [&](uint16_t port_id) { unwatch_port(group, port_id); });
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -11,7 +11,7 @@
 
 #include "group.h"
 
-namespace vf {
+namespace vhost_failover {
 
 class LinkMonitor {
  public:
@@ -39,4 +39,4 @@ class LinkMonitor {
   ForEachGroup for_each_group_;
 };
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -6,7 +6,7 @@
 
 #include "port.h"
 
-namespace vf {
+namespace vhost_failover {
 
 const char *path_name(Path path) {
   switch (path) {
@@ -25,13 +25,14 @@ static void emit(Group &group, Event &&event) {
   if (group.sink && *group.sink) (*group.sink)(std::move(event));
 }
 
-static void report_path_locked(Group &group, const std::string &reason) {
+static void report_path_locked(Group &group, SwitchCause cause, const std::string &reason) {
   const Path now = group.transmit_path();
   if (now == group.reported_path) return;
   Event event;
-  event.type = "pathSwitched";
+  event.type = EventType::kPathSwitched;
   event.from = path_name(group.reported_path);
   event.to = path_name(now);
+  event.cause = cause;
   event.reason = reason;
   group.reported_path = now;
   emit(group, std::move(event));
@@ -41,20 +42,22 @@ static void change_uplink_link(Group &group, Path path, bool up, const char *sou
   Uplink &uplink = group.uplink(path);
   // Clear eligibility first: the worker must stop using a dead primary before anything else.
   if (!up && path == kPrimary) group.primary_eligible.store(false, std::memory_order_release);
+  const SwitchCause cause = up ? SwitchCause::kLinkUp : SwitchCause::kLinkDown;
   // Read before writing: an unchanged flag is not stored, so the worker's cached copy survives.
   if (uplink.link_up.load() == up || uplink.link_up.exchange(up) == up) {
-    report_path_locked(group, std::string(path_name(path)) + " link " + (up ? "up" : "down"));
+    report_path_locked(group, cause,
+                       std::string(path_name(path)) + " link " + (up ? "up" : "down"));
     return;
   }
   const std::string reason =
       std::string(path_name(path)) + " link " + (up ? "up" : "down") + " (" + source + ")";
   Event event;
-  event.type = "link";
+  event.type = EventType::kLink;
   event.port = path_name(path);
   event.up = up;
   event.reason = reason;
   emit(group, std::move(event));
-  report_path_locked(group, reason);
+  report_path_locked(group, cause, reason);
 }
 
 static void apply_uplink_link(Group &group, Path path, bool up, const char *source) {
@@ -76,7 +79,7 @@ static bool primary_link_up(Group &group) {
 static void apply_guest(Group &group, bool ready, const char *source) {
   if (group.guest_ready.load() == ready || group.guest_ready.exchange(ready) == ready) return;
   Event event;
-  event.type = "guest";
+  event.type = EventType::kGuest;
   event.port = "vhost";
   event.up = ready;
   event.reason =
@@ -103,21 +106,22 @@ void link_mark_removed(Group &group, Path path) {
   uplink.link_up.store(false);
   const std::string reason = std::string(path_name(path)) + " device removed";
   Event event;
-  event.type = "removed";
+  event.type = EventType::kRemoved;
   event.port = path_name(path);
   event.port_id = uplink.port_id;
   event.reason = reason;
   emit(group, std::move(event));
-  report_path_locked(group, reason);
+  report_path_locked(group, SwitchCause::kRemoved, reason);
 }
 
-bool link_set_primary_eligible(Group &group, bool eligible, const std::string &reason) {
+bool link_set_primary_eligible(Group &group, bool eligible, SwitchCause cause,
+                               const std::string &reason) {
   std::lock_guard<std::mutex> lock(group.control_mutex);
   const Uplink &primary = group.uplink(kPrimary);
   const bool usable = primary.present.load() && primary.link_up.load();
   group.primary_eligible.store(eligible && usable, std::memory_order_release);
-  report_path_locked(group, reason);
+  report_path_locked(group, cause, reason);
   return !eligible || usable;
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -6,7 +6,7 @@
 
 #include "group.h"
 
-namespace vf {
+namespace vhost_failover {
 
 // Reads every port's link state without waiting and applies what changed. `source` says who
 // looked ("poll", "start") and ends up in the event's reason.
@@ -16,6 +16,8 @@ void link_observe(Group &group, const char *source);
 void link_mark_removed(Group &group, Path path);
 
 // Control plane: allow or forbid the primary. Allowing succeeds only while its link is up.
-bool link_set_primary_eligible(Group &group, bool eligible, const std::string &reason);
+// `cause` says who decided (operator, policy, a detach); `reason` says why in words.
+bool link_set_primary_eligible(Group &group, bool eligible, SwitchCause cause,
+                               const std::string &reason);
 
-}  // namespace vf
+}  // namespace vhost_failover

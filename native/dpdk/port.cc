@@ -5,7 +5,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
-namespace vf {
+namespace vhost_failover {
 
 static std::string failed(const char *what, uint16_t port_id, int ret) {
   return std::string(what) + " failed on port " + std::to_string(port_id) + ": " +
@@ -106,4 +106,4 @@ bool port_link_up(uint16_t port_id) {
   return rte_eth_link_get_nowait(port_id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

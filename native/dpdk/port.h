@@ -7,7 +7,7 @@
 struct rte_mempool;
 struct rte_ether_addr;
 
-namespace vf {
+namespace vhost_failover {
 
 struct PortSetup {
   uint16_t mtu = 0;  // 0 keeps the driver's default
@@ -38,4 +38,4 @@ void port_release(uint16_t port_id);
 // Link state as the driver reads it now, without waiting for a link to settle.
 bool port_link_up(uint16_t port_id);
 
-}  // namespace vf
+}  // namespace vhost_failover

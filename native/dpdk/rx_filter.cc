@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace vf {
+namespace vhost_failover {
 
 // Why a port still passes everything.
 static std::string refused(const char *what, int ret) {
@@ -41,15 +41,27 @@ static int set_vlan_filter_offload(uint16_t port_id, bool on) {
   return wanted == current ? 0 : rte_eth_dev_set_vlan_offload(port_id, wanted);
 }
 
-static void remove_vlans_not_wanted(uint16_t port_id, const RxFilter &filter,
-                                    std::vector<uint16_t> *applied) {
-  auto unwanted = [&](uint16_t vlan) {
-    return !filter.vlan_filtering ||
-           std::find(filter.vlans.begin(), filter.vlans.end(), vlan) == filter.vlans.end();
+VlanChanges vlan_changes(const std::vector<uint16_t> &applied, const RxFilter &filter) {
+  auto holds = [](const std::vector<uint16_t> &list, uint16_t vlan) {
+    return std::find(list.begin(), list.end(), vlan) != list.end();
   };
-  for (uint16_t vlan : *applied)
-    if (unwanted(vlan)) rte_eth_dev_vlan_filter(port_id, vlan, 0);
-  applied->erase(std::remove_if(applied->begin(), applied->end(), unwanted), applied->end());
+  VlanChanges changes;
+  const std::vector<uint16_t> none;
+  const std::vector<uint16_t> &wanted = filter.vlan_filtering ? filter.vlans : none;
+  for (uint16_t vlan : wanted)
+    if (!holds(applied, vlan) && !holds(changes.add, vlan)) changes.add.push_back(vlan);
+  for (uint16_t vlan : applied)
+    if (!holds(wanted, vlan)) changes.remove.push_back(vlan);
+  return changes;
+}
+
+// Removes the entries in `vlans` from the port and from *applied.
+static void remove_vlans(uint16_t port_id, const std::vector<uint16_t> &vlans,
+                         std::vector<uint16_t> *applied) {
+  for (uint16_t vlan : vlans) {
+    rte_eth_dev_vlan_filter(port_id, vlan, 0);
+    applied->erase(std::remove(applied->begin(), applied->end(), vlan), applied->end());
+  }
 }
 
 static std::string apply_vlans(uint16_t port_id, const RxFilter &filter,
@@ -60,24 +72,24 @@ static std::string apply_vlans(uint16_t port_id, const RxFilter &filter,
     applied->clear();
     return filter.vlan_filtering ? refused("", -ENOTSUP) : "all";
   }
+  const VlanChanges changes = vlan_changes(*applied, filter);
   if (!filter.vlan_filtering) {
-    remove_vlans_not_wanted(port_id, filter, applied);  // entries only change while filtering
+    remove_vlans(port_id, changes.remove, applied);  // entries only change while filtering
     set_vlan_filter_offload(port_id, false);
     return "all";
   }
   // DPDK takes entries only while the filter is on; new entries go in before stale ones go out.
   int ret = set_vlan_filter_offload(port_id, true);
   if (ret != 0) return refused("enabling the VLAN filter", ret);
-  for (uint16_t vlan : filter.vlans) {
-    if (std::find(applied->begin(), applied->end(), vlan) != applied->end()) continue;
+  for (uint16_t vlan : changes.add) {
     if ((ret = rte_eth_dev_vlan_filter(port_id, vlan, 1)) != 0) {
-      remove_vlans_not_wanted(port_id, RxFilter{}, applied);
+      remove_vlans(port_id, std::vector<uint16_t>(*applied), applied);
       set_vlan_filter_offload(port_id, false);
       return refused("rte_eth_dev_vlan_filter", ret);
     }
     applied->push_back(vlan);
   }
-  remove_vlans_not_wanted(port_id, filter, applied);
+  remove_vlans(port_id, changes.remove, applied);
   return "list of " + std::to_string(filter.vlans.size());
 }
 
@@ -89,4 +101,4 @@ RxFilterOutcome rx_filter_apply(uint16_t port_id, const RxFilter &filter,
   return outcome;
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

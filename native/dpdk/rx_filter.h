@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace vf {
+namespace vhost_failover {
 
 struct RxFilter {
   // The guest takes every multicast frame (promiscuous, all-multicast, or a list too long for
@@ -28,10 +28,18 @@ struct RxFilterOutcome {
   std::string vlan = "all";
 };
 
+// The VLAN entries to enable and to disable on a port that holds `applied`, so that it holds
+// what `filter` asks for (nothing while the guest does not filter VLANs). Pure.
+struct VlanChanges {
+  std::vector<uint16_t> add;
+  std::vector<uint16_t> remove;
+};
+VlanChanges vlan_changes(const std::vector<uint16_t> &applied, const RxFilter &filter);
+
 // Programs one started port; applied_vlans holds what an earlier call enabled and is updated.
 // Ports without a multicast list keep all-multicast; ports without a VLAN filter pass every VLAN
 // (the guest's own driver still drops what it did not ask for).
 RxFilterOutcome rx_filter_apply(uint16_t port_id, const RxFilter &filter,
                                 std::vector<uint16_t> *applied_vlans);
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -7,7 +7,7 @@
 #include "forward.h"
 #include "idle_backoff.h"
 
-namespace vf {
+namespace vhost_failover {
 
 void Worker::publish(std::unique_ptr<const GroupList> next) {
   polled.store(next.get(), std::memory_order_release);
@@ -44,4 +44,4 @@ int worker_main(void *arg) {
   return 0;
 }
 
-}  // namespace vf
+}  // namespace vhost_failover

@@ -9,7 +9,7 @@
 
 #include "group.h"
 
-namespace vf {
+namespace vhost_failover {
 
 struct GroupList {
   std::vector<Group *> groups;
@@ -33,4 +33,4 @@ struct Worker {
 // rte_eal_remote_launch entry point; arg is the Worker.
 int worker_main(void *arg);
 
-}  // namespace vf
+}  // namespace vhost_failover

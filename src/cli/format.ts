@@ -1,5 +1,5 @@
 // Human-readable tables for the read commands (the --json forms print the replies as they are).
-import type { GroupStatusReply, StatsReply } from '../control/handlers';
+import type { GroupStatusReply, StatsReply } from '../control/protocol';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));

@@ -1,5 +1,5 @@
 export { ConfigError } from './config-error';
 export { deviceName, isPciDevice } from './device-name';
 export { loadConfigFile, validateConfig } from './load';
-export { configSchema } from './schema';
+export { configSchema, DEFAULT_CONTROL_SOCKET, LOG_LEVELS } from './schema';
 export * from './types';

@@ -9,6 +9,10 @@ export const ABSOLUTE_PATH_PATTERN = '^/';
 export const DEVARGS_PATTERN = '^\\S+$';
 export const FILE_MODE_PATTERN = '^0?[0-7]{3}$';
 
+/** pino's levels, most severe first: the config's log.level and the set-log-level op. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export const DEFAULT_CONTROL_SOCKET = '/run/vhost-failover/control.sock';
+
 export interface PatternHint {
   /** Completes "<value> is not ...". */
   expected: string;
@@ -76,32 +80,40 @@ const uplink = {
 // QEMU's announce parameters: the first round goes out at once (a failover, unlike a migration,
 // has no guest to resume first); round k+1 follows round k after min(initialMs + k * stepMs, maxMs).
 // Like Linux bonding's num_grat_arp, each round also carries GARPs for the guest's recent addresses.
-function announceSchema(withDefaults: boolean) {
-  const field = (description: string, maximum: number, value: number) => ({
-    description,
+const announceFields = {
+  rounds: {
+    description: 'announcements per path change; 0 turns them off',
     type: 'integer',
     minimum: 0,
-    maximum,
-    ...(withDefaults ? { default: value } : {}),
-  });
-  return {
-    type: 'object',
-    additionalProperties: false,
-    ...(withDefaults ? { default: {} } : {}),
-    properties: {
-      rounds: field('announcements per path change; 0 turns them off', 100, 5),
-      initialMs: field('gap after the first round', 100000, 50),
-      stepMs: field('how much each gap grows', 100000, 100),
-      maxMs: field('longest gap', 100000, 550),
-      garpMaxAgeMs: field(
-        'also send a gratuitous ARP for each IPv4 address the guest used in its own ARP frames ' +
-          'within this many ms (RARP only when 0)',
-        86400000,
-        300000,
-      ),
-    },
-  } as const;
-}
+    maximum: 100,
+  },
+  initialMs: { description: 'gap after the first round', type: 'integer', minimum: 0, maximum: 100000 },
+  stepMs: { description: 'how much each gap grows', type: 'integer', minimum: 0, maximum: 100000 },
+  maxMs: { description: 'longest gap', type: 'integer', minimum: 0, maximum: 100000 },
+  garpMaxAgeMs: {
+    description:
+      'also send a gratuitous ARP for each IPv4 address the guest used in its own ARP frames ' +
+      'within this many ms (RARP only when 0)',
+    type: 'integer',
+    minimum: 0,
+    maximum: 86400000,
+  },
+} as const;
+
+/** A group's own announce settings: no defaults, so that the global ones show through. */
+const groupAnnounce = { type: 'object', additionalProperties: false, properties: announceFields } as const;
+
+const globalAnnounce = {
+  ...groupAnnounce,
+  default: {},
+  properties: {
+    rounds: { ...announceFields.rounds, default: 5 },
+    initialMs: { ...announceFields.initialMs, default: 50 },
+    stepMs: { ...announceFields.stepMs, default: 100 },
+    maxMs: { ...announceFields.maxMs, default: 550 },
+    garpMaxAgeMs: { ...announceFields.garpMaxAgeMs, default: 300000 },
+  },
+} as const;
 
 const descriptorCount = {
   description: 'descriptors per queue; a power of two',
@@ -183,7 +195,7 @@ export const configSchema = {
         socket: {
           description: 'unix socket of the control API',
           ...socketPath,
-          default: '/run/vhost-failover/control.sock',
+          default: DEFAULT_CONTROL_SOCKET,
         },
         mode: {
           description: 'permissions of the control socket, octal; 0600 lets only its owner in',
@@ -216,7 +228,7 @@ export const configSchema = {
     },
     announce: {
       description: "RARP rounds announcing the guest's MAC on the path that has just become active",
-      ...announceSchema(true),
+      ...globalAnnounce,
     },
     failover: {
       description: 'when the primary is used again after it failed',
@@ -265,7 +277,7 @@ export const configSchema = {
       properties: {
         level: {
           type: 'string',
-          enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'],
+          enum: LOG_LEVELS,
           default: 'info',
         },
       },
@@ -315,7 +327,7 @@ export const configSchema = {
           },
           announce: {
             description: "this group's own announce settings (default: the global ones)",
-            ...announceSchema(false),
+            ...groupAnnounce,
           },
           qmp: {
             description:

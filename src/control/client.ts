@@ -1,21 +1,22 @@
 // Client side of the control protocol: one request, one reply.
 import net from 'net';
-import { PROTOCOL_VERSION, type Reply } from './protocol';
+import { PROTOCOL_VERSION, type Op, type OpReplies, type Reply } from './protocol';
 
 /** The daemon answered, and refused. */
 export class ControlError extends Error {}
 /** No daemon answered on the socket. */
 export class ControlUnreachable extends Error {}
 
-export async function request<T = unknown>(
+/** One request; resolves with the op's result, rejects with ControlError or ControlUnreachable. */
+export async function request<O extends Op>(
   socketPath: string,
-  op: string,
+  op: O,
   args: Record<string, unknown> = {},
   timeoutMs = 5000,
-): Promise<T> {
+): Promise<OpReplies[O]> {
   const reply = await exchange(socketPath, JSON.stringify({ v: PROTOCOL_VERSION, id: 1, op, ...args }), timeoutMs);
   if (!reply.ok) throw new ControlError(reply.error);
-  return reply.result as T;
+  return reply.result as OpReplies[O];
 }
 
 /** Sends one raw line and returns the daemon's parsed reply (tests use it for malformed input). */

@@ -1,122 +1,106 @@
-// What each control operation does, in terms of the daemon. Arguments are checked here, and a
-// wrong one is answered with what was expected; nothing a client sends reaches native code
-// unchecked.
-import type { Level } from 'pino';
-import type { Daemon } from '../daemon';
-import type { GroupStats, GroupStatus } from '../dataplane';
-import type { PathRecord } from '../failover/path-history';
-import type { OperatorCommand, PolicySnapshot } from '../failover/policy';
-import type { RxFilterSyncStatus } from '../guest/rx-filter-sync';
-import { RequestError, stringArg, type Request } from './protocol';
-import type { Handler } from './server';
+// The control ops, one table: each op's handler and its typed reply. Arguments are checked here,
+// and a wrong one is answered with what was expected; nothing a client sends reaches native
+// code unchecked. Handlers see the daemon only through the narrow ControlTarget.
+import type { GroupConfig, LogLevel } from '../config';
+import { LOG_LEVELS } from '../config';
+import type { OperatorCommand } from '../failover/policy';
+import type { DetachReport, GroupStatusReport, GroupsView, GroupView, SwitchReport } from '../group/reports';
+import { RequestError, stringArg, type OpReplies, type Request } from './protocol';
 
-export interface GroupStatusReply extends GroupStatus {
-  /** MAC announcement rounds are still to come. */
-  announcing: boolean;
-  lastSwitch: PathRecord | null;
-  policy: PolicySnapshot | null;
-  /** The guest's receive filter as read from QEMU; null without `qmp` in the group's config. */
-  guestRxFilter: RxFilterSyncStatus | null;
+/** A group as the changing ops need it. */
+export interface ControlledGroup extends GroupView {
+  command(to: OperatorCommand): SwitchReport;
+  detachPrimary(): DetachReport;
+  injectPrimaryRemoval(): void;
 }
 
-export interface StatsReply {
-  mbufsInUse: number;
-  groups: Record<string, GroupStats & { switches: PathRecord['switchesByKind'] }>;
+/** What the control ops need of the daemon. */
+export interface ControlTarget extends GroupsView {
+  group(name: string): ControlledGroup | undefined;
+  addGroup(raw: unknown): Promise<GroupConfig>;
+  /** Checked against the running groups as a config file would be. */
+  attachPrimary(group: string, devargs: string): GroupStatusReport;
+  removeGroup(name: string): void;
+  setLogLevel(level: LogLevel): void;
+  readonly faultInjection: boolean;
 }
 
-const SWITCH_TARGETS: OperatorCommand[] = ['primary', 'standby', 'auto'];
-const LOG_LEVELS: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+export type Handler<R> = (request: Request) => R | Promise<R>;
+export type Handlers = { [O in keyof OpReplies]: Handler<OpReplies[O]> };
 
-export function controlHandlers(daemon: Daemon): Record<string, Handler> {
-  const { dataplane, pathHistory, policy } = daemon;
-  const groupNames = () => [...daemon.groups.keys()];
-  const groupOf = (request: Request): string => {
+const SWITCH_TARGETS: readonly OperatorCommand[] = ['primary', 'standby', 'auto'];
+
+/** Runs fn, turning what it throws into a refusal with the same message. */
+function refusing<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof RequestError ? err : new RequestError((err as Error).message);
+  }
+}
+
+function oneOf<T extends string>(request: Request, name: string, allowed: readonly T[]): T {
+  const value = stringArg(request, name);
+  if (!allowed.includes(value as T))
+    throw new RequestError(`"${name}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, not "${value}"`);
+  return value as T;
+}
+
+export function controlHandlers(target: ControlTarget): Handlers {
+  const groupOf = (request: Request): ControlledGroup => {
     const name = stringArg(request, 'group');
-    if (!daemon.groups.has(name))
-      throw new RequestError(`no group "${name}"; groups: ${groupNames().join(', ') || 'none'}`);
-    return name;
+    const group = target.group(name);
+    if (!group) throw new RequestError(`no group "${name}"; groups: ${target.groupNames().join(', ') || 'none'}`);
+    return group;
   };
-  const oneOf = <T extends string>(request: Request, name: string, allowed: readonly T[]): T => {
-    const value = stringArg(request, name);
-    if (!allowed.includes(value as T))
-      throw new RequestError(`"${name}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, not "${value}"`);
-    return value as T;
-  };
-  const status = (name: string): GroupStatusReply => ({
-    ...dataplane.status(name),
-    announcing: daemon.announcer.pending(name),
-    lastSwitch: pathHistory.get(name) ?? null,
-    policy: policy.snapshot(name) ?? null,
-    guestRxFilter: daemon.rxFilterSyncs.get(name)?.status() ?? null,
-  });
+  const selected = (request: Request) =>
+    request.group === undefined ? target.groupNames().map((name) => target.group(name)!) : [groupOf(request)];
 
   return {
-    groups: () => groupNames(),
-    status: (request) => (request.group === undefined ? groupNames() : [groupOf(request)]).map(status),
-    stats: (request): StatsReply => {
-      const names = request.group === undefined ? groupNames() : [groupOf(request)];
-      return {
-        mbufsInUse: dataplane.mbufsInUse(),
-        groups: Object.fromEntries(
-          names.map((name) => [
-            name,
-            { ...dataplane.stats(name), switches: pathHistory.get(name)?.switchesByKind ?? {} },
-          ]),
-        ),
-      };
-    },
+    groups: () => target.groupNames(),
+    status: (request) => selected(request).map((group) => group.status()),
+    stats: (request) => ({
+      mbufsInUse: target.mbufsInUse(),
+      groups: Object.fromEntries(selected(request).map((group) => [group.name, group.stats()])),
+    }),
     switch: (request) => {
       const group = groupOf(request);
-      const decision = policy.command(group, oneOf(request, 'to', SWITCH_TARGETS));
-      return { ...decision, activePath: dataplane.status(group).activePath };
+      return group.command(oneOf(request, 'to', SWITCH_TARGETS));
     },
     'add-group': async (request) => {
       if (typeof request.config !== 'object' || request.config === null)
         throw new RequestError('"add-group" needs "config", a group object as in the config file\'s groups list');
       try {
-        return await daemon.addGroup(request.config);
+        return await target.addGroup(request.config);
       } catch (err) {
         throw new RequestError((err as Error).message);
       }
     },
     attach: (request) => {
       const group = groupOf(request);
-      try {
-        daemon.attachPrimary(group, stringArg(request, 'devargs'));
-      } catch (err) {
-        throw new RequestError((err as Error).message);
-      }
-      return dataplane.status(group);
+      const devargs = stringArg(request, 'devargs');
+      return refusing(() => target.attachPrimary(group.name, devargs));
     },
     detach: (request) => {
       const group = groupOf(request);
-      let txDrain;
-      try {
-        txDrain = daemon.detachPrimary(group);
-      } catch (err) {
-        throw new RequestError((err as Error).message);
-      }
-      return { ...dataplane.status(group), txDrain };
+      return refusing(() => group.detachPrimary());
     },
     'inject-removal': (request) => {
       const group = groupOf(request);
-      if (!daemon.config.control.faultInjection)
+      if (!target.faultInjection)
         throw new RequestError('fault injection is off; set control.faultInjection: true in the config (labs only)');
-      try {
-        dataplane.injectPrimaryRemoval(group);
-      } catch (err) {
-        throw new RequestError((err as Error).message);
-      }
-      return { injected: 'removal', group };
+      refusing(() => group.injectPrimaryRemoval());
+      return { injected: 'removal', group: group.name };
     },
     'remove-group': (request) => {
       const group = groupOf(request);
-      daemon.removeGroup(group);
-      return { removed: group };
+      target.removeGroup(group.name);
+      return { removed: group.name };
     },
     'set-log-level': (request) => {
-      daemon.log.level = oneOf(request, 'level', LOG_LEVELS);
-      return { level: daemon.log.level };
+      const level = oneOf(request, 'level', LOG_LEVELS);
+      target.setLogLevel(level);
+      return { level };
     },
   };
 }

@@ -1,8 +1,36 @@
-// The control socket speaks JSON lines: one request object per line, one reply per request.
+// The control socket's protocol, shared by the server, the CLI and the lab: JSON lines, one
+// request object per line, one reply per request, in request order.
 //   request  {"v":1,"id":7,"op":"stats","group":"vm1"}
 //   reply    {"v":1,"id":7,"ok":true,"result":{...}}  or  {"v":1,"id":7,"ok":false,"error":"..."}
+import type { GroupConfig, LogLevel } from '../config';
+import type { DetachReport, GroupStatsReport, GroupStatusReport, SwitchReport } from '../group/reports';
+
 export const PROTOCOL_VERSION = 1;
 export const MAX_REQUEST_BYTES = 64 * 1024;
+
+export type GroupStatusReply = GroupStatusReport;
+export type GroupStatsReply = GroupStatsReport;
+
+export interface StatsReply {
+  /** Packet buffers of the shared pool not free. */
+  mbufsInUse: number;
+  groups: Record<string, GroupStatsReply>;
+}
+
+/** Every op and the `result` of its successful reply. */
+export interface OpReplies {
+  groups: string[];
+  status: GroupStatusReply[];
+  stats: StatsReply;
+  switch: SwitchReport;
+  detach: DetachReport;
+  attach: GroupStatusReply;
+  'add-group': GroupConfig;
+  'remove-group': { removed: string };
+  'inject-removal': { injected: 'removal'; group: string };
+  'set-log-level': { level: LogLevel };
+}
+export type Op = keyof OpReplies;
 
 export interface Request {
   v: number;

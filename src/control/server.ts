@@ -6,9 +6,8 @@ import path from 'path';
 import { execFileSync } from 'child_process';
 import type { ControlConfig } from '../config';
 import type { Logger } from '../log';
+import type { Handler, Handlers } from './handlers';
 import { MAX_REQUEST_BYTES, PROTOCOL_VERSION, RequestError, parseRequest, type Reply, type Request } from './protocol';
-
-export type Handler = (request: Request) => unknown | Promise<unknown>;
 
 export class ControlServer {
   private server?: net.Server;
@@ -18,7 +17,7 @@ export class ControlServer {
 
   constructor(
     private readonly config: ControlConfig,
-    private readonly handlers: Record<string, Handler>,
+    private readonly handlers: Handlers,
     private readonly log: Logger,
   ) {
     this.socketPath = config.socket;
@@ -79,7 +78,8 @@ export class ControlServer {
     let request: Request | undefined;
     try {
       request = parseRequest(line);
-      const handler = Object.hasOwn(this.handlers, request.op) ? this.handlers[request.op] : undefined;
+      const handlers: Record<string, Handler<unknown>> = this.handlers;
+      const handler = Object.hasOwn(handlers, request.op) ? handlers[request.op] : undefined;
       if (!handler)
         throw new RequestError(`unknown op "${request.op}"; known: ${Object.keys(this.handlers).join(', ')}`);
       return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: await handler(request) };

@@ -1,31 +1,21 @@
-// Typed face of the native data plane. Owns the addon's lifetime: start once, shut down once.
+// Typed face of the native data plane. Owns the addon's lifetime (start once, shut down once),
+// hands out one DataplaneGroup per group, and re-emits the native events.
 import { EventEmitter } from 'events';
-import { isPciDevice, type Config, type GroupConfig, type UplinkConfig } from '../config';
-import type { UplinkRxFilter } from '../guest/rx-filter';
+import { isPciDevice, type Config, type GroupConfig } from '../config';
+import { DataplaneGroup } from './dataplane-group';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
-import {
-  loadAddon,
-  type GroupStats,
-  type GroupStatus,
-  type NativeAddon,
-  type NativeEvent,
-  type TxDrain,
-} from './native';
-
-export type {
-  GroupStats,
-  GroupStatus,
-  GuestAddress,
-  NativeEvent,
-  PathName,
-  PerPath,
-  TxDrain,
-  UplinkStatus,
-} from './native';
+import { loadAddon, type NativeAddon, type NativeEvent } from './native';
 
 export interface DataplaneEvents {
   event: [NativeEvent];
+}
+
+/** Per-group settings that live outside the group's own config entry. */
+export interface GroupSettings {
+  rxDescriptors: number;
+  txDescriptors: number;
+  garpMaxAgeMs: number;
 }
 
 export class Dataplane extends EventEmitter<DataplaneEvents> {
@@ -53,7 +43,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     this.started = true;
   }
 
-  addGroup(group: GroupConfig, settings: { rxDescriptors: number; txDescriptors: number; garpMaxAgeMs: number }): void {
+  /** Opens the group's three ports and has a worker poll them. */
+  addGroup(group: GroupConfig, settings: GroupSettings): DataplaneGroup {
     this.addon.addGroup({
       name: group.name,
       mac: group.mac,
@@ -65,48 +56,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       setPrimaryMac: group.primary.setGuestMac ?? isPciDevice(group.primary.devargs),
       ...settings,
     });
-  }
-
-  removeGroup(name: string): void {
-    this.addon.removeGroup(name);
-  }
-
-  /** Asks the worker to send one announcement round (RARP + GARPs) on the group's transmit path. */
-  announce(group: string): void {
-    this.addon.announce(group);
-  }
-
-  /** Make-before-break removal of the primary: standby first, tx ring drained, then stop, close, unplug. */
-  detachPrimary(group: string): TxDrain {
-    return this.addon.detachPrimary(group);
-  }
-
-  /** Programs both uplinks (and any primary attached later) with the guest's receive filter. */
-  setRxFilter(group: string, filter: UplinkRxFilter): void {
-    this.addon.setRxFilter(group, filter);
-  }
-
-  /** Fault injection: the primary's removal callback runs as if the device had been pulled. */
-  injectPrimaryRemoval(group: string): void {
-    this.addon.injectPrimaryRemoval(group);
-  }
-
-  /** Probes and starts a new primary; the policy decides when it carries traffic. */
-  attachPrimary(group: string, uplink: UplinkConfig): void {
-    this.addon.attachPrimary(group, uplink.devargs, uplink.setGuestMac ?? isPciDevice(uplink.devargs));
-  }
-
-  /** Allows or forbids the primary; allowing takes effect only while its link is up. */
-  setPrimaryEligible(group: string, eligible: boolean, reason: string): boolean {
-    return this.addon.setPrimaryEligible(group, eligible, reason);
-  }
-
-  status(group: string): GroupStatus {
-    return this.addon.groupStatus(group);
-  }
-
-  stats(group: string): GroupStats {
-    return this.addon.groupStats(group);
+    return new DataplaneGroup(this.addon, group.name);
   }
 
   mbufsInUse(): number {

@@ -1,11 +1,18 @@
-export { Dataplane } from './dataplane';
+export { Dataplane, type GroupSettings } from './dataplane';
+export { DataplaneGroup } from './dataplane-group';
+export { SWITCH_CAUSES } from './native';
 export type {
+  DecisionCause,
   GroupStats,
   GroupStatus,
   GuestAddress,
+  NativeAddon,
   NativeEvent,
   PathName,
+  PathSwitchedEvent,
   PerPath,
+  SwitchCause,
   TxDrain,
+  UplinkName,
   UplinkStatus,
-} from './dataplane';
+} from './native';

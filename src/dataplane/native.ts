@@ -1,23 +1,52 @@
-// The only module that loads the native addon. Everything else uses the typed wrapper in
-// dataplane.ts.
+// The addon's contract, written once: what native/dpdk/addon.cc exports and the shapes it takes
+// and returns. The only module that loads the addon; everything else uses the typed wrapper in
+// dataplane.ts. test/unit/addon-contract.test.ts loads the real addon and holds it to this file.
 import path from 'path';
 import type { UplinkRxFilter } from '../guest/rx-filter';
 
 export type PathName = 'primary' | 'standby' | 'none';
-export type PortRole = 'primary' | 'standby' | 'vhost';
+export type UplinkName = 'primary' | 'standby';
+export type PortRole = UplinkName | 'vhost';
 
-export interface NativeEvent {
-  type: 'link' | 'guest' | 'removed' | 'pathSwitched';
+/**
+ * Why the transmitting path changed, in the native enum's order (native/dpdk/events.h,
+ * kSwitchCauseNames). The control plane passes the last three with its decisions.
+ */
+export const SWITCH_CAUSES = ['link-up', 'link-down', 'removed', 'detached', 'operator', 'policy'] as const;
+export type SwitchCause = (typeof SWITCH_CAUSES)[number];
+/** The causes the control plane may give when it sets the primary's eligibility. */
+export type DecisionCause = Extract<SwitchCause, 'detached' | 'operator' | 'policy'>;
+
+interface EventBase {
   group: string;
-  port?: PortRole;
-  up?: boolean;
-  from?: PathName;
-  to?: PathName;
+  /** Why, in words, for logs and status. */
   reason: string;
-  /** removed: the DPDK port that went away. */
-  portId?: number;
+  /** CLOCK_MONOTONIC, comparable with process.hrtime.bigint(). */
   atNs: bigint;
 }
+export interface LinkEvent extends EventBase {
+  type: 'link';
+  port: UplinkName;
+  up: boolean;
+}
+export interface GuestEvent extends EventBase {
+  type: 'guest';
+  port: 'vhost';
+  up: boolean;
+}
+export interface RemovedEvent extends EventBase {
+  type: 'removed';
+  port: UplinkName;
+  /** The DPDK port that went away. */
+  portId: number;
+}
+export interface PathSwitchedEvent extends EventBase {
+  type: 'pathSwitched';
+  from: PathName;
+  to: PathName;
+  cause: SwitchCause;
+}
+export type NativeEvent = LinkEvent | GuestEvent | RemovedEvent | PathSwitchedEvent;
 
 export interface NativeStartOptions {
   ealArgs: string[];
@@ -106,20 +135,48 @@ export interface GroupStats {
 export interface NativeAddon {
   start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void): void;
   addGroup(spec: NativeGroupSpec): void;
-  removeGroup(name: string): void;
+  removeGroup(group: string): void;
   announce(group: string): void;
   detachPrimary(group: string): TxDrain;
   injectPrimaryRemoval(group: string): void;
   setRxFilter(group: string, filter: UplinkRxFilter): void;
   attachPrimary(group: string, devargs: string, setGuestMac: boolean): void;
-  setPrimaryEligible(group: string, eligible: boolean, reason: string): boolean;
+  setPrimaryEligible(group: string, eligible: boolean, cause: DecisionCause, reason: string): boolean;
   groupStatus(group: string): GroupStatus;
   groupStats(group: string): GroupStats;
   mbufsInUse(): number;
   shutdown(): void;
+  /** The native SwitchCause names, in enum order: must equal SWITCH_CAUSES. */
+  readonly switchCauses: readonly string[];
 }
 
-const addonPath = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'vhost_failover.node');
+type FunctionName = {
+  [K in keyof NativeAddon]: NativeAddon[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof NativeAddon];
+
+/** Every function the addon exports: the contract test loads the addon and compares. */
+export const ADDON_FUNCTIONS = [
+  'start',
+  'addGroup',
+  'removeGroup',
+  'announce',
+  'detachPrimary',
+  'injectPrimaryRemoval',
+  'setRxFilter',
+  'attachPrimary',
+  'setPrimaryEligible',
+  'groupStatus',
+  'groupStats',
+  'mbufsInUse',
+  'shutdown',
+] as const satisfies readonly FunctionName[];
+
+// Fails to compile while a function of NativeAddon is missing from the list above.
+type Unlisted = Exclude<FunctionName, (typeof ADDON_FUNCTIONS)[number]>;
+const everyFunctionListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyFunctionListed;
+
+export const addonPath = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'vhost_failover.node');
 
 export function loadAddon(): NativeAddon {
   try {

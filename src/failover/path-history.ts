@@ -1,9 +1,10 @@
-// What the control plane remembers about each group's active path: since when, why, and how
-// many switches of each kind there were. Fed by the data plane's pathSwitched events.
-import type { NativeEvent, PathName } from '../dataplane';
+// What the control plane remembers about one group's active path: since when, why, and how many
+// switches of each kind there were. Fed by the data plane's pathSwitched events.
+import type { PathName, PathSwitchedEvent } from '../dataplane';
 
 /** Why a path switch happened, as a metric label. */
 export type SwitchKind = 'link-down' | 'removed' | 'operator' | 'failback' | 'other';
+export type SwitchCounts = Partial<Record<SwitchKind, number>>;
 
 export interface PathRecord {
   activePath: PathName;
@@ -12,37 +13,38 @@ export interface PathRecord {
   activeSinceIso: string;
   reason: string;
   switches: number;
-  switchesByKind: Partial<Record<SwitchKind, number>>;
+  switchesByKind: SwitchCounts;
 }
 
-export function switchKind(event: Pick<NativeEvent, 'reason' | 'to'>): SwitchKind {
-  if (event.reason.includes('removed')) return 'removed';
-  if (event.reason.includes('operator')) return 'operator';
+/** Any switch to the primary is a failback; otherwise the native cause names the kind. */
+export function switchKind(event: Pick<PathSwitchedEvent, 'cause' | 'to'>): SwitchKind {
+  if (event.cause === 'removed') return 'removed';
+  if (event.cause === 'operator') return 'operator';
   if (event.to === 'primary') return 'failback';
-  if (event.reason.includes('link down')) return 'link-down';
+  if (event.cause === 'link-down') return 'link-down';
   return 'other';
 }
 
 export class PathHistory {
-  private readonly records = new Map<string, PathRecord>();
+  private record?: PathRecord;
 
-  observe(event: NativeEvent): void {
-    if (event.type !== 'pathSwitched' || !event.to) return;
-    const previous = this.records.get(event.group);
+  observe(event: PathSwitchedEvent): void {
+    const previous = this.record;
     const kind = switchKind(event);
     const byKind = { ...previous?.switchesByKind };
     byKind[kind] = (byKind[kind] ?? 0) + 1;
-    this.records.set(event.group, {
+    this.record = {
       activePath: event.to,
       activeSinceNs: event.atNs.toString(),
       activeSinceIso: new Date().toISOString(),
       reason: event.reason,
       switches: (previous?.switches ?? 0) + 1,
       switchesByKind: byKind,
-    });
+    };
   }
 
-  get(group: string): PathRecord | undefined {
-    return this.records.get(group);
+  /** The last switch; undefined before the first. */
+  last(): PathRecord | undefined {
+    return this.record;
   }
 }

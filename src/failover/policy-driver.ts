@@ -1,96 +1,82 @@
-// Runs one FailoverPolicy per group against the real world: feeds it the data plane's events,
-// applies its decisions to the primary's eligibility, and keeps one timer per group for the
-// policy's next deadline (failback delay, flap hold).
+// Runs one group's FailoverPolicy against the real world: feeds it the data plane's events,
+// applies its decisions to the primary's eligibility, and keeps one timer for the policy's next
+// deadline (failback delay, flap hold).
 import type { FailoverConfig } from '../config';
-import type { Dataplane, GroupStatus, NativeEvent } from '../dataplane';
+import type { DecisionCause, GroupStatus, NativeEvent } from '../dataplane';
 import type { Logger } from '../log';
 import { FailoverPolicy, type Decision, type OperatorCommand, type PolicySnapshot } from './policy';
 
-interface Running {
-  policy: FailoverPolicy;
-  timer?: NodeJS.Timeout;
+/** What the driver needs of the data plane: the primary allowed or forbidden. */
+export interface EligibilitySink {
+  setPrimaryEligible(eligible: boolean, cause: DecisionCause, reason: string): boolean;
 }
 
 export class PolicyDriver {
-  private readonly groups = new Map<string, Running>();
+  private readonly policy: FailoverPolicy;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
 
+  /** Starts the policy from the group's state as the data plane reports it now. */
   constructor(
-    private readonly dataplane: Dataplane,
-    private readonly config: FailoverConfig,
+    private readonly sink: EligibilitySink,
+    config: FailoverConfig,
+    initial: GroupStatus,
     private readonly log: Logger,
     private readonly nowMs: () => number = () => Math.round(performance.now()),
-  ) {}
-
-  /** Starts the policy of a group the data plane has just added, from its current state. */
-  addGroup(name: string, status: GroupStatus): void {
-    const policy = new FailoverPolicy(this.config, this.nowMs());
-    this.groups.set(name, { policy });
-    policy.primaryPresence(status.primary.present, 'attached', this.nowMs());
-    policy.standbyLink(status.standby.linkUp, this.nowMs());
-    policy.guest(status.guestConnected, this.nowMs());
-    this.apply(name, policy.primaryLink(status.primary.linkUp, this.nowMs()));
-  }
-
-  removeGroup(name: string): void {
-    clearTimeout(this.groups.get(name)?.timer);
-    this.groups.delete(name);
+  ) {
+    const policy = (this.policy = new FailoverPolicy(config, this.nowMs()));
+    policy.primaryPresence(initial.primary.present, 'attached', this.nowMs());
+    policy.standbyLink(initial.standby.linkUp, this.nowMs());
+    policy.guest(initial.guestConnected, this.nowMs());
+    this.apply(policy.primaryLink(initial.primary.linkUp, this.nowMs()));
   }
 
   onEvent(event: NativeEvent): void {
-    const running = this.groups.get(event.group);
-    if (!running) return;
-    const { policy } = running;
+    const { policy } = this;
     const now = this.nowMs();
-    if (event.type === 'link' && event.port === 'primary')
-      this.apply(event.group, policy.primaryLink(event.up === true, now));
-    else if (event.type === 'link' && event.port === 'standby')
-      this.apply(event.group, policy.standbyLink(event.up === true, now));
+    if (event.type === 'link' && event.port === 'primary') this.apply(policy.primaryLink(event.up, now));
+    else if (event.type === 'link' && event.port === 'standby') this.apply(policy.standbyLink(event.up, now));
     else if (event.type === 'removed' && event.port === 'primary')
-      this.apply(event.group, policy.primaryPresence(false, 'removed', now));
-    else if (event.type === 'guest') policy.guest(event.up === true, now);
+      this.apply(policy.primaryPresence(false, 'removed', now));
+    else if (event.type === 'guest') policy.guest(event.up, now);
   }
 
-  primaryPresence(group: string, present: boolean, cause: 'attached' | 'detached'): void {
-    const running = this.groups.get(group);
-    if (running) this.apply(group, running.policy.primaryPresence(present, cause, this.nowMs()));
+  primaryPresence(present: boolean, cause: 'attached' | 'detached'): void {
+    this.apply(this.policy.primaryPresence(present, cause, this.nowMs()));
   }
 
-  command(group: string, command: OperatorCommand): Decision {
-    const running = this.groups.get(group);
-    if (!running) throw new Error(`no policy for group "${group}"`);
-    const decision = running.policy.command(command, this.nowMs());
-    this.apply(group, decision);
+  command(command: OperatorCommand): Decision {
+    const decision = this.policy.command(command, this.nowMs());
+    this.apply(decision);
     return decision;
   }
 
-  snapshot(group: string): PolicySnapshot | undefined {
-    return this.groups.get(group)?.policy.snapshot();
+  snapshot(): PolicySnapshot {
+    return this.policy.snapshot();
   }
 
   stop(): void {
-    for (const running of this.groups.values()) clearTimeout(running.timer);
-    this.groups.clear();
+    this.stopped = true;
+    clearTimeout(this.timer);
   }
 
-  private apply(group: string, decision: Decision): void {
-    const running = this.groups.get(group);
-    if (!running) return;
-    if (decision.changed)
-      this.log.info({ group, primaryEligible: decision.primaryEligible }, `policy: ${decision.reason}`);
-    const applied = this.dataplane.setPrimaryEligible(group, decision.primaryEligible, decision.reason);
-    if (!applied) this.log.warn({ group }, `policy: primary dropped again before "${decision.reason}" took effect`);
-    this.schedule(group, running);
+  private apply(decision: Decision): void {
+    if (this.stopped) return;
+    if (decision.changed) this.log.info({ primaryEligible: decision.primaryEligible }, `policy: ${decision.reason}`);
+    const applied = this.sink.setPrimaryEligible(decision.primaryEligible, decision.cause, decision.reason);
+    if (!applied) this.log.warn(`policy: primary dropped again before "${decision.reason}" took effect`);
+    this.schedule();
   }
 
-  private schedule(group: string, running: Running): void {
-    clearTimeout(running.timer);
-    running.timer = undefined;
-    const deadline = running.policy.nextDeadlineMs();
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const deadline = this.policy.nextDeadlineMs();
     if (deadline === undefined) return;
-    running.timer = setTimeout(
+    this.timer = setTimeout(
       () => {
-        running.timer = undefined;
-        this.apply(group, running.policy.tick(this.nowMs()));
+        this.timer = undefined;
+        this.apply(this.policy.tick(this.nowMs()));
       },
       Math.max(0, Math.ceil(deadline - this.nowMs())),
     );

@@ -3,6 +3,7 @@
 // failback (revertive delay, or never without the operator), flap damping, operator overrides.
 // Pure: no timers, no I/O. The caller passes the time and calls tick() at nextDeadlineMs().
 import type { FailoverConfig, FlapDampingConfig } from '../config';
+import type { DecisionCause } from '../dataplane';
 import { FlapDamper } from './flap-damping';
 
 export type { FlapDampingConfig };
@@ -16,6 +17,8 @@ export interface Decision {
   primaryEligible: boolean;
   /** The input and the rule that decided, for logs and status. */
   reason: string;
+  /** Who decided, for the path switch it may cause: an operator command, a detach, or the policy. */
+  cause: DecisionCause;
   /** primaryEligible differs from the previous decision. */
   changed: boolean;
 }
@@ -38,6 +41,8 @@ export interface PolicySnapshot {
 interface Verdict {
   eligible: boolean;
   why: string;
+  /** An operator command decided (rules 3 and 4). */
+  byOperator?: true;
   /** The rule keeping a usable primary off, named for the standby-down override. */
   blocker?: string;
 }
@@ -81,13 +86,14 @@ export class FailoverPolicy {
   }
 
   primaryPresence(present: boolean, cause: PresenceCause, nowMs: number): Decision {
-    return this.primaryChanged(`primary ${cause}`, nowMs, () => {
+    const decision = this.primaryChanged(`primary ${cause}`, nowMs, () => {
       this.primaryPresent = present;
       if (present) return;
       this.primaryAbsence = cause;
       // A device attached later is a new port: it reports its own link state.
       this.primaryLinkUp = false;
     });
+    return cause === 'detached' ? { ...decision, cause: 'detached' } : decision;
   }
 
   standbyLink(up: boolean, nowMs: number): Decision {
@@ -106,7 +112,7 @@ export class FailoverPolicy {
       if (command === 'standby') this.awaitingBringUp = false;
       this.operatorCommand = command;
     }
-    return this.decide(nowMs, COMMAND_INPUT[command]);
+    return { ...this.decide(nowMs, COMMAND_INPUT[command]), cause: 'operator' };
   }
 
   tick(nowMs: number): Decision {
@@ -158,7 +164,8 @@ export class FailoverPolicy {
     // A Set, so that a verdict repeating its input ("primary link down") is said once.
     const parts = new Set([input, note, holdOver, verdict.why].filter((part) => part));
     this.lastReason = [...parts].join('; ');
-    return { primaryEligible: verdict.eligible, reason: this.lastReason, changed };
+    const cause = verdict.byOperator ? 'operator' : 'policy';
+    return { primaryEligible: verdict.eligible, reason: this.lastReason, cause, changed };
   }
 
   private evaluate(nowMs: number): Verdict {
@@ -172,9 +179,9 @@ export class FailoverPolicy {
 
   private evaluateUsable(nowMs: number): Verdict {
     if (this.operatorCommand === 'standby') {
-      return { eligible: false, why: COMMAND_INPUT.standby, blocker: 'operator standby' };
+      return { eligible: false, why: COMMAND_INPUT.standby, blocker: 'operator standby', byOperator: true };
     }
-    if (this.operatorCommand === 'primary') return { eligible: true, why: COMMAND_INPUT.primary };
+    if (this.operatorCommand === 'primary') return { eligible: true, why: COMMAND_INPUT.primary, byOperator: true };
     if (this.primaryEligible) return { eligible: true, why: 'keeping primary (it is working)' };
     if (this.awaitingBringUp) {
       return { eligible: true, why: 'initial bring-up: using primary at once' };

@@ -4,7 +4,7 @@
 // is not there yet, reconnects when QEMU restarts, and puts the uplinks back to "everything
 // passes" while it cannot know what the guest wants.
 import type { QmpConfig } from '../config';
-import type { Dataplane } from '../dataplane';
+import type { GroupStatus } from '../dataplane';
 import type { Logger } from '../log';
 import { QmpClient } from './qmp-client';
 import { PASS_ALL, sameRxFilter, uplinkRxFilter, type QemuRxFilterInfo, type UplinkRxFilter } from './rx-filter';
@@ -25,6 +25,12 @@ export interface RxFilterSyncStatus {
   hostMtu: number | null;
 }
 
+/** What the sync needs of the data plane: the group's uplinks programmed, and how they took it. */
+export interface RxFilterSink {
+  setRxFilter(filter: UplinkRxFilter): void;
+  status(): GroupStatus;
+}
+
 export class RxFilterSync {
   private client?: QmpClient;
   private stopped = false;
@@ -37,11 +43,11 @@ export class RxFilterSync {
   private toldWaiting = false;
   private hostMtu: number | null = null;
 
+  /** `log` names the group already. */
   constructor(
-    private readonly group: string,
+    private readonly sink: RxFilterSink,
     private readonly groupMtu: number,
     private readonly qmp: QmpConfig,
-    private readonly dataplane: Dataplane,
     private readonly log: Logger,
   ) {}
 
@@ -73,7 +79,7 @@ export class RxFilterSync {
     } catch (err) {
       if (!this.toldWaiting)
         this.log.info(
-          { group: this.group, qmp: this.qmp.socket, why: (err as Error).message },
+          { qmp: this.qmp.socket, why: (err as Error).message },
           'waiting for QEMU to read the guest receive filter',
         );
       this.toldWaiting = true;
@@ -83,17 +89,14 @@ export class RxFilterSync {
     if (this.stopped) return client.close();
     this.client = client;
     this.toldWaiting = false;
-    this.log.info(
-      { group: this.group, qmp: this.qmp.socket, device: this.qmp.device },
-      'reading the guest receive filter from QEMU',
-    );
+    this.log.info({ qmp: this.qmp.socket, device: this.qmp.device }, 'reading the guest receive filter from QEMU');
     client.on('event', (event) => {
       if (event.event === 'NIC_RX_FILTER_CHANGED' && event.data?.name === this.qmp.device) void this.query();
     });
     client.on('close', () => {
       this.client = undefined;
       if (this.stopped) return;
-      this.log.info({ group: this.group }, 'QEMU went away: both uplinks pass everything until it is back');
+      this.log.info('QEMU went away: both uplinks pass everything until it is back');
       this.program(PASS_ALL);
       this.retryTimer = setTimeout(() => void this.connect(), RETRY_MS);
     });
@@ -110,15 +113,12 @@ export class RxFilterSync {
       });
     } catch (err) {
       this.lastError = (err as Error).message;
-      this.log.warn(
-        { group: this.group, device: this.qmp.device, err: this.lastError },
-        'cannot read the NIC from QEMU',
-      );
+      this.log.warn({ device: this.qmp.device, err: this.lastError }, 'cannot read the NIC from QEMU');
       return;
     }
     if (this.hostMtu > this.groupMtu)
       this.log.warn(
-        { group: this.group, hostMtu: this.hostMtu, mtu: this.groupMtu },
+        { hostMtu: this.hostMtu, mtu: this.groupMtu },
         `QEMU advertises MTU ${this.hostMtu} to the guest but the uplinks carry ${this.groupMtu}: larger frames ` +
           `will be dropped; set groups[].mtu to ${this.hostMtu} or host_mtu to ${this.groupMtu}`,
       );
@@ -143,10 +143,7 @@ export class RxFilterSync {
     } catch (err) {
       // A wrong device id, or QEMU closing under us: say so and keep forwarding.
       this.lastError = (err as Error).message;
-      this.log.warn(
-        { group: this.group, device: this.qmp.device, err: this.lastError },
-        'cannot read the guest receive filter',
-      );
+      this.log.warn({ device: this.qmp.device, err: this.lastError }, 'cannot read the guest receive filter');
     } finally {
       this.querying = false;
     }
@@ -154,17 +151,14 @@ export class RxFilterSync {
 
   private program(filter: UplinkRxFilter): void {
     if (sameRxFilter(filter, this.filter)) return;
-    this.dataplane.setRxFilter(this.group, filter);
+    this.sink.setRxFilter(filter);
     this.filter = filter;
     this.changedAtIso = new Date().toISOString();
-    this.log.info(
-      { group: this.group, rxFilter: filter, uplinks: this.outcomes() },
-      'guest receive filter applied to the uplinks',
-    );
+    this.log.info({ rxFilter: filter, uplinks: this.outcomes() }, 'guest receive filter applied to the uplinks');
   }
 
   private outcomes() {
-    const status = this.dataplane.status(this.group);
+    const status = this.sink.status();
     return { primary: status.primary.rxFilter, standby: status.standby.rxFilter };
   }
 }

@@ -1,18 +1,21 @@
 // Prometheus metrics, read from the data plane at scrape time (nothing is counted twice: the
 // native per-lcore counters are the only counters). Names follow Prometheus conventions.
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Daemon } from '../daemon';
 import type { PerPath } from '../dataplane';
+import type { GroupsView, GroupView } from '../group/reports';
 
 const PATHS = ['primary', 'standby'] as const;
 
-export function createRegistry(daemon: Daemon): Registry {
+export function createRegistry(source: GroupsView): Registry {
   const registry = new Registry();
-  const { dataplane, pathHistory } = daemon;
-  const groups = () => [...daemon.groups.keys()];
+  const groups = (): GroupView[] =>
+    source.groupNames().flatMap((name) => {
+      const group = source.group(name);
+      return group ? [group] : [];
+    });
 
   // A counter whose value is read, not incremented: reset and set at every scrape.
-  const perPathCounter = (name: string, help: string, read: (group: string) => PerPath) =>
+  const perPathCounter = (name: string, help: string, read: (group: GroupView) => PerPath) =>
     new Counter({
       name,
       help,
@@ -22,7 +25,7 @@ export function createRegistry(daemon: Daemon): Registry {
         this.reset();
         for (const group of groups()) {
           const values = read(group);
-          for (const path of PATHS) this.inc({ group, path }, values[path]);
+          for (const path of PATHS) this.inc({ group: group.name, path }, values[path]);
         }
       },
     });
@@ -30,33 +33,29 @@ export function createRegistry(daemon: Daemon): Registry {
   perPathCounter(
     'vhost_failover_tx_packets_total',
     'Frames from the guest sent on an uplink',
-    (g) => dataplane.stats(g).txPackets,
+    (g) => g.stats().txPackets,
   );
-  perPathCounter(
-    'vhost_failover_tx_bytes_total',
-    'Bytes from the guest sent on an uplink',
-    (g) => dataplane.stats(g).txBytes,
-  );
+  perPathCounter('vhost_failover_tx_bytes_total', 'Bytes from the guest sent on an uplink', (g) => g.stats().txBytes);
   perPathCounter(
     'vhost_failover_rx_packets_total',
     'Frames from an uplink delivered to the guest',
-    (g) => dataplane.stats(g).rxPackets,
+    (g) => g.stats().rxPackets,
   );
   perPathCounter(
     'vhost_failover_rx_bytes_total',
     'Bytes from an uplink delivered to the guest',
-    (g) => dataplane.stats(g).rxBytes,
+    (g) => g.stats().rxBytes,
   );
 
   perPathCounter(
     'vhost_failover_announcement_rounds_total',
     "Announcement rounds (one RARP for the guest's MAC each) sent on an uplink",
-    (g) => dataplane.stats(g).announcementsSent,
+    (g) => g.stats().announcementsSent,
   );
   perPathCounter(
     'vhost_failover_garps_total',
     "Gratuitous ARPs for the guest's learned IPv4 addresses sent on an uplink",
-    (g) => dataplane.stats(g).garpsSent,
+    (g) => g.stats().garpsSent,
   );
 
   new Counter({
@@ -66,8 +65,9 @@ export function createRegistry(daemon: Daemon): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const group of groups()) {
-        const stats = dataplane.stats(group);
+      for (const view of groups()) {
+        const stats = view.stats();
+        const group = view.name;
         this.inc({ group, path: 'none', direction: 'tx', reason: 'no_path' }, stats.txDroppedNoPath);
         for (const path of PATHS) {
           this.inc({ group, path, direction: 'tx', reason: 'uplink_full' }, stats.txDroppedFull[path]);
@@ -86,8 +86,8 @@ export function createRegistry(daemon: Daemon): Registry {
     collect() {
       this.reset();
       for (const group of groups())
-        for (const [reason, count] of Object.entries(pathHistory.get(group)?.switchesByKind ?? {}))
-          this.inc({ group, reason }, count ?? 0);
+        for (const [reason, count] of Object.entries(group.stats().switches))
+          this.inc({ group: group.name, reason }, count ?? 0);
     },
   });
 
@@ -99,8 +99,8 @@ export function createRegistry(daemon: Daemon): Registry {
     collect() {
       this.reset();
       for (const group of groups()) {
-        const active = dataplane.status(group).activePath;
-        for (const path of [...PATHS, 'none']) this.set({ group, path }, path === active ? 1 : 0);
+        const active = group.status().activePath;
+        for (const path of [...PATHS, 'none']) this.set({ group: group.name, path }, path === active ? 1 : 0);
       }
     },
   });
@@ -113,8 +113,9 @@ export function createRegistry(daemon: Daemon): Registry {
     collect() {
       this.reset();
       for (const group of groups()) {
-        const status = dataplane.status(group);
-        for (const path of PATHS) this.set({ group, path }, status[path].present && status[path].linkUp ? 1 : 0);
+        const status = group.status();
+        for (const path of PATHS)
+          this.set({ group: group.name, path }, status[path].present && status[path].linkUp ? 1 : 0);
       }
     },
   });
@@ -126,7 +127,7 @@ export function createRegistry(daemon: Daemon): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const group of groups()) this.set({ group }, dataplane.status(group).guestConnected ? 1 : 0);
+      for (const group of groups()) this.set({ group: group.name }, group.status().guestConnected ? 1 : 0);
     },
   });
 
@@ -138,8 +139,8 @@ export function createRegistry(daemon: Daemon): Registry {
     collect() {
       this.reset();
       for (const group of groups()) {
-        const record = pathHistory.get(group);
-        if (record) this.set({ group }, Date.parse(record.activeSinceIso) / 1000);
+        const record = group.status().lastSwitch;
+        if (record) this.set({ group: group.name }, Date.parse(record.activeSinceIso) / 1000);
       }
     },
   });
@@ -151,7 +152,7 @@ export function createRegistry(daemon: Daemon): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const group of groups()) this.set({ group }, dataplane.stats(group).lastSwitchGapUs / 1e6);
+      for (const group of groups()) this.set({ group: group.name }, group.stats().lastSwitchGapUs / 1e6);
     },
   });
 
@@ -160,7 +161,7 @@ export function createRegistry(daemon: Daemon): Registry {
     help: 'Packet buffers of the shared pool not free (rings, in flight); flat when nothing leaks',
     registers: [registry],
     collect() {
-      this.set(dataplane.mbufsInUse());
+      this.set(source.mbufsInUse());
     },
   });
   return registry;

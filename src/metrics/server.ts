@@ -1,15 +1,15 @@
 // The Prometheus scrape endpoint: GET /metrics over plain HTTP on a configured address.
 import http from 'http';
 import type { Registry } from 'prom-client';
-import type { Daemon } from '../daemon';
+import type { GroupsView } from '../group/reports';
 import { createRegistry } from './collectors';
 
 export class MetricsServer {
   private readonly registry: Registry;
   private server?: http.Server;
 
-  constructor(daemon: Daemon) {
-    this.registry = createRegistry(daemon);
+  constructor(source: GroupsView) {
+    this.registry = createRegistry(source);
   }
 
   async listen(address: string, port: number): Promise<void> {

@@ -5,11 +5,11 @@
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import { request } from '../../src/control/client';
-import type { GroupStatusReply } from '../../src/control/handlers';
-import { BRIDGE, GUEST_IP, labConfig } from '../../scripts/lab/topology';
+import type { GroupStatusReply } from '../../src/control/protocol';
+import { BRIDGE, GUEST_IP, labConfig } from '../../lab/topology';
 import { topologyPerTest } from '../support/lab';
-import { waitFor } from '../../scripts/lab/wait';
-import { Capture } from '../../scripts/lab/capture';
+import { waitFor } from '../../lab/wait';
+import { Capture } from '../../lab/capture';
 
 describe('MAC announcements (real DPDK, Linux bridge)', function () {
   const lab = topologyPerTest();

@@ -3,10 +3,10 @@
 import { strict as assert } from 'assert';
 import path from 'path';
 import { request } from '../../src/control/client';
-import { Topology } from '../../scripts/lab/topology';
-import { startVm, type TestpmdVm } from '../../scripts/lab/testpmd-vm';
-import { openLedger } from '../../scripts/lab/ledger';
-import { waitFor } from '../../scripts/lab/wait';
+import { Topology } from '../../lab/topology';
+import { startVm, type TestpmdVm } from '../../lab/testpmd-vm';
+import { openLedger } from '../../lab/ledger';
+import { waitFor } from '../../lab/wait';
 
 describe('groups at runtime (real DPDK)', function () {
   let topology: Topology | undefined;

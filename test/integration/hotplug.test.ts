@@ -2,10 +2,10 @@
 // make before break, every frame accounted for, every mbuf returned.
 import { strict as assert } from 'assert';
 import { request } from '../../src/control/client';
-import { BRIDGE, labConfig, type Topology } from '../../scripts/lab/topology';
+import { BRIDGE, labConfig, type Topology } from '../../lab/topology';
 import { topologyPerTest } from '../support/lab';
-import { openLedger } from '../../scripts/lab/ledger';
-import { waitFor } from '../../scripts/lab/wait';
+import { openLedger } from '../../lab/ledger';
+import { waitFor } from '../../lab/wait';
 
 describe('primary hot-plug (real DPDK)', function () {
   const lab = topologyPerTest();

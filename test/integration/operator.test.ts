@@ -7,10 +7,10 @@ import path from 'path';
 import { validateConfig } from '../../src/config';
 import { exchange, request } from '../../src/control/client';
 import { MAX_REQUEST_BYTES } from '../../src/control/protocol';
-import { BRIDGE, labConfig } from '../../scripts/lab/topology';
-import { openLedger } from '../../scripts/lab/ledger';
+import { BRIDGE, labConfig } from '../../lab/topology';
+import { openLedger } from '../../lab/ledger';
 import { topologyPerTest } from '../support/lab';
-import { waitFor, waitForRise } from '../../scripts/lab/wait';
+import { waitFor, waitForRise } from '../../lab/wait';
 
 const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli.js');
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {

@@ -4,11 +4,11 @@
 // backend never sees, reaches both uplinks through QEMU's QMP.
 import { strict as assert } from 'assert';
 import { request } from '../../src/control/client';
-import type { GroupStatusReply } from '../../src/control/handlers';
-import { Capture } from '../../scripts/lab/capture';
-import { BRIDGE, BRIDGE_CIDR, GUEST_IP, labConfig, type Topology } from '../../scripts/lab/topology';
-import { waitFor } from '../../scripts/lab/wait';
-import { runInNetns } from '../../scripts/lab/netns';
+import type { GroupStatusReply } from '../../src/control/protocol';
+import { Capture } from '../../lab/capture';
+import { BRIDGE, BRIDGE_CIDR, GUEST_IP, labConfig, type Topology } from '../../lab/topology';
+import { waitFor } from '../../lab/wait';
+import { runInNetns } from '../../lab/netns';
 import { topologyPerTest } from '../support/lab';
 
 const VLAN = 100;

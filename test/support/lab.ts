@@ -1,6 +1,6 @@
 // One lab topology per test, stopped after it whether it passed or not.
 import type { Config } from '../../src/config';
-import { Topology } from '../../scripts/lab/topology';
+import { Topology } from '../../lab/topology';
 
 export interface Lab {
   start(config?: Config): Promise<Topology>;

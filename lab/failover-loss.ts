@@ -1,7 +1,7 @@
 // Failover quality: a testpmd VM sends 64-byte frames as fast as the tap path carries them, the
-// primary's cable is pulled (`ip link set <tap> down`), and every frame is accounted for:
-// dequeued from the guest = arrived at the bridge + dropped and counted + lost silently.
-// Counters are read only while no traffic flows, so the books balance exactly.
+// primary's cable is pulled (`ip link set <tap> down`), and every frame is accounted for by the
+// lab's ledger (./ledger.ts).
+import { openLedger, type Books } from './ledger';
 import { BRIDGE, Topology, labConfig } from './topology';
 import { waitFor } from './wait';
 
@@ -15,10 +15,7 @@ export interface TxSample {
 export interface FailoverLossResult {
   linkPollIntervalUs: number;
   ratePps: number;
-  guestFrames: number;
-  arrivedAtBridge: number;
-  droppedCounted: number;
-  lostSilently: number;
+  books: Books;
   switchAfterPullStartUs: number;
   switchAfterPullEndUs: number;
   /** The daemon's own measure: last frame on the primary to first on the standby. */
@@ -58,10 +55,7 @@ export async function measureFailoverLoss(
   const topology = await Topology.start(labConfig({ linkPollIntervalUs }));
   try {
     const { netns, primaryTap, standbyTap } = topology;
-    await topology.waitForActivePath('primary');
-    await topology.announcementsDone();
-    const announcedBefore = await topology.announcedSoFar();
-    const bridgeBefore = netns.counters(BRIDGE).rxPackets;
+    const ledger = await openLedger(topology);
     const vm = await topology.startSender();
 
     await waitFor('traffic on the primary', () => netns.counters(primaryTap).rxPackets > 10000, 10000);
@@ -86,22 +80,12 @@ export async function measureFailoverLoss(
     }
     await sampling?.stop();
     await vm.command('stop');
-    await topology.trafficStopped();
-    await topology.announcementsDone();
-
+    const books = await ledger.close(pull ? 'a pulled primary' : 'steady traffic', { strict: false, quiet: true });
     const stats = await topology.groupStats();
-    const arrivedAtBridge = netns.counters(BRIDGE).rxPackets - bridgeBefore;
-    const droppedCounted = stats.txDroppedNoPath + stats.txDroppedFull.primary + stats.txDroppedFull.standby;
-    // The bridge also counts our own MAC announcements (broadcast RARPs).
-    const announcements = (await topology.announcedSoFar()) - announcedBefore;
-    const sent = stats.txPackets.primary + stats.txPackets.standby + announcements;
     return {
       linkPollIntervalUs,
       ratePps: Math.round(ratePps),
-      guestFrames: stats.guestDequeued,
-      arrivedAtBridge: arrivedAtBridge - announcements,
-      droppedCounted,
-      lostSilently: sent - arrivedAtBridge,
+      books,
       switchAfterPullStartUs: pull ? Number(switchedAt - pullStart) / 1000 : 0,
       switchAfterPullEndUs: pull ? Number(switchedAt - pullEnd) / 1000 : 0,
       gapUs: Math.round(stats.lastSwitchGapUs),

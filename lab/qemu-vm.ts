@@ -1,5 +1,5 @@
 // A real VM for the lab: QEMU (TCG: this machine has no usable KVM) boots a Debian kernel with
-// a tiny initramfs (scripts/lab/qemu-guest/) and one virtio-net NIC on the group's vhost-user
+// a tiny initramfs (lab/qemu-guest/) and one virtio-net NIC on the group's vhost-user
 // socket. Linux's own virtio-net driver then negotiates with the daemon, sends real traffic,
 // and sets its receive filter through the control queue, which QEMU reports over QMP.
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
@@ -7,8 +7,8 @@ import fs from 'fs';
 import path from 'path';
 import { waitFor } from './wait';
 
-const GUEST_DIR = path.resolve(__dirname, '..', '..', '..', 'scripts', 'lab', 'qemu-guest');
-const IMAGE_DIR = path.resolve(__dirname, '..', '..', '..', 'build', 'qemu-guest');
+const GUEST_DIR = path.resolve(__dirname, '..', '..', 'lab', 'qemu-guest');
+const IMAGE_DIR = path.resolve(__dirname, '..', '..', 'build', 'qemu-guest');
 
 export interface QemuVmOptions {
   /** Where the QMP socket and the console log go. */

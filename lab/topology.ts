@@ -8,7 +8,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { validateConfig, type Config } from '../../src/config';
+import { validateConfig, type Config } from '../src/config';
 import { DaemonProcess } from './daemon-process';
 import { Netns } from './netns';
 import { QemuVm, type QemuVmOptions } from './qemu-vm';
@@ -154,12 +154,6 @@ export class Topology {
       10000,
       100,
     );
-  }
-
-  /** RARP announcements sent so far on both uplinks. */
-  async announcedSoFar(): Promise<number> {
-    const { announcementsSent } = await this.groupStats();
-    return announcementsSent.primary + announcementsSent.standby;
   }
 
   async groupStatus() {

@@ -4,12 +4,12 @@
 import { spawn, type ChildProcess } from 'child_process';
 import fs from 'fs';
 import path from 'path';
-import { request } from '../../src/control/client';
-import type { GroupStatusReply, StatsReply } from '../../src/control/handlers';
+import { request } from '../src/control/client';
+import type { GroupStatusReply, StatsReply } from '../src/control/protocol';
 import type { Netns } from './netns';
 import { waitFor } from './wait';
 
-const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli.js');
+const CLI = path.resolve(__dirname, '..', 'src', 'cli.js');
 
 export class DaemonProcess {
   private readonly child: ChildProcess;
@@ -62,11 +62,11 @@ export class DaemonProcess {
   }
 
   status(): Promise<GroupStatusReply[]> {
-    return request<GroupStatusReply[]>(this.controlSocket, 'status');
+    return request(this.controlSocket, 'status');
   }
 
   stats(): Promise<StatsReply> {
-    return request<StatsReply>(this.controlSocket, 'stats');
+    return request(this.controlSocket, 'stats');
   }
 
   /** SIGTERM (the clean path under test), SIGKILL if it hangs. Returns the exit code. */

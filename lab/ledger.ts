@@ -1,0 +1,94 @@
+// The one frame ledger of the lab (tests, demo, bench): every frame the guest sent across a
+// window, counted from the daemon's side and the network's. Opened while no traffic flows and
+// closed once it has stopped, so the books balance exactly:
+//   sent (dequeued from the guest) = arrived at the bridge + dropped and counted + lost silently
+// where "arrived" excludes the daemon's own announcements (RARPs and GARPs), which the bridge
+// counts too. lostSilently is the one number no counter explains: it must be 0.
+import { strict as assert } from 'assert';
+import type { GroupStatsReply } from '../src/control/protocol';
+import { BRIDGE, type Topology } from './topology';
+import { waitFor } from './wait';
+
+export interface Books {
+  sent: number;
+  arrived: number;
+  /** Dropped by the daemon and counted, all causes. */
+  dropped: number;
+  lostSilently: number;
+  /** Guest frames each uplink took. */
+  onUplink: { primary: number; standby: number };
+  droppedByCause: { noPath: number; primaryFull: number; standbyFull: number };
+  /** RARPs and GARPs the daemon sent in the window. */
+  announcements: number;
+}
+
+export interface FrameLedger {
+  /**
+   * Waits for the guest's traffic (stopped by the caller) to drain, the announcements to end and
+   * every mbuf to come back, prints the books and returns them. Unless `strict` is false, it also
+   * requires that nothing was dropped or lost.
+   */
+  close(what: string, options?: { strict?: boolean; quiet?: boolean }): Promise<Books>;
+}
+
+type Stats = GroupStatsReply & { mbufsInUse: number };
+
+const announcedBy = (s: Stats) =>
+  s.announcementsSent.primary + s.announcementsSent.standby + s.garpsSent.primary + s.garpsSent.standby;
+const droppedBy = (s: Stats) => ({
+  noPath: s.txDroppedNoPath,
+  primaryFull: s.txDroppedFull.primary,
+  standbyFull: s.txDroppedFull.standby,
+});
+
+/** The books between two readings of the daemon's counters and the bridge's. */
+export function books(before: Stats, after: Stats, bridgeReceived: number): Books {
+  const announcements = announcedBy(after) - announcedBy(before);
+  const [droppedBefore, droppedAfter] = [droppedBy(before), droppedBy(after)];
+  const droppedByCause = {
+    noPath: droppedAfter.noPath - droppedBefore.noPath,
+    primaryFull: droppedAfter.primaryFull - droppedBefore.primaryFull,
+    standbyFull: droppedAfter.standbyFull - droppedBefore.standbyFull,
+  };
+  const dropped = droppedByCause.noPath + droppedByCause.primaryFull + droppedByCause.standbyFull;
+  const sent = after.guestDequeued - before.guestDequeued;
+  const arrived = bridgeReceived - announcements;
+  return {
+    sent,
+    arrived,
+    dropped,
+    lostSilently: sent - dropped - arrived,
+    onUplink: {
+      primary: after.txPackets.primary - before.txPackets.primary,
+      standby: after.txPackets.standby - before.txPackets.standby,
+    },
+    droppedByCause,
+    announcements,
+  };
+}
+
+/** Opens the books once the group is on its primary and its start-up announcements are out. */
+export async function openLedger(t: Topology): Promise<FrameLedger> {
+  await t.waitForActivePath('primary');
+  await t.announcementsDone();
+  const before = await t.groupStats();
+  const bridgeBefore = t.netns.counters(BRIDGE).rxPackets;
+  return {
+    async close(what, { strict = true, quiet = false } = {}): Promise<Books> {
+      await t.trafficStopped();
+      await t.announcementsDone();
+      const result = books(before, await t.groupStats(), t.netns.counters(BRIDGE).rxPackets - bridgeBefore);
+      if (!quiet)
+        console.log(
+          `      guest sent ${result.sent}, bridge got ${result.arrived}, dropped ${result.dropped}, ` +
+            `lost silently ${result.lostSilently} across ${what}`,
+        );
+      await waitFor('mbufs back at the baseline', async () => (await t.groupStats()).mbufsInUse === before.mbufsInUse);
+      if (strict) {
+        assert.equal(result.dropped, 0, `frames dropped across ${what}`);
+        assert.equal(result.lostSilently, 0, `frames lost across ${what}`);
+      }
+      return result;
+    },
+  };
+}

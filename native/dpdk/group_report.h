@@ -1,0 +1,38 @@
+// What `status` and `stats` report of a group: plain values copied out of the live Group, so
+// the addon converts them without touching atomics or locks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "counters.h"
+#include "group.h"
+#include "guest_addresses.h"
+#include "rx_filter.h"
+
+namespace vhost_failover {
+
+struct UplinkReport {
+  std::string devargs;
+  uint16_t port_id = UINT16_MAX;
+  bool present = false;
+  bool link_up = false;
+  RxFilterOutcome rx_filter;
+};
+
+struct GroupStatusReport {
+  std::string name;
+  bool guest_connected = false;
+  UplinkReport uplinks[kUplinks];
+  bool primary_eligible = false;
+  Path active_path = kNoPath;
+  std::vector<GuestAddressReport> guest_ipv4;
+};
+
+struct GroupStatsReport {
+  Counters counters;  // summed over the worker lcores
+  double last_switch_gap_us = 0;
+};
+
+}  // namespace vhost_failover

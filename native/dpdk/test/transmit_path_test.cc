@@ -1,0 +1,35 @@
+// net_failover's transmit decision, per burst, and which uplinks deliver to the guest.
+#include <memory>
+
+#include "../group.h"
+#include "check.h"
+
+namespace vhfo = vhost_failover;
+
+static std::unique_ptr<vhfo::Group> group_with(bool eligible, bool standby_present,
+                                               bool standby_up) {
+  auto group = std::make_unique<vhfo::Group>();
+  group->primary_eligible = eligible;
+  group->uplinks[vhfo::kStandby].present = standby_present;
+  group->uplinks[vhfo::kStandby].link_up = standby_up;
+  return group;
+}
+
+TEST("an eligible primary carries the burst whatever the standby's state") {
+  CHECK_EQ(group_with(true, true, true)->transmit_path(), vhfo::kPrimary);
+  CHECK_EQ(group_with(true, false, false)->transmit_path(), vhfo::kPrimary);
+}
+
+TEST("without an eligible primary the standby carries it while present and up") {
+  CHECK_EQ(group_with(false, true, true)->transmit_path(), vhfo::kStandby);
+  CHECK_EQ(group_with(false, true, false)->transmit_path(), vhfo::kNoPath);
+  CHECK_EQ(group_with(false, false, true)->transmit_path(), vhfo::kNoPath);
+}
+
+TEST("rx both delivers from either uplink; rx active only from the transmitting one") {
+  auto group = group_with(false, true, true);
+  CHECK(group->delivers_from(vhfo::kPrimary));
+  group->rx_mode = vhfo::RxMode::kActive;
+  CHECK(!group->delivers_from(vhfo::kPrimary));
+  CHECK(group->delivers_from(vhfo::kStandby));
+}

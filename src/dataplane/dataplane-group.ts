@@ -1,0 +1,56 @@
+// One group's handle on the native data plane: the TypeScript side's view of the native Group.
+// Every call is synchronous; apart from attach, detach and remove (which probe or close ports)
+// each flips an atomic or reads counters.
+import { isPciDevice, type UplinkConfig } from '../config';
+import type { UplinkRxFilter } from '../guest/rx-filter';
+import type { DecisionCause, GroupStats, GroupStatus, NativeAddon, TxDrain } from './native';
+
+export class DataplaneGroup {
+  constructor(
+    private readonly addon: NativeAddon,
+    readonly name: string,
+  ) {}
+
+  /** Asks the worker to send one announcement round (RARP + GARPs) on the transmitting path. */
+  announce(): void {
+    this.addon.announce(this.name);
+  }
+
+  /** Make-before-break removal of the primary: standby first, tx ring drained, then stop, close, unplug. */
+  detachPrimary(): TxDrain {
+    return this.addon.detachPrimary(this.name);
+  }
+
+  /** Probes and starts a new primary; the policy decides when it carries traffic. */
+  attachPrimary(uplink: UplinkConfig): void {
+    this.addon.attachPrimary(this.name, uplink.devargs, uplink.setGuestMac ?? isPciDevice(uplink.devargs));
+  }
+
+  /** Programs both uplinks (and any primary attached later) with the guest's receive filter. */
+  setRxFilter(filter: UplinkRxFilter): void {
+    this.addon.setRxFilter(this.name, filter);
+  }
+
+  /** Fault injection: the primary's removal callback runs as if the device had been pulled. */
+  injectPrimaryRemoval(): void {
+    this.addon.injectPrimaryRemoval(this.name);
+  }
+
+  /** Allows or forbids the primary; allowing takes effect only while its link is up. */
+  setPrimaryEligible(eligible: boolean, cause: DecisionCause, reason: string): boolean {
+    return this.addon.setPrimaryEligible(this.name, eligible, cause, reason);
+  }
+
+  status(): GroupStatus {
+    return this.addon.groupStatus(this.name);
+  }
+
+  stats(): GroupStats {
+    return this.addon.groupStats(this.name);
+  }
+
+  /** Stops polling the group and closes its ports. */
+  remove(): void {
+    this.addon.removeGroup(this.name);
+  }
+}

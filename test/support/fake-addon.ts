@@ -1,0 +1,218 @@
+// A stand-in for the native addon, for unit tests of the control plane's wiring (Daemon, control
+// handlers, policy driver, announcer, path history) without root or DPDK. It keeps each group's
+// flags as native code does and reports events the way native code does: link and removal
+// changes, then a pathSwitched event whenever net_failover's choice changes, delivered
+// asynchronously like the thread-safe function. It moves no packets: the data plane itself is
+// tested only on real DPDK (test/integration).
+import type {
+  DecisionCause,
+  GroupStats,
+  GroupStatus,
+  NativeAddon,
+  NativeEvent,
+  NativeGroupSpec,
+  NativeStartOptions,
+  PathName,
+  SwitchCause,
+  TxDrain,
+  UplinkName,
+} from '../../src/dataplane/native';
+import { SWITCH_CAUSES } from '../../src/dataplane/native';
+import type { UplinkRxFilter } from '../../src/guest/rx-filter';
+
+interface FakeUplink {
+  devargs: string;
+  present: boolean;
+  linkUp: boolean;
+}
+
+interface FakeGroup {
+  spec: NativeGroupSpec;
+  uplinks: Record<UplinkName, FakeUplink>;
+  guestConnected: boolean;
+  primaryEligible: boolean;
+  reportedPath: PathName;
+  /** Announcement rounds, by the path they went out on. */
+  announcements: Record<PathName, number>;
+  rxFilter?: UplinkRxFilter;
+}
+
+const ZERO = { primary: 0, standby: 0 };
+
+export class FakeAddon implements NativeAddon {
+  readonly switchCauses = SWITCH_CAUSES;
+  readonly groups = new Map<string, FakeGroup>();
+  startOptions?: NativeStartOptions;
+  private onEvent?: (event: NativeEvent) => void;
+
+  start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void): void {
+    if (this.onEvent) throw new Error('the data plane is already started');
+    this.startOptions = options;
+    this.onEvent = onEvent;
+  }
+
+  addGroup(spec: NativeGroupSpec): void {
+    if (this.groups.has(spec.name)) throw new Error(`group "${spec.name}" already exists`);
+    const uplink = (devargs: string): FakeUplink => ({ devargs, present: true, linkUp: true });
+    const group: FakeGroup = {
+      spec,
+      uplinks: { primary: uplink(spec.primaryDevargs), standby: uplink(spec.standbyDevargs) },
+      guestConnected: false,
+      primaryEligible: false,
+      reportedPath: 'none',
+      announcements: { primary: 0, standby: 0, none: 0 },
+    };
+    this.groups.set(spec.name, group);
+    this.reportPath(group, 'link-up', 'standby link up (start)');
+  }
+
+  removeGroup(name: string): void {
+    this.group(name);
+    this.groups.delete(name);
+  }
+
+  announce(name: string): void {
+    const group = this.group(name);
+    group.announcements[transmitPath(group)]++;
+  }
+
+  detachPrimary(name: string): TxDrain {
+    const group = this.group(name);
+    if (!group.uplinks.primary.devargs) throw new Error(`group "${name}" has no primary to detach`);
+    this.setPrimaryEligible(name, false, 'detached', 'primary detached');
+    group.uplinks.primary = { devargs: '', present: false, linkUp: false };
+    return 'not-reported';
+  }
+
+  injectPrimaryRemoval(name: string): void {
+    if (!this.group(name).uplinks.primary.devargs) throw new Error(`group "${name}" has no primary`);
+    setImmediate(() => this.removeUplink(name, 'primary'));
+  }
+
+  setRxFilter(name: string, filter: UplinkRxFilter): void {
+    this.group(name).rxFilter = filter;
+  }
+
+  attachPrimary(name: string, devargs: string): void {
+    const group = this.group(name);
+    if (group.uplinks.primary.devargs) throw new Error(`group "${name}" already has a primary; detach it first`);
+    group.uplinks.primary = { devargs, present: true, linkUp: false };
+  }
+
+  setPrimaryEligible(name: string, eligible: boolean, cause: DecisionCause, reason: string): boolean {
+    const group = this.group(name);
+    const usable = group.uplinks.primary.present && group.uplinks.primary.linkUp;
+    group.primaryEligible = eligible && usable;
+    this.reportPath(group, cause, reason);
+    return !eligible || usable;
+  }
+
+  groupStatus(name: string): GroupStatus {
+    const group = this.group(name);
+    const uplink = (u: FakeUplink) => ({
+      devargs: u.devargs,
+      portId: u.devargs ? 1 : 65535,
+      present: u.present,
+      linkUp: u.linkUp,
+      rxFilter: { multicast: 'all', vlan: 'all' },
+    });
+    return {
+      name,
+      guestConnected: group.guestConnected,
+      primary: uplink(group.uplinks.primary),
+      standby: uplink(group.uplinks.standby),
+      primaryEligible: group.primaryEligible,
+      activePath: transmitPath(group),
+      guestIPv4: [],
+    };
+  }
+
+  groupStats(name: string): GroupStats {
+    const group = this.group(name);
+    return {
+      guestDequeued: 0,
+      txPackets: ZERO,
+      txBytes: ZERO,
+      txDroppedFull: ZERO,
+      txDroppedNoPath: 0,
+      rxPackets: ZERO,
+      rxBytes: ZERO,
+      rxDroppedGuest: ZERO,
+      rxDroppedInactive: ZERO,
+      announcementsSent: { primary: group.announcements.primary, standby: group.announcements.standby },
+      garpsSent: ZERO,
+      lastSwitchGapUs: 0,
+    };
+  }
+
+  mbufsInUse(): number {
+    return 0;
+  }
+
+  shutdown(): void {
+    this.groups.clear();
+    this.onEvent = undefined;
+  }
+
+  // What the world does to a group, as the monitor thread or interrupt thread would report it.
+
+  setLink(name: string, uplink: UplinkName, up: boolean): void {
+    const group = this.group(name);
+    if (uplink === 'primary' && !up) group.primaryEligible = false;
+    group.uplinks[uplink].linkUp = up;
+    const reason = `${uplink} link ${up ? 'up' : 'down'} (poll)`;
+    this.emit({ type: 'link', group: name, port: uplink, up, reason, atNs: process.hrtime.bigint() });
+    this.reportPath(group, up ? 'link-up' : 'link-down', reason);
+  }
+
+  setGuest(name: string, connected: boolean): void {
+    this.group(name).guestConnected = connected;
+    const reason = `guest ${connected ? 'connected' : 'disconnected'} (poll)`;
+    this.emit({ type: 'guest', group: name, port: 'vhost', up: connected, reason, atNs: process.hrtime.bigint() });
+  }
+
+  private removeUplink(name: string, uplink: UplinkName): void {
+    const group = this.groups.get(name);
+    if (!group) return;
+    if (uplink === 'primary') group.primaryEligible = false;
+    group.uplinks[uplink].present = false;
+    group.uplinks[uplink].linkUp = false;
+    const reason = `${uplink} device removed`;
+    this.emit({ type: 'removed', group: name, port: uplink, portId: 1, reason, atNs: process.hrtime.bigint() });
+    this.reportPath(group, 'removed', reason);
+  }
+
+  private group(name: string): FakeGroup {
+    const group = this.groups.get(name);
+    if (!group) throw new Error(`no group "${name}" (groups: ${[...this.groups.keys()].join(', ')})`);
+    return group;
+  }
+
+  private reportPath(group: FakeGroup, cause: SwitchCause, reason: string): void {
+    const now = transmitPath(group);
+    if (now === group.reportedPath) return;
+    const from = group.reportedPath;
+    group.reportedPath = now;
+    this.emit({
+      type: 'pathSwitched',
+      group: group.spec.name,
+      from,
+      to: now,
+      cause,
+      reason,
+      atNs: process.hrtime.bigint(),
+    });
+  }
+
+  /** Like the thread-safe function: delivered later, on the event loop. */
+  private emit(event: NativeEvent): void {
+    const onEvent = this.onEvent;
+    setImmediate(() => onEvent?.(event));
+  }
+}
+
+function transmitPath(group: FakeGroup): PathName {
+  if (group.primaryEligible) return 'primary';
+  const standby = group.uplinks.standby;
+  return standby.present && standby.linkUp ? 'standby' : 'none';
+}

@@ -1,0 +1,161 @@
+// The daemon's wiring without DPDK: the real Daemon, GroupRuntime, policy driver, announcer, path
+// history, control server and handlers, talking over a real unix socket to the real client, on
+// the fake addon. What the data plane does with packets is tested on real DPDK elsewhere.
+import { strict as assert } from 'assert';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import pino from 'pino';
+import { validateConfig, type Config } from '../../src/config';
+import { ControlError, request } from '../../src/control/client';
+import { Daemon } from '../../src/daemon';
+import { Dataplane } from '../../src/dataplane';
+import { waitFor } from '../../lab/wait';
+import { FakeAddon } from '../support/fake-addon';
+
+function group(index: number, overrides: object = {}) {
+  return {
+    name: `vm${index}`,
+    mac: `52:54:00:00:00:0${index}`,
+    vhost: { socket: `/tmp/unused/vm${index}.sock`, mode: 'client' },
+    primary: { devargs: `0000:3b:02.${index}` },
+    standby: { devargs: `net_tap${index},iface=sb-vm${index}` },
+    ...overrides,
+  };
+}
+
+describe('daemon wiring (fake addon, no DPDK)', function () {
+  let dir: string;
+  let addon: FakeAddon;
+  let daemon: Daemon | undefined;
+  let socket: string;
+
+  async function start(overrides: object = {}): Promise<Config> {
+    socket = path.join(dir, 'control.sock');
+    const config = validateConfig({
+      control: { socket, faultInjection: true },
+      failover: { failbackDelayMs: 50 },
+      announce: { rounds: 3, initialMs: 30, stepMs: 0, maxMs: 30 },
+      groups: [group(1)],
+      ...overrides,
+    });
+    daemon = new Daemon(config, pino({ level: 'silent' }), new Dataplane(addon));
+    await daemon.start();
+    return config;
+  }
+
+  const status = async (name = 'vm1') => (await request(socket, 'status', { group: name }))[0];
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-unit-'));
+    addon = new FakeAddon();
+  });
+  afterEach(async () => {
+    await daemon?.stop();
+    daemon = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('brings a group up on its primary, announces it, and answers status over the socket', async function () {
+    const config = await start();
+    assert.equal(addon.startOptions!.maxMtu, 1500);
+    assert.deepEqual(addon.startOptions!.workerLcores, [1]);
+    const up = await waitFor('the primary', async () => (await status()).activePath === 'primary' && status());
+    assert.equal(up.policy.lastReason.includes('initial bring-up'), true);
+    assert.equal(up.lastSwitch?.activePath, 'primary');
+    await waitFor('the rounds to end', async () => !(await status()).announcing);
+    // Both start-up switches (none to standby, standby to primary) reach the announcer after the
+    // primary already carries traffic: the first switch's one round and the second's three.
+    assert.deepEqual(addon.groups.get('vm1')!.announcements, { primary: 4, standby: 0, none: 0 });
+    assert.deepEqual(await request(socket, 'groups'), ['vm1']);
+    assert.equal(addon.groups.get('vm1')!.spec.garpMaxAgeMs, config.announce.garpMaxAgeMs);
+  });
+
+  it('fails over on a link event, counts the switch by its cause, and fails back after the delay', async function () {
+    await start();
+    await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    addon.setLink('vm1', 'primary', false);
+    await waitFor('the standby', async () => (await status()).activePath === 'standby');
+    addon.setLink('vm1', 'primary', true);
+    const pending = await waitFor('a pending failback', async () => (await status()).policy.failbackAtMs);
+    assert.ok(pending > 0);
+    await waitFor('the failback', async () => (await status()).activePath === 'primary');
+    const { switches } = (await request(socket, 'stats')).groups.vm1;
+    assert.deepEqual(switches, { other: 1, failback: 2, 'link-down': 1 });
+  });
+
+  it('takes operator commands and reports them as operator switches', async function () {
+    await start();
+    await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    const forced = await request(socket, 'switch', { group: 'vm1', to: 'standby' });
+    assert.deepEqual(forced, {
+      primaryEligible: false,
+      reason: 'operator: force standby',
+      changed: true,
+      activePath: 'standby',
+    });
+    await waitFor('the switch recorded', async () => (await status()).lastSwitch?.activePath === 'standby');
+    assert.equal((await request(socket, 'stats')).groups.vm1.switches.operator, 1);
+    await assert.rejects(request(socket, 'switch', { group: 'vm1', to: 'sideways' }), /"to" must be one of/);
+    await assert.rejects(request(socket, 'switch', { group: 'vm9', to: 'auto' }), /no group "vm9"; groups: vm1/);
+  });
+
+  it('adds and removes groups at run time, checked like the config file', async function () {
+    await start();
+    const added = await request(socket, 'add-group', { config: group(2) });
+    assert.equal(added.mtu, 1500, 'defaults filled in');
+    assert.deepEqual(await request(socket, 'groups'), ['vm1', 'vm2']);
+    await assert.rejects(
+      request(socket, 'add-group', { config: group(3, { primary: { devargs: '0000:3b:02.1' } }) }),
+      /a device can be an uplink of only one group/,
+    );
+    await request(socket, 'remove-group', { group: 'vm2' });
+    assert.deepEqual([...addon.groups.keys()], ['vm1']);
+    await assert.rejects(request(socket, 'status', { group: 'vm2' }), /no group "vm2"/);
+  });
+
+  it('detaches and attaches the primary; an attach is checked against the other groups', async function () {
+    await start({ groups: [group(1), group(2)] });
+    await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    const detached = await request(socket, 'detach', { group: 'vm1' });
+    assert.equal(detached.txDrain, 'not-reported');
+    assert.equal(detached.activePath, 'standby');
+    assert.match(detached.policy.lastReason, /primary detached/);
+    await assert.rejects(request(socket, 'attach', { group: 'vm1', devargs: '3b:02.2' }), /already used by/);
+    const attached = await request(socket, 'attach', { group: 'vm1', devargs: '0000:3b:02.7' });
+    assert.equal(attached.primary.devargs, '0000:3b:02.7');
+    addon.setLink('vm1', 'primary', true);
+    await waitFor('the new primary', async () => (await status()).activePath === 'primary');
+    // The attached device now belongs to vm1 for later checks.
+    await assert.rejects(
+      request(socket, 'add-group', { config: group(3, { primary: { devargs: '0000:3b:02.7' } }) }),
+      /already used by groups\[0\]\.primary\.devargs/,
+    );
+  });
+
+  it('closes a surprise-removed primary and counts the switch as a removal', async function () {
+    await start();
+    await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    await request(socket, 'inject-removal', { group: 'vm1' });
+    await waitFor('the removed primary closed', () => addon.groups.get('vm1')!.uplinks.primary.devargs === '');
+    const after = await status();
+    assert.equal(after.activePath, 'standby');
+    assert.equal((await request(socket, 'stats')).groups.vm1.switches.removed, 1);
+  });
+
+  it('refuses fault injection unless the config allows it, and changes the log level', async function () {
+    await start({ control: { socket: path.join(dir, 'control.sock') } });
+    await assert.rejects(request(socket, 'inject-removal', { group: 'vm1' }), ControlError);
+    assert.deepEqual(await request(socket, 'set-log-level', { level: 'debug' }), { level: 'debug' });
+    await assert.rejects(request(socket, 'set-log-level', { level: 'loud' }), /"level" must be one of "fatal"/);
+  });
+
+  it('removes its control socket and the groups when it stops', async function () {
+    await start();
+    assert.ok(fs.existsSync(socket));
+    await daemon!.stop();
+    daemon = undefined;
+    assert.ok(!fs.existsSync(socket));
+    assert.equal(addon.groups.size, 0);
+  });
+});

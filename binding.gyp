@@ -19,6 +19,7 @@
         "native/dpdk/guest_addresses.cc",
         "native/dpdk/link_monitor.cc",
         "native/dpdk/link_state.cc",
+        "native/dpdk/peer_credentials.cc",
         "native/dpdk/port.cc",
         "native/dpdk/rx_filter.cc",
         "native/dpdk/worker.cc"
@@ -35,6 +36,7 @@
         "native/dpdk/rx_filter.cc",
         "native/dpdk/test/main.cc",
         "native/dpdk/test/announce_frames_test.cc",
+        "native/dpdk/test/guest_frames_test.cc",
         "native/dpdk/test/guest_addresses_test.cc",
         "native/dpdk/test/rx_filter_test.cc",
         "native/dpdk/test/transmit_path_test.cc"

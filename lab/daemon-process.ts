@@ -57,6 +57,11 @@ export class DaemonProcess {
     return this.output;
   }
 
+  /** The daemon's own pid (ip netns exec runs it in place). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get exited(): boolean {
     return this.exitCode !== undefined;
   }

@@ -17,7 +17,14 @@ export interface Books {
   lostSilently: number;
   /** Guest frames each uplink took. */
   onUplink: { primary: number; standby: number };
-  droppedByCause: { noPath: number; primaryFull: number; standbyFull: number };
+  droppedByCause: {
+    noPath: number;
+    primaryFull: number;
+    standbyFull: number;
+    runt: number;
+    oversize: number;
+    spoofed: number;
+  };
   /** RARPs and GARPs the daemon sent in the window. */
   announcements: number;
 }
@@ -35,22 +42,24 @@ type Stats = GroupStatsReply & { mbufsInUse: number };
 
 const announcedBy = (s: Stats) =>
   s.announcementsSent.primary + s.announcementsSent.standby + s.garpsSent.primary + s.garpsSent.standby;
-const droppedBy = (s: Stats) => ({
+const droppedBy = (s: Stats): Books['droppedByCause'] => ({
   noPath: s.txDroppedNoPath,
   primaryFull: s.txDroppedFull.primary,
   standbyFull: s.txDroppedFull.standby,
+  runt: s.txDroppedRunt,
+  oversize: s.txDroppedOversize,
+  spoofed: s.txDroppedSpoofed,
 });
 
 /** The books between two readings of the daemon's counters and the bridge's. */
 export function books(before: Stats, after: Stats, bridgeReceived: number): Books {
   const announcements = announcedBy(after) - announcedBy(before);
   const [droppedBefore, droppedAfter] = [droppedBy(before), droppedBy(after)];
-  const droppedByCause = {
-    noPath: droppedAfter.noPath - droppedBefore.noPath,
-    primaryFull: droppedAfter.primaryFull - droppedBefore.primaryFull,
-    standbyFull: droppedAfter.standbyFull - droppedBefore.standbyFull,
-  };
-  const dropped = droppedByCause.noPath + droppedByCause.primaryFull + droppedByCause.standbyFull;
+  const causes = Object.keys(droppedAfter) as Array<keyof Books['droppedByCause']>;
+  const droppedByCause = Object.fromEntries(
+    causes.map((cause) => [cause, droppedAfter[cause] - droppedBefore[cause]]),
+  ) as Books['droppedByCause'];
+  const dropped = causes.reduce((sum, cause) => sum + droppedByCause[cause], 0);
   const sent = after.guestDequeued - before.guestDequeued;
   const arrived = bridgeReceived - announcements;
   return {

@@ -20,12 +20,15 @@ export const GUEST_IP = '198.18.0.2';
 export const BRIDGE = 'br0';
 
 export interface TopologyOptions {
-  rx?: 'both' | 'active';
+  /** The group's rx mode; the config's default (failover) when absent. */
+  rx?: 'failover' | 'both' | 'active';
   linkPollIntervalUs?: number;
   failover?: object;
   metricsPort?: number;
-  /** Allows the inject-removal control op. */
+  /** Allows the inject-removal and inject-stall control ops. */
   faultInjection?: boolean;
+  /** More control settings (mode, group, operators, runtimeDirectories). */
+  control?: object;
   /** Reads the guest's receive filter from the lab's QEMU VM (see startQemuVm). */
   qmp?: boolean;
 }
@@ -41,14 +44,18 @@ export function labConfig(options: TopologyOptions = {}): Config {
       mbufs: 8191,
       linkPollIntervalUs: options.linkPollIntervalUs ?? 1000,
     },
-    control: { socket: path.join(dir, 'control.sock'), faultInjection: options.faultInjection ?? false },
+    control: {
+      socket: path.join(dir, 'control.sock'),
+      faultInjection: options.faultInjection ?? false,
+      ...options.control,
+    },
     failover: options.failover ?? {},
     metrics: options.metricsPort ? { port: options.metricsPort } : {},
     groups: [
       {
         name: 'vm1',
         mac: '52:54:00:00:0f:01',
-        rx: options.rx ?? 'both',
+        ...(options.rx ? { rx: options.rx } : {}),
         vhost: { socket: path.join(dir, 'vm1.sock'), mode: 'server' },
         primary: { devargs: `net_tap0,iface=vfp${id}` },
         standby: { devargs: `net_tap1,iface=vfs${id}` },

@@ -2,21 +2,34 @@
 // metrics, and the orderly way back down on SIGINT/SIGTERM. It routes each native event to its
 // group and checks run-time changes against the running groups as a config file would be.
 import fs from 'fs';
+import type net from 'net';
 import path from 'path';
-import { validateConfig, type Config, type GroupConfig, type LogLevel } from './config';
+import {
+  pathsOutside,
+  runtimeDirectories,
+  validateConfig,
+  type Config,
+  type GroupConfig,
+  type LogLevel,
+} from './config';
+import { AccessPolicy, type Peer } from './control/access';
 import { controlHandlers, type ControlTarget } from './control/handlers';
-import { ControlServer, removeStaleSocket } from './control/server';
-import { Dataplane } from './dataplane';
+import type { IdentityReply } from './control/protocol';
+import { ControlServer } from './control/server';
+import { removeStaleSocket } from './control/socket-file';
+import { Dataplane, type NativeEvent } from './dataplane';
 import { GroupRuntime } from './group/group-runtime';
 import type { GroupStatusReport } from './group/reports';
 import type { Logger } from './log';
 import { MetricsServer } from './metrics/server';
+import { VERSION } from './version';
 
 export class Daemon implements ControlTarget {
   /** The groups running now: the config's, plus those added and less those removed since. */
   private readonly groups = new Map<string, GroupRuntime>();
   private control?: ControlServer;
   private metrics?: MetricsServer;
+  private readonly startedAtIso = new Date().toISOString();
 
   constructor(
     readonly config: Config,
@@ -30,13 +43,22 @@ export class Daemon implements ControlTarget {
 
   async start(): Promise<void> {
     const { config, log, dataplane } = this;
-    dataplane.on('event', (event) => this.groups.get(event.group)?.onEvent(event));
-    log.info({ eal: config.dataplane }, 'starting the data plane');
-    dataplane.start(config);
+    // The control socket first: a second instance on the same config stops here, before it
+    // touches a device the first one owns.
+    const access = new AccessPolicy(config.control.operators);
+    this.control = new ControlServer(
+      config.control,
+      controlHandlers(this),
+      access,
+      (socket) => this.peerOf(socket),
+      log,
+    );
+    await this.control.listen();
+    dataplane.on('event', (event) => this.route(event));
     try {
+      log.info({ eal: config.dataplane }, 'starting the data plane');
+      dataplane.start(config);
       for (const group of config.groups) await this.startGroup(group);
-      this.control = new ControlServer(config.control, controlHandlers(this), log);
-      await this.control.listen();
       if (config.metrics.port !== undefined) {
         this.metrics = new MetricsServer(this);
         await this.metrics.listen(config.metrics.address, config.metrics.port);
@@ -61,10 +83,18 @@ export class Daemon implements ControlTarget {
     return this.dataplane.mbufsInUse();
   }
 
-  /** Adds a group at runtime; it is validated against the running ones as if in the config. */
+  identity(): IdentityReply {
+    return { pid: process.pid, version: VERSION, startedAtIso: this.startedAtIso, groups: this.groups.size };
+  }
+
+  /**
+   * Adds a group at runtime; it is validated against the running ones as if in the config, and
+   * its sockets must lie in the run-time directories.
+   */
   async addGroup(raw: unknown): Promise<GroupConfig> {
     const candidate = validateConfig({ ...this.config, groups: [...this.runningConfigs(), raw] }, 'add-group');
     const group = candidate.groups[candidate.groups.length - 1];
+    this.checkRuntimePaths(group);
     await this.startGroup(group);
     return group;
   }
@@ -78,7 +108,9 @@ export class Daemon implements ControlTarget {
       { ...this.config, groups: this.runningConfigs().map((g) => (g.name === name ? { ...g, primary } : g)) },
       'attach',
     );
-    return running.attachPrimary(candidate.groups.find((g) => g.name === name)!.primary);
+    const group = candidate.groups.find((g) => g.name === name)!;
+    this.checkRuntimePaths(group);
+    return running.attachPrimary(group.primary);
   }
 
   removeGroup(name: string): void {
@@ -102,6 +134,31 @@ export class Daemon implements ControlTarget {
     this.groups.clear();
     this.dataplane.shutdown();
     this.log.info('daemon stopped: workers stopped, ports closed, sockets removed');
+  }
+
+  private checkRuntimePaths(group: GroupConfig): void {
+    const directories = runtimeDirectories(this.config);
+    const outside = pathsOutside(group, directories);
+    if (outside.length > 0)
+      throw new Error(
+        `${outside.join(', ')} ${outside.length === 1 ? 'lies' : 'lie'} outside the run-time directories ` +
+          `(${directories.join(', ')}); use one of them, or list the directory in control.runtimeDirectories`,
+      );
+  }
+
+  /** A native event to its group. A group's failure to handle one is logged, never fatal. */
+  private route(event: NativeEvent): void {
+    try {
+      this.groups.get(event.group)?.onEvent(event);
+    } catch (err) {
+      this.log.error({ group: event.group, event: event.type, err }, 'handling a data plane event failed');
+    }
+  }
+
+  /** The kernel's word on who connected to the control socket. */
+  private peerOf(socket: net.Socket): Peer | undefined {
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    return typeof fd === 'number' && fd >= 0 ? this.dataplane.peerCredentials(fd) : undefined;
   }
 
   /** Each running group's config, with the primary attached at run time if any. */

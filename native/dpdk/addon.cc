@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dataplane.h"
+#include "peer_credentials.h"
 
 namespace {
 
@@ -128,8 +129,17 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
   parsed.name = spec.Get("name").ToString();
   parsed.mac = spec.Get("mac").ToString();
   parsed.mtu = uint_field(spec, "mtu");
-  parsed.rx_mode = spec.Get("rx").ToString().Utf8Value() == "active" ? vhfo::RxMode::kActive
-                                                                     : vhfo::RxMode::kBoth;
+  const std::string rx = spec.Get("rx").ToString();
+  if (rx == "failover")
+    parsed.rx_mode = vhfo::RxMode::kFailover;
+  else if (rx == "both")
+    parsed.rx_mode = vhfo::RxMode::kBoth;
+  else if (rx == "active")
+    parsed.rx_mode = vhfo::RxMode::kActive;
+  else
+    throw Napi::TypeError::New(info.Env(), "rx must be failover, both or active, not " + rx);
+  parsed.rx_grace_ms = uint_field(spec, "rxGraceMs");
+  parsed.spoof_check = spec.Get("spoofCheck").ToBoolean();
   parsed.vhost_devargs = spec.Get("vhostDevargs").ToString();
   parsed.primary_devargs = spec.Get("primaryDevargs").ToString();
   parsed.standby_devargs = spec.Get("standbyDevargs").ToString();
@@ -162,6 +172,24 @@ Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {
 Napi::Value InjectPrimaryRemoval(const Napi::CallbackInfo &info) {
   check(info.Env(), started(info.Env()).inject_primary_removal(string_arg(info, 0, "group")));
   return info.Env().Undefined();
+}
+
+Napi::Value InjectDriverStall(const Napi::CallbackInfo &info) {
+  check(info.Env(),
+        started(info.Env())
+            .inject_driver_stall(string_arg(info, 0, "group"), info[1].ToNumber().Uint32Value()));
+  return info.Env().Undefined();
+}
+
+Napi::Value PeerCredentials(const Napi::CallbackInfo &info) {
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "fd must be a number");
+  vhfo::PeerCredentials peer;
+  check(info.Env(), vhfo::peer_credentials(info[0].As<Napi::Number>().Int32Value(), &peer));
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("pid", static_cast<double>(peer.pid));
+  out.Set("uid", static_cast<double>(peer.uid));
+  out.Set("gid", static_cast<double>(peer.gid));
+  return out;
 }
 
 Napi::Value Announce(const Napi::CallbackInfo &info) {
@@ -265,6 +293,9 @@ Napi::Value GroupStats(const Napi::CallbackInfo &info) {
   out.Set("txBytes", per_path(env, sum.tx_bytes));
   out.Set("txDroppedFull", per_path(env, sum.tx_dropped_full));
   out.Set("txDroppedNoPath", static_cast<double>(sum.tx_dropped_no_path));
+  out.Set("txDroppedRunt", static_cast<double>(sum.tx_dropped_runt));
+  out.Set("txDroppedOversize", static_cast<double>(sum.tx_dropped_oversize));
+  out.Set("txDroppedSpoofed", static_cast<double>(sum.tx_dropped_spoofed));
   out.Set("rxPackets", per_path(env, sum.rx_packets));
   out.Set("rxBytes", per_path(env, sum.rx_bytes));
   out.Set("rxDroppedGuest", per_path(env, sum.rx_dropped_guest));
@@ -296,6 +327,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("announce", Napi::Function::New(env, Announce));
   exports.Set("setRxFilter", Napi::Function::New(env, SetRxFilter));
   exports.Set("injectPrimaryRemoval", Napi::Function::New(env, InjectPrimaryRemoval));
+  exports.Set("injectDriverStall", Napi::Function::New(env, InjectDriverStall));
+  exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));

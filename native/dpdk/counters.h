@@ -15,6 +15,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) Counters {
   uint64_t tx_bytes[2];
   uint64_t tx_dropped_full[2];  // the uplink's tx ring had no room
   uint64_t tx_dropped_no_path;  // neither uplink could carry the burst
+  // guest frames refused before any uplink (guest_frames.h)
+  uint64_t tx_dropped_runt;      // shorter than an Ethernet header
+  uint64_t tx_dropped_oversize;  // longer than the group's MTU allows
+  uint64_t tx_dropped_spoofed;   // source MAC not the guest's
   // network -> guest, per uplink
   uint64_t rx_packets[2];
   uint64_t rx_bytes[2];

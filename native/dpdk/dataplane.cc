@@ -6,9 +6,10 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
-#include <rte_pause.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "link_state.h"
 #include "port.h"
@@ -39,9 +40,15 @@ std::string Dataplane::start(const DataplaneOptions &options, EventSink sink) {
       return "cannot launch the worker on lcore " + std::to_string(lcore);
     workers_.push_back(std::move(worker));
   }
+  // The monitor works on a snapshot: the registry lock is never held across a driver call, and
+  // a group removed meanwhile stays alive (not present) until the pass ends.
   return monitor_.start(options.link_poll_interval_us, [this](auto fn) {
-    std::lock_guard<std::mutex> lock(groups_mutex_);
-    for (auto &group : groups_) fn(*group);
+    std::vector<std::shared_ptr<Group>> snapshot;
+    {
+      std::lock_guard<std::mutex> lock(groups_mutex_);
+      snapshot = groups_;
+    }
+    for (auto &group : snapshot) fn(*group);
   });
 }
 
@@ -71,8 +78,9 @@ std::string Dataplane::probe_unclaimed(const std::string &devargs, uint16_t *por
   return "";
 }
 
-void Dataplane::release(uint16_t &port_id) {
+void Dataplane::release(PortCallLock &calls, uint16_t &port_id) {
   if (port_id == UINT16_MAX) return;
+  std::lock_guard<PortCallLock> lock(calls);  // waits out a link query in progress
   port_release(port_id);
   claimed_ports_.erase(port_id);
   port_id = UINT16_MAX;
@@ -106,8 +114,8 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec) {
 }
 
 void Dataplane::close_ports(Group &group) {
-  release(group.vhost_port);
-  for (Uplink &uplink : group.uplinks) release(uplink.port_id);
+  release(group.vhost_calls, group.vhost_port);
+  for (Uplink &uplink : group.uplinks) release(uplink.calls, uplink.port_id);
 }
 
 std::string Dataplane::no_such_group(const std::string &name) {
@@ -148,34 +156,31 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   // device has nothing left to send.
   if (was_present) *drain = port_drain_tx(primary.port_id, kTxDrainTimeoutUs);
   LinkMonitor::unwatch_port(*group, primary.port_id);
-  release(primary.port_id);
+  release(primary.calls, primary.port_id);
   primary.devargs.clear();
   primary.applied_vlans.clear();
   primary.rx_filter_outcome = RxFilterOutcome{};
   return "";
 }
 
-// Programs one present uplink with the group's receive filter. Holds control_mutex, which the
-// link monitor holds around its own queries: DPDK's control calls on a port are not thread-safe.
-static void apply_rx_filter_locked(Group &group, Path path) {
+// Programs one uplink with the group's receive filter (a PF mailbox round trip on a VF). Holds
+// only that port's call lock: the monitor and the worker skip the port meanwhile, and no other
+// port or group waits.
+static void apply_rx_filter(Group &group, Path path) {
   Uplink &uplink = group.uplink(path);
   if (uplink.port_id == UINT16_MAX) return;
-  // The worker may ask the primary's link on a refused send: keep it out meanwhile.
-  std::atomic_flag *busy = path == kPrimary ? &group.primary_link_query_busy : nullptr;
-  while (busy && busy->test_and_set(std::memory_order_acquire)) rte_pause();
+  std::lock_guard<PortCallLock> lock(uplink.calls);
   uplink.rx_filter_outcome =
       rx_filter_apply(uplink.port_id, group.rx_filter, &uplink.applied_vlans);
-  if (busy) busy->clear(std::memory_order_release);
 }
 
 std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &filter) {
   Worker *worker = nullptr;
   Group *group = find(name, &worker);
   if (!group) return no_such_group(name);
-  std::lock_guard<std::mutex> lock(group->control_mutex);
   group->rx_filter = filter;
   for (Path path : {kPrimary, kStandby})
-    if (group->uplink(path).present.load()) apply_rx_filter_locked(*group, path);
+    if (group->uplink(path).present.load()) apply_rx_filter(*group, path);
   return "";
 }
 
@@ -190,15 +195,13 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
            "); detach it first";
   std::string error = open_uplink(*group, kPrimary, devargs, set_mac);
   if (!error.empty()) {
-    release(primary.port_id);
+    release(primary.calls, primary.port_id);
     primary.devargs.clear();
     return error;
   }
   group->primary_loss_seen_by_worker = false;  // about the old primary
-  {
-    std::lock_guard<std::mutex> lock(group->control_mutex);
-    apply_rx_filter_locked(*group, kPrimary);  // before it carries anything
-  }
+  apply_rx_filter(*group, kPrimary);           // before it carries anything
+  primary.generation.fetch_add(1, std::memory_order_release);
   primary.present.store(true, std::memory_order_release);
   LinkMonitor::watch_port(*group, primary.port_id);
   link_observe(*group, "attach");
@@ -211,17 +214,22 @@ std::string Dataplane::add_group(const GroupSpec &spec) {
   if (spec.mtu > options_.max_mtu)
     return "mtu " + std::to_string(spec.mtu) + " exceeds the mbuf size chosen at start (" +
            std::to_string(options_.max_mtu) + ")";
-  auto group = std::make_unique<Group>();
+  auto group = std::make_shared<Group>();
   group->name = spec.name;
   group->mtu = static_cast<uint16_t>(spec.mtu);
   group->rx_descriptors = static_cast<uint16_t>(spec.rx_descriptors);
   group->tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
   group->rx_mode = spec.rx_mode;
-  group->guest_addresses.max_age_tsc = spec.garp_max_age_ms * (rte_get_tsc_hz() / 1000);
+  const uint64_t tsc_per_ms = rte_get_tsc_hz() / 1000;
+  group->rx_grace_tsc = spec.rx_grace_ms * tsc_per_ms;
+  group->guest_addresses.max_age_tsc = spec.garp_max_age_ms * tsc_per_ms;
   group->sink = &sink_;
   group->pool = pool_;
   if (rte_ether_unformat_addr(spec.mac.c_str(), &group->guest_mac) != 0)
     return "\"" + spec.mac + "\" is not a MAC address";
+  group->frame_rules.mac = group->guest_mac;
+  group->frame_rules.spoof_check = spec.spoof_check;
+  group->frame_rules.max_frame_bytes = spec.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 
   std::string error = open_ports(*group, spec);
   if (!error.empty()) {
@@ -246,7 +254,7 @@ std::string Dataplane::add_group(const GroupSpec &spec) {
 }
 
 std::string Dataplane::remove_group(const std::string &name) {
-  std::unique_ptr<Group> group;
+  std::shared_ptr<Group> group;
   Worker *worker = nullptr;
   {
     std::lock_guard<std::mutex> lock(groups_mutex_);
@@ -294,6 +302,23 @@ std::string Dataplane::set_primary_eligible(const std::string &name, bool eligib
   return with_group(name, [&](Group &group) {
     *applied = link_set_primary_eligible(group, eligible, cause, reason);
   });
+}
+
+std::string Dataplane::inject_driver_stall(const std::string &name, unsigned ms) {
+  std::shared_ptr<Group> stalled;
+  {
+    std::lock_guard<std::mutex> lock(groups_mutex_);
+    for (auto &group : groups_)
+      if (group->name == name) stalled = group;
+  }
+  if (!stalled) return no_such_group(name);
+  // As a slow driver call would: its own thread holds the ports' call locks for the time given.
+  std::thread([stalled, ms] {
+    std::lock_guard<PortCallLock> primary(stalled->uplink(kPrimary).calls);
+    std::lock_guard<PortCallLock> standby(stalled->uplink(kStandby).calls);
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }).detach();
+  return "";
 }
 
 std::string Dataplane::inject_primary_removal(const std::string &name) {

@@ -33,7 +33,9 @@ struct GroupSpec {
   std::string name;
   std::string mac;
   unsigned mtu = 1500;
-  RxMode rx_mode = RxMode::kBoth;
+  RxMode rx_mode = RxMode::kFailover;
+  unsigned rx_grace_ms = 0;  // rx: failover: the standby's frames still reach the guest this long
+  bool spoof_check = true;   // drop guest frames whose source MAC is not the group's
   std::string vhost_devargs;
   std::string primary_devargs;
   std::string standby_devargs;
@@ -75,6 +77,9 @@ class Dataplane {
                                    const std::string &reason, bool *applied);
   // Fault injection (labs): the primary's removal callback runs on the interrupt thread.
   std::string inject_primary_removal(const std::string &name);
+  // Fault injection (labs): a thread holds both uplinks' call locks for `ms`, as a slow driver
+  // call (a PF mailbox that does not answer) would; other groups must not notice.
+  std::string inject_driver_stall(const std::string &name, unsigned ms);
   std::string group_status(const std::string &name, GroupStatusReport *out);
   std::string group_stats(const std::string &name, GroupStatsReport *out);
   std::vector<std::string> group_names();
@@ -86,7 +91,7 @@ class Dataplane {
   // port_probe(), refusing a port some group already uses.
   std::string probe_unclaimed(const std::string &devargs, uint16_t *port_id);
   // Closes a port this dataplane claimed and forgets it; sets the id to UINT16_MAX.
-  void release(uint16_t &port_id);
+  void release(PortCallLock &calls, uint16_t &port_id);
   void close_ports(Group &group);
   Worker &least_loaded_worker();
   // The group and the worker polling it; nullptr if there is no such group.
@@ -103,7 +108,7 @@ class Dataplane {
   std::vector<std::unique_ptr<Worker>> workers_;
   LinkMonitor monitor_;
   std::mutex groups_mutex_;  // the registry; the worker never takes it
-  std::vector<std::unique_ptr<Group>> groups_;
+  std::vector<std::shared_ptr<Group>> groups_;
   std::vector<Worker *> group_worker_;  // parallel to groups_
   std::set<uint16_t> claimed_ports_;    // every port opened here and not yet released
 };

@@ -56,11 +56,13 @@ static uint16_t transmit(Group &group, Path path, rte_mbuf **pkts, uint16_t n, C
 static bool primary_just_died(Group &group) {
   const uint64_t now = rte_rdtsc();
   if (now < group.worker.primary_link_check_after_tsc) return false;
-  // The monitor is asking right now: it will see a dead link itself.
-  if (group.primary_link_query_busy.test_and_set(std::memory_order_acquire)) return false;
+  // Another thread is in a driver call on the port (the monitor asking, a filter being set):
+  // the monitor will see a dead link itself.
+  Uplink &primary = group.uplink(kPrimary);
+  if (!primary.calls.try_lock()) return false;
   group.worker.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;
-  const bool up = port_link_up(group.uplink(kPrimary).port_id);
-  group.primary_link_query_busy.clear(std::memory_order_release);
+  const bool up = port_link_up(primary.port_id);
+  primary.calls.unlock();
   if (up) return false;
   group.primary_eligible.store(false, std::memory_order_release);
   group.primary_loss_seen_by_worker.store(true, std::memory_order_release);
@@ -69,9 +71,10 @@ static bool primary_just_died(Group &group) {
 
 static unsigned guest_to_network(Group &group, Counters &counters) {
   rte_mbuf *pkts[kBurst];
-  const uint16_t n = rte_eth_rx_burst(group.vhost_port, 0, pkts, kBurst);
-  if (n == 0) return 0;
-  count(counters.guest_dequeued, n);
+  const uint16_t received = rte_eth_rx_burst(group.vhost_port, 0, pkts, kBurst);
+  if (received == 0) return 0;
+  count(counters.guest_dequeued, received);
+  const uint16_t n = drop_forbidden_frames(group.frame_rules, pkts, received, counters);
   learn_guest_addresses(group.guest_addresses, group.guest_mac, pkts, n);
   Path path = group.transmit_path();
   uint16_t sent = path == kNoPath ? 0 : transmit(group, path, pkts, n, counters);
@@ -79,10 +82,10 @@ static unsigned guest_to_network(Group &group, Counters &counters) {
     path = group.transmit_path();
     if (path != kNoPath) sent += transmit(group, path, pkts + sent, n - sent, counters);
   }
-  if (sent == n) return n;
+  if (sent == n) return received;
   rte_pktmbuf_free_bulk(pkts + sent, n - sent);
   count(path == kNoPath ? counters.tx_dropped_no_path : counters.tx_dropped_full[path], n - sent);
-  return n;
+  return received;
 }
 
 static unsigned network_to_guest(Group &group, Path path, Counters &counters) {

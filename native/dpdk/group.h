@@ -2,6 +2,7 @@
 // The worker lcore reads the atomics once per burst; control threads write them.
 #pragma once
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
@@ -14,6 +15,8 @@
 #include "counters.h"
 #include "events.h"
 #include "guest_addresses.h"
+#include "guest_frames.h"
+#include "port_call_lock.h"
 #include "rx_filter.h"
 
 namespace vhost_failover {
@@ -24,7 +27,13 @@ constexpr int kUplinks = 2;
 
 const char *path_name(Path path);
 
-enum class RxMode : uint8_t { kBoth, kActive };
+// Which uplinks' frames reach the guest.
+enum class RxMode : uint8_t {
+  kFailover,  // net_failover's rule: the primary's always; the standby's while the primary does
+              // not transmit, and for a grace window after it starts to
+  kBoth,      // either uplink's (paths that do not share an L2 segment)
+  kActive,    // only the transmitting uplink's
+};
 
 struct Uplink {
   std::string devargs;
@@ -33,7 +42,11 @@ struct Uplink {
   // before the port is stopped or closed.
   std::atomic<bool> present{false};
   std::atomic<bool> link_up{false};
-  // How the port took the guest's receive filter, and the VLAN entries it holds (control_mutex).
+  // Bumped for each port this uplink gets, before it is present: a link state read from an
+  // earlier port is never applied to a later one.
+  std::atomic<uint32_t> generation{0};
+  PortCallLock calls;
+  // How the port took the guest's receive filter, and the VLAN entries it holds (Node thread).
   RxFilterOutcome rx_filter_outcome;
   std::vector<uint16_t> applied_vlans;
 };
@@ -42,13 +55,21 @@ struct Group {
   std::string name;
   rte_ether_addr guest_mac{};
   uint16_t mtu = 1500;
-  RxMode rx_mode = RxMode::kBoth;
+  RxMode rx_mode = RxMode::kFailover;
   uint16_t rx_descriptors = 512;  // per queue, kept for uplinks attached later
   uint16_t tx_descriptors = 512;
 
   uint16_t vhost_port = UINT16_MAX;
   std::atomic<bool> vhost_present{false};
   std::atomic<bool> guest_ready{false};
+  PortCallLock vhost_calls;
+
+  // What the guest may send (length, source MAC); set before the group is polled.
+  GuestFrameRules frame_rules;
+  // rx: failover delivers the standby's frames until this TSC after the primary took over, so
+  // that nothing still arriving on the old path is lost.
+  uint64_t rx_grace_tsc = 0;
+  std::atomic<uint64_t> standby_rx_until_tsc{0};
 
   Uplink uplinks[kUplinks];
 
@@ -71,9 +92,6 @@ struct Group {
   // Set by the worker when it found the primary dead on a failed send; the monitor reports the
   // loss (even if the link is already back) and clears it.
   std::atomic<bool> primary_loss_seen_by_worker{false};
-  // Held around a driver's link query of the primary: the worker and the monitor may both ask,
-  // and DPDK's control calls on one port are not thread-safe (a VF may read a PF mailbox).
-  std::atomic_flag primary_link_query_busy = ATOMIC_FLAG_INIT;
 
   // Set by the control plane for each announcement round; the worker, which owns the uplinks'
   // tx queues, sends the RARP and GARPs and clears it.
@@ -85,12 +103,13 @@ struct Group {
   PerLcoreCounters counters;
 
   // Serialises the control-path observers (monitor thread, removal callback, binding calls)
-  // that update flags and decide whether to report a path switch. Never taken by the worker.
+  // that update flags and decide whether to report a path switch. Held only for flag updates,
+  // never across a driver call; never taken by the worker.
   std::mutex control_mutex;
   Path reported_path = kNoPath;
   const EventSink *sink = nullptr;
   // The guest's receive filter as the control plane last read it (from QEMU); a primary
-  // attached later is given it too. Guarded by control_mutex.
+  // attached later is given it too. Node thread only.
   RxFilter rx_filter;
 
   Uplink &uplink(Path path) { return uplinks[path]; }
@@ -106,10 +125,18 @@ struct Group {
     return kNoPath;
   }
 
-  // Frames arriving on an uplink go to the guest from both paths (nothing in flight on the old
-  // path is lost during convergence) or, in active mode, only from the one transmitting.
+  // Whether frames arriving on an uplink go to the guest (see RxMode). Per received burst; reads
+  // the clock only for the standby's frames while the primary transmits.
   bool delivers_from(Path path) const {
-    return rx_mode == RxMode::kBoth || transmit_path() == path;
+    switch (rx_mode) {
+      case RxMode::kFailover:
+        return path == kPrimary || transmit_path() != kPrimary ||
+               rte_rdtsc() < standby_rx_until_tsc.load(std::memory_order_relaxed);
+      case RxMode::kBoth:
+        return true;
+      default:
+        return transmit_path() == path;
+    }
   }
 };
 

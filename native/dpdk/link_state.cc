@@ -1,6 +1,6 @@
 #include "link_state.h"
 
-#include <rte_pause.h>
+#include <rte_cycles.h>
 
 #include <mutex>
 
@@ -68,12 +68,23 @@ static void apply_uplink_link(Group &group, Path path, bool up, const char *sour
   change_uplink_link(group, path, up, source);
 }
 
-// The primary's link as its driver reads it, never queried by two threads at once.
-static bool primary_link_up(Group &group) {
-  while (group.primary_link_query_busy.test_and_set(std::memory_order_acquire)) rte_pause();
-  const bool up = port_link_up(group.uplink(kPrimary).port_id);
-  group.primary_link_query_busy.clear(std::memory_order_release);
-  return up;
+// A port's link as its driver reads it now, unless another thread is in a driver call on the
+// port (then this round skips it) or the port is gone.
+struct LinkReading {
+  bool taken = false;
+  bool up = false;
+  uint32_t generation = 0;
+};
+
+static LinkReading read_link(PortCallLock &calls, const std::atomic<bool> &present,
+                             const uint16_t &port_id, const std::atomic<uint32_t> *generation) {
+  LinkReading reading;
+  if (!calls.try_lock()) return reading;
+  // Acquire: a present port's id and generation were written before it became present.
+  if (present.load(std::memory_order_acquire))
+    reading = {true, port_link_up(port_id), generation ? generation->load() : 0};
+  calls.unlock();
+  return reading;
 }
 
 static void apply_guest(Group &group, bool ready, const char *source) {
@@ -88,13 +99,21 @@ static void apply_guest(Group &group, bool ready, const char *source) {
 }
 
 void link_observe(Group &group, const char *source) {
-  std::lock_guard<std::mutex> lock(group.control_mutex);
-  if (group.vhost_present.load()) apply_guest(group, port_link_up(group.vhost_port), source);
+  // Driver calls first, outside control_mutex: a slow one never holds up the flags.
+  LinkReading guest, links[kUplinks];
+  guest = read_link(group.vhost_calls, group.vhost_present, group.vhost_port, nullptr);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group.uplink(path);
-    if (!uplink.present.load()) continue;
-    const bool up = path == kPrimary ? primary_link_up(group) : port_link_up(uplink.port_id);
-    apply_uplink_link(group, path, up, source);
+    links[path] = read_link(uplink.calls, uplink.present, uplink.port_id, &uplink.generation);
+  }
+  std::lock_guard<std::mutex> lock(group.control_mutex);
+  if (guest.taken && group.vhost_present.load()) apply_guest(group, guest.up, source);
+  for (Path path : {kPrimary, kStandby}) {
+    const Uplink &uplink = group.uplink(path);
+    // Not a reading of a port that has since been detached, or replaced by a new one.
+    if (links[path].taken && uplink.present.load() &&
+        links[path].generation == uplink.generation.load())
+      apply_uplink_link(group, path, links[path].up, source);
   }
 }
 
@@ -119,6 +138,10 @@ bool link_set_primary_eligible(Group &group, bool eligible, SwitchCause cause,
   std::lock_guard<std::mutex> lock(group.control_mutex);
   const Uplink &primary = group.uplink(kPrimary);
   const bool usable = primary.present.load() && primary.link_up.load();
+  // Before the primary takes over: the standby's frames still in flight reach the guest for the
+  // grace window (rx: failover). Ordered before the release store the worker acquires.
+  if (eligible && usable && !group.primary_eligible.load())
+    group.standby_rx_until_tsc.store(rte_rdtsc() + group.rx_grace_tsc, std::memory_order_relaxed);
   group.primary_eligible.store(eligible && usable, std::memory_order_release);
   report_path_locked(group, cause, reason);
   return !eligible || usable;

@@ -4,8 +4,9 @@
 
 import { posix } from 'path';
 import { Problem, showValue } from './config-error';
+import { devargsProblems, kernelInterface, type DeviceRules } from './devargs-rules';
 import { deviceName } from './device-name';
-import { MAC_PATTERN } from './schema';
+import { MAC_PATTERN, UPLINK_DRIVERS } from './schema';
 
 type Fields = Record<string, unknown>;
 
@@ -66,19 +67,73 @@ function duplicateSockets(root: Fields, groups: Fields[]): Problem[] {
 }
 
 function duplicateDevices(groups: Fields[]): Problem[] {
-  const claims = groups.flatMap((group, i) =>
-    (['primary', 'standby'] as const).flatMap((role) =>
-      claim(`groups[${i}].${role}.devargs`, `groups[${i}]`, fieldsOf(group[role]).devargs, deviceName),
-    ),
+  const uplinks = groups.flatMap((group, i) =>
+    (['primary', 'standby'] as const).map((role) => ({
+      path: `groups[${i}].${role}.devargs`,
+      owner: `groups[${i}]`,
+      devargs: fieldsOf(group[role]).devargs,
+    })),
   );
-  return collisions(claims, (current, earlier) => {
-    const device = current.value === current.key ? '' : ` (device ${showValue(current.key)})`;
+  // One device under two spellings: the same device name, or the same kernel interface.
+  const claims = [
+    ...uplinks.flatMap(({ path, owner, devargs }) => claim(path, owner, devargs, deviceName)),
+    ...uplinks.flatMap(({ path, owner, devargs }) =>
+      typeof devargs === 'string' && kernelInterface(devargs)
+        ? claim(path, owner, devargs, (value) => `interface ${kernelInterface(value)}`)
+        : [],
+    ),
+  ];
+  const problems = collisions(claims, (current, earlier) => {
+    const iface = current.key.startsWith('interface ') ? current.key.slice('interface '.length) : undefined;
+    const device =
+      current.value === current.key
+        ? ''
+        : iface !== undefined
+          ? ` (interface ${showValue(iface)})`
+          : ` (device ${showValue(current.key)})`;
     const rule =
       current.owner === earlier.owner
         ? 'primary and standby must be different devices'
         : 'a device can be an uplink of only one group';
     return `${showValue(current.value)}${device} is already used by ${earlier.path}; ${rule}`;
   });
+  // An uplink that collides by name and by interface is reported once.
+  return problems.filter((problem, i) => problems.findIndex((other) => other.path === problem.path) === i);
+}
+
+function duplicateMacs(groups: Fields[]): Problem[] {
+  const claims = groups.flatMap((group, i) =>
+    claim(`groups[${i}].mac`, `groups[${i}]`, group.mac, (mac) => mac.toLowerCase()),
+  );
+  return collisions(
+    claims,
+    (current, earlier) =>
+      `${showValue(current.value)} is already the MAC of ${earlier.owner}; two guests with one MAC would take each other's traffic`,
+  );
+}
+
+const DEFAULT_DEVICE_RULES: DeviceRules = { drivers: UPLINK_DRIVERS, fileOptions: false, fileDirectories: [] };
+
+function deviceRules(root: Fields): DeviceRules {
+  const devices = fieldsOf(root.devices);
+  const list = (value: unknown) =>
+    Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
+  return {
+    drivers: (list(devices.drivers) as DeviceRules['drivers']) ?? DEFAULT_DEVICE_RULES.drivers,
+    fileOptions: devices.fileOptions === true,
+    fileDirectories: list(devices.fileDirectories) ?? [],
+  };
+}
+
+function uplinkProblems(root: Fields, groups: Fields[]): Problem[] {
+  const rules = deviceRules(root);
+  return groups.flatMap((group, i) =>
+    (['primary', 'standby'] as const).flatMap((role) => {
+      const devargs = fieldsOf(group[role]).devargs;
+      if (typeof devargs !== 'string') return [];
+      return devargsProblems(devargs, rules).map((text) => ({ path: `groups[${i}].${role}.devargs`, text }));
+    }),
+  );
 }
 
 // Drivers disagree on ring sizes: some need a multiple of 8 or 32, some round up to a power of
@@ -121,8 +176,10 @@ export function crossFieldProblems(config: unknown): Problem[] {
   return [
     ...descriptorCountProblems(fieldsOf(root.dataplane)),
     ...macProblems(groups),
+    ...duplicateMacs(groups),
     ...duplicateNames(groups),
     ...duplicateSockets(root, groups),
+    ...uplinkProblems(root, groups),
     ...duplicateDevices(groups),
   ];
 }

@@ -8,6 +8,25 @@ export const MAC_PATTERN = '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$';
 export const ABSOLUTE_PATH_PATTERN = '^/';
 export const DEVARGS_PATTERN = '^\\S+$';
 export const FILE_MODE_PATTERN = '^0?[0-7]{3}$';
+// A socket path becomes part of a devargs string (the vhost port's iface=): no separators.
+export const SOCKET_PATH_PATTERN = '^/[^,=;:\\s]*$';
+export const ACCOUNT_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$';
+
+/**
+ * The uplink drivers the daemon can run (devargs-rules.ts knows each one's options). vhost is not
+ * among them: the guest's port is made by the daemon itself.
+ */
+export const UPLINK_DRIVERS = [
+  'pci',
+  'net_tap',
+  'net_tun',
+  'net_af_packet',
+  'net_af_xdp',
+  'net_null',
+  'net_memif',
+  'net_ring',
+  'net_pcap',
+] as const;
 
 /** pino's levels, most severe first: the config's log.level and the set-log-level op. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -38,6 +57,14 @@ export const patternHints: Readonly<Record<string, PatternHint>> = {
     expected: 'an absolute path',
     fix: `start it with '/', like "/run/vhost-failover/vm1.sock"`,
   },
+  [SOCKET_PATH_PATTERN]: {
+    expected: 'a usable socket path',
+    fix: `write an absolute path without ',', '=', ';', ':' or spaces (it becomes part of a DPDK device string), like "/run/vhost-failover/vm1.sock"`,
+  },
+  [ACCOUNT_NAME_PATTERN]: {
+    expected: 'a user or group name',
+    fix: 'write a name like "vhostops" or a numeric id like "1001"',
+  },
   [FILE_MODE_PATTERN]: {
     expected: 'an octal file mode',
     fix: 'write three octal digits, like "0600" or "0660"',
@@ -53,8 +80,14 @@ const MAX_SOCKET_PATH_LENGTH = 107;
 
 const socketPath = {
   type: 'string',
-  pattern: ABSOLUTE_PATH_PATTERN,
+  pattern: SOCKET_PATH_PATTERN,
   maxLength: MAX_SOCKET_PATH_LENGTH,
+} as const;
+
+const nameList = {
+  type: 'array',
+  items: { type: 'string', pattern: ACCOUNT_NAME_PATTERN },
+  uniqueItems: true,
 } as const;
 
 const uplink = {
@@ -210,9 +243,57 @@ export const configSchema = {
         },
         faultInjection: {
           description:
-            'allow the inject-removal op, which makes the primary act surprise-removed; for labs without a removable device',
+            'allow the inject-removal and inject-stall ops, which make the primary act surprise-removed or a driver ' +
+            'call hang; for labs without such devices',
           type: 'boolean',
           default: false,
+        },
+        operators: {
+          description:
+            'who may use the ops that change anything (switch, attach, detach, add-group, remove-group, ' +
+            "set-log-level), besides root and the daemon's own user; everyone who can connect may read",
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            users: { description: 'user names or numeric uids', ...nameList, default: [] },
+            groups: { description: 'unix group names or numeric gids', ...nameList, default: [] },
+          },
+        },
+        runtimeDirectories: {
+          description:
+            'directories where sockets named at run time (add-group, attach) may lie; default: the directories ' +
+            "of this file's own sockets",
+          type: 'array',
+          items: { type: 'string', pattern: ABSOLUTE_PATH_PATTERN },
+          examples: [['/run/vhost-failover']],
+        },
+      },
+    },
+    devices: {
+      description: 'which DPDK devices may be uplinks, in this file and at run time (attach, add-group)',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        drivers: {
+          description: 'the uplink drivers allowed; pci is any PCI address (a VF or a NIC)',
+          type: 'array',
+          items: { type: 'string', enum: UPLINK_DRIVERS },
+          uniqueItems: true,
+          default: [...UPLINK_DRIVERS],
+        },
+        fileOptions: {
+          description:
+            'allow devargs options that open files (net_pcap rx_pcap/tx_pcap, net_af_xdp xdp_prog), in fileDirectories only',
+          type: 'boolean',
+          default: false,
+        },
+        fileDirectories: {
+          description: 'the only directories files named in devargs may lie in',
+          type: 'array',
+          items: { type: 'string', pattern: ABSOLUTE_PATH_PATTERN },
+          default: [],
         },
       },
     },
@@ -303,10 +384,29 @@ export const configSchema = {
           },
           mtu: { type: 'integer', minimum: 68, maximum: 9600, default: 1500 },
           rx: {
-            description: 'both: deliver what arrives on either uplink; active: only the active one',
+            description:
+              "which uplinks' frames reach the guest. failover (net_failover's rule): the primary's always, the " +
+              "standby's while the primary does not transmit and for rxGraceMs after it starts to; both: either's " +
+              "(paths on separate L2 segments); active: only the transmitting uplink's",
             type: 'string',
-            enum: ['both', 'active'],
-            default: 'both',
+            enum: ['failover', 'both', 'active'],
+            default: 'failover',
+          },
+          rxGraceMs: {
+            description:
+              "rx: failover: how long the standby's frames still reach the guest after the primary takes over, so " +
+              'that nothing in flight on the old path is lost',
+            type: 'integer',
+            minimum: 0,
+            maximum: 60000,
+            default: 500,
+          },
+          spoofCheck: {
+            description:
+              "drop the guest's frames whose source MAC is not the group's mac (like a VF's spoofchk); turn it off " +
+              'for a guest that routes or bridges other hosts',
+            type: 'boolean',
+            default: true,
           },
           vhost: {
             type: 'object',

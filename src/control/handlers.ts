@@ -1,22 +1,26 @@
-// The control ops, one table: each op's handler and its typed reply. Arguments are checked here,
-// and a wrong one is answered with what was expected; nothing a client sends reaches native
-// code unchecked. Handlers see the daemon only through the narrow ControlTarget.
+// The control ops, one table: each op's access level (read, or change), its handler and its typed
+// reply. Arguments are checked here, and a wrong one is answered with what was expected; nothing
+// a client sends reaches native code unchecked. Handlers see the daemon only through the narrow
+// ControlTarget.
 import type { GroupConfig, LogLevel } from '../config';
 import { LOG_LEVELS } from '../config';
 import type { OperatorCommand } from '../failover/policy';
 import type { DetachReport, GroupStatusReport, GroupsView, GroupView, SwitchReport } from '../group/reports';
-import { RequestError, stringArg, type OpReplies, type Request } from './protocol';
+import type { Access } from './access';
+import { RequestError, stringArg, type IdentityReply, type Op, type OpReplies, type Request } from './protocol';
 
 /** A group as the changing ops need it. */
 export interface ControlledGroup extends GroupView {
   command(to: OperatorCommand): SwitchReport;
   detachPrimary(): DetachReport;
   injectPrimaryRemoval(): void;
+  injectDriverStall(ms: number): void;
 }
 
 /** What the control ops need of the daemon. */
 export interface ControlTarget extends GroupsView {
   group(name: string): ControlledGroup | undefined;
+  identity(): IdentityReply;
   addGroup(raw: unknown): Promise<GroupConfig>;
   /** Checked against the running groups as a config file would be. */
   attachPrimary(group: string, devargs: string): GroupStatusReport;
@@ -26,9 +30,14 @@ export interface ControlTarget extends GroupsView {
 }
 
 export type Handler<R> = (request: Request) => R | Promise<R>;
-export type Handlers = { [O in keyof OpReplies]: Handler<OpReplies[O]> };
+export interface OpEntry<R> {
+  access: Access;
+  run: Handler<R>;
+}
+export type Handlers = { [O in Op]: OpEntry<OpReplies[O]> };
 
 const SWITCH_TARGETS: readonly OperatorCommand[] = ['primary', 'standby', 'auto'];
+const MAX_STALL_MS = 60000;
 
 /** Runs fn, turning what it throws into a refusal with the same message. */
 function refusing<T>(fn: () => T): T {
@@ -55,19 +64,26 @@ export function controlHandlers(target: ControlTarget): Handlers {
   };
   const selected = (request: Request) =>
     request.group === undefined ? target.groupNames().map((name) => target.group(name)!) : [groupOf(request)];
+  const faultInjection = () => {
+    if (!target.faultInjection)
+      throw new RequestError('fault injection is off; set control.faultInjection: true in the config (labs only)');
+  };
+  const read = <R>(run: Handler<R>): OpEntry<R> => ({ access: 'read', run });
+  const change = <R>(run: Handler<R>): OpEntry<R> => ({ access: 'change', run });
 
   return {
-    groups: () => target.groupNames(),
-    status: (request) => selected(request).map((group) => group.status()),
-    stats: (request) => ({
+    groups: read(() => target.groupNames()),
+    status: read((request) => selected(request).map((group) => group.status())),
+    stats: read((request) => ({
       mbufsInUse: target.mbufsInUse(),
       groups: Object.fromEntries(selected(request).map((group) => [group.name, group.stats()])),
-    }),
-    switch: (request) => {
+    })),
+    identity: read(() => target.identity()),
+    switch: change((request) => {
       const group = groupOf(request);
       return group.command(oneOf(request, 'to', SWITCH_TARGETS));
-    },
-    'add-group': async (request) => {
+    }),
+    'add-group': change(async (request) => {
       if (typeof request.config !== 'object' || request.config === null)
         throw new RequestError('"add-group" needs "config", a group object as in the config file\'s groups list');
       try {
@@ -75,32 +91,40 @@ export function controlHandlers(target: ControlTarget): Handlers {
       } catch (err) {
         throw new RequestError((err as Error).message);
       }
-    },
-    attach: (request) => {
+    }),
+    attach: change((request) => {
       const group = groupOf(request);
       const devargs = stringArg(request, 'devargs');
       return refusing(() => target.attachPrimary(group.name, devargs));
-    },
-    detach: (request) => {
+    }),
+    detach: change((request) => {
       const group = groupOf(request);
       return refusing(() => group.detachPrimary());
-    },
-    'inject-removal': (request) => {
+    }),
+    'inject-removal': change((request) => {
       const group = groupOf(request);
-      if (!target.faultInjection)
-        throw new RequestError('fault injection is off; set control.faultInjection: true in the config (labs only)');
+      faultInjection();
       refusing(() => group.injectPrimaryRemoval());
       return { injected: 'removal', group: group.name };
-    },
-    'remove-group': (request) => {
+    }),
+    'inject-stall': change((request) => {
+      const group = groupOf(request);
+      faultInjection();
+      const ms = request.ms;
+      if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > MAX_STALL_MS)
+        throw new RequestError(`"inject-stall" needs "ms", an integer from 1 to ${MAX_STALL_MS}`);
+      refusing(() => group.injectDriverStall(ms));
+      return { injected: 'stall', group: group.name, ms };
+    }),
+    'remove-group': change((request) => {
       const group = groupOf(request);
       target.removeGroup(group.name);
       return { removed: group.name };
-    },
-    'set-log-level': (request) => {
+    }),
+    'set-log-level': change((request) => {
       const level = oneOf(request, 'level', LOG_LEVELS);
       target.setLogLevel(level);
       return { level };
-    },
+    }),
   };
 }

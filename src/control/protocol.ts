@@ -7,6 +7,10 @@ import type { DetachReport, GroupStatsReport, GroupStatusReport, SwitchReport } 
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_REQUEST_BYTES = 64 * 1024;
+/** Clients connected at once; one more is told so and closed. */
+export const MAX_CONNECTIONS = 32;
+/** Requests of one client read but not yet answered; beyond it the server stops reading it. */
+export const MAX_PENDING_REQUESTS = 16;
 
 export type GroupStatusReply = GroupStatusReport;
 export type GroupStatsReply = GroupStatsReport;
@@ -17,8 +21,17 @@ export interface StatsReply {
   groups: Record<string, GroupStatsReply>;
 }
 
+/** Who is serving a control socket: what a second instance names when it refuses to start. */
+export interface IdentityReply {
+  pid: number;
+  version: string;
+  startedAtIso: string;
+  groups: number;
+}
+
 /** Every op and the `result` of its successful reply. */
 export interface OpReplies {
+  identity: IdentityReply;
   groups: string[];
   status: GroupStatusReply[];
   stats: StatsReply;
@@ -28,6 +41,7 @@ export interface OpReplies {
   'add-group': GroupConfig;
   'remove-group': { removed: string };
   'inject-removal': { injected: 'removal'; group: string };
+  'inject-stall': { injected: 'stall'; group: string; ms: number };
   'set-log-level': { level: LogLevel };
 }
 export type Op = keyof OpReplies;

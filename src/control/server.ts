@@ -1,68 +1,118 @@
 // Unix-socket server for the JSON-lines control protocol. A bad request gets an error reply;
-// nothing a client sends can stop the daemon or its forwarding.
+// nothing a client sends can stop the daemon, its forwarding or the other clients:
+// - who may change anything is decided from the kernel's peer credentials (access.ts), and every
+//   change is logged with the peer's uid, gid and pid;
+// - a client is read only while it reads its replies (back-pressure) and has few requests in
+//   flight, so one that never reads holds a bounded amount of memory;
+// - connections are limited in number and closed when idle;
+// - bytes are decoded as a stream, so a character split across reads stays whole.
+import { execFileSync } from 'child_process';
 import fs from 'fs';
 import net from 'net';
 import path from 'path';
-import { execFileSync } from 'child_process';
 import type { ControlConfig } from '../config';
 import type { Logger } from '../log';
-import type { Handler, Handlers } from './handlers';
-import { MAX_REQUEST_BYTES, PROTOCOL_VERSION, RequestError, parseRequest, type Reply, type Request } from './protocol';
+import type { AccessPolicy, Peer } from './access';
+import { request as ask } from './client';
+import type { Handlers, OpEntry } from './handlers';
+import {
+  MAX_CONNECTIONS,
+  MAX_PENDING_REQUESTS,
+  MAX_REQUEST_BYTES,
+  PROTOCOL_VERSION,
+  RequestError,
+  parseRequest,
+  type Reply,
+  type Request,
+} from './protocol';
+import { OwnedSocketFile, removeStaleSocket } from './socket-file';
+
+/** A connection with no request for this long is closed. */
+const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Who is at the other end of a connection; undefined when the kernel cannot say. */
+export type PeerOf = (socket: net.Socket) => Peer | undefined;
 
 export class ControlServer {
   private server?: net.Server;
+  private socketFile?: OwnedSocketFile;
   private readonly connections = new Set<net.Socket>();
-
-  private readonly socketPath: string;
 
   constructor(
     private readonly config: ControlConfig,
     private readonly handlers: Handlers,
+    private readonly access: AccessPolicy,
+    private readonly peerOf: PeerOf,
     private readonly log: Logger,
-  ) {
-    this.socketPath = config.socket;
-  }
+  ) {}
 
+  /** Binds the socket; refuses, naming it, when another daemon serves it already. */
   async listen(): Promise<void> {
-    fs.mkdirSync(path.dirname(this.socketPath), { recursive: true });
-    await removeStaleSocket(this.socketPath);
+    const socketPath = this.config.socket;
+    fs.mkdirSync(path.dirname(socketPath), { recursive: true });
+    await removeStaleSocket(socketPath, () => describeServer(socketPath));
     const server = net.createServer((socket) => this.serve(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.socketPath, () => resolve());
+      server.listen(socketPath, () => resolve());
     });
-    // Who may connect is decided by the socket file's owner, group and mode.
-    fs.chmodSync(this.socketPath, parseInt(this.config.mode, 8));
-    if (this.config.group) fs.chownSync(this.socketPath, process.getuid!(), groupId(this.config.group));
     this.server = server;
+    this.socketFile = new OwnedSocketFile(socketPath);
+    // Who may connect at all is decided by the socket file's owner, group and mode.
+    fs.chmodSync(socketPath, parseInt(this.config.mode, 8));
+    if (this.config.group) fs.chownSync(socketPath, process.getuid!(), groupId(this.config.group));
   }
 
   async close(): Promise<void> {
     for (const socket of this.connections) socket.destroy();
-    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    fs.rmSync(this.socketPath, { force: true });
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.socketFile?.release();
+    this.socketFile = undefined;
   }
 
   private serve(socket: net.Socket): void {
+    socket.on('error', () => socket.destroy());
+    if (this.connections.size >= MAX_CONNECTIONS) {
+      socket.end(
+        JSON.stringify(failure(undefined, `too many control connections (${MAX_CONNECTIONS}); try again`)) + '\n',
+      );
+      return;
+    }
     this.connections.add(socket);
     socket.on('close', () => this.connections.delete(socket));
-    socket.on('error', () => socket.destroy());
+    socket.setEncoding('utf8');
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
+    let peer: Peer | undefined;
+    try {
+      peer = this.peerOf(socket);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'control: cannot tell who connected; read-only');
+    }
+
     let pending = '';
+    let inFlight = 0;
     let replies = Promise.resolve();
-    socket.on('data', (chunk) => {
-      pending += chunk.toString('utf8');
+    // Takes whole lines while the client reads its replies and has few in flight; reads more only
+    // then. Whatever the client sends meanwhile waits in the kernel, not here.
+    const pump = () => {
       let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
+      while (inFlight < MAX_PENDING_REQUESTS && !socket.writableNeedDrain && (newline = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, newline).trim();
         pending = pending.slice(newline + 1);
-        // Replies go out in request order even when a handler is asynchronous.
         if (line.length === 0) continue;
+        inFlight++;
+        // Replies go out in request order even when a handler is asynchronous.
         replies = replies.then(async () => {
-          const reply = line.length > MAX_REQUEST_BYTES ? tooLong() : await this.answer(line);
-          if (!socket.destroyed) socket.write(JSON.stringify(reply) + '\n');
+          const reply = line.length > MAX_REQUEST_BYTES ? tooLong() : await this.answer(line, peer);
+          inFlight--;
+          if (socket.destroyed) return;
+          socket.write(encode(reply) + '\n');
+          pump();
         });
       }
-      if (pending.length > MAX_REQUEST_BYTES) {
+      if (pending.length > MAX_REQUEST_BYTES && pending.indexOf('\n') < 0) {
         // A line that never ends: answer once and stop reading this client.
         pending = '';
         socket.removeAllListeners('data');
@@ -70,24 +120,62 @@ export class ControlServer {
         replies = replies.then(() => {
           socket.end(JSON.stringify(tooLong()) + '\n');
         });
+        return;
       }
+      const canTakeMore = inFlight < MAX_PENDING_REQUESTS && !socket.writableNeedDrain;
+      if (canTakeMore && pending.indexOf('\n') < 0) socket.resume();
+      else socket.pause();
+    };
+    socket.on('data', (chunk: string) => {
+      pending += chunk;
+      pump();
     });
+    socket.on('drain', pump);
   }
 
-  private async answer(line: string): Promise<Reply> {
+  private async answer(line: string, peer: Peer | undefined): Promise<Reply> {
     let request: Request | undefined;
+    let entry: OpEntry<unknown> | undefined;
     try {
       request = parseRequest(line);
-      const handlers: Record<string, Handler<unknown>> = this.handlers;
-      const handler = Object.hasOwn(handlers, request.op) ? handlers[request.op] : undefined;
-      if (!handler)
-        throw new RequestError(`unknown op "${request.op}"; known: ${Object.keys(this.handlers).join(', ')}`);
-      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: await handler(request) };
+      const handlers: Record<string, OpEntry<unknown>> = this.handlers;
+      entry = Object.hasOwn(handlers, request.op) ? handlers[request.op] : undefined;
+      if (!entry) throw new RequestError(`unknown op "${request.op}"; known: ${Object.keys(handlers).join(', ')}`);
+      if (!this.access.allows(peer, entry.access)) throw new RequestError(denied(request.op, peer));
+      const result = await entry.run(request);
+      if (entry.access === 'change') this.log.info({ op: request.op, args: argsOf(request), peer }, 'control: changed');
+      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result };
     } catch (err) {
       const message = (err as Error).message;
-      this.log.warn({ op: request?.op, error: message }, 'control request refused');
+      this.log.warn(
+        { op: request?.op, args: request && argsOf(request), peer, error: message },
+        'control request refused',
+      );
       return failure(request?.id, message);
     }
+  }
+}
+
+/** A request's arguments for the log, without the protocol's own fields. */
+function argsOf(request: Request): Record<string, unknown> {
+  const { v: _v, id: _id, op: _op, ...args } = request;
+  return args;
+}
+
+function denied(op: string, peer: Peer | undefined): string {
+  const who = peer ? `uid ${peer.uid} (pid ${peer.pid})` : 'a client the kernel could not name';
+  return (
+    `permission denied (EPERM): "${op}" changes the daemon, and ${who} is not root, the daemon's user, ` +
+    'or in control.operators'
+  );
+}
+
+/** The reply as one JSON line; a result that cannot be encoded becomes an error reply. */
+function encode(reply: Reply): string {
+  try {
+    return JSON.stringify(reply);
+  } catch (err) {
+    return JSON.stringify(failure(reply.id, `the reply could not be encoded: ${(err as Error).message}`));
   }
 }
 
@@ -99,18 +187,14 @@ function failure(id: Request['id'], error: string): Reply {
   return { v: PROTOCOL_VERSION, id, ok: false, error };
 }
 
-/** A socket file nobody listens on is left over from a crash; a live one is another daemon's. */
-export async function removeStaleSocket(socketPath: string): Promise<void> {
-  if (!fs.existsSync(socketPath)) return;
-  if (!fs.statSync(socketPath).isSocket())
-    throw new Error(`${socketPath} exists and is not a socket; remove it or choose another path`);
-  const live = await new Promise<boolean>((resolve) => {
-    const probe = net.createConnection(socketPath);
-    probe.once('connect', () => (probe.destroy(), resolve(true)));
-    probe.once('error', () => resolve(false));
-  });
-  if (live) throw new Error(`another process is listening on ${socketPath}; stop it or choose another path`);
-  fs.rmSync(socketPath);
+/** Names the daemon serving a live control socket, as it describes itself. */
+async function describeServer(socketPath: string): Promise<string> {
+  try {
+    const { pid, version, startedAtIso } = await ask(socketPath, 'identity', {}, 2000);
+    return `another vhost-failover (pid ${pid}, version ${version}, started ${startedAtIso})`;
+  } catch {
+    return 'another process';
+  }
 }
 
 function groupId(name: string): number {

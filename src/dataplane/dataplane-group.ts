@@ -36,6 +36,11 @@ export class DataplaneGroup {
     this.addon.injectPrimaryRemoval(this.name);
   }
 
+  /** Fault injection: both uplinks' driver calls hang for `ms`, as a PF mailbox that does not answer. */
+  injectDriverStall(ms: number): void {
+    this.addon.injectDriverStall(this.name, ms);
+  }
+
   /** Allows or forbids the primary; allowing takes effect only while its link is up. */
   setPrimaryEligible(eligible: boolean, cause: DecisionCause, reason: string): boolean {
     return this.addon.setPrimaryEligible(this.name, eligible, cause, reason);

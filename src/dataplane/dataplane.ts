@@ -5,7 +5,7 @@ import { isPciDevice, type Config, type GroupConfig } from '../config';
 import { DataplaneGroup } from './dataplane-group';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
-import { loadAddon, type NativeAddon, type NativeEvent } from './native';
+import { loadAddon, type NativeAddon, type NativeEvent, type PeerCredentials } from './native';
 
 export interface DataplaneEvents {
   event: [NativeEvent];
@@ -50,6 +50,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       mac: group.mac,
       mtu: group.mtu,
       rx: group.rx,
+      rxGraceMs: group.rxGraceMs,
+      spoofCheck: group.spoofCheck,
       vhostDevargs: vhostDevargs(group),
       primaryDevargs: group.primary.devargs,
       standbyDevargs: group.standby.devargs,
@@ -57,6 +59,11 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       ...settings,
     });
     return new DataplaneGroup(this.addon, group.name);
+  }
+
+  /** Who is at the other end of a connected unix socket, as the kernel says. */
+  peerCredentials(fd: number): PeerCredentials {
+    return this.addon.peerCredentials(fd);
   }
 
   mbufsInUse(): number {

@@ -10,6 +10,7 @@ export type {
   NativeEvent,
   PathName,
   PathSwitchedEvent,
+  PeerCredentials,
   PerPath,
   SwitchCause,
   TxDrain,

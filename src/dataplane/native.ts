@@ -61,7 +61,11 @@ export interface NativeGroupSpec {
   name: string;
   mac: string;
   mtu: number;
-  rx: 'both' | 'active';
+  rx: 'failover' | 'both' | 'active';
+  /** rx: failover: how long the standby's frames still reach the guest after the primary takes over. */
+  rxGraceMs: number;
+  /** Drop guest frames whose source MAC is not `mac`. */
+  spoofCheck: boolean;
   vhostDevargs: string;
   primaryDevargs: string;
   standbyDevargs: string;
@@ -120,6 +124,12 @@ export interface GroupStats {
   txBytes: PerPath;
   txDroppedFull: PerPath;
   txDroppedNoPath: number;
+  /** Guest frames refused before any uplink: shorter than an Ethernet header. */
+  txDroppedRunt: number;
+  /** ... longer than the group's MTU allows (every chained frame is). */
+  txDroppedOversize: number;
+  /** ... from a source MAC not the guest's (spoofCheck). */
+  txDroppedSpoofed: number;
   rxPackets: PerPath;
   rxBytes: PerPath;
   rxDroppedGuest: PerPath;
@@ -132,6 +142,12 @@ export interface GroupStats {
   lastSwitchGapUs: number;
 }
 
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
 export interface NativeAddon {
   start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void): void;
   addGroup(spec: NativeGroupSpec): void;
@@ -139,6 +155,10 @@ export interface NativeAddon {
   announce(group: string): void;
   detachPrimary(group: string): TxDrain;
   injectPrimaryRemoval(group: string): void;
+  /** Labs: a native thread holds the group's uplinks' driver-call locks for `ms`. */
+  injectDriverStall(group: string, ms: number): void;
+  /** Who is at the other end of a connected unix socket (SO_PEERCRED). */
+  peerCredentials(fd: number): PeerCredentials;
   setRxFilter(group: string, filter: UplinkRxFilter): void;
   attachPrimary(group: string, devargs: string, setGuestMac: boolean): void;
   setPrimaryEligible(group: string, eligible: boolean, cause: DecisionCause, reason: string): boolean;
@@ -162,6 +182,8 @@ export const ADDON_FUNCTIONS = [
   'announce',
   'detachPrimary',
   'injectPrimaryRemoval',
+  'injectDriverStall',
+  'peerCredentials',
   'setRxFilter',
   'attachPrimary',
   'setPrimaryEligible',

@@ -3,6 +3,7 @@
 // (and the test's Linux bridge) relearn the guest's port from these RARP frames.
 import type { AnnounceConfig } from '../config';
 import type { PathSwitchedEvent } from '../dataplane';
+import type { Logger } from '../log';
 
 /** The gap before round `round + 1` (0-based), after round `round`. */
 export function announceGapMs(config: Pick<AnnounceConfig, 'initialMs' | 'stepMs' | 'maxMs'>, round: number): number {
@@ -20,6 +21,7 @@ export class Announcer {
   constructor(
     private readonly sink: AnnounceSink,
     private settings: AnnounceConfig,
+    private readonly log?: Logger,
   ) {}
 
   onPathSwitched(event: PathSwitchedEvent): void {
@@ -40,7 +42,13 @@ export class Announcer {
 
   private round(settings: AnnounceConfig, round: number): void {
     this.timer = undefined;
-    this.sink.announce();
+    try {
+      this.sink.announce();
+    } catch (err) {
+      // The group went away under a pending round: nothing left to announce.
+      this.log?.warn({ err: (err as Error).message }, 'announcement round not sent');
+      return;
+    }
     if (round + 1 >= settings.rounds) return;
     this.timer = setTimeout(() => this.round(settings, round + 1), announceGapMs(settings, round));
   }

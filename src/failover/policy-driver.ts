@@ -76,7 +76,11 @@ export class PolicyDriver {
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
-        this.apply(this.policy.tick(this.nowMs()));
+        try {
+          this.apply(this.policy.tick(this.nowMs()));
+        } catch (err) {
+          this.log.error({ err }, 'policy: applying a timed decision failed');
+        }
       },
       Math.max(0, Math.ceil(deadline - this.nowMs())),
     );

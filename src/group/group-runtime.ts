@@ -38,7 +38,7 @@ export class GroupRuntime implements GroupView {
     this.name = config.name;
     this.currentConfig = config;
     this.log = log.child({ group: config.name });
-    this.announcer = new Announcer(native, settings.announce);
+    this.announcer = new Announcer(native, settings.announce, this.log);
     this.policy = new PolicyDriver(native, settings.failover, native.status(), this.log);
     if (config.qmp) {
       this.rxFilterSync = new RxFilterSync(native, config.mtu, config.qmp, this.log);
@@ -99,6 +99,11 @@ export class GroupRuntime implements GroupView {
 
   injectPrimaryRemoval(): void {
     this.native.injectPrimaryRemoval();
+  }
+
+  injectDriverStall(ms: number): void {
+    this.native.injectDriverStall(ms);
+    this.log.warn({ ms }, 'fault injection: driver calls on both uplinks stall');
   }
 
   /** Stops the control plane's timers and QMP, then the native group (ports closed). */

@@ -1,6 +1,10 @@
 // A minimal QMP (QEMU Machine Protocol) client: JSON objects over QEMU's unix socket, one per
 // line. After QEMU's greeting and `qmp_capabilities`, every command gets one reply (`return` or
 // `error`) carrying our id; events arrive in between at any time.
+//
+// QEMU is not trusted: a line that is not a JSON object, a line over MAX_LINE_BYTES, a command
+// not answered within the timeout, or a listener that throws ends the connection (never the
+// process) with the reason, which the owner logs before it reconnects.
 import { EventEmitter } from 'events';
 import net from 'net';
 
@@ -12,11 +16,21 @@ export interface QmpEvent {
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
+  timer: NodeJS.Timeout;
 }
 
 export interface QmpClientEvents {
   event: [QmpEvent];
-  close: [];
+  /** The connection ended; `reason` says why when it was not QEMU closing it. */
+  close: [reason: string | undefined];
+}
+
+/** QEMU's replies here are a few KiB (a NIC's filter tables); far more is not QEMU talking. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+export const COMMAND_TIMEOUT_MS = 5000;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export class QmpClient extends EventEmitter<QmpClientEvents> {
@@ -24,32 +38,43 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
   private nextId = 1;
   private buffered = '';
   private greeted?: () => void;
+  private failure?: string;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly commandTimeoutMs: number,
+  ) {
     super();
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.receive(chunk));
     socket.on('close', () => {
-      for (const waiter of this.pending.values()) waiter.reject(new Error('QMP connection closed'));
+      const why = this.failure ?? 'QMP connection closed';
+      for (const waiter of this.pending.values()) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new Error(why));
+      }
       this.pending.clear();
-      this.emit('close');
+      this.emit('close', this.failure);
     });
-    socket.on('error', () => socket.destroy()); // 'close' follows and reports it
+    socket.on('error', (err) => this.reset(err.message)); // 'close' follows and reports it
   }
 
   /** Connects, waits for QEMU's greeting and leaves capabilities negotiation mode. */
-  static async connect(socketPath: string, timeoutMs = 5000): Promise<QmpClient> {
+  static async connect(
+    socketPath: string,
+    timeoutMs = 5000,
+    commandTimeoutMs = COMMAND_TIMEOUT_MS,
+  ): Promise<QmpClient> {
     const socket = net.createConnection(socketPath);
-    const client = new QmpClient(socket);
+    const client = new QmpClient(socket, commandTimeoutMs);
     const greeting = new Promise<void>((resolve) => (client.greeted = resolve));
     const failed = new Promise<never>((_, reject) => {
-      socket.once('error', reject);
-      socket.once('close', () => reject(new Error(`QMP socket ${socketPath} closed before QEMU's greeting`)));
+      client.once('close', (reason) =>
+        reject(new Error(reason ?? `QMP socket ${socketPath} closed before QEMU's greeting`)),
+      );
     });
-    const timer = setTimeout(
-      () => socket.destroy(new Error(`no QMP greeting on ${socketPath} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    failed.catch(() => {}); // settles also when the connection ends long after connecting
+    const timer = setTimeout(() => client.reset(`no QMP greeting on ${socketPath} within ${timeoutMs} ms`), timeoutMs);
     try {
       await Promise.race([greeting, failed]);
       await Promise.race([client.execute('qmp_capabilities'), failed]);
@@ -59,15 +84,26 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     return client;
   }
 
+  /** One command; rejects on QEMU's error, on the timeout (and then resets the connection). */
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      const timer = setTimeout(
+        () => this.reset(`QEMU did not answer ${command} within ${this.commandTimeoutMs} ms`),
+        this.commandTimeoutMs,
+      );
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       this.socket.write(JSON.stringify({ execute: command, ...(args ? { arguments: args } : {}), id }) + '\n');
     });
   }
 
   close(): void {
+    this.socket.destroy();
+  }
+
+  /** Ends the connection because QEMU misbehaved; `close` reports the reason. */
+  reset(reason: string): void {
+    this.failure ??= reason;
     this.socket.destroy();
   }
 
@@ -77,27 +113,40 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     while ((newline = this.buffered.indexOf('\n')) >= 0) {
       const line = this.buffered.slice(0, newline).trim();
       this.buffered = this.buffered.slice(newline + 1);
-      if (line) this.dispatch(line);
+      if (line.length > MAX_LINE_BYTES) return this.reset(`QEMU sent a line longer than ${MAX_LINE_BYTES} bytes`);
+      if (!line) continue;
+      try {
+        this.dispatch(line);
+      } catch (err) {
+        return this.reset(`handling a QMP message failed: ${(err as Error).message}`);
+      }
+      if (this.socket.destroyed) return;
     }
+    if (this.buffered.length > MAX_LINE_BYTES) this.reset(`QEMU sent a line longer than ${MAX_LINE_BYTES} bytes`);
   }
 
   private dispatch(line: string): void {
-    let message: Record<string, unknown>;
+    let message: unknown;
     try {
-      message = JSON.parse(line) as Record<string, unknown>;
+      message = JSON.parse(line);
     } catch {
-      return; // not QMP: ignore rather than kill the connection
+      return this.reset(`QEMU sent a line that is not JSON: ${line.slice(0, 80)}`);
     }
+    if (!isObject(message)) return this.reset(`QEMU sent ${JSON.stringify(message).slice(0, 80)}, not a JSON object`);
     if ('QMP' in message) {
       this.greeted?.();
     } else if (typeof message.event === 'string') {
-      this.emit('event', message as unknown as QmpEvent);
+      const data = isObject(message.data) ? message.data : undefined;
+      this.emit('event', { event: message.event, data });
     } else if (typeof message.id === 'number' && this.pending.has(message.id)) {
       const waiter = this.pending.get(message.id)!;
       this.pending.delete(message.id);
-      const error = message.error as { class?: string; desc?: string } | undefined;
-      if (error) waiter.reject(new Error(`QEMU refused: ${error.desc ?? error.class ?? 'unknown error'}`));
-      else waiter.resolve(message.return);
+      clearTimeout(waiter.timer);
+      const error = message.error;
+      if (error !== undefined) {
+        const desc = isObject(error) && typeof error.desc === 'string' ? error.desc : JSON.stringify(error);
+        waiter.reject(new Error(`QEMU refused: ${desc.slice(0, 200)}`));
+      } else waiter.resolve(message.return);
     }
   }
 }

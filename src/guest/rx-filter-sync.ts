@@ -7,9 +7,12 @@ import type { QmpConfig } from '../config';
 import type { GroupStatus } from '../dataplane';
 import type { Logger } from '../log';
 import { QmpClient } from './qmp-client';
-import { PASS_ALL, sameRxFilter, uplinkRxFilter, type QemuRxFilterInfo, type UplinkRxFilter } from './rx-filter';
+import { PASS_ALL, readRxFilterInfo, sameRxFilter, uplinkRxFilter, type UplinkRxFilter } from './rx-filter';
 
-const RETRY_MS = 1000;
+// Reconnecting: every second while QEMU is not there; after a connection QEMU spoilt, after 1 s
+// doubling to 16 s while it keeps misbehaving, and back to 1 s once one has delivered a filter.
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 16000;
 
 export interface RxFilterSyncStatus {
   qmp: 'connected' | 'waiting';
@@ -18,6 +21,8 @@ export interface RxFilterSyncStatus {
   /** When it last changed (ISO time), or null. */
   changedAtIso: string | null;
   lastError: string | null;
+  /** Connections ended because QEMU misbehaved (not a JSON object, too long, no answer, bad reply). */
+  resets: number;
   /**
    * The MTU QEMU advertises to the guest (the NIC's host_mtu, VIRTIO_NET_F_MTU); 0 when QEMU
    * advertises none, null before QEMU has been asked.
@@ -42,6 +47,8 @@ export class RxFilterSync {
   private lastError: string | null = null;
   private toldWaiting = false;
   private hostMtu: number | null = null;
+  private retryMs = RETRY_FIRST_MS;
+  private resets = 0;
 
   /** `log` names the group already. */
   constructor(
@@ -67,8 +74,14 @@ export class RxFilterSync {
       filter: this.filter,
       changedAtIso: this.changedAtIso,
       lastError: this.lastError,
+      resets: this.resets,
       hostMtu: this.hostMtu,
     };
+  }
+
+  private retryLater(backOff: boolean): void {
+    this.retryTimer = setTimeout(() => void this.connect(), backOff ? this.retryMs : RETRY_FIRST_MS);
+    if (backOff) this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
   }
 
   private async connect(): Promise<void> {
@@ -83,7 +96,7 @@ export class RxFilterSync {
           'waiting for QEMU to read the guest receive filter',
         );
       this.toldWaiting = true;
-      this.retryTimer = setTimeout(() => void this.connect(), RETRY_MS);
+      this.retryLater(false);
       return;
     }
     if (this.stopped) return client.close();
@@ -93,24 +106,36 @@ export class RxFilterSync {
     client.on('event', (event) => {
       if (event.event === 'NIC_RX_FILTER_CHANGED' && event.data?.name === this.qmp.device) void this.query();
     });
-    client.on('close', () => {
-      this.client = undefined;
-      if (this.stopped) return;
-      this.log.info('QEMU went away: both uplinks pass everything until it is back');
-      this.program(PASS_ALL);
-      this.retryTimer = setTimeout(() => void this.connect(), RETRY_MS);
-    });
+    client.on('close', (reason) => this.onClose(reason));
     await this.checkMtu(client);
     await this.query();
+  }
+
+  private onClose(reason: string | undefined): void {
+    this.client = undefined;
+    if (this.stopped) return;
+    if (reason) {
+      this.resets++;
+      this.lastError = reason;
+      this.log.warn({ why: reason, retryMs: this.retryMs }, 'QMP connection reset: QEMU misbehaved');
+    } else this.log.info('QEMU went away: both uplinks pass everything until it is back');
+    try {
+      this.program(PASS_ALL);
+    } catch (err) {
+      this.log.error({ err }, 'cannot put the uplinks back to passing everything');
+    }
+    this.retryLater(reason !== undefined);
   }
 
   /** A guest told a larger MTU than the uplinks carry would lose every frame above theirs. */
   private async checkMtu(client: QmpClient): Promise<void> {
     try {
-      this.hostMtu = await client.execute<number>('qom-get', {
+      const hostMtu = await client.execute('qom-get', {
         path: `/machine/peripheral/${this.qmp.device}`,
         property: 'host_mtu',
       });
+      if (!Number.isInteger(hostMtu)) throw new Error(`QEMU gave host_mtu as ${JSON.stringify(hostMtu)}`);
+      this.hostMtu = hostMtu as number;
     } catch (err) {
       this.lastError = (err as Error).message;
       this.log.warn({ device: this.qmp.device, err: this.lastError }, 'cannot read the NIC from QEMU');
@@ -136,12 +161,21 @@ export class RxFilterSync {
         this.queryAgain = false;
         const client = this.client;
         if (!client) return;
-        const [info] = await client.execute<QemuRxFilterInfo[]>('query-rx-filter', { name: this.qmp.device });
+        const reply = await client.execute('query-rx-filter', { name: this.qmp.device });
+        let filter: UplinkRxFilter;
+        try {
+          filter = uplinkRxFilter(readRxFilterInfo(reply));
+        } catch (err) {
+          // Not what QEMU answers: start over with a new connection, later.
+          client.reset((err as Error).message);
+          return;
+        }
         this.lastError = null;
-        this.program(uplinkRxFilter(info));
+        this.program(filter);
+        this.retryMs = RETRY_FIRST_MS;
       } while (this.queryAgain);
     } catch (err) {
-      // A wrong device id, or QEMU closing under us: say so and keep forwarding.
+      // A wrong device id, QEMU closing under us, or an uplink refusing: say so and keep forwarding.
       this.lastError = (err as Error).message;
       this.log.warn({ device: this.qmp.device, err: this.lastError }, 'cannot read the guest receive filter');
     } finally {

@@ -14,6 +14,35 @@ export interface QemuRxFilterInfo {
   'vlan-table': number[];
 }
 
+// QEMU's virtio-net keeps 64 MAC filter entries (MAC_TABLE_ENTRIES) and a 4096-bit VLAN table.
+const MAX_MULTICAST_ENTRIES = 64;
+const MULTICAST_MAC = /^[0-9a-f][13579bdf](:[0-9a-f]{2}){5}$/i;
+const MODES = ['normal', 'none', 'all'];
+
+/**
+ * Checks a query-rx-filter reply as QEMU's, or throws saying what is wrong: the reply reaches
+ * native code, and QEMU is not trusted to be QEMU.
+ */
+export function readRxFilterInfo(reply: unknown): QemuRxFilterInfo {
+  const info: unknown = Array.isArray(reply) ? reply[0] : undefined;
+  const fail = (what: string): never => {
+    throw new Error(`QEMU's query-rx-filter reply ${what}`);
+  };
+  if (typeof info !== 'object' || info === null) return fail('holds no filter object');
+  const fields = info as Record<string, unknown>;
+  if (typeof fields.promiscuous !== 'boolean' || typeof fields['multicast-overflow'] !== 'boolean')
+    fail('lacks promiscuous or multicast-overflow');
+  if (!MODES.includes(fields.multicast as string) || !MODES.includes(fields.vlan as string))
+    fail('has an unknown multicast or vlan mode');
+  const table = fields['multicast-table'];
+  if (!Array.isArray(table) || table.length > MAX_MULTICAST_ENTRIES || !table.every((mac) => MULTICAST_MAC.test(mac)))
+    fail(`has a multicast table that is not up to ${MAX_MULTICAST_ENTRIES} multicast MACs`);
+  const vlans = fields['vlan-table'];
+  if (!Array.isArray(vlans) || vlans.length > 4096 || !vlans.every((v) => Number.isInteger(v) && v >= 0 && v <= 4095))
+    fail('has a VLAN table that is not VLAN ids 0..4095');
+  return info as QemuRxFilterInfo;
+}
+
 /** What the native data plane programs on each uplink. */
 export interface UplinkRxFilter {
   allMulticast: boolean;

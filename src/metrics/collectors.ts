@@ -69,6 +69,9 @@ export function createRegistry(source: GroupsView): Registry {
         const stats = view.stats();
         const group = view.name;
         this.inc({ group, path: 'none', direction: 'tx', reason: 'no_path' }, stats.txDroppedNoPath);
+        this.inc({ group, path: 'none', direction: 'tx', reason: 'runt' }, stats.txDroppedRunt);
+        this.inc({ group, path: 'none', direction: 'tx', reason: 'oversize' }, stats.txDroppedOversize);
+        this.inc({ group, path: 'none', direction: 'tx', reason: 'spoofed' }, stats.txDroppedSpoofed);
         for (const path of PATHS) {
           this.inc({ group, path, direction: 'tx', reason: 'uplink_full' }, stats.txDroppedFull[path]);
           this.inc({ group, path, direction: 'rx', reason: 'guest_not_ready' }, stats.rxDroppedGuest[path]);

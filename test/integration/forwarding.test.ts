@@ -43,8 +43,8 @@ describe('forwarding core (real DPDK, testpmd VM, net_tap uplinks)', function ()
     await waitFor('mbufs back at the baseline', async () => (await topology.groupStats()).mbufsInUse === baseline);
   });
 
-  it('delivers frames from both uplinks to the guest and returns every mbuf', async function () {
-    const topology = await lab.start();
+  it('delivers frames from both uplinks to the guest with rx: both, and returns every mbuf', async function () {
+    const topology = await lab.start(labConfig({ rx: 'both' }));
     const vm = await topology.startVm('rxonly');
     const baseline = (await topology.groupStats()).mbufsInUse;
     const { netns } = topology;

@@ -73,11 +73,15 @@ describe('primary hot-plug (real DPDK)', function () {
     );
     await assert.rejects(
       request(controlSocket, 'attach', { group: 'vm1', devargs: `net_vhost_vm1,iface=${topology.dir}/x.sock` }),
-      /already in use by this daemon/,
+      /a vhost-user port cannot be an uplink/,
     );
     await assert.rejects(
       request(controlSocket, 'attach', { group: 'vm1', devargs: 'net_nosuchdriver0' }),
-      /cannot probe device/,
+      /not a device this daemon runs as an uplink/,
+    );
+    await assert.rejects(
+      request(controlSocket, 'attach', { group: 'vm1', devargs: `net_tap7,iface=${topology.standbyTap}` }),
+      /\(interface "vfs\d+"\) is already used by groups\[0\]\.primary\.devargs; primary and standby must be different devices/,
     );
     assert.equal((await topology.groupStatus()).activePath, 'standby');
   });

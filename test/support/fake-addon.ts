@@ -13,6 +13,7 @@ import type {
   NativeGroupSpec,
   NativeStartOptions,
   PathName,
+  PeerCredentials,
   SwitchCause,
   TxDrain,
   UplinkName,
@@ -43,6 +44,10 @@ export class FakeAddon implements NativeAddon {
   readonly switchCauses = SWITCH_CAUSES;
   readonly groups = new Map<string, FakeGroup>();
   startOptions?: NativeStartOptions;
+  /** Who every control client is, as SO_PEERCRED would say: this process unless a test says otherwise. */
+  peer: PeerCredentials = { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() };
+  /** Groups whose driver calls a test stalled, and for how long. */
+  readonly stalls: Array<{ group: string; ms: number }> = [];
   private onEvent?: (event: NativeEvent) => void;
 
   start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void): void {
@@ -87,6 +92,15 @@ export class FakeAddon implements NativeAddon {
   injectPrimaryRemoval(name: string): void {
     if (!this.group(name).uplinks.primary.devargs) throw new Error(`group "${name}" has no primary`);
     setImmediate(() => this.removeUplink(name, 'primary'));
+  }
+
+  injectDriverStall(name: string, ms: number): void {
+    this.group(name);
+    this.stalls.push({ group: name, ms });
+  }
+
+  peerCredentials(): PeerCredentials {
+    return this.peer;
   }
 
   setRxFilter(name: string, filter: UplinkRxFilter): void {
@@ -135,6 +149,9 @@ export class FakeAddon implements NativeAddon {
       txBytes: ZERO,
       txDroppedFull: ZERO,
       txDroppedNoPath: 0,
+      txDroppedRunt: 0,
+      txDroppedOversize: 0,
+      txDroppedSpoofed: 0,
       rxPackets: ZERO,
       rxBytes: ZERO,
       rxDroppedGuest: ZERO,

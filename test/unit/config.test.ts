@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Config, ConfigError, configSchema, deviceName, loadConfigFile, validateConfig } from '../../src/config';
-import { patternHints } from '../../src/config/schema';
+import { patternHints, UPLINK_DRIVERS } from '../../src/config/schema';
 
 const configDir = join(__dirname, '..', '..', '..', 'config');
 
@@ -69,7 +69,9 @@ describe('config', () => {
           name: 'vm1',
           mac: '52:54:00:00:00:01',
           mtu: 1500,
-          rx: 'both',
+          rx: 'failover',
+          rxGraceMs: 500,
+          spoofCheck: true,
           vhost: { socket: '/tmp/vhost-failover-demo/vm1.sock', mode: 'server' },
           primary: { devargs: 'net_tap0,iface=vf-vm1' },
           standby: { devargs: 'net_tap1,iface=pv-vm1' },
@@ -125,7 +127,13 @@ describe('config', () => {
           idleSleepMaxUs: 200,
           extraEalArgs: [],
         },
-        control: { socket: '/run/vhost-failover/control.sock', mode: '0600', faultInjection: false },
+        control: {
+          socket: '/run/vhost-failover/control.sock',
+          mode: '0600',
+          faultInjection: false,
+          operators: { users: [], groups: [] },
+        },
+        devices: { drivers: [...UPLINK_DRIVERS], fileOptions: false, fileDirectories: [] },
         metrics: { address: '127.0.0.1' },
         announce: { rounds: 5, initialMs: 50, stepMs: 100, maxMs: 550, garpMaxAgeMs: 300000 },
         failover: {
@@ -134,7 +142,16 @@ describe('config', () => {
           flapDamping: { maxChanges: 5, windowMs: 10000, holdMs: 30000 },
         },
         log: { level: 'info' },
-        groups: [{ ...group(1), mtu: 1500, rx: 'both', vhost: { ...group(1).vhost, mode: 'server' } }],
+        groups: [
+          {
+            ...group(1),
+            mtu: 1500,
+            rx: 'failover',
+            rxGraceMs: 500,
+            spoofCheck: true,
+            vhost: { ...group(1).vhost, mode: 'server' },
+          },
+        ],
       };
       assert.deepEqual(validateConfig({ groups: [group(1)] }), expected);
     });
@@ -174,7 +191,7 @@ describe('config', () => {
     it('lists the allowed values of an enum', () => {
       assertProblem(
         { groups: [group(1, { rx: 'all' })] },
-        'groups[0].rx: "all" is not allowed; use one of "both", "active"',
+        'groups[0].rx: "all" is not allowed; use one of "failover", "both", "active"',
       );
     });
 
@@ -192,7 +209,7 @@ describe('config', () => {
     it('lists the known fields when no field is close', () => {
       assertProblem(
         { groups: [group(1)], colour: 'blue' },
-        'colour: unknown field; allowed here: "dataplane", "control", "metrics", "announce", "failover", "log", "groups"',
+        'colour: unknown field; allowed here: "dataplane", "control", "devices", "metrics", "announce", "failover", "log", "groups"',
       );
     });
 
@@ -239,7 +256,7 @@ describe('config', () => {
     it('rejects relative and over-long socket paths', () => {
       assertProblem(
         { control: { socket: 'control.sock' }, groups: [group(1)] },
-        `control.socket: "control.sock" is not an absolute path; start it with '/', like "/run/vhost-failover/vm1.sock"`,
+        `control.socket: "control.sock" is not a usable socket path; write an absolute path without ',', '=', ';', ':' or spaces (it becomes part of a DPDK device string), like "/run/vhost-failover/vm1.sock"`,
       );
       const [problem] = problemsOf({
         groups: [group(1, { vhost: { socket: `/${'s'.repeat(107)}` } })],

@@ -150,6 +150,41 @@ describe('daemon wiring (fake addon, no DPDK)', function () {
     await assert.rejects(request(socket, 'set-log-level', { level: 'loud' }), /"level" must be one of "fatal"/);
   });
 
+  it('lets any client read but only root or an operator change, naming the rule', async function () {
+    await start();
+    addon.peer = { pid: 4242, uid: 65534, gid: 65534 };
+    assert.deepEqual(await request(socket, 'groups'), ['vm1']);
+    await assert.rejects(
+      request(socket, 'switch', { group: 'vm1', to: 'standby' }),
+      /permission denied \(EPERM\): "switch" changes the daemon, and uid 65534 \(pid 4242\) is not root/,
+    );
+    await assert.rejects(request(socket, 'remove-group', { group: 'vm1' }), /permission denied/);
+    assert.deepEqual(await request(socket, 'groups'), ['vm1']);
+  });
+
+  it('refuses run-time sockets outside the run-time directories', async function () {
+    await start({ control: { socket: path.join(dir, 'control.sock'), runtimeDirectories: [dir] } });
+    await assert.rejects(
+      request(socket, 'add-group', { config: group(2) }),
+      /\/tmp\/unused\/vm2.sock lies outside the run-time directories/,
+    );
+    const inside = await request(socket, 'add-group', {
+      config: group(2, { vhost: { socket: path.join(dir, 'vm2.sock'), mode: 'client' } }),
+    });
+    assert.equal(inside.name, 'vm2');
+  });
+
+  it('names itself to a second instance, which refuses to start and leaves the socket alone', async function () {
+    await start();
+    const second = new Daemon(daemon!.config, pino({ level: 'silent' }), new Dataplane(new FakeAddon()));
+    await assert.rejects(
+      second.start(),
+      new RegExp(`another vhost-failover \\(pid ${process.pid}, version .*\\) is listening on ${socket}`),
+    );
+    assert.ok(fs.existsSync(socket), "the first instance's socket stays");
+    assert.deepEqual(await request(socket, 'groups'), ['vm1']);
+  });
+
   it('removes its control socket and the groups when it stops', async function () {
     await start();
     assert.ok(fs.existsSync(socket));

@@ -1,20 +1,8 @@
 import { strict as assert } from 'assert';
-import { validateConfig } from '../../src/config';
 import { planEal } from '../../src/dataplane/eal-args';
+import { minimalConfig } from '../support/configs';
 
-const config = (dataplane: object) =>
-  validateConfig({
-    dataplane,
-    groups: [
-      {
-        name: 'vm1',
-        mac: '52:54:00:00:00:01',
-        vhost: { socket: '/tmp/vm1.sock' },
-        primary: { devargs: '0000:3b:02.1' },
-        standby: { devargs: 'net_tap0,iface=sb' },
-      },
-    ],
-  }).dataplane;
+const config = (dataplane: object) => minimalConfig({ dataplane }).dataplane;
 
 const argAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 

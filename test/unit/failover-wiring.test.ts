@@ -2,25 +2,14 @@
 // their causes and keeps one timer, the announcer's rounds, and how path history names switches.
 import { strict as assert } from 'assert';
 import pino from 'pino';
-import { validateConfig } from '../../src/config';
 import type { DecisionCause, GroupStatus, PathSwitchedEvent } from '../../src/dataplane';
 import { Announcer } from '../../src/failover/announcer';
 import { PathHistory, switchKind } from '../../src/failover/path-history';
 import { PolicyDriver } from '../../src/failover/policy-driver';
 import { waitFor } from '../../lab/wait';
+import { minimalConfig } from '../support/configs';
 
-const config = validateConfig({
-  failover: { failbackDelayMs: 30 },
-  groups: [
-    {
-      name: 'vm1',
-      mac: '52:54:00:00:00:01',
-      vhost: { socket: '/tmp/vm1.sock' },
-      primary: { devargs: '0000:3b:02.1' },
-      standby: { devargs: 'net_tap0,iface=sb' },
-    },
-  ],
-});
+const config = minimalConfig({ failover: { failbackDelayMs: 30 } });
 const silent = pino({ level: 'silent' });
 
 function groupStatus(primaryLinkUp: boolean): GroupStatus {

@@ -1,19 +1,9 @@
 import { strict as assert } from 'assert';
-import { validateConfig } from '../../src/config';
 import { Decision, FailoverPolicy, FlapDampingConfig, PolicyConfig } from '../../src/failover/policy';
+import { minimalConfig } from '../support/configs';
 
 // The defaults the config file gives, so the tests follow any change to them.
-const DEFAULT_POLICY: PolicyConfig = validateConfig({
-  groups: [
-    {
-      name: 'vm1',
-      mac: '52:54:00:00:00:01',
-      vhost: { socket: '/tmp/vm1.sock' },
-      primary: { devargs: '0000:3b:02.1' },
-      standby: { devargs: 'net_tap0,iface=sb' },
-    },
-  ],
-}).failover;
+const DEFAULT_POLICY: PolicyConfig = minimalConfig().failover;
 
 const DELAY_MS = DEFAULT_POLICY.failbackDelayMs;
 const HOLD_MS = DEFAULT_POLICY.flapDamping.holdMs;

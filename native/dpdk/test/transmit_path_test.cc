@@ -28,8 +28,21 @@ TEST("without an eligible primary the standby carries it while present and up") 
 
 TEST("rx both delivers from either uplink; rx active only from the transmitting one") {
   auto group = group_with(false, true, true);
+  group->rx_mode = vhfo::RxMode::kBoth;
   CHECK(group->delivers_from(vhfo::kPrimary));
   group->rx_mode = vhfo::RxMode::kActive;
   CHECK(!group->delivers_from(vhfo::kPrimary));
+  CHECK(group->delivers_from(vhfo::kStandby));
+}
+
+TEST("rx failover: the primary's frames always; the standby's only without it, or in the grace") {
+  auto group = group_with(false, true, true);
+  CHECK(group->rx_mode == vhfo::RxMode::kFailover);  // the default
+  CHECK(group->delivers_from(vhfo::kPrimary));
+  CHECK(group->delivers_from(vhfo::kStandby));
+  group->primary_eligible = true;
+  CHECK(group->delivers_from(vhfo::kPrimary));
+  CHECK(!group->delivers_from(vhfo::kStandby));
+  group->standby_rx_until_tsc = rte_rdtsc() + (1ull << 40);  // a grace window open
   CHECK(group->delivers_from(vhfo::kStandby));
 }

@@ -1,0 +1,43 @@
+// Unix socket files the daemon binds: a file nobody listens on is left over from a crash and may
+// go; a live one belongs to someone else and is never touched. The daemon removes only the socket
+// files it made itself (same inode), never one another process put at the same path since.
+import fs from 'fs';
+import net from 'net';
+
+/** Resolves true when something accepts connections on `socketPath`. */
+export function socketIsLive(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createConnection(socketPath);
+    probe.once('connect', () => (probe.destroy(), resolve(true)));
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/** Makes `socketPath` free to bind: removes a stale socket file, refuses anything else. */
+export async function removeStaleSocket(socketPath: string, whoIsLive?: () => Promise<string>): Promise<void> {
+  if (!fs.existsSync(socketPath)) return;
+  if (!fs.statSync(socketPath).isSocket())
+    throw new Error(`${socketPath} exists and is not a socket; remove it or choose another path`);
+  if (await socketIsLive(socketPath)) {
+    const who = whoIsLive ? await whoIsLive() : 'another process';
+    throw new Error(`${who} is listening on ${socketPath}; stop it first or choose another path`);
+  }
+  fs.rmSync(socketPath);
+}
+
+/** A socket file this process bound: removed on release only if it is still the same file. */
+export class OwnedSocketFile {
+  private readonly inode: number;
+
+  constructor(readonly path: string) {
+    this.inode = fs.statSync(path).ino;
+  }
+
+  release(): void {
+    try {
+      if (fs.statSync(this.path).ino === this.inode) fs.rmSync(this.path);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// Which devices may be uplinks: devargs are checked against an allow-list before EAL, which
+// runs as root, ever sees them. The same rules hold in the config file and at run time.
+import { strict as assert } from 'assert';
+import { ConfigError, validateConfig } from '../../src/config';
+import { devargsProblems, kernelInterface } from '../../src/config/devargs-rules';
+import { pathsOutside, runtimeDirectories } from '../../src/config/runtime-paths';
+import { UPLINK_DRIVERS } from '../../src/config/schema';
+
+const defaults = { drivers: UPLINK_DRIVERS, fileOptions: false, fileDirectories: [] };
+
+function group(index: number, primary: string, standby = `net_tap${index + 10},iface=sb${index}`) {
+  return {
+    name: `vm${index}`,
+    mac: `52:54:00:00:00:0${index}`,
+    vhost: { socket: `/run/vf/vm${index}.sock` },
+    primary: { devargs: primary },
+    standby: { devargs: standby },
+  };
+}
+
+function problems(raw: unknown): string[] {
+  try {
+    validateConfig(raw);
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+}
+
+describe('uplink devices (devargs allow-list)', function () {
+  it('takes PCI addresses with plain options and the lab drivers with their own', function () {
+    for (const devargs of [
+      '0000:3b:02.1',
+      '3b:02.1,txq_inline=128',
+      'net_tap0,iface=sb-vm1',
+      'net_tap3,iface=x,mac=fixed,persist',
+      'net_af_packet0,iface=veth1,qpairs=1',
+      'net_af_xdp0,iface=veth1,start_queue=0',
+      'net_null0,size=64,copy=1',
+      'net_memif0,role=client,socket=/run/vhost-failover/memif.sock,id=1',
+      'net_ring0',
+    ])
+      assert.deepEqual(devargsProblems(devargs, defaults), [], devargs);
+  });
+
+  it('refuses options that open files unless the config allows them, and then only in its directories', function () {
+    assert.match(
+      devargsProblems('net_pcap0,tx_pcap=/etc/shadow', defaults)[0],
+      /opens a file; set devices.fileOptions/,
+    );
+    const files = { ...defaults, fileOptions: true, fileDirectories: ['/var/lib/vf-pcap'] };
+    assert.deepEqual(devargsProblems('net_pcap0,tx_pcap=/var/lib/vf-pcap/out.pcap', files), []);
+    assert.match(
+      devargsProblems('net_pcap0,tx_pcap=/var/lib/vf-pcap/../../etc/x', files)[0],
+      /outside devices.fileDirectories/,
+    );
+    assert.match(devargsProblems('net_af_xdp0,iface=eth9,xdp_prog=/tmp/p.o', defaults)[0], /opens a file/);
+  });
+
+  it('refuses drivers it does not run, aliases, vhost ports and malformed names', function () {
+    assert.match(devargsProblems('net_bonding0,mode=1', defaults)[0], /not a device this daemon runs as an uplink/);
+    assert.match(devargsProblems('eth_pcap0,tx_pcap=/x', defaults)[0], /not a device this daemon runs/);
+    assert.match(devargsProblems('net_tap_evil', defaults)[0], /not a device this daemon runs/);
+    assert.match(devargsProblems('net_vhost_vm1,iface=/x.sock', defaults)[0], /vhost-user port cannot be an uplink/);
+    assert.match(
+      devargsProblems('net_tap0', { ...defaults, drivers: ['pci'] })[0],
+      /driver net_tap is not allowed here/,
+    );
+  });
+
+  it('refuses unknown options, values of the wrong form, and a tap that mirrors a host interface', function () {
+    assert.match(devargsProblems('net_tap0,iface=x,bogus=1', defaults)[0], /net_tap has no option bogus/);
+    assert.match(devargsProblems('net_tap0,iface=../../x', defaults)[0], /is not an interface name/);
+    assert.match(devargsProblems('net_tap0,remote=eth0', defaults)[0], /refused: it mirrors a host interface/);
+    assert.match(devargsProblems('net_af_packet0', defaults)[0], /needs option iface/);
+    assert.match(devargsProblems('0000:3b:02.1,path=/etc/x', defaults)[0], /no paths/);
+    assert.match(devargsProblems('net_tap0,iface=a,iface=b', defaults)[0], /given twice/);
+  });
+
+  it('holds the config file to the same rules, naming the field', function () {
+    assert.ok(
+      problems({ groups: [group(1, 'net_pcap0,tx_pcap=/tmp/x')] }).some((p) =>
+        p.startsWith('groups[0].primary.devargs: option tx_pcap of net_pcap opens a file'),
+      ),
+    );
+  });
+
+  it('sees one kernel interface behind two spellings, and one MAC in two groups', function () {
+    assert.equal(kernelInterface('net_tap7,iface=sb-vm1,persist'), 'sb-vm1');
+    const sameTap = problems({ groups: [group(1, 'net_tap0,iface=vf1'), group(2, 'net_tap5,iface=vf1')] });
+    assert.ok(
+      sameTap.includes(
+        'groups[1].primary.devargs: "net_tap5,iface=vf1" (interface "vf1") is already used by groups[0].primary.devargs; a device can be an uplink of only one group',
+      ),
+      sameTap.join('\n'),
+    );
+    const sameMac = problems({
+      groups: [group(1, '0000:3b:02.1'), { ...group(2, '0000:3b:02.2'), mac: '52:54:00:00:00:01' }],
+    });
+    assert.ok(sameMac.some((p) => p.startsWith('groups[1].mac: "52:54:00:00:00:01" is already the MAC of groups[0]')));
+  });
+
+  it('refuses socket paths with separators that would splice options into a devargs string', function () {
+    const spliced = problems({ groups: [{ ...group(1, '0000:3b:02.1'), vhost: { socket: '/run/x.sock,tso=1' } }] });
+    assert.ok(
+      spliced.some((p) => p.startsWith('groups[0].vhost.socket: "/run/x.sock,tso=1" is not a usable socket path')),
+    );
+  });
+
+  it("keeps run-time paths in the config's socket directories, or the ones it lists", function () {
+    const config = validateConfig({ control: { socket: '/run/vf/control.sock' }, groups: [group(1, '0000:3b:02.1')] });
+    assert.deepEqual(runtimeDirectories(config), ['/run/vf']);
+    assert.deepEqual(
+      pathsOutside({ ...config.groups[0], vhost: { socket: '/etc/vm9.sock', mode: 'server' } }, ['/run/vf']),
+      ['/etc/vm9.sock'],
+    );
+    assert.deepEqual(
+      pathsOutside({ ...config.groups[0], vhost: { socket: '/run/vf/../../etc/x.sock', mode: 'server' } }, ['/run/vf']),
+      ['/run/vf/../../etc/x.sock'],
+    );
+    const listed = validateConfig({
+      control: { socket: '/run/vf/c.sock', runtimeDirectories: ['/srv/vms'] },
+      groups: [group(1, '0000:3b:02.1')],
+    });
+    assert.deepEqual(runtimeDirectories(listed), ['/srv/vms']);
+  });
+});

@@ -19,9 +19,11 @@
         "native/dpdk/guest_addresses.cc",
         "native/dpdk/link_monitor.cc",
         "native/dpdk/link_state.cc",
+        "native/dpdk/log_stream.cc",
         "native/dpdk/peer_credentials.cc",
         "native/dpdk/port.cc",
         "native/dpdk/rx_filter.cc",
+        "native/dpdk/service_notify.cc",
         "native/dpdk/worker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

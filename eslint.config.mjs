@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'scripts/write-config-schema.js'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'scripts/write-config-schema.js', 'scripts/man-page.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,10 +20,11 @@ export class DaemonProcess {
     readonly configPath: string,
     readonly controlSocket: string,
     netns?: Netns,
+    env: NodeJS.ProcessEnv = {},
   ) {
     const command = [process.execPath, CLI, 'run', '--config', configPath];
     const [program, ...args] = netns ? ['ip', 'netns', 'exec', netns.name, ...command] : command;
-    this.child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const collect = (chunk: Buffer) => (this.output += chunk.toString('utf8'));
     this.child.stdout!.on('data', collect);
     this.child.stderr!.on('data', collect);
@@ -31,11 +32,12 @@ export class DaemonProcess {
   }
 
   /** Writes the config and starts the daemon; resolves once its control socket answers. */
-  static async start(config: object, dir: string, netns?: Netns): Promise<DaemonProcess> {
+  /** `env`: more environment for the daemon (NOTIFY_SOCKET, WATCHDOG_USEC...). */
+  static async start(config: object, dir: string, netns?: Netns, env?: NodeJS.ProcessEnv): Promise<DaemonProcess> {
     const configPath = path.join(dir, 'daemon.json');
     fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
     const controlSocket = (config as { control: { socket: string } }).control.socket;
-    const daemon = new DaemonProcess(configPath, controlSocket, netns);
+    const daemon = new DaemonProcess(configPath, controlSocket, netns, env);
     try {
       await waitFor(
         'the daemon to answer on its control socket',
@@ -72,6 +74,11 @@ export class DaemonProcess {
 
   stats(): Promise<StatsReply> {
     return request(this.controlSocket, 'stats');
+  }
+
+  /** Sends a signal (SIGHUP: reload) to the daemon. */
+  signal(name: NodeJS.Signals): void {
+    this.child.kill(name);
   }
 
   /** SIGTERM (the clean path under test), SIGKILL if it hangs. Returns the exit code. */

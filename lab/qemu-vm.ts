@@ -9,6 +9,8 @@ import { waitFor } from './wait';
 
 const GUEST_DIR = path.resolve(__dirname, '..', '..', 'lab', 'qemu-guest');
 const IMAGE_DIR = path.resolve(__dirname, '..', '..', 'build', 'qemu-guest');
+/** A Debian kernel package unpacked by scripts/setup-lab, never installed on the host. */
+const KERNEL_DIR = path.resolve(__dirname, '..', '..', 'build', 'lab', 'guest-kernel');
 
 export interface QemuVmOptions {
   /** Where the QMP socket and the console log go. */
@@ -27,6 +29,17 @@ export interface QemuVmOptions {
   hostMtu?: number;
   /** The NIC's device id, as QMP names it. */
   device?: string;
+  /**
+   * How QEMU holds the vhost-user socket: 'client' (the daemon is the server; QEMU reconnects
+   * every `reconnectS` seconds when it goes away) or 'server' (QEMU listens, the daemon connects).
+   */
+  vhostRole?: 'client' | 'server';
+  reconnectS?: number;
+}
+
+function chardevRole(options: QemuVmOptions): string {
+  if (options.vhostRole === 'server') return ',server=on,wait=off';
+  return options.reconnectS ? `,reconnect=${options.reconnectS}` : '';
 }
 
 export class QemuVm {
@@ -47,7 +60,7 @@ export class QemuVm {
 
   /** The guest image, built once (and again when init.sh changes). */
   static buildImage(): void {
-    const built = spawnSync(path.join(GUEST_DIR, 'build-initramfs.sh'), [IMAGE_DIR], { encoding: 'utf8' });
+    const built = spawnSync(path.join(GUEST_DIR, 'build-initramfs.sh'), [KERNEL_DIR, IMAGE_DIR], { encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`building the guest image failed: ${built.stderr}`);
   }
 
@@ -72,7 +85,8 @@ export class QemuVm {
       ...['-qmp', `unix:${path.join(options.dir, 'qmp.sock')},server=on,wait=off`],
       // vhost-user shares guest memory with the backend: a memfd, shared.
       ...['-object', 'memory-backend-memfd,id=mem,size=256M,share=on', '-numa', 'node,memdev=mem'],
-      ...['-chardev', `socket,id=vhost0,path=${options.vhostSocket}`, '-netdev', 'vhost-user,id=net0,chardev=vhost0'],
+      ...['-chardev', `socket,id=vhost0,path=${options.vhostSocket}${chardevRole(options)}`],
+      ...['-netdev', 'vhost-user,id=net0,chardev=vhost0'],
       // vectors=0 (legacy interrupts): with MSI-X, Debian's QEMU 7.2 under TCG segfaults when the
       // guest starts a vhost-user NIC (msix_set_vector_notifiers reaches KVM-only code).
       ...[

@@ -57,8 +57,9 @@ export function labConfig(options: TopologyOptions = {}): Config {
         mac: '52:54:00:00:0f:01',
         ...(options.rx ? { rx: options.rx } : {}),
         vhost: { socket: path.join(dir, 'vm1.sock'), mode: 'server' },
-        primary: { devargs: `net_tap0,iface=vfp${id}` },
-        standby: { devargs: `net_tap1,iface=vfs${id}` },
+        // The daemon puts both taps into the namespace's bridge itself, each time it makes them.
+        primary: { devargs: `net_tap0,iface=vfp${id}`, bridge: BRIDGE },
+        standby: { devargs: `net_tap1,iface=vfs${id}`, bridge: BRIDGE },
         ...(options.qmp ? { qmp: { socket: path.join(dir, 'qmp.sock'), device: 'nic0' } } : {}),
       },
     ],
@@ -95,14 +96,12 @@ export class Topology {
     fs.mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Namespace, bridge, daemon (inside the namespace), taps joined to the bridge. */
+  /** Namespace, bridge, daemon (inside the namespace), whose taps join the bridge. */
   static async start(config: Config = labConfig()): Promise<Topology> {
     const topology = new Topology(config);
     try {
       topology.netns.addBridge(BRIDGE, BRIDGE_CIDR);
       topology.daemon = await DaemonProcess.start(config, topology.dir, topology.netns);
-      for (const tap of [topology.primaryTap, topology.standbyTap])
-        topology.netns.ip('link', 'set', tap, 'master', BRIDGE);
     } catch (err) {
       await topology.stop();
       throw err;
@@ -185,6 +184,18 @@ export class Topology {
   hugepageFiles(): string[] {
     if (!fs.existsSync('/dev/hugepages')) return [];
     return fs.readdirSync('/dev/hugepages').filter((file) => file.startsWith(this.filePrefix));
+  }
+
+  /**
+   * Stops the daemon (SIGTERM, or SIGKILL as a crash) and starts a new one on the same config,
+   * as an upgrade or a service restart would; resolves with when the new process was spawned.
+   */
+  async restartDaemon(how: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number> {
+    if (how === 'SIGKILL') this.daemon!.signal('SIGKILL');
+    await this.daemon!.stop();
+    const spawnedAt = Date.now();
+    this.daemon = await DaemonProcess.start(this.config, this.dir, this.netns);
+    return spawnedAt;
   }
 
   async stop(): Promise<void> {

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Builds the lab guest's initramfs: busybox-static, iproute2's ip with its libraries, init.sh,
-# and the modules virtio-net over PCI and 802.1Q need, in load order, for the newest Debian
-# kernel in /boot. Usage: build-initramfs.sh OUT_DIR. Writes OUT_DIR/initramfs.cpio.gz and
-# OUT_DIR/vmlinuz; rebuilds only when init.sh or this script is newer than the image.
+# and the modules virtio-net over PCI and 802.1Q need, in load order, from a Debian kernel
+# package unpacked under KERNEL_ROOT (scripts/setup-lab puts one there; it is never installed).
+# Usage: build-initramfs.sh KERNEL_ROOT OUT_DIR. Writes OUT_DIR/initramfs.cpio.gz and
+# OUT_DIR/vmlinuz; rebuilds only when init.sh, this script or the kernel is newer than the image.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-OUT="${1:?usage: build-initramfs.sh OUT_DIR}"
+ROOT="$(cd "${1:?usage: build-initramfs.sh KERNEL_ROOT OUT_DIR}" && pwd)"
+OUT="${2:?usage: build-initramfs.sh KERNEL_ROOT OUT_DIR}"
 mkdir -p "$OUT"
 if [ -f "$OUT/initramfs.cpio.gz" ] && [ -e "$OUT/vmlinuz" ] &&
-  [ "$OUT/initramfs.cpio.gz" -nt "$HERE/init.sh" ] && [ "$OUT/initramfs.cpio.gz" -nt "$0" ]; then
+  [ "$OUT/initramfs.cpio.gz" -nt "$HERE/init.sh" ] && [ "$OUT/initramfs.cpio.gz" -nt "$0" ] &&
+  [ "$OUT/initramfs.cpio.gz" -nt "$ROOT/.unpacked" ]; then
   exit 0
 fi
 
-# The newest kernel that has its modules (not `uname -r`: that is the host's kernel).
-KVER=$(for k in /boot/vmlinuz-*; do v=${k#/boot/vmlinuz-}; [ -d "/lib/modules/$v" ] && echo "$v"; done | sort -V | tail -1)
-[ -n "$KVER" ] || { echo "no Debian kernel in /boot (install linux-image-amd64)" >&2; exit 1; }
+# The newest kernel in the unpacked tree that has its modules.
+KVER=$(for k in "$ROOT"/boot/vmlinuz-*; do v=${k#"$ROOT"/boot/vmlinuz-}; [ -d "$ROOT/lib/modules/$v" ] && echo "$v"; done | sort -V | tail -1)
+[ -n "$KVER" ] || { echo "no kernel under $ROOT/boot (run scripts/setup-lab)" >&2; exit 1; }
 
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
@@ -41,10 +44,10 @@ for module in virtio_pci virtio_net 8021q; do
     install -D -m0644 "$path" "$target"
     case "$target" in *.xz) xz -d "$target"; target=${target%.xz} ;; *.zst) zstd -q -d --rm "$target"; target=${target%.zst} ;; esac
     echo "/lib/modules/$(basename "$target")" >>"$STAGE/etc/modules.order"
-  done < <(modprobe -S "$KVER" --show-depends "$module")
+  done < <(modprobe -d "$ROOT" -S "$KVER" --show-depends "$module")
 done
 
 install -m0755 "$HERE/init.sh" "$STAGE/init"
 (cd "$STAGE" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet | gzip -n -6) >"$OUT/.initramfs.tmp"
 mv -f "$OUT/.initramfs.tmp" "$OUT/initramfs.cpio.gz"
-ln -sfn "/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
+ln -sfn "$ROOT/boot/vmlinuz-$KVER" "$OUT/vmlinuz"

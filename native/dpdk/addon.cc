@@ -2,12 +2,15 @@
 // nothing else. Every operation is a Dataplane method; an error text it returns becomes a thrown
 // Error. Events from native threads reach JavaScript through one thread-safe function.
 #include <napi.h>
+#include <rte_version.h>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
 #include "dataplane.h"
 #include "peer_credentials.h"
+#include "service_notify.h"
 
 namespace {
 
@@ -15,6 +18,17 @@ namespace vhfo = vhost_failover;
 
 std::unique_ptr<vhfo::Dataplane> dataplane;
 Napi::ThreadSafeFunction event_callback;
+// DPDK's log lines, on a queue of their own with a bound: a flood of driver messages is dropped
+// (and counted) rather than held in memory.
+Napi::ThreadSafeFunction log_callback;
+constexpr size_t kLogQueueLines = 1024;
+std::atomic<uint64_t> log_lines_dropped{0};
+
+struct LogLine {
+  int level;
+  std::string text;
+  uint64_t dropped_before;
+};
 
 vhfo::Dataplane &started(const Napi::Env &env) {
   if (!dataplane) throw Napi::Error::New(env, "the data plane is not started");
@@ -64,6 +78,8 @@ const char *event_type_name(vhfo::EventType type) {
       return "guest";
     case vhfo::EventType::kRemoved:
       return "removed";
+    case vhfo::EventType::kSwitchGap:
+      return "switchGap";
     default:
       return "pathSwitched";
   }
@@ -81,6 +97,7 @@ Napi::Object to_js(Napi::Env env, const vhfo::Event &event) {
     out.Set("to", event.to);
     out.Set("cause", vhfo::switch_cause_name(event.cause));
   }
+  if (event.type == vhfo::EventType::kSwitchGap) out.Set("gapUs", event.gap_us);
   out.Set("reason", event.reason);
   if (event.port_id >= 0) out.Set("portId", event.port_id);
   out.Set("atNs", Napi::BigInt::New(env, event.at_ns));
@@ -97,11 +114,31 @@ void emit_to_js(vhfo::Event &&event) {
   if (status != napi_ok) delete heap;
 }
 
+void log_to_js(int level, std::string &&text) {
+  auto *heap = new LogLine{level, std::move(text), log_lines_dropped.exchange(0)};
+  napi_status status =
+      log_callback.NonBlockingCall(heap, [](Napi::Env env, Napi::Function callback, LogLine *data) {
+        std::unique_ptr<LogLine> owned(data);
+        if (env == nullptr || callback == nullptr) return;
+        Napi::Object line = Napi::Object::New(env);
+        line.Set("level", owned->level);
+        line.Set("text", owned->text);
+        if (owned->dropped_before > 0)
+          line.Set("droppedBefore", static_cast<double>(owned->dropped_before));
+        callback.Call({line});
+      });
+  if (status != napi_ok) {
+    log_lines_dropped.fetch_add(1 + heap->dropped_before);
+    delete heap;
+  }
+}
+
 Napi::Value Start(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (dataplane) throw Napi::Error::New(env, "the data plane is already started");
   Napi::Object options = object_arg(info, 0, "options");
   if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "onEvent must be a function");
+  if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "onLog must be a function");
   vhfo::DataplaneOptions parsed;
   parsed.eal_args = strings(options.Get("ealArgs"));
   parsed.worker_lcores = uints(options.Get("workerLcores"));
@@ -112,12 +149,15 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
 
   event_callback = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(),
                                                  "vhost-failover events", 0, 1);
+  log_callback = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(),
+                                               "vhost-failover DPDK log", kLogQueueLines, 1);
   dataplane = std::make_unique<vhfo::Dataplane>();
-  std::string error = dataplane->start(parsed, emit_to_js);
+  std::string error = dataplane->start(parsed, emit_to_js, log_to_js);
   if (!error.empty()) {
     dataplane->shutdown();
     dataplane.reset();
     event_callback.Release();
+    log_callback.Release();
     throw Napi::Error::New(env, error);
   }
   return env.Undefined();
@@ -147,8 +187,10 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
   parsed.rx_descriptors = uint_field(spec, "rxDescriptors");
   parsed.tx_descriptors = uint_field(spec, "txDescriptors");
   parsed.garp_max_age_ms = uint_field(spec, "garpMaxAgeMs");
-  check(info.Env(), started(info.Env()).add_group(parsed));
-  return info.Env().Undefined();
+  std::string primary_error;
+  check(info.Env(), started(info.Env()).add_group(parsed, &primary_error));
+  if (primary_error.empty()) return info.Env().Undefined();
+  return Napi::String::New(info.Env(), primary_error);
 }
 
 Napi::Value RemoveGroup(const Napi::CallbackInfo &info) {
@@ -189,6 +231,10 @@ Napi::Value PeerCredentials(const Napi::CallbackInfo &info) {
   out.Set("pid", static_cast<double>(peer.pid));
   out.Set("uid", static_cast<double>(peer.uid));
   out.Set("gid", static_cast<double>(peer.gid));
+  Napi::Array groups = Napi::Array::New(info.Env(), peer.groups.size());
+  for (size_t i = 0; i < peer.groups.size(); i++)
+    groups.Set(static_cast<uint32_t>(i), static_cast<double>(peer.groups[i]));
+  out.Set("groups", groups);
   return out;
 }
 
@@ -306,6 +352,43 @@ Napi::Value GroupStats(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Object to_js(Napi::Env env, const vhfo::PortStatsReport &port) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("present", port.present);
+  out.Set("ipackets", static_cast<double>(port.ipackets));
+  out.Set("opackets", static_cast<double>(port.opackets));
+  out.Set("ibytes", static_cast<double>(port.ibytes));
+  out.Set("obytes", static_cast<double>(port.obytes));
+  out.Set("imissed", static_cast<double>(port.imissed));
+  out.Set("ierrors", static_cast<double>(port.ierrors));
+  out.Set("oerrors", static_cast<double>(port.oerrors));
+  out.Set("rxNombuf", static_cast<double>(port.rx_nombuf));
+  return out;
+}
+
+Napi::Value GroupPortStats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  vhfo::GroupPortStats report;
+  check(env, started(env).group_port_stats(string_arg(info, 0, "group"), &report));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("vhost", to_js(env, report.vhost));
+  out.Set("primary", to_js(env, report.uplinks[vhfo::kPrimary]));
+  out.Set("standby", to_js(env, report.uplinks[vhfo::kStandby]));
+  return out;
+}
+
+Napi::Value WorkerPasses(const Napi::CallbackInfo &info) {
+  const std::vector<uint64_t> passes = started(info.Env()).worker_passes();
+  Napi::Array out = Napi::Array::New(info.Env(), passes.size());
+  for (size_t i = 0; i < passes.size(); i++)
+    out.Set(static_cast<uint32_t>(i), static_cast<double>(passes[i]));
+  return out;
+}
+
+Napi::Value NotifyService(const Napi::CallbackInfo &info) {
+  return Napi::Boolean::New(info.Env(), vhfo::notify_service(string_arg(info, 0, "state")));
+}
+
 Napi::Value MbufsInUse(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), started(info.Env()).mbufs_in_use());
 }
@@ -315,6 +398,7 @@ Napi::Value Shutdown(const Napi::CallbackInfo &info) {
   dataplane->shutdown();
   dataplane.reset();
   event_callback.Release();
+  log_callback.Release();
   return info.Env().Undefined();
 }
 
@@ -333,11 +417,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));
   exports.Set("mbufsInUse", Napi::Function::New(env, MbufsInUse));
+  exports.Set("groupPortStats", Napi::Function::New(env, GroupPortStats));
+  exports.Set("workerPasses", Napi::Function::New(env, WorkerPasses));
+  exports.Set("notifyService", Napi::Function::New(env, NotifyService));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown));
   Napi::Array causes = Napi::Array::New(env, vhfo::kSwitchCauses);
   for (int i = 0; i < vhfo::kSwitchCauses; i++)
     causes.Set(static_cast<uint32_t>(i), vhfo::kSwitchCauseNames[i]);
   exports.Set("switchCauses", causes);
+  exports.Set("dpdkVersion", rte_version());
   return exports;
 }
 

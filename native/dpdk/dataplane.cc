@@ -2,6 +2,7 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -20,10 +21,11 @@ namespace vhost_failover {
 // frames leave a 1 Gb/s link in 0.35 ms; this is room for a paused or congested link.
 static constexpr unsigned kTxDrainTimeoutUs = 100000;
 
-std::string Dataplane::start(const DataplaneOptions &options, EventSink sink) {
+std::string Dataplane::start(const DataplaneOptions &options, EventSink sink, LogSink log_sink) {
   options_ = options;
   sink_ = std::move(sink);
-  std::string error = eal_init(options.eal_args);
+  std::string error = log_stream_open(std::move(log_sink));
+  if (error.empty()) error = eal_init(options.eal_args);
   if (!error.empty()) return error;
   eal_ready_ = true;
   pool_ = mbuf_pool_create(options.mbufs, options.max_mtu, &error);
@@ -102,15 +104,22 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
   return error.empty() ? "" : std::string(path_name(path)) + " port: " + error;
 }
 
-std::string Dataplane::open_ports(Group &group, const GroupSpec &spec) {
+std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::string *primary_error) {
   PortSetup setup;
   setup.pool = pool_;
   std::string error = probe_unclaimed(spec.vhost_devargs, &group.vhost_port);
   if (error.empty()) error = port_start(group.vhost_port, setup);
   if (!error.empty()) return "vhost port: " + error;
-  error = open_uplink(group, kPrimary, spec.primary_devargs, spec.set_primary_mac);
-  if (error.empty()) error = open_uplink(group, kStandby, spec.standby_devargs, false);
-  return error;
+  error = open_uplink(group, kStandby, spec.standby_devargs, false);
+  if (!error.empty()) return error;
+  // The primary is the one port a group can do without: it starts on its standby.
+  Uplink &primary = group.uplink(kPrimary);
+  *primary_error = open_uplink(group, kPrimary, spec.primary_devargs, spec.set_primary_mac);
+  if (!primary_error->empty()) {
+    release(primary.calls, primary.port_id);
+    primary.devargs.clear();
+  }
+  return "";
 }
 
 void Dataplane::close_ports(Group &group) {
@@ -208,7 +217,7 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
   return "";
 }
 
-std::string Dataplane::add_group(const GroupSpec &spec) {
+std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_error) {
   if (with_group(spec.name, [](Group &) {}).empty())
     return "group \"" + spec.name + "\" already exists";
   if (spec.mtu > options_.max_mtu)
@@ -231,13 +240,13 @@ std::string Dataplane::add_group(const GroupSpec &spec) {
   group->frame_rules.spoof_check = spec.spoof_check;
   group->frame_rules.max_frame_bytes = spec.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 
-  std::string error = open_ports(*group, spec);
+  std::string error = open_ports(*group, spec, primary_error);
   if (!error.empty()) {
     close_ports(*group);
     return "group \"" + spec.name + "\": " + error;
   }
   // Present before the removal callbacks are armed: a removal from then on is never missed.
-  group->uplink(kPrimary).present = true;
+  group->uplink(kPrimary).present = group->uplink(kPrimary).port_id != UINT16_MAX;
   group->uplink(kStandby).present = true;
   group->vhost_present = true;
   LinkMonitor::watch(*group);
@@ -342,6 +351,35 @@ std::string Dataplane::group_status(const std::string &name, GroupStatusReport *
     out->active_path = group.transmit_path();
     out->guest_ipv4 = report_guest_addresses(group.guest_addresses, rte_rdtsc(), rte_get_tsc_hz());
   });
+}
+
+// A port's driver counters; a driver call (a VF may ask its PF), so under the port's lock.
+static PortStatsReport port_stats(PortCallLock &calls, uint16_t port_id) {
+  PortStatsReport report;
+  if (port_id == UINT16_MAX) return report;
+  rte_eth_stats stats{};
+  std::lock_guard<PortCallLock> lock(calls);
+  if (rte_eth_stats_get(port_id, &stats) != 0) return report;
+  return {true,          stats.ipackets, stats.opackets, stats.ibytes,   stats.obytes,
+          stats.imissed, stats.ierrors,  stats.oerrors,  stats.rx_nombuf};
+}
+
+std::string Dataplane::group_port_stats(const std::string &name, GroupPortStats *out) {
+  Worker *worker = nullptr;
+  Group *group = find(name, &worker);
+  if (!group) return no_such_group(name);
+  out->vhost = port_stats(group->vhost_calls, group->vhost_port);
+  for (Path path : {kPrimary, kStandby}) {
+    Uplink &uplink = group->uplink(path);
+    out->uplinks[path] = port_stats(uplink.calls, uplink.port_id);
+  }
+  return "";
+}
+
+std::vector<uint64_t> Dataplane::worker_passes() const {
+  std::vector<uint64_t> passes;
+  for (const auto &worker : workers_) passes.push_back(worker->passes.load());
+  return passes;
 }
 
 std::string Dataplane::group_stats(const std::string &name, GroupStatsReport *out) {

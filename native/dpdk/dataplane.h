@@ -13,6 +13,7 @@
 #include "group.h"
 #include "group_report.h"
 #include "link_monitor.h"
+#include "log_stream.h"
 #include "port.h"
 #include "worker.h"
 
@@ -51,11 +52,15 @@ class Dataplane {
   // monitor must never outlive the objects they use.
   ~Dataplane() { shutdown(); }
 
-  // Error text, or "" and the dataplane started (workers running, monitor polling).
-  std::string start(const DataplaneOptions &options, EventSink sink);
+  // Error text, or "" and the dataplane started (workers running, monitor polling). DPDK's own
+  // log lines go to log_sink from the start of EAL on.
+  std::string start(const DataplaneOptions &options, EventSink sink, LogSink log_sink);
   void shutdown();
 
-  std::string add_group(const GroupSpec &spec);
+  // Opens the vhost port and the standby (an error there fails the group), then the primary: a
+  // primary that cannot be probed leaves the group running on its standby, with the reason in
+  // *primary_error, and `attach` (or a retry) may give it one later.
+  std::string add_group(const GroupSpec &spec, std::string *primary_error);
   std::string remove_group(const std::string &name);
 
   // Planned removal of a group's primary: the standby takes new bursts first (make before
@@ -82,11 +87,15 @@ class Dataplane {
   std::string inject_driver_stall(const std::string &name, unsigned ms);
   std::string group_status(const std::string &name, GroupStatusReport *out);
   std::string group_stats(const std::string &name, GroupStatsReport *out);
+  // The NIC counters of the group's three ports (a driver call each, under the port's lock).
+  std::string group_port_stats(const std::string &name, GroupPortStats *out);
+  // Passes each worker has made: a worker whose count stops is stuck.
+  std::vector<uint64_t> worker_passes() const;
   std::vector<std::string> group_names();
   unsigned mbufs_in_use() const;
 
  private:
-  std::string open_ports(Group &group, const GroupSpec &spec);
+  std::string open_ports(Group &group, const GroupSpec &spec, std::string *primary_error);
   std::string open_uplink(Group &group, Path path, const std::string &devargs, bool set_mac);
   // port_probe(), refusing a port some group already uses.
   std::string probe_unclaimed(const std::string &devargs, uint16_t *port_id);

@@ -8,7 +8,9 @@
 
 namespace vhost_failover {
 
-enum class EventType : uint8_t { kLink, kGuest, kRemoved, kPathSwitched };
+// kSwitchGap: the worker measured the gap of a switch (last frame on the old path to the first
+// on the new), reported by the monitor once per switch.
+enum class EventType : uint8_t { kLink, kGuest, kRemoved, kPathSwitched, kSwitchGap };
 
 // Why the transmitting path changed. The control plane turns it into a metric label; the prose
 // reason travels beside it for logs and status only. kSwitchCauseNames is the one spelling both
@@ -39,6 +41,7 @@ struct Event {
   SwitchCause cause = SwitchCause::kPolicy;  // pathSwitched
   std::string reason;                        // why, in words, for logs and status
   int port_id = -1;                          // removed: the ethdev that went away
+  double gap_us = 0;                         // switchGap
   uint64_t at_ns = 0;  // CLOCK_MONOTONIC, comparable with Node's process.hrtime.bigint()
 };
 

@@ -32,8 +32,10 @@ static void note_sent_on(Group &group, Path path) {
   const uint64_t now = rte_rdtsc();
   Group::WorkerOwned &mine = group.worker;
   if (path != mine.last_tx_path) {
-    if (mine.last_tx_path != kNoPath)
+    if (mine.last_tx_path != kNoPath) {
       group.last_switch_gap_tsc.store(now - mine.last_tx_tsc, std::memory_order_relaxed);
+      group.switch_gaps_measured.fetch_add(1, std::memory_order_release);
+    }
     mine.last_tx_path = path;
   }
   mine.last_tx_tsc = now;
@@ -65,6 +67,7 @@ static bool primary_just_died(Group &group) {
   primary.calls.unlock();
   if (up) return false;
   group.primary_eligible.store(false, std::memory_order_release);
+  group.primary_losses_seen_by_worker.fetch_add(1, std::memory_order_relaxed);
   group.primary_loss_seen_by_worker.store(true, std::memory_order_release);
   return true;
 }

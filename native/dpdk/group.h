@@ -45,6 +45,10 @@ struct Uplink {
   // Bumped for each port this uplink gets, before it is present: a link state read from an
   // earlier port is never applied to a later one.
   std::atomic<uint32_t> generation{0};
+  // Each reading of the link takes a ticket; a reading older than the last one applied (the
+  // monitor's and an attach's may cross) is not applied.
+  std::atomic<uint64_t> readings{0};
+  uint64_t last_applied_reading = 0;  // control_mutex
   PortCallLock calls;
   // How the port took the guest's receive filter, and the VLAN entries it holds (Node thread).
   RxFilterOutcome rx_filter_outcome;
@@ -87,11 +91,16 @@ struct Group {
     // When it may next ask the primary's link state after a refused send.
     uint64_t primary_link_check_after_tsc = 0;
   } worker;
-  // At the last switch: TSC cycles from the last frame on the old path to the first on the new.
+  // At the last switch: TSC cycles from the last frame on the old path to the first on the new,
+  // and how many switch gaps the worker has measured (the monitor reports each one once).
   std::atomic<uint64_t> last_switch_gap_tsc{0};
+  std::atomic<uint64_t> switch_gaps_measured{0};
+  uint64_t switch_gaps_reported = 0;  // control_mutex
   // Set by the worker when it found the primary dead on a failed send; the monitor reports the
-  // loss (even if the link is already back) and clears it.
+  // loss (even if the link is already back) and clears it. The count lets a reading taken
+  // before such a loss be told from one taken after it.
   std::atomic<bool> primary_loss_seen_by_worker{false};
+  std::atomic<uint32_t> primary_losses_seen_by_worker{0};
 
   // Set by the control plane for each announcement round; the worker, which owns the uplinks'
   // tx queues, sends the RARP and GARPs and clears it.

@@ -30,6 +30,18 @@ struct GroupStatusReport {
   std::vector<GuestAddressReport> guest_ipv4;
 };
 
+// One port's counters as its driver keeps them (rte_eth_stats); `present` false: no port.
+struct PortStatsReport {
+  bool present = false;
+  uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0;
+  uint64_t imissed = 0, ierrors = 0, oerrors = 0, rx_nombuf = 0;
+};
+
+struct GroupPortStats {
+  PortStatsReport vhost;
+  PortStatsReport uplinks[kUplinks];
+};
+
 struct GroupStatsReport {
   Counters counters;  // summed over the worker lcores
   double last_switch_gap_us = 0;

@@ -73,17 +73,33 @@ static void apply_uplink_link(Group &group, Path path, bool up, const char *sour
 struct LinkReading {
   bool taken = false;
   bool up = false;
-  uint32_t generation = 0;
+  uint32_t generation = 0;     // the uplink's port it was read from
+  uint64_t ticket = 0;         // the uplink's readings, in the order they were taken
+  uint32_t worker_losses = 0;  // primary losses the worker had seen before the reading
 };
 
-static LinkReading read_link(PortCallLock &calls, const std::atomic<bool> &present,
-                             const uint16_t &port_id, const std::atomic<uint32_t> *generation) {
+static LinkReading read_guest(Group &group) {
   LinkReading reading;
-  if (!calls.try_lock()) return reading;
+  if (!group.vhost_calls.try_lock()) return reading;
+  if (group.vhost_present.load(std::memory_order_acquire))
+    reading = {true, port_link_up(group.vhost_port)};
+  group.vhost_calls.unlock();
+  return reading;
+}
+
+static LinkReading read_uplink(Group &group, Path path) {
+  Uplink &uplink = group.uplink(path);
+  LinkReading reading;
+  if (!uplink.calls.try_lock()) return reading;
   // Acquire: a present port's id and generation were written before it became present.
-  if (present.load(std::memory_order_acquire))
-    reading = {true, port_link_up(port_id), generation ? generation->load() : 0};
-  calls.unlock();
+  if (uplink.present.load(std::memory_order_acquire)) {
+    reading.taken = true;
+    reading.generation = uplink.generation.load();
+    reading.ticket = uplink.readings.fetch_add(1) + 1;
+    reading.worker_losses = group.primary_losses_seen_by_worker.load(std::memory_order_acquire);
+    reading.up = port_link_up(uplink.port_id);
+  }
+  uplink.calls.unlock();
   return reading;
 }
 
@@ -98,22 +114,40 @@ static void apply_guest(Group &group, bool ready, const char *source) {
   emit(group, std::move(event));
 }
 
+// A gap the worker measured since the last look, as an event (one per switch, the latest value).
+static void report_switch_gap_locked(Group &group) {
+  const uint64_t measured = group.switch_gaps_measured.load(std::memory_order_acquire);
+  if (measured == group.switch_gaps_reported) return;
+  group.switch_gaps_reported = measured;
+  Event event;
+  event.type = EventType::kSwitchGap;
+  event.gap_us = static_cast<double>(group.last_switch_gap_tsc.load()) * 1e6 /
+                 static_cast<double>(rte_get_tsc_hz());
+  event.reason = "switch gap measured";
+  emit(group, std::move(event));
+}
+
 void link_observe(Group &group, const char *source) {
   // Driver calls first, outside control_mutex: a slow one never holds up the flags.
-  LinkReading guest, links[kUplinks];
-  guest = read_link(group.vhost_calls, group.vhost_present, group.vhost_port, nullptr);
-  for (Path path : {kPrimary, kStandby}) {
-    Uplink &uplink = group.uplink(path);
-    links[path] = read_link(uplink.calls, uplink.present, uplink.port_id, &uplink.generation);
-  }
+  const LinkReading guest = read_guest(group);
+  const LinkReading links[kUplinks] = {read_uplink(group, kPrimary), read_uplink(group, kStandby)};
   std::lock_guard<std::mutex> lock(group.control_mutex);
+  report_switch_gap_locked(group);
   if (guest.taken && group.vhost_present.load()) apply_guest(group, guest.up, source);
   for (Path path : {kPrimary, kStandby}) {
-    const Uplink &uplink = group.uplink(path);
-    // Not a reading of a port that has since been detached, or replaced by a new one.
-    if (links[path].taken && uplink.present.load() &&
-        links[path].generation == uplink.generation.load())
-      apply_uplink_link(group, path, links[path].up, source);
+    Uplink &uplink = group.uplink(path);
+    const LinkReading &reading = links[path];
+    // Not a reading of a port since detached or replaced, nor one older than a reading applied
+    // already (an attach's and the monitor's may cross).
+    if (!reading.taken || !uplink.present.load() ||
+        reading.generation != uplink.generation.load() ||
+        reading.ticket <= uplink.last_applied_reading)
+      continue;
+    uplink.last_applied_reading = reading.ticket;
+    // The worker found the primary dead after this reading was taken: its "up" is stale.
+    const bool stale =
+        path == kPrimary && reading.worker_losses != group.primary_losses_seen_by_worker.load();
+    apply_uplink_link(group, path, reading.up && !stale, source);
   }
 }
 

@@ -1,5 +1,5 @@
 // Human-readable tables for the read commands (the --json forms print the replies as they are).
-import type { GroupStatusReply, StatsReply } from '../control/protocol';
+import type { GroupStatusReply, HealthReply, StatsReply } from '../control/protocol';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
@@ -56,7 +56,32 @@ function rxFilters(groups: GroupStatusReply[]): string {
     .join('');
 }
 
-export function formatStatus(groups: GroupStatusReply[]): string {
+const clock = (iso: string | null) => (iso ? iso.slice(11, 19) : 'not scheduled');
+
+// What needs the operator: a primary being retried, a tap out of its bridge, state a restart
+// would lose, and groups that could not start at all.
+function problems(groups: GroupStatusReply[], health?: HealthReply): string {
+  const lines = groups.flatMap((group) => [
+    ...(group.primaryRetry
+      ? [
+          `${group.name}: primary not there, on the standby; try ${group.primaryRetry.attempts + 1} at ` +
+            `${clock(group.primaryRetry.nextAttemptAtIso)}: ${group.primaryRetry.lastError}`,
+        ]
+      : []),
+    ...Object.entries(group.bridges)
+      .filter(([, bridge]) => bridge?.startsWith('not joined'))
+      .map(([path, bridge]) => `${group.name}: ${path} ${bridge}`),
+    ...group.notSaved.map((note) => `${group.name}: not saved: ${note}`),
+  ]);
+  for (const failed of health?.failed ?? [])
+    lines.push(
+      `${failed.name}: NOT RUNNING (its vhost port or standby could not be opened); try ${failed.attempts + 1} at ` +
+        `${clock(failed.nextAttemptAtIso)}: ${failed.lastError}`,
+    );
+  return lines.map((line) => line + '\n').join('');
+}
+
+export function formatStatus(groups: GroupStatusReply[], health?: HealthReply): string {
   return (
     table(
       ['GROUP', 'GUEST', 'ACTIVE', 'PRIMARY', 'STANDBY', 'SINCE', 'WHY'],
@@ -71,7 +96,8 @@ export function formatStatus(groups: GroupStatusReply[]): string {
       ]),
     ) +
     guestAddresses(groups) +
-    rxFilters(groups)
+    rxFilters(groups) +
+    problems(groups, health)
   );
 }
 

@@ -4,9 +4,10 @@
 
 import { posix } from 'path';
 import { Problem, showValue } from './config-error';
-import { devargsProblems, kernelInterface, type DeviceRules } from './devargs-rules';
+import { devargsProblems, kernelInterface, parseDevargs, type DeviceRules } from './devargs-rules';
 import { deviceName } from './device-name';
 import { MAC_PATTERN, UPLINK_DRIVERS } from './schema';
+import { unicastMacProblem } from './unicast-mac';
 
 type Fields = Record<string, unknown>;
 
@@ -129,9 +130,16 @@ function uplinkProblems(root: Fields, groups: Fields[]): Problem[] {
   const rules = deviceRules(root);
   return groups.flatMap((group, i) =>
     (['primary', 'standby'] as const).flatMap((role) => {
-      const devargs = fieldsOf(group[role]).devargs;
+      const { devargs, bridge } = fieldsOf(group[role]);
       if (typeof devargs !== 'string') return [];
-      return devargsProblems(devargs, rules).map((text) => ({ path: `groups[${i}].${role}.devargs`, text }));
+      const problems = devargsProblems(devargs, rules).map((text) => ({ path: `groups[${i}].${role}.devargs`, text }));
+      const driver = parseDevargs(devargs).driver;
+      if (typeof bridge === 'string' && !((driver === 'net_tap' || driver === 'net_tun') && kernelInterface(devargs)))
+        problems.push({
+          path: `groups[${i}].${role}.bridge`,
+          text: `only a net_tap or net_tun uplink with iface=NAME can join a bridge; ${showValue(devargs)} is not one`,
+        });
+      return problems;
     }),
   );
 }
@@ -151,22 +159,14 @@ function descriptorCountProblems(dataplane: Fields): Problem[] {
 
 const MAC = new RegExp(MAC_PATTERN);
 
-// The VM sends from this address: bridges and NICs drop frames from a multicast or all-zero source,
-// and a VF refuses such a MAC.
+// The VM sends from this address (the schema already reports a malformed one).
 function macProblems(groups: Fields[]): Problem[] {
   return groups.flatMap((group, i) => {
     const mac = group.mac;
-    if (typeof mac !== 'string' || !MAC.test(mac)) return [];
-    const octets = mac.split(':').map((pair) => parseInt(pair, 16));
-    const path = `groups[${i}].mac`;
-    const fix = 'use a unicast MAC like "52:54:00:12:34:56"';
-    if (octets.every((octet) => octet === 0)) {
-      return [{ path, text: `${showValue(mac)} is all zeros; ${fix}` }];
-    }
-    if (octets[0] & 1) {
-      return [{ path, text: `${showValue(mac)} is a multicast address (odd first octet); ${fix}` }];
-    }
-    return [];
+    const problem = typeof mac === 'string' && MAC.test(mac) ? unicastMacProblem(mac) : undefined;
+    return problem
+      ? [{ path: `groups[${i}].mac`, text: `${showValue(mac)} ${problem}; use a unicast MAC like "52:54:00:12:34:56"` }]
+      : [];
   });
 }
 

@@ -38,8 +38,11 @@ interface DriverRule {
   refused?: Record<string, string>;
 }
 
+// iface= is required: the kernel interface is the device's identity (one uplink per interface)
+// and what a bridge takes; the driver's own default name (dtapN) is not known beforehand.
 const TAP: DriverRule = {
   options: { iface: 'ifname', mac: 'mac', persist: 'flag' },
+  required: ['iface'],
   refused: { remote: "mirrors a host interface's traffic into the tap" },
 };
 
@@ -82,6 +85,9 @@ const DRIVER_RULES: Record<Exclude<UplinkDriver, 'pci'>, DriverRule> = {
       secret: 'secret',
       'zero-copy': 'yesno',
     },
+    // A socket on the file system (checked against the run-time directories), not an abstract
+    // name any local user could reach.
+    required: ['socket', 'socket-abstract'],
   },
   net_ring: { options: {} },
   net_pcap: {
@@ -192,6 +198,8 @@ export function devargsProblems(devargs: string, rules: DeviceRules): string[] {
     }
   }
   for (const key of rule.required ?? []) if (!seen.has(key)) problems.push(`${driver} needs option ${key}`);
+  if (driver === 'net_memif' && options.some((o) => o.key === 'socket-abstract' && o.value !== 'no'))
+    problems.push('net_memif needs socket-abstract=no: its socket must be a file');
   return problems;
 }
 

@@ -11,6 +11,10 @@ export const FILE_MODE_PATTERN = '^0?[0-7]{3}$';
 // A socket path becomes part of a devargs string (the vhost port's iface=): no separators.
 export const SOCKET_PATH_PATTERN = '^/[^,=;:\\s]*$';
 export const ACCOUNT_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$';
+// A Linux interface name: at most 15 characters, no '/', ':' or spaces.
+export const INTERFACE_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,15}$';
+export const INTERFACE_PATTERN_PATTERN = '^[A-Za-z0-9_.-]{1,15}\\*?$';
+export const PCI_PREFIX_PATTERN = '^[0-9A-Fa-f:.]{2,12}$';
 
 /**
  * The uplink drivers the daemon can run (devargs-rules.ts knows each one's options). vhost is not
@@ -61,6 +65,18 @@ export const patternHints: Readonly<Record<string, PatternHint>> = {
     expected: 'a usable socket path',
     fix: `write an absolute path without ',', '=', ';', ':' or spaces (it becomes part of a DPDK device string), like "/run/vhost-failover/vm1.sock"`,
   },
+  [INTERFACE_NAME_PATTERN]: {
+    expected: 'an interface name',
+    fix: "write at most 15 letters, digits, '_', '.' or '-', like \"br0\"",
+  },
+  [INTERFACE_PATTERN_PATTERN]: {
+    expected: 'an interface name or prefix',
+    fix: 'write an interface name, or a prefix ending in *, like "veth-vf*"',
+  },
+  [PCI_PREFIX_PATTERN]: {
+    expected: 'a PCI address or prefix',
+    fix: 'write a PCI address like "0000:3b:00.0", or its start like "0000:3b"',
+  },
   [ACCOUNT_NAME_PATTERN]: {
     expected: 'a user or group name',
     fix: 'write a name like "vhostops" or a numeric id like "1001"',
@@ -106,6 +122,13 @@ const uplink = {
         "primary only: give the port the guest's MAC (default: yes for a PCI device such as a VF, " +
         'no for a vdev, whose MAC belongs to a host interface)',
       type: 'boolean',
+    },
+    bridge: {
+      description:
+        "a Linux bridge the uplink's kernel interface (a tap's, given by iface=) joins, up, each time the " +
+        'daemon creates it: a restarted daemon then has both paths back at once',
+      type: 'string',
+      pattern: INTERFACE_NAME_PATTERN,
     },
   },
 } as const;
@@ -294,6 +317,46 @@ export const configSchema = {
           type: 'array',
           items: { type: 'string', pattern: ABSOLUTE_PATH_PATTERN },
           default: [],
+        },
+        pciAddresses: {
+          description:
+            'PCI devices that are not SR-IOV VFs a control client may still attach at run time (addresses or ' +
+            'prefixes, like "0000:3b:00"); a VF needs no listing',
+          type: 'array',
+          items: { type: 'string', pattern: PCI_PREFIX_PATTERN },
+          default: [],
+        },
+        interfaces: {
+          description:
+            'host interfaces a control client may have af_packet, af_xdp or pcap attach to at run time (names, or ' +
+            'prefixes ending in *)',
+          type: 'array',
+          items: { type: 'string', pattern: INTERFACE_PATTERN_PATTERN },
+          default: [],
+        },
+      },
+    },
+    startup: {
+      description: 'what the daemon does when a device is missing at start (or after a reload)',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        requireAllGroups: {
+          description:
+            "exit when a group's vhost port or standby cannot be opened, instead of starting the other groups " +
+            'and retrying that one',
+          type: 'boolean',
+          default: false,
+        },
+        retryMaxMs: {
+          description:
+            'a primary that cannot be probed, or a group that cannot start, is tried again after 1 s, the wait ' +
+            'doubling up to this',
+          type: 'integer',
+          minimum: 1000,
+          maximum: 3600000,
+          default: 60000,
         },
       },
     },

@@ -1,14 +1,16 @@
-// Who may do what on the control socket. The kernel names the peer (SO_PEERCRED); reading is for
-// whoever the socket file lets in, changing for root, the daemon's own user, and the users and
-// groups control.operators names. Names are resolved once, at start.
+// Who may do what on the control socket. The kernel names the peer as it was when it connected
+// (SO_PEERCRED, SO_PEERGROUPS); reading is for whoever the socket file lets in, changing for
+// root, the daemon's own user, and the users and groups control.operators names. Names are
+// resolved once, at start.
 import { execFileSync } from 'child_process';
-import fs from 'fs';
 import type { ControlConfig } from '../config';
 
 export interface Peer {
   pid: number;
   uid: number;
   gid: number;
+  /** Supplementary groups at connect time. */
+  groups: number[];
 }
 
 export type Access = 'read' | 'change';
@@ -24,17 +26,6 @@ function resolveId(database: 'passwd' | 'group', name: string, setting: string):
   }
 }
 
-/** The supplementary groups of a live process; empty if it is gone (then only its gid counts). */
-function supplementaryGroups(pid: number): number[] {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const line = /^Groups:\s*(.*)$/m.exec(status)?.[1] ?? '';
-    return line.split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 export class AccessPolicy {
   private readonly uids: Set<number>;
   private readonly gids: Set<number>;
@@ -47,7 +38,6 @@ export class AccessPolicy {
   allows(peer: Peer | undefined, access: Access): boolean {
     if (access === 'read') return true;
     if (!peer) return false;
-    if (this.uids.has(peer.uid) || this.gids.has(peer.gid)) return true;
-    return this.gids.size > 0 && supplementaryGroups(peer.pid).some((gid) => this.gids.has(gid));
+    return this.uids.has(peer.uid) || [peer.gid, ...peer.groups].some((gid) => this.gids.has(gid));
   }
 }

@@ -35,7 +35,11 @@ export function exchange(socketPath: string, line: string, timeoutMs = 5000): Pr
       if (newline < 0) return;
       clearTimeout(timer);
       socket.end();
-      resolve(JSON.parse(received.slice(0, newline)) as Reply);
+      try {
+        resolve(JSON.parse(received.slice(0, newline)) as Reply);
+      } catch {
+        reject(new ControlUnreachable(`${socketPath} answered, but not with the control protocol`));
+      }
     });
     socket.on('error', (err) => {
       clearTimeout(timer);

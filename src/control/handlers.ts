@@ -7,7 +7,16 @@ import { LOG_LEVELS } from '../config';
 import type { OperatorCommand } from '../failover/policy';
 import type { DetachReport, GroupStatusReport, GroupsView, GroupView, SwitchReport } from '../group/reports';
 import type { Access } from './access';
-import { RequestError, stringArg, type IdentityReply, type Op, type OpReplies, type Request } from './protocol';
+import {
+  RequestError,
+  stringArg,
+  type HealthReply,
+  type IdentityReply,
+  type Op,
+  type OpReplies,
+  type ReloadReply,
+  type Request,
+} from './protocol';
 
 /** A group as the changing ops need it. */
 export interface ControlledGroup extends GroupView {
@@ -21,11 +30,15 @@ export interface ControlledGroup extends GroupView {
 export interface ControlTarget extends GroupsView {
   group(name: string): ControlledGroup | undefined;
   identity(): IdentityReply;
+  health(): HealthReply;
+  reload(): Promise<ReloadReply>;
   addGroup(raw: unknown): Promise<GroupConfig>;
   /** Checked against the running groups as a config file would be. */
   attachPrimary(group: string, devargs: string): GroupStatusReport;
   removeGroup(name: string): void;
   setLogLevel(level: LogLevel): void;
+  /** Runs a change after every change before it has ended. */
+  serialized<T>(change: () => T | Promise<T>): Promise<T>;
   readonly faultInjection: boolean;
 }
 
@@ -69,7 +82,11 @@ export function controlHandlers(target: ControlTarget): Handlers {
       throw new RequestError('fault injection is off; set control.faultInjection: true in the config (labs only)');
   };
   const read = <R>(run: Handler<R>): OpEntry<R> => ({ access: 'read', run });
-  const change = <R>(run: Handler<R>): OpEntry<R> => ({ access: 'change', run });
+  // One change at a time: each sees the state the one before it left.
+  const change = <R>(run: Handler<R>): OpEntry<R> => ({
+    access: 'change',
+    run: (request) => target.serialized(() => run(request)),
+  });
 
   return {
     groups: read(() => target.groupNames()),
@@ -79,6 +96,7 @@ export function controlHandlers(target: ControlTarget): Handlers {
       groups: Object.fromEntries(selected(request).map((group) => [group.name, group.stats()])),
     })),
     identity: read(() => target.identity()),
+    health: read(() => target.health()),
     switch: change((request) => {
       const group = groupOf(request);
       return group.command(oneOf(request, 'to', SWITCH_TARGETS));
@@ -120,6 +138,13 @@ export function controlHandlers(target: ControlTarget): Handlers {
       const group = groupOf(request);
       target.removeGroup(group.name);
       return { removed: group.name };
+    }),
+    reload: change(async () => {
+      try {
+        return await target.reload();
+      } catch (err) {
+        throw new RequestError((err as Error).message);
+      }
     }),
     'set-log-level': change((request) => {
       const level = oneOf(request, 'level', LOG_LEVELS);

@@ -7,8 +7,14 @@ import type { DetachReport, GroupStatsReport, GroupStatusReport, SwitchReport } 
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_REQUEST_BYTES = 64 * 1024;
-/** Clients connected at once; one more is told so and closed. */
+/**
+ * Clients connected at once; one more is told so and closed. Clients that may change the daemon
+ * have RESERVED_CONNECTIONS more, so readers cannot lock operators out, and one user may hold at
+ * most MAX_CONNECTIONS_PER_USER.
+ */
 export const MAX_CONNECTIONS = 32;
+export const RESERVED_CONNECTIONS = 8;
+export const MAX_CONNECTIONS_PER_USER = 8;
 /** Requests of one client read but not yet answered; beyond it the server stops reading it. */
 export const MAX_PENDING_REQUESTS = 16;
 
@@ -29,9 +35,36 @@ export interface IdentityReply {
   groups: number;
 }
 
+/** Whether the daemon does its job: its workers loop, and which groups run or wait to start. */
+export interface HealthReply {
+  /** Every worker lcore made a pass since the last look. */
+  workersAlive: boolean;
+  running: string[];
+  /** Groups whose vhost port or standby could not be opened, tried again with back-off. */
+  failed: Array<{ name: string; attempts: number; lastError: string; nextAttemptAtIso: string | null }>;
+}
+
+/** What a reload did, group by group. */
+export interface ReloadReply {
+  added: string[];
+  removed: string[];
+  /** A setting their ports were opened with changed: stopped and started again. */
+  restarted: string[];
+  /** Only the primary changed: detached and the new one attached. */
+  primaryReplaced: string[];
+  /** QMP or announce settings applied live. */
+  reconfigured: string[];
+  unchanged: string[];
+  /** Settings that wait for a restart (EAL's, the control socket's). */
+  needsRestart: string[];
+  failed: Array<{ group: string; error: string }>;
+}
+
 /** Every op and the `result` of its successful reply. */
 export interface OpReplies {
   identity: IdentityReply;
+  health: HealthReply;
+  reload: ReloadReply;
   groups: string[];
   status: GroupStatusReply[];
   stats: StatsReply;

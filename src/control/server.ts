@@ -17,7 +17,9 @@ import { request as ask } from './client';
 import type { Handlers, OpEntry } from './handlers';
 import {
   MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_USER,
   MAX_PENDING_REQUESTS,
+  RESERVED_CONNECTIONS,
   MAX_REQUEST_BYTES,
   PROTOCOL_VERSION,
   RequestError,
@@ -29,6 +31,10 @@ import { OwnedSocketFile, removeStaleSocket } from './socket-file';
 
 /** A connection with no request for this long is closed. */
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+/** A refused client gets this long to read why before its connection is closed. */
+const REFUSAL_LINGER_MS = 1000;
+/** Refusals logged per connection; beyond it they are counted, not logged (no log flooding). */
+const LOGGED_REFUSALS = 10;
 
 /** Who is at the other end of a connection; undefined when the kernel cannot say. */
 export type PeerOf = (socket: net.Socket) => Peer | undefined;
@@ -36,12 +42,13 @@ export type PeerOf = (socket: net.Socket) => Peer | undefined;
 export class ControlServer {
   private server?: net.Server;
   private socketFile?: OwnedSocketFile;
-  private readonly connections = new Set<net.Socket>();
+  /** Every connection being served, with the peer the kernel named for it. */
+  private readonly connections = new Map<net.Socket, Peer | undefined>();
 
   constructor(
     private readonly config: ControlConfig,
     private readonly handlers: Handlers,
-    private readonly access: AccessPolicy,
+    private access: AccessPolicy,
     private readonly peerOf: PeerOf,
     private readonly log: Logger,
   ) {}
@@ -51,11 +58,14 @@ export class ControlServer {
     const socketPath = this.config.socket;
     fs.mkdirSync(path.dirname(socketPath), { recursive: true });
     await removeStaleSocket(socketPath, () => describeServer(socketPath));
-    const server = net.createServer((socket) => this.serve(socket));
+    const server = net.createServer((socket) => this.admit(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socketPath, () => resolve());
     });
+    // After listen, an accept that fails (out of file descriptors) is logged: an 'error' event
+    // without a listener would end the process, and every VM's network with it.
+    server.on('error', (err) => this.log.error({ err: err.message }, 'control socket: accept failed'));
     this.server = server;
     this.socketFile = new OwnedSocketFile(socketPath);
     // Who may connect at all is decided by the socket file's owner, group and mode.
@@ -63,8 +73,13 @@ export class ControlServer {
     if (this.config.group) fs.chownSync(socketPath, process.getuid!(), groupId(this.config.group));
   }
 
+  /** Who may change the daemon from now on (a reload changed control.operators). */
+  setAccess(access: AccessPolicy): void {
+    this.access = access;
+  }
+
   async close(): Promise<void> {
-    for (const socket of this.connections) socket.destroy();
+    for (const socket of this.connections.keys()) socket.destroy();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -72,24 +87,35 @@ export class ControlServer {
     this.socketFile = undefined;
   }
 
-  private serve(socket: net.Socket): void {
+  /** Takes a connection if the limits allow it: who the peer is decides which limit applies. */
+  private admit(socket: net.Socket): void {
     socket.on('error', () => socket.destroy());
-    if (this.connections.size >= MAX_CONNECTIONS) {
-      socket.end(
-        JSON.stringify(failure(undefined, `too many control connections (${MAX_CONNECTIONS}); try again`)) + '\n',
-      );
-      return;
-    }
-    this.connections.add(socket);
-    socket.on('close', () => this.connections.delete(socket));
-    socket.setEncoding('utf8');
-    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
     let peer: Peer | undefined;
     try {
       peer = this.peerOf(socket);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'control: cannot tell who connected; read-only');
     }
+    const mayChange = this.access.allows(peer, 'change');
+    const sameUser = [...this.connections.values()].filter((other) => other?.uid === peer?.uid).length;
+    const full = this.connections.size >= MAX_CONNECTIONS + (mayChange ? RESERVED_CONNECTIONS : 0);
+    if (full || (!mayChange && sameUser >= MAX_CONNECTIONS_PER_USER)) {
+      const why = full
+        ? `too many control connections (${MAX_CONNECTIONS}); try again`
+        : `too many control connections of uid ${peer?.uid} (${MAX_CONNECTIONS_PER_USER}); close some`;
+      socket.end(JSON.stringify(failure(undefined, why)) + '\n');
+      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
+      return;
+    }
+    this.connections.set(socket, peer);
+    socket.on('close', () => this.connections.delete(socket));
+    this.serve(socket, peer);
+  }
+
+  private serve(socket: net.Socket, peer: Peer | undefined): void {
+    socket.setEncoding('utf8');
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
+    const refusals = { count: 0 };
 
     let pending = '';
     let inFlight = 0;
@@ -105,7 +131,7 @@ export class ControlServer {
         inFlight++;
         // Replies go out in request order even when a handler is asynchronous.
         replies = replies.then(async () => {
-          const reply = line.length > MAX_REQUEST_BYTES ? tooLong() : await this.answer(line, peer);
+          const reply = line.length > MAX_REQUEST_BYTES ? tooLong() : await this.answer(line, peer, refusals);
           inFlight--;
           if (socket.destroyed) return;
           socket.write(encode(reply) + '\n');
@@ -133,7 +159,7 @@ export class ControlServer {
     socket.on('drain', pump);
   }
 
-  private async answer(line: string, peer: Peer | undefined): Promise<Reply> {
+  private async answer(line: string, peer: Peer | undefined, refusals: { count: number }): Promise<Reply> {
     let request: Request | undefined;
     let entry: OpEntry<unknown> | undefined;
     try {
@@ -147,10 +173,13 @@ export class ControlServer {
       return { v: PROTOCOL_VERSION, id: request.id, ok: true, result };
     } catch (err) {
       const message = (err as Error).message;
-      this.log.warn(
-        { op: request?.op, args: request && argsOf(request), peer, error: message },
-        'control request refused',
-      );
+      if (++refusals.count <= LOGGED_REFUSALS)
+        this.log.warn(
+          { op: request?.op, args: request && argsOf(request), peer, error: message },
+          'control request refused',
+        );
+      if (refusals.count === LOGGED_REFUSALS)
+        this.log.warn({ peer }, "control: this client's further refused requests are not logged");
       return failure(request?.id, message);
     }
   }

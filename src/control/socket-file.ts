@@ -4,12 +4,15 @@
 import fs from 'fs';
 import net from 'net';
 
-/** Resolves true when something accepts connections on `socketPath`. */
+/**
+ * Resolves false only when nobody listens on `socketPath` (ECONNREFUSED, or gone): any other
+ * answer, a full backlog included, means a live socket that must not be touched.
+ */
 export function socketIsLive(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.createConnection(socketPath);
     probe.once('connect', () => (probe.destroy(), resolve(true)));
-    probe.once('error', () => resolve(false));
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'ECONNREFUSED' && err.code !== 'ENOENT'));
   });
 }
 

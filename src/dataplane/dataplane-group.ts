@@ -3,7 +3,7 @@
 // each flips an atomic or reads counters.
 import { isPciDevice, type UplinkConfig } from '../config';
 import type { UplinkRxFilter } from '../guest/rx-filter';
-import type { DecisionCause, GroupStats, GroupStatus, NativeAddon, TxDrain } from './native';
+import type { DecisionCause, GroupPortStats, GroupStats, GroupStatus, NativeAddon, TxDrain } from './native';
 
 export class DataplaneGroup {
   constructor(
@@ -52,6 +52,11 @@ export class DataplaneGroup {
 
   stats(): GroupStats {
     return this.addon.groupStats(this.name);
+  }
+
+  /** The drivers' own counters of the group's three ports (a driver call each). */
+  portStats(): GroupPortStats {
+    return this.addon.groupPortStats(this.name);
   }
 
   /** Stops polling the group and closes its ports. */

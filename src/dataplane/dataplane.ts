@@ -5,10 +5,12 @@ import { isPciDevice, type Config, type GroupConfig } from '../config';
 import { DataplaneGroup } from './dataplane-group';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
-import { loadAddon, type NativeAddon, type NativeEvent, type PeerCredentials } from './native';
+import { loadAddon, type DpdkLogLine, type NativeAddon, type NativeEvent, type PeerCredentials } from './native';
 
 export interface DataplaneEvents {
   event: [NativeEvent];
+  /** A line of DPDK's own log. */
+  log: [DpdkLogLine];
 }
 
 /** Per-group settings that live outside the group's own config entry. */
@@ -39,13 +41,17 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         idleSleepMaxUs: config.dataplane.idleSleepMaxUs,
       },
       (event) => this.emit('event', event),
+      (line) => this.emit('log', line),
     );
     this.started = true;
   }
 
-  /** Opens the group's three ports and has a worker poll them. */
-  addGroup(group: GroupConfig, settings: GroupSettings): DataplaneGroup {
-    this.addon.addGroup({
+  /**
+   * Opens the group's ports and has a worker poll them. A primary that cannot be probed leaves
+   * the group on its standby: `primaryError` says why, and `attach` may give it one later.
+   */
+  addGroup(group: GroupConfig, settings: GroupSettings): { native: DataplaneGroup; primaryError?: string } {
+    const primaryError = this.addon.addGroup({
       name: group.name,
       mac: group.mac,
       mtu: group.mtu,
@@ -58,7 +64,21 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       setPrimaryMac: group.primary.setGuestMac ?? isPciDevice(group.primary.devargs),
       ...settings,
     });
-    return new DataplaneGroup(this.addon, group.name);
+    return { native: new DataplaneGroup(this.addon, group.name), primaryError };
+  }
+
+  get dpdkVersion(): string {
+    return this.addon.dpdkVersion;
+  }
+
+  /** Passes each worker lcore has made; one that stops advancing is stuck. */
+  workerPasses(): number[] {
+    return this.addon.workerPasses();
+  }
+
+  /** Tells the service manager (systemd's sd_notify protocol); false when there is none. */
+  notifyService(state: string): boolean {
+    return this.addon.notifyService(state);
   }
 
   /** Who is at the other end of a connected unix socket, as the kernel says. */

@@ -3,6 +3,10 @@ export { DataplaneGroup } from './dataplane-group';
 export { SWITCH_CAUSES } from './native';
 export type {
   DecisionCause,
+  DpdkLogLine,
+  GroupPortStats,
+  PortStats,
+  SwitchGapEvent,
   GroupStats,
   GroupStatus,
   GuestAddress,

@@ -46,7 +46,40 @@ export interface PathSwitchedEvent extends EventBase {
   to: PathName;
   cause: SwitchCause;
 }
-export type NativeEvent = LinkEvent | GuestEvent | RemovedEvent | PathSwitchedEvent;
+/** The worker measured a switch's gap: last frame on the old path to the first on the new. */
+export interface SwitchGapEvent extends EventBase {
+  type: 'switchGap';
+  gapUs: number;
+}
+export type NativeEvent = LinkEvent | GuestEvent | RemovedEvent | PathSwitchedEvent | SwitchGapEvent;
+
+/** A line DPDK logged, with its level (RTE_LOG_EMERG 1 .. RTE_LOG_DEBUG 8). */
+export interface DpdkLogLine {
+  level: number;
+  text: string;
+  /** Lines dropped before this one because the queue to JavaScript was full. */
+  droppedBefore?: number;
+}
+
+/** One port's counters as its driver keeps them (rte_eth_stats_get). */
+export interface PortStats {
+  /** False when the port is absent (a detached primary). */
+  present: boolean;
+  ipackets: number;
+  opackets: number;
+  ibytes: number;
+  obytes: number;
+  imissed: number;
+  ierrors: number;
+  oerrors: number;
+  rxNombuf: number;
+}
+
+export interface GroupPortStats {
+  vhost: PortStats;
+  primary: PortStats;
+  standby: PortStats;
+}
 
 export interface NativeStartOptions {
   ealArgs: string[];
@@ -146,11 +179,14 @@ export interface PeerCredentials {
   pid: number;
   uid: number;
   gid: number;
+  /** Supplementary groups as they were when the peer connected (SO_PEERGROUPS). */
+  groups: number[];
 }
 
 export interface NativeAddon {
-  start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void): void;
-  addGroup(spec: NativeGroupSpec): void;
+  start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void, onLog: (line: DpdkLogLine) => void): void;
+  /** Returns why the primary could not be probed (the group then runs on its standby), or undefined. */
+  addGroup(spec: NativeGroupSpec): string | undefined;
   removeGroup(group: string): void;
   announce(group: string): void;
   detachPrimary(group: string): TxDrain;
@@ -165,9 +201,16 @@ export interface NativeAddon {
   groupStatus(group: string): GroupStatus;
   groupStats(group: string): GroupStats;
   mbufsInUse(): number;
+  groupPortStats(group: string): GroupPortStats;
+  /** Passes each worker lcore has made; one that stops advancing is stuck. */
+  workerPasses(): number[];
+  /** Sends a service-manager notification (sd_notify); false without $NOTIFY_SOCKET. */
+  notifyService(state: string): boolean;
   shutdown(): void;
   /** The native SwitchCause names, in enum order: must equal SWITCH_CAUSES. */
   readonly switchCauses: readonly string[];
+  /** DPDK's version string, e.g. "DPDK 22.11.9". */
+  readonly dpdkVersion: string;
 }
 
 type FunctionName = {
@@ -190,6 +233,9 @@ export const ADDON_FUNCTIONS = [
   'groupStatus',
   'groupStats',
   'mbufsInUse',
+  'groupPortStats',
+  'workerPasses',
+  'notifyService',
   'shutdown',
 ] as const satisfies readonly FunctionName[];
 

@@ -30,6 +30,11 @@ export class Announcer {
     if (this.settings.rounds > 0) this.round(this.settings, 0);
   }
 
+  /** Settings for the rounds after the next switch (a reload). */
+  reconfigure(settings: AnnounceConfig): void {
+    this.settings = settings;
+  }
+
   /** Rounds are still to come. */
   pending(): boolean {
     return this.timer !== undefined;

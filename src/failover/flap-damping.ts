@@ -8,7 +8,12 @@ export class FlapDamper {
   private flapsAtMs: number[] = [];
   private holdUntilMs: number | undefined;
 
-  constructor(private readonly config: FlapDampingConfig) {}
+  constructor(private config: FlapDampingConfig) {}
+
+  /** New settings; the flaps seen so far still count, a hold in force keeps its end. */
+  reconfigure(config: FlapDampingConfig): void {
+    this.config = config;
+  }
 
   /** Records a transition to unusable; returns why a hold starts or grows, if one does. */
   recordFlap(nowMs: number): string | undefined {

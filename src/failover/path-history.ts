@@ -3,7 +3,7 @@
 import type { PathName, PathSwitchedEvent } from '../dataplane';
 
 /** Why a path switch happened, as a metric label. */
-export type SwitchKind = 'link-down' | 'removed' | 'operator' | 'failback' | 'other';
+export type SwitchKind = 'link-down' | 'removed' | 'detached' | 'operator' | 'failback' | 'other';
 export type SwitchCounts = Partial<Record<SwitchKind, number>>;
 
 export interface PathRecord {
@@ -19,6 +19,7 @@ export interface PathRecord {
 /** Any switch to the primary is a failback; otherwise the native cause names the kind. */
 export function switchKind(event: Pick<PathSwitchedEvent, 'cause' | 'to'>): SwitchKind {
   if (event.cause === 'removed') return 'removed';
+  if (event.cause === 'detached') return 'detached';
   if (event.cause === 'operator') return 'operator';
   if (event.to === 'primary') return 'failback';
   if (event.cause === 'link-down') return 'link-down';

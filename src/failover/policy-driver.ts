@@ -51,6 +51,11 @@ export class PolicyDriver {
     return decision;
   }
 
+  /** New settings (a reload), applied at once; the policy's state and history stay. */
+  reconfigure(config: FailoverConfig): void {
+    this.apply(this.policy.reconfigure(config, this.nowMs()));
+  }
+
   snapshot(): PolicySnapshot {
     return this.policy.snapshot();
   }

@@ -71,7 +71,7 @@ export class FailoverPolicy {
   private lastNowMs: number;
 
   constructor(
-    private readonly config: PolicyConfig,
+    private config: PolicyConfig,
     nowMs: number,
   ) {
     this.damper = new FlapDamper(config.flapDamping);
@@ -113,6 +113,13 @@ export class FailoverPolicy {
       this.operatorCommand = command;
     }
     return { ...this.decide(nowMs, COMMAND_INPUT[command]), cause: 'operator' };
+  }
+
+  /** New settings (a reload): the flap history and the operator's command stay. */
+  reconfigure(config: PolicyConfig, nowMs: number): Decision {
+    this.config = config;
+    this.damper.reconfigure(config.flapDamping);
+    return this.decide(nowMs, 'settings reloaded');
   }
 
   tick(nowMs: number): Decision {

@@ -1,57 +1,88 @@
 // Everything the control plane runs for one group, in one object: its native handle, failover
-// policy, announcer, path history and guest receive-filter sync. The daemon creates one per
-// group and routes the group's native events here; nothing else keeps per-group state.
+// policy, announcer, path history, failover-gap histogram, guest receive-filter sync, the
+// retrying of a primary that could not be probed, and the bridges its taps join. The daemon
+// creates one per group and routes the group's native events here; nothing else keeps per-group
+// state.
+import { kernelInterface } from '../config/devargs-rules';
 import type { AnnounceConfig, FailoverConfig, GroupConfig, UplinkConfig } from '../config';
-import type { DataplaneGroup, NativeEvent } from '../dataplane';
+import type { DataplaneGroup, GroupPortStats, NativeEvent, UplinkName } from '../dataplane';
 import { Announcer } from '../failover/announcer';
+import { GapHistogram, type GapHistogramSnapshot } from '../failover/gap-histogram';
 import { PathHistory } from '../failover/path-history';
 import type { OperatorCommand } from '../failover/policy';
 import { PolicyDriver } from '../failover/policy-driver';
 import { RxFilterSync } from '../guest/rx-filter-sync';
 import type { Logger } from '../log';
+import { joinBridge } from './bridge-port';
 import type { DetachReport, GroupStatsReport, GroupStatusReport, GroupView, SwitchReport } from './reports';
+import { RetryWithBackoff } from './retry-backoff';
 
 /** The daemon-wide settings a group runs with. */
 export interface GroupRuntimeSettings {
   /** The global announce settings with the group's own on top. */
   announce: AnnounceConfig;
   failover: FailoverConfig;
+  /** Longest wait between tries of a primary that could not be probed. */
+  retryMaxMs: number;
 }
+
+/** Where the group came from: the config file, or an add-group at run time (not saved). */
+export type GroupOrigin = 'config file' | 'add-group';
 
 export class GroupRuntime implements GroupView {
   readonly name: string;
-  /** As configured, with a primary attached at run time in place of the configured one. */
-  private currentConfig: GroupConfig;
+  /** As running: a primary attached at run time in place of the configured one. */
+  private running: GroupConfig;
   private readonly log: Logger;
   private readonly policy: PolicyDriver;
   private readonly announcer: Announcer;
   private readonly history = new PathHistory();
-  private readonly rxFilterSync?: RxFilterSync;
+  private readonly gaps = new GapHistogram();
+  private rxFilterSync?: RxFilterSync;
+  private readonly primaryRetry: RetryWithBackoff;
+  /** Per uplink with `bridge`: the bridge it joined, or why it could not. */
+  private readonly bridged: Partial<Record<UplinkName, string>> = {};
+  /** The operator took the configured primary away (detach) or put another one in (attach). */
+  private primaryByOperator?: 'detached' | 'attached';
 
-  /** `native` has just been added to the data plane; the policy starts from its state now. */
+  /** `native` has just been added; `primaryError` says why its primary could not be probed. */
   constructor(
-    config: GroupConfig,
+    private configured: GroupConfig,
     private readonly native: DataplaneGroup,
     settings: GroupRuntimeSettings,
     log: Logger,
+    readonly origin: GroupOrigin,
+    primaryError?: string,
   ) {
-    this.name = config.name;
-    this.currentConfig = config;
-    this.log = log.child({ group: config.name });
+    this.name = configured.name;
+    this.running = configured;
+    this.log = log.child({ group: configured.name });
+    this.joinBridge('standby', configured.standby);
+    if (!primaryError) this.joinBridge('primary', configured.primary);
     this.announcer = new Announcer(native, settings.announce, this.log);
     this.policy = new PolicyDriver(native, settings.failover, native.status(), this.log);
-    if (config.qmp) {
-      this.rxFilterSync = new RxFilterSync(native, config.mtu, config.qmp, this.log);
+    if (configured.qmp) {
+      this.rxFilterSync = new RxFilterSync(native, configured.mtu, configured.qmp, this.log);
       this.rxFilterSync.start();
     }
+    this.primaryRetry = new RetryWithBackoff(
+      () => {
+        this.attachPrimary(configured.primary, 'retry');
+      },
+      settings.retryMaxMs,
+      (error, retryInMs) =>
+        this.log.warn({ error, retryInMs }, 'primary not there: running on the standby, trying it again'),
+    );
+    if (primaryError) this.primaryRetry.start(primaryError);
   }
 
   get config(): GroupConfig {
-    return this.currentConfig;
+    return this.running;
   }
 
   onEvent(event: NativeEvent): void {
     this.logEvent(event);
+    if (event.type === 'switchGap') return this.gaps.observe(event.gapUs);
     if (event.type === 'pathSwitched') {
       this.history.observe(event);
       this.announcer.onPathSwitched(event);
@@ -67,11 +98,22 @@ export class GroupRuntime implements GroupView {
       lastSwitch: this.history.last() ?? null,
       policy: this.policy.snapshot(),
       guestRxFilter: this.rxFilterSync?.status() ?? null,
+      primaryRetry: this.primaryRetry.pending ? this.primaryRetry.state() : null,
+      bridges: { ...this.bridged },
+      notSaved: this.notSaved(),
     };
   }
 
   stats(): GroupStatsReport {
     return { ...this.native.stats(), switches: this.history.last()?.switchesByKind ?? {} };
+  }
+
+  portStats(): GroupPortStats {
+    return this.native.portStats();
+  }
+
+  switchGaps(): GapHistogramSnapshot {
+    return this.gaps.snapshot();
   }
 
   /** An operator command to the failover policy. */
@@ -82,18 +124,29 @@ export class GroupRuntime implements GroupView {
 
   /** Planned removal of the primary (VF maintenance, migration): no frame is lost. */
   detachPrimary(): DetachReport {
+    if (!this.native.status().primary.devargs) throw new Error(`group "${this.name}" has no primary to detach`);
+    this.primaryRetry.cancel(); // the operator's word: no primary until one is attached
     this.policy.primaryPresence(false, 'detached');
     const txDrain = this.native.detachPrimary();
+    this.primaryByOperator = 'detached';
     this.log[txDrain === 'timed-out' ? 'warn' : 'info']({ txDrain }, 'primary detached');
     return { ...this.status(), txDrain };
   }
 
-  /** A new primary (after maintenance, or after a migration to this host); checked by the caller. */
-  attachPrimary(primary: UplinkConfig): GroupStatusReport {
+  /**
+   * A new primary: by the operator (after maintenance, after a migration to this host; checked by
+   * the caller), or the configured one being tried again.
+   */
+  attachPrimary(primary: UplinkConfig, by: 'operator' | 'retry' = 'operator'): GroupStatusReport {
     this.native.attachPrimary(primary);
-    this.currentConfig = { ...this.currentConfig, primary };
+    if (by === 'operator') {
+      this.primaryRetry.cancel();
+      this.primaryByOperator = 'attached';
+    }
+    this.running = { ...this.running, primary };
+    this.joinBridge('primary', primary);
     this.policy.primaryPresence(true, 'attached');
-    this.log.info({ devargs: primary.devargs }, 'primary attached');
+    this.log.info({ devargs: primary.devargs, by }, 'primary attached');
     return this.status();
   }
 
@@ -106,12 +159,59 @@ export class GroupRuntime implements GroupView {
     this.log.warn({ ms }, 'fault injection: driver calls on both uplinks stall');
   }
 
+  /** New daemon-wide settings (a reload): policy and announcements change, the ports stay. */
+  reconfigure(settings: GroupRuntimeSettings): void {
+    this.announcer.reconfigure(settings.announce);
+    this.policy.reconfigure(settings.failover);
+  }
+
+  /** The group's own entry changed where it can be applied live (a reload): QMP and announcements. */
+  reconfigureGroup(config: GroupConfig, settings: GroupRuntimeSettings): void {
+    this.reconfigure(settings);
+    if (JSON.stringify(config.qmp) !== JSON.stringify(this.configured.qmp)) {
+      this.rxFilterSync?.stop();
+      this.rxFilterSync = config.qmp ? new RxFilterSync(this.native, config.mtu, config.qmp, this.log) : undefined;
+      this.rxFilterSync?.start();
+    }
+    this.configured = { ...config, primary: config.primary };
+    this.running = { ...this.running, qmp: config.qmp, announce: config.announce };
+  }
+
   /** Stops the control plane's timers and QMP, then the native group (ports closed). */
   stop(): void {
+    this.primaryRetry.cancel();
     this.rxFilterSync?.stop();
     this.announcer.stop();
     this.policy.stop();
     this.native.remove();
+  }
+
+  /** What runs here that a restart would not bring back, as the operator should hear it. */
+  private notSaved(): string[] {
+    const notes: string[] = [];
+    if (this.origin === 'add-group') notes.push('added at run time; not in the config file');
+    if (this.primaryByOperator === 'detached')
+      notes.push(`primary detached at run time; the config file names ${this.configured.primary.devargs}`);
+    if (this.primaryByOperator === 'attached' && this.running.primary.devargs !== this.configured.primary.devargs)
+      notes.push(
+        `primary ${this.running.primary.devargs} attached at run time; the config file names ${this.configured.primary.devargs}`,
+      );
+    const command = this.policy.snapshot().command;
+    if (command !== 'auto') notes.push(`operator command "${command}" (in memory only)`);
+    return notes;
+  }
+
+  /** Puts a tap's kernel side into its configured bridge; a failure is reported, not fatal. */
+  private joinBridge(path: UplinkName, uplink: UplinkConfig): void {
+    const iface = kernelInterface(uplink.devargs);
+    if (!uplink.bridge || !iface) return;
+    try {
+      joinBridge(iface, uplink.bridge);
+      this.bridged[path] = uplink.bridge;
+    } catch (err) {
+      this.bridged[path] = `not joined: ${(err as Error).message}`;
+      this.log.error({ path, err: (err as Error).message }, `the ${path} path is out of its bridge`);
+    }
   }
 
   /** A surprise-removed primary is closed here, on the Node thread, not in the callback. */
@@ -121,7 +221,8 @@ export class GroupRuntime implements GroupView {
       const primary = this.native.status().primary;
       if (primary.portId !== portId || primary.present) return;
       this.native.detachPrimary();
-      this.log.warn('surprise-removed primary closed; attach a new one when it is back');
+      // A VF that vanished (a PF reset, a VF reset) usually comes back at the same address.
+      this.primaryRetry.start('primary device removed');
     } catch (err) {
       this.log.error({ err }, 'closing the removed primary failed');
     }
@@ -129,7 +230,7 @@ export class GroupRuntime implements GroupView {
 
   private logEvent(event: NativeEvent): void {
     const { atNs, group: _group, ...fields } = event;
-    const level = event.type === 'link' && !event.up ? 'warn' : 'info';
+    const level = event.type === 'link' && !event.up ? 'warn' : event.type === 'switchGap' ? 'debug' : 'info';
     this.log[level]({ event: { ...fields, atNs: atNs.toString() } }, event.reason);
   }
 }

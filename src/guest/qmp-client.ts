@@ -29,6 +29,16 @@ export interface QmpClientEvents {
 export const MAX_LINE_BYTES = 1024 * 1024;
 export const COMMAND_TIMEOUT_MS = 5000;
 
+/** QMP's handshake failed; `afterConnect`: QEMU's socket answered, then misbehaved. */
+export class QmpConnectError extends Error {
+  constructor(
+    message: string,
+    readonly afterConnect: boolean,
+  ) {
+    super(message);
+  }
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -66,6 +76,8 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     commandTimeoutMs = COMMAND_TIMEOUT_MS,
   ): Promise<QmpClient> {
     const socket = net.createConnection(socketPath);
+    let connected = false;
+    socket.once('connect', () => (connected = true));
     const client = new QmpClient(socket, commandTimeoutMs);
     const greeting = new Promise<void>((resolve) => (client.greeted = resolve));
     const failed = new Promise<never>((_, reject) => {
@@ -78,6 +90,8 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     try {
       await Promise.race([greeting, failed]);
       await Promise.race([client.execute('qmp_capabilities'), failed]);
+    } catch (err) {
+      throw new QmpConnectError((err as Error).message, connected);
     } finally {
       clearTimeout(timer);
     }

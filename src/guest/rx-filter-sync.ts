@@ -6,13 +6,14 @@
 import type { QmpConfig } from '../config';
 import type { GroupStatus } from '../dataplane';
 import type { Logger } from '../log';
-import { QmpClient } from './qmp-client';
+import { QmpClient, QmpConnectError } from './qmp-client';
 import { PASS_ALL, readRxFilterInfo, sameRxFilter, uplinkRxFilter, type UplinkRxFilter } from './rx-filter';
 
 // Reconnecting: every second while QEMU is not there; after a connection QEMU spoilt, after 1 s
 // doubling to 16 s while it keeps misbehaving, and back to 1 s once one has delivered a filter.
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 16000;
+const MIN_PROGRAM_INTERVAL_MS = 200;
 
 export interface RxFilterSyncStatus {
   qmp: 'connected' | 'waiting';
@@ -48,6 +49,9 @@ export class RxFilterSync {
   private toldWaiting = false;
   private hostMtu: number | null = null;
   private retryMs = RETRY_FIRST_MS;
+  private lastProgramAt = 0;
+  private deferred?: UplinkRxFilter;
+  private programTimer?: NodeJS.Timeout;
   private resets = 0;
 
   /** `log` names the group already. */
@@ -65,6 +69,7 @@ export class RxFilterSync {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.programTimer);
     this.client?.close();
   }
 
@@ -90,6 +95,8 @@ export class RxFilterSync {
     try {
       client = await QmpClient.connect(this.qmp.socket);
     } catch (err) {
+      // QEMU's socket answered and then broke the handshake: a misbehaving QEMU, not a late one.
+      if (err instanceof QmpConnectError && err.afterConnect) return this.onClose(err.message);
       if (!this.toldWaiting)
         this.log.info(
           { qmp: this.qmp.socket, why: (err as Error).message },
@@ -183,12 +190,38 @@ export class RxFilterSync {
     }
   }
 
+  /**
+   * Programs the uplinks, at most once per MIN_PROGRAM_INTERVAL_MS: on a VF each change is a PF
+   * mailbox round trip on the Node thread, and a guest (or a QEMU) changing its filter in a loop
+   * must not keep that thread, or the port's lock, busy. The latest filter wins.
+   */
   private program(filter: UplinkRxFilter): void {
+    const waitMs = this.lastProgramAt + MIN_PROGRAM_INTERVAL_MS - Date.now();
+    if (waitMs > 0) {
+      this.deferred = filter;
+      this.programTimer ??= setTimeout(() => {
+        this.programTimer = undefined;
+        const latest = this.deferred!;
+        this.deferred = undefined;
+        this.safely(() => this.program(latest));
+      }, waitMs);
+      return;
+    }
     if (sameRxFilter(filter, this.filter)) return;
+    this.lastProgramAt = Date.now();
     this.sink.setRxFilter(filter);
     this.filter = filter;
     this.changedAtIso = new Date().toISOString();
     this.log.info({ rxFilter: filter, uplinks: this.outcomes() }, 'guest receive filter applied to the uplinks');
+  }
+
+  private safely(action: () => void): void {
+    try {
+      action();
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.log.error({ err: this.lastError }, 'programming the guest receive filter failed');
+    }
   }
 
   private outcomes() {

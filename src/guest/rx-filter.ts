@@ -15,6 +15,9 @@ export interface QemuRxFilterInfo {
 }
 
 // QEMU's virtio-net keeps 64 MAC filter entries (MAC_TABLE_ENTRIES) and a 4096-bit VLAN table.
+// A VF's VLAN filter holds far fewer than 4096, and each entry is a PF mailbox call: beyond
+// MAX_VLAN_FILTER_ENTRIES the uplinks pass every VLAN and the guest's own driver filters.
+export const MAX_VLAN_FILTER_ENTRIES = 64;
 const MAX_MULTICAST_ENTRIES = 64;
 const MULTICAST_MAC = /^[0-9a-f][13579bdf](:[0-9a-f]{2}){5}$/i;
 const MODES = ['normal', 'none', 'all'];
@@ -57,7 +60,10 @@ export const PASS_ALL: UplinkRxFilter = { allMulticast: true, multicast: [], vla
 export function uplinkRxFilter(info: QemuRxFilterInfo): UplinkRxFilter {
   // A promiscuous guest, or one whose list overflowed QEMU's table, wants every group.
   const allMulticast = info.promiscuous || info.multicast === 'all' || info['multicast-overflow'];
-  const vlanFiltering = !info.promiscuous && info.vlan !== 'all';
+  const vlanFiltering =
+    !info.promiscuous &&
+    info.vlan !== 'all' &&
+    !(info.vlan === 'normal' && info['vlan-table'].length > MAX_VLAN_FILTER_ENTRIES);
   return {
     allMulticast,
     multicast: allMulticast || info.multicast === 'none' ? [] : [...info['multicast-table']].sort(),

@@ -1,18 +1,69 @@
 // Prometheus metrics, read from the data plane at scrape time (nothing is counted twice: the
-// native per-lcore counters are the only counters). Names follow Prometheus conventions.
-import { Counter, Gauge, Registry } from 'prom-client';
-import type { PerPath } from '../dataplane';
+// native per-lcore counters and the drivers' own are the only counters). Names follow Prometheus
+// conventions; label values are snake_case throughout.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GroupPortStats, PerPath, PortStats } from '../dataplane';
+import { GAP_BUCKETS_S } from '../failover/gap-histogram';
 import type { GroupsView, GroupView } from '../group/reports';
 
 const PATHS = ['primary', 'standby'] as const;
+const PORTS = ['vhost', 'primary', 'standby'] as const;
 
-export function createRegistry(source: GroupsView): Registry {
+/** What the metrics read besides the groups: the build, and groups that could not start. */
+export interface MetricsSource extends GroupsView {
+  build(): { version: string; dpdk: string };
+  failedGroupNames(): string[];
+}
+
+/**
+ * A histogram whose buckets are read at scrape time from a source that keeps them (each group
+ * counts its own failover gaps), instead of being observed into prom-client.
+ */
+class ReadHistogram extends Histogram<'group'> {
+  constructor(
+    private readonly metricName: string,
+    private readonly metricHelp: string,
+    registry: Registry,
+    private readonly read: () => Array<{ group: string; cumulative: number[]; count: number; sum: number }>,
+  ) {
+    super({ name: metricName, help: metricHelp, labelNames: ['group'], buckets: GAP_BUCKETS_S, registers: [registry] });
+  }
+
+  override async get(): ReturnType<Histogram<'group'>['get']> {
+    const name = this.metricName;
+    const values = this.read().flatMap(({ group, cumulative, count, sum }) => [
+      ...[...GAP_BUCKETS_S, '+Inf' as const].map((le, i) => ({
+        labels: { group, le },
+        value: i < GAP_BUCKETS_S.length ? cumulative[i] : count,
+        metricName: `${name}_bucket`,
+      })),
+      { labels: { group }, value: sum, metricName: `${name}_sum` },
+      { labels: { group }, value: count, metricName: `${name}_count` },
+    ]);
+    const metric = { name, help: this.metricHelp, type: 'histogram', aggregator: 'sum', collect: () => {}, values };
+    return metric as unknown as Awaited<ReturnType<Histogram<'group'>['get']>>;
+  }
+}
+
+export function createRegistry(source: MetricsSource): Registry {
   const registry = new Registry();
   const groups = (): GroupView[] =>
     source.groupNames().flatMap((name) => {
       const group = source.group(name);
       return group ? [group] : [];
     });
+  // The drivers' counters cost a driver call per port: read once per scrape, shared by the
+  // metrics below (one scrape reads them all within a few milliseconds).
+  let portStatsAt = 0;
+  let portStats = new Map<string, GroupPortStats>();
+  const portStatsOf = (group: GroupView): GroupPortStats => {
+    if (Date.now() - portStatsAt > 500) {
+      portStats = new Map();
+      portStatsAt = Date.now();
+    }
+    if (!portStats.has(group.name)) portStats.set(group.name, group.portStats());
+    return portStats.get(group.name)!;
+  };
 
   // A counter whose value is read, not incremented: reset and set at every scrape.
   const perPathCounter = (name: string, help: string, read: (group: GroupView) => PerPath) =>
@@ -46,7 +97,6 @@ export function createRegistry(source: GroupsView): Registry {
     'Bytes from an uplink delivered to the guest',
     (g) => g.stats().rxBytes,
   );
-
   perPathCounter(
     'vhost_failover_announcement_rounds_total',
     "Announcement rounds (one RARP for the guest's MAC each) sent on an uplink",
@@ -81,18 +131,56 @@ export function createRegistry(source: GroupsView): Registry {
     },
   });
 
+  // The drivers' own counters, per port: what the NIC missed or could not take (imissed, no mbuf
+  // for a received frame), and its errors; a NOC watches these beside the daemon's drops.
+  const portCounter = (name: string, help: string, read: (port: PortStats) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['group', 'port'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const group of groups()) {
+          const stats = portStatsOf(group);
+          for (const port of PORTS) if (stats[port].present) this.inc({ group: group.name, port }, read(stats[port]));
+        }
+      },
+    });
+  portCounter('vhost_failover_port_rx_packets_total', "Frames the port's driver received", (p) => p.ipackets);
+  portCounter('vhost_failover_port_tx_packets_total', "Frames the port's driver sent", (p) => p.opackets);
+  portCounter(
+    'vhost_failover_port_rx_missed_total',
+    'Frames the NIC dropped because its receive ring was full (imissed)',
+    (p) => p.imissed,
+  );
+  portCounter('vhost_failover_port_rx_nombuf_total', 'Frames lost for want of an mbuf (rx_nombuf)', (p) => p.rxNombuf);
+  portCounter('vhost_failover_port_rx_errors_total', 'Erroneous frames received (ierrors)', (p) => p.ierrors);
+  portCounter('vhost_failover_port_tx_errors_total', 'Frames the port failed to send (oerrors)', (p) => p.oerrors);
+
   new Counter({
     name: 'vhost_failover_path_switches_total',
-    help: 'Changes of the transmitting path, by kind (link-down, removed, operator, failback, other)',
+    help: 'Changes of the transmitting path, by kind (link_down, removed, detached, operator, failback, other)',
     labelNames: ['group', 'reason'],
     registers: [registry],
     collect() {
       this.reset();
       for (const group of groups())
-        for (const [reason, count] of Object.entries(group.stats().switches))
-          this.inc({ group: group.name, reason }, count ?? 0);
+        for (const [kind, count] of Object.entries(group.stats().switches))
+          this.inc({ group: group.name, reason: kind.replace(/-/g, '_') }, count ?? 0);
     },
   });
+
+  new ReadHistogram(
+    'vhost_failover_switch_gap_seconds',
+    'Per path switch: time from the last frame sent on the old path to the first on the new one',
+    registry,
+    () =>
+      groups().map((group) => {
+        const gaps = group.switchGaps();
+        return { group: group.name, cumulative: gaps.cumulative, count: gaps.count, sum: gaps.sumSeconds };
+      }),
+  );
 
   new Gauge({
     name: 'vhost_failover_active_path',
@@ -124,6 +212,29 @@ export function createRegistry(source: GroupsView): Registry {
   });
 
   new Gauge({
+    name: 'vhost_failover_group_running',
+    help: '1 for a running group, 0 for one whose vhost port or standby could not be opened (retrying)',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) this.set({ group: group.name }, 1);
+      for (const name of source.failedGroupNames()) this.set({ group: name }, 0);
+    },
+  });
+
+  new Gauge({
+    name: 'vhost_failover_primary_retrying',
+    help: '1 while the configured primary cannot be probed and is tried again (the group runs on its standby)',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) this.set({ group: group.name }, group.status().primaryRetry ? 1 : 0);
+    },
+  });
+
+  new Gauge({
     name: 'vhost_failover_guest_connected',
     help: '1 while the guest is connected and its queues are ready',
     labelNames: ['group'],
@@ -149,22 +260,23 @@ export function createRegistry(source: GroupsView): Registry {
   });
 
   new Gauge({
-    name: 'vhost_failover_last_switch_gap_seconds',
-    help: 'Last path switch: time from the last frame sent on the old path to the first on the new one',
-    labelNames: ['group'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const group of groups()) this.set({ group: group.name }, group.stats().lastSwitchGapUs / 1e6);
-    },
-  });
-
-  new Gauge({
     name: 'vhost_failover_mbufs_in_use',
     help: 'Packet buffers of the shared pool not free (rings, in flight); flat when nothing leaks',
     registers: [registry],
     collect() {
       this.set(source.mbufsInUse());
+    },
+  });
+
+  new Gauge({
+    name: 'vhost_failover_build_info',
+    help: 'Always 1; the labels say which vhost-failover, DPDK and Node.js run',
+    labelNames: ['version', 'dpdk', 'nodejs'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { version, dpdk } = source.build();
+      this.set({ version, dpdk, nodejs: process.versions.node }, 1);
     },
   });
   return registry;

@@ -1,14 +1,17 @@
 // The Prometheus scrape endpoint: GET /metrics over plain HTTP on a configured address.
 import http from 'http';
 import type { Registry } from 'prom-client';
-import type { GroupsView } from '../group/reports';
-import { createRegistry } from './collectors';
+import type { Logger } from '../log';
+import { createRegistry, type MetricsSource } from './collectors';
 
 export class MetricsServer {
   private readonly registry: Registry;
   private server?: http.Server;
 
-  constructor(source: GroupsView) {
+  constructor(
+    source: MetricsSource,
+    private readonly log: Logger,
+  ) {
     this.registry = createRegistry(source);
   }
 
@@ -27,6 +30,8 @@ export class MetricsServer {
       server.once('error', reject);
       server.listen(port, address, () => resolve());
     });
+    // A later error (an accept out of file descriptors) must not end the process.
+    server.on('error', (err) => this.log.error({ err: err.message }, 'metrics: accept failed'));
     this.server = server;
   }
 

@@ -6,6 +6,8 @@
 // tested only on real DPDK (test/integration).
 import type {
   DecisionCause,
+  DpdkLogLine,
+  GroupPortStats,
   GroupStats,
   GroupStatus,
   NativeAddon,
@@ -42,26 +44,40 @@ const ZERO = { primary: 0, standby: 0 };
 
 export class FakeAddon implements NativeAddon {
   readonly switchCauses = SWITCH_CAUSES;
+  readonly dpdkVersion = 'DPDK 0.0 (fake)';
   readonly groups = new Map<string, FakeGroup>();
   startOptions?: NativeStartOptions;
   /** Who every control client is, as SO_PEERCRED would say: this process unless a test says otherwise. */
-  peer: PeerCredentials = { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() };
+  peer: PeerCredentials = { pid: process.pid, uid: process.getuid!(), gid: process.getgid!(), groups: [] };
   /** Groups whose driver calls a test stalled, and for how long. */
   readonly stalls: Array<{ group: string; ms: number }> = [];
+  /** Devargs whose probe fails, as a VF not created yet would: set by a test. */
+  readonly unprobeable = new Set<string>();
+  /** Service-manager notifications sent. */
+  readonly notifications: string[] = [];
+  workerPassCount = 0;
   private onEvent?: (event: NativeEvent) => void;
 
-  start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void): void {
+  start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void, _onLog: (line: DpdkLogLine) => void): void {
     if (this.onEvent) throw new Error('the data plane is already started');
     this.startOptions = options;
     this.onEvent = onEvent;
   }
 
-  addGroup(spec: NativeGroupSpec): void {
+  addGroup(spec: NativeGroupSpec): string | undefined {
     if (this.groups.has(spec.name)) throw new Error(`group "${spec.name}" already exists`);
+    if (this.unprobeable.has(spec.standbyDevargs))
+      throw new Error(`group "${spec.name}": standby port: cannot probe device "${spec.standbyDevargs}"`);
     const uplink = (devargs: string): FakeUplink => ({ devargs, present: true, linkUp: true });
+    const primaryError = this.unprobeable.has(spec.primaryDevargs)
+      ? `primary port: cannot probe device "${spec.primaryDevargs}"`
+      : undefined;
     const group: FakeGroup = {
       spec,
-      uplinks: { primary: uplink(spec.primaryDevargs), standby: uplink(spec.standbyDevargs) },
+      uplinks: {
+        primary: primaryError ? { devargs: '', present: false, linkUp: false } : uplink(spec.primaryDevargs),
+        standby: uplink(spec.standbyDevargs),
+      },
       guestConnected: false,
       primaryEligible: false,
       reportedPath: 'none',
@@ -69,6 +85,7 @@ export class FakeAddon implements NativeAddon {
     };
     this.groups.set(spec.name, group);
     this.reportPath(group, 'link-up', 'standby link up (start)');
+    return primaryError;
   }
 
   removeGroup(name: string): void {
@@ -109,6 +126,7 @@ export class FakeAddon implements NativeAddon {
 
   attachPrimary(name: string, devargs: string): void {
     const group = this.group(name);
+    if (this.unprobeable.has(devargs)) throw new Error(`primary port: cannot probe device "${devargs}"`);
     if (group.uplinks.primary.devargs) throw new Error(`group "${name}" already has a primary; detach it first`);
     group.uplinks.primary = { devargs, present: true, linkUp: false };
   }
@@ -164,6 +182,35 @@ export class FakeAddon implements NativeAddon {
 
   mbufsInUse(): number {
     return 0;
+  }
+
+  groupPortStats(name: string): GroupPortStats {
+    const present = (up: FakeUplink) => ({
+      present: up.present,
+      ipackets: 0,
+      opackets: 0,
+      ibytes: 0,
+      obytes: 0,
+      imissed: 0,
+      ierrors: 0,
+      oerrors: 0,
+      rxNombuf: 0,
+    });
+    const group = this.group(name);
+    return {
+      vhost: present({ devargs: 'vhost', present: true, linkUp: true }),
+      primary: present(group.uplinks.primary),
+      standby: present(group.uplinks.standby),
+    };
+  }
+
+  workerPasses(): number[] {
+    return [++this.workerPassCount];
+  }
+
+  notifyService(state: string): boolean {
+    this.notifications.push(state);
+    return true;
   }
 
   shutdown(): void {

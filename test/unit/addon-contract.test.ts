@@ -15,6 +15,10 @@ describe('native addon contract', function () {
     assert.deepEqual(addon.switchCauses, [...SWITCH_CAUSES]);
   });
 
+  it("says which DPDK it was built with: the distribution's 22.11 LTS", function () {
+    assert.match(addon.dpdkVersion as string, /^DPDK 22\.11\.\d+/);
+  });
+
   it('refuses calls before start and arguments of the wrong type, with errors instead of crashes', function () {
     const call = (name: string, ...args: unknown[]) => (addon[name] as (...a: unknown[]) => unknown)(...args);
     assert.throws(() => call('groupStatus', 'vm1'), /the data plane is not started/);

@@ -73,8 +73,8 @@ describe('config', () => {
           rxGraceMs: 500,
           spoofCheck: true,
           vhost: { socket: '/tmp/vhost-failover-demo/vm1.sock', mode: 'server' },
-          primary: { devargs: 'net_tap0,iface=vf-vm1' },
-          standby: { devargs: 'net_tap1,iface=pv-vm1' },
+          primary: { devargs: 'net_tap0,iface=vf-vm1', bridge: 'br0' },
+          standby: { devargs: 'net_tap1,iface=pv-vm1', bridge: 'br0' },
         },
       ]);
     });
@@ -133,7 +133,14 @@ describe('config', () => {
           faultInjection: false,
           operators: { users: [], groups: [] },
         },
-        devices: { drivers: [...UPLINK_DRIVERS], fileOptions: false, fileDirectories: [] },
+        devices: {
+          drivers: [...UPLINK_DRIVERS],
+          fileOptions: false,
+          fileDirectories: [],
+          pciAddresses: [],
+          interfaces: [],
+        },
+        startup: { requireAllGroups: false, retryMaxMs: 60000 },
         metrics: { address: '127.0.0.1' },
         announce: { rounds: 5, initialMs: 50, stepMs: 100, maxMs: 550, garpMaxAgeMs: 300000 },
         failover: {
@@ -209,7 +216,7 @@ describe('config', () => {
     it('lists the known fields when no field is close', () => {
       assertProblem(
         { groups: [group(1)], colour: 'blue' },
-        'colour: unknown field; allowed here: "dataplane", "control", "devices", "metrics", "announce", "failover", "log", "groups"',
+        'colour: unknown field; allowed here: "dataplane", "control", "devices", "startup", "metrics", "announce", "failover", "log", "groups"',
       );
     });
 
@@ -411,7 +418,7 @@ describe('config', () => {
         '    mac: "52:54:00:00:00:01"',
         '    vhost: { socket: /run/a.sock }',
         '    primary: { devargs: "0000:3b:02.1" }',
-        '    standby: { devargs: net_tap0 }',
+        '    standby: { devargs: "net_tap0,iface=sb0" }',
       ];
       const file = writeScratch('good.yml', yaml.join('\n'));
       assert.equal(loadConfigFile(file).groups[0].primary.devargs, '0000:3b:02.1');

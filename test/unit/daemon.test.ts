@@ -34,6 +34,8 @@ describe('daemon wiring (fake addon, no DPDK)', function () {
     socket = path.join(dir, 'control.sock');
     const config = validateConfig({
       control: { socket, faultInjection: true },
+      // The fake PCI devices of these tests are no VFs in this machine's sysfs.
+      devices: { pciAddresses: ['0000:3b'] },
       failover: { failbackDelayMs: 50 },
       announce: { rounds: 3, initialMs: 30, stepMs: 0, maxMs: 30 },
       groups: [group(1)],
@@ -152,7 +154,7 @@ describe('daemon wiring (fake addon, no DPDK)', function () {
 
   it('lets any client read but only root or an operator change, naming the rule', async function () {
     await start();
-    addon.peer = { pid: 4242, uid: 65534, gid: 65534 };
+    addon.peer = { pid: 4242, uid: 65534, gid: 65534, groups: [] };
     assert.deepEqual(await request(socket, 'groups'), ['vm1']);
     await assert.rejects(
       request(socket, 'switch', { group: 'vm1', to: 'standby' }),

@@ -1,10 +1,14 @@
 // Which devices may be uplinks: devargs are checked against an allow-list before EAL, which
 // runs as root, ever sees them. The same rules hold in the config file and at run time.
 import { strict as assert } from 'assert';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
 import { ConfigError, validateConfig } from '../../src/config';
 import { devargsProblems, kernelInterface } from '../../src/config/devargs-rules';
-import { pathsOutside, runtimeDirectories } from '../../src/config/runtime-paths';
+import { groupPaths, pathsOutside, runtimeDeviceProblems, runtimeDirectories } from '../../src/config/runtime-rules';
 import { UPLINK_DRIVERS } from '../../src/config/schema';
+import { minimalConfig } from '../support/configs';
 
 const defaults = { drivers: UPLINK_DRIVERS, fileOptions: false, fileDirectories: [] };
 
@@ -38,7 +42,7 @@ describe('uplink devices (devargs allow-list)', function () {
       'net_af_packet0,iface=veth1,qpairs=1',
       'net_af_xdp0,iface=veth1,start_queue=0',
       'net_null0,size=64,copy=1',
-      'net_memif0,role=client,socket=/run/vhost-failover/memif.sock,id=1',
+      'net_memif0,role=client,socket=/run/vhost-failover/memif.sock,socket-abstract=no,id=1',
       'net_ring0',
     ])
       assert.deepEqual(devargsProblems(devargs, defaults), [], devargs);
@@ -72,7 +76,16 @@ describe('uplink devices (devargs allow-list)', function () {
   it('refuses unknown options, values of the wrong form, and a tap that mirrors a host interface', function () {
     assert.match(devargsProblems('net_tap0,iface=x,bogus=1', defaults)[0], /net_tap has no option bogus/);
     assert.match(devargsProblems('net_tap0,iface=../../x', defaults)[0], /is not an interface name/);
-    assert.match(devargsProblems('net_tap0,remote=eth0', defaults)[0], /refused: it mirrors a host interface/);
+    assert.match(devargsProblems('net_tap0,iface=x,remote=eth0', defaults)[0], /refused: it mirrors a host interface/);
+    assert.match(devargsProblems('net_tap0', defaults)[0], /net_tap needs option iface/);
+    assert.match(
+      devargsProblems('net_memif0,role=client,socket=/run/m.sock', defaults)[0],
+      /needs option socket-abstract/,
+    );
+    assert.match(
+      devargsProblems('net_memif0,socket=/run/m.sock,socket-abstract=yes', defaults)[0],
+      /socket-abstract=no/,
+    );
     assert.match(devargsProblems('net_af_packet0', defaults)[0], /needs option iface/);
     assert.match(devargsProblems('0000:3b:02.1,path=/etc/x', defaults)[0], /no paths/);
     assert.match(devargsProblems('net_tap0,iface=a,iface=b', defaults)[0], /given twice/);
@@ -112,11 +125,15 @@ describe('uplink devices (devargs allow-list)', function () {
     const config = validateConfig({ control: { socket: '/run/vf/control.sock' }, groups: [group(1, '0000:3b:02.1')] });
     assert.deepEqual(runtimeDirectories(config), ['/run/vf']);
     assert.deepEqual(
-      pathsOutside({ ...config.groups[0], vhost: { socket: '/etc/vm9.sock', mode: 'server' } }, ['/run/vf']),
+      pathsOutside(groupPaths({ ...config.groups[0], vhost: { socket: '/etc/vm9.sock', mode: 'server' } }), [
+        '/run/vf',
+      ]),
       ['/etc/vm9.sock'],
     );
     assert.deepEqual(
-      pathsOutside({ ...config.groups[0], vhost: { socket: '/run/vf/../../etc/x.sock', mode: 'server' } }, ['/run/vf']),
+      pathsOutside(groupPaths({ ...config.groups[0], vhost: { socket: '/run/vf/../../etc/x.sock', mode: 'server' } }), [
+        '/run/vf',
+      ]),
       ['/run/vf/../../etc/x.sock'],
     );
     const listed = validateConfig({
@@ -124,5 +141,23 @@ describe('uplink devices (devargs allow-list)', function () {
       groups: [group(1, '0000:3b:02.1')],
     });
     assert.deepEqual(runtimeDirectories(listed), ['/srv/vms']);
+  });
+
+  it('takes at run time only VFs and listed PCI devices, and only listed host interfaces', function () {
+    const sysfs = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-sysfs-'));
+    try {
+      fs.mkdirSync(path.join(sysfs, 'bus/pci/devices/0000:3b:02.1'), { recursive: true });
+      fs.mkdirSync(path.join(sysfs, 'bus/pci/devices/0000:3b:00.0'), { recursive: true });
+      fs.symlinkSync('../0000:3b:00.0', path.join(sysfs, 'bus/pci/devices/0000:3b:02.1/physfn'));
+      const devices = { ...minimalConfig().devices, interfaces: ['veth-vf*'] };
+      assert.deepEqual(runtimeDeviceProblems('3b:02.1', devices, sysfs), [], 'a VF');
+      assert.match(runtimeDeviceProblems('0000:3b:00.0', devices, sysfs)[0], /0000:3b:00.0 is not an SR-IOV VF/);
+      assert.deepEqual(runtimeDeviceProblems('0000:3b:00.0', { ...devices, pciAddresses: ['0000:3b:00'] }, sysfs), []);
+      assert.match(runtimeDeviceProblems('net_af_packet0,iface=eth0', devices, sysfs)[0], /host interface eth0/);
+      assert.deepEqual(runtimeDeviceProblems('net_af_xdp0,iface=veth-vf2', devices, sysfs), []);
+      assert.deepEqual(runtimeDeviceProblems('net_tap3,iface=anything', devices, sysfs), []);
+    } finally {
+      fs.rmSync(sysfs, { recursive: true, force: true });
+    }
   });
 });

@@ -126,7 +126,7 @@ describe('path history', function () {
     assert.equal(switchKind({ to: 'standby', cause: 'link-down' }), 'link-down');
     assert.equal(switchKind({ to: 'none', cause: 'link-down' }), 'link-down');
     assert.equal(switchKind({ to: 'standby', cause: 'link-up' }), 'other');
-    assert.equal(switchKind({ to: 'standby', cause: 'detached' }), 'other');
+    assert.equal(switchKind({ to: 'standby', cause: 'detached' }), 'detached');
   });
 
   it('keeps the last switch and counts every kind', function () {

@@ -1,0 +1,69 @@
+// What control clients may name at run time (add-group, attach), beyond what a config file may:
+// the daemon creates and removes socket files there as root, and takes over devices. The config
+// file's own paths and devices are the operator's and need no such rule.
+import fs from 'fs';
+import path from 'path';
+import { devargsOption, devargsSocketPaths, liesUnder, parseDevargs } from './devargs-rules';
+import { deviceName } from './device-name';
+import type { Config, GroupConfig } from './types';
+
+/** control.runtimeDirectories, or else the directories of the config file's own sockets. */
+export function runtimeDirectories(config: Config): string[] {
+  if (config.control.runtimeDirectories) return [...config.control.runtimeDirectories];
+  const sockets = [
+    config.control.socket,
+    ...config.groups.flatMap((group) => [group.vhost.socket, ...(group.qmp ? [group.qmp.socket] : [])]),
+  ];
+  return [...new Set(sockets.map((socket) => path.dirname(socket)))];
+}
+
+/** The paths a new group would create or connect to: its sockets, and sockets its devargs name. */
+export function groupPaths(group: GroupConfig): string[] {
+  return [
+    group.vhost.socket,
+    ...(group.qmp ? [group.qmp.socket] : []),
+    ...devargsSocketPaths(group.primary.devargs),
+    ...devargsSocketPaths(group.standby.devargs),
+  ];
+}
+
+/** The paths outside `directories`. */
+export function pathsOutside(paths: string[], directories: readonly string[]): string[] {
+  return paths.filter((candidate) => !liesUnder(candidate, directories));
+}
+
+// Options naming an existing host interface a driver attaches to (captures, steers traffic of).
+const HOST_INTERFACE_OPTIONS = ['iface', 'rx_iface', 'rx_iface_in', 'tx_iface'];
+
+function matches(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern));
+}
+
+/**
+ * Why a control client may not give `devargs` as an uplink at run time: a PCI device must be an
+ * SR-IOV VF (a host NIC's PF would be taken from the host) unless devices.pciAddresses lists it;
+ * a driver that attaches to an existing host interface (af_packet, af_xdp, pcap) only to one
+ * devices.interfaces lists. Taps and tuns make interfaces of their own.
+ */
+export function runtimeDeviceProblems(devargs: string, devices: Config['devices'], sysfsRoot = '/sys'): string[] {
+  const { driver } = parseDevargs(devargs);
+  if (driver === 'pci') {
+    const address = deviceName(devargs);
+    const isVf = fs.existsSync(path.join(sysfsRoot, 'bus', 'pci', 'devices', address, 'physfn'));
+    const listed = devices.pciAddresses.some((prefix) => address.startsWith(deviceName(prefix)));
+    return isVf || listed
+      ? []
+      : [
+          `${address} is not an SR-IOV VF; a PCI device that is not a VF is taken at run time only if devices.pciAddresses lists it`,
+        ];
+  }
+  if (driver === 'net_tap' || driver === 'net_tun') return [];
+  return HOST_INTERFACE_OPTIONS.flatMap((key) => {
+    const iface = devargsOption(devargs, key);
+    return iface === undefined || matches(iface, devices.interfaces)
+      ? []
+      : [
+          `${driver} would attach to host interface ${iface}; at run time only interfaces devices.interfaces lists (${devices.interfaces.join(', ') || 'none'})`,
+        ];
+  });
+}

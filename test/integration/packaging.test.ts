@@ -1,0 +1,144 @@
+// The Debian package as a Debian 12 host sees it: scripts/build-deb's .deb declares what it needs,
+// holds what the service and the operator use, root-owned with plain modes, and its unpacked tree
+// runs: the wrapper finds its library, the example config passes, systemd accepts the unit.
+import { strict as assert } from 'assert';
+import { spawnSync, type SpawnSyncOptions } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const DEB = path.join(ROOT, 'build', 'deb', `vhost-failover_${VERSION}_amd64.deb`);
+const LIB = './usr/lib/vhost-failover';
+
+const FILES = [
+  './usr/bin/vhost-failover',
+  `${LIB}/package.json`,
+  `${LIB}/dist/src/cli.js`,
+  `${LIB}/build/Release/vhost_failover.node`,
+  `${LIB}/node_modules/commander/package.json`,
+  './lib/systemd/system/vhost-failover.service',
+  './etc/vhost-failover/config.yaml',
+  './usr/share/man/man8/vhost-failover.8.gz',
+  './usr/share/doc/vhost-failover/copyright',
+  './usr/share/doc/vhost-failover/changelog.Debian.gz',
+];
+
+function run(command: string, args: string[], options: SpawnSyncOptions = {}): { stdout: string; stderr: string } {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60000, ...options });
+  const output = `${result.stdout}${result.stderr}`;
+  assert.equal(result.status, 0, `${command} ${args.join(' ')}: ${result.error?.message ?? output}`);
+  return { stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+describe('Debian package', function () {
+  let unpacked: string;
+
+  before(function () {
+    this.timeout(6 * 60000);
+    run(path.join(ROOT, 'scripts', 'build-deb'), [], { timeout: 5 * 60000 });
+    unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'vhost-failover-deb-'));
+    run('dpkg-deb', ['-x', DEB, unpacked]);
+  });
+
+  after(function () {
+    if (unpacked) fs.rmSync(unpacked, { recursive: true, force: true });
+  });
+
+  it('declares its name, version, maintainer, dependencies and conffile', function () {
+    const info = run('dpkg-deb', ['--info', DEB]).stdout;
+    const field = (name: string) => new RegExp(`^ ${name}: (.*)$`, 'm').exec(info)?.[1];
+    assert.equal(field('Package'), 'vhost-failover');
+    assert.equal(field('Version'), VERSION);
+    assert.equal(field('Architecture'), 'amd64');
+    assert.equal(field('Maintainer'), 'vhost-failover developers <vhost-failover@localhost>');
+    assert.equal(field('Section'), 'net');
+    assert.equal(field('Priority'), 'optional');
+    const depends = (field('Depends') ?? '').split(/,\s*/);
+    for (const dependency of ['nodejs (>= 20.19)', 'dpdk (>= 22.11~)', 'dpdk (<< 22.12~)', 'iproute2']) {
+      assert.ok(depends.includes(dependency), `Depends lacks ${dependency}: ${depends.join(', ')}`);
+    }
+    assert.ok(
+      depends.some((dependency) => dependency.startsWith('librte-ethdev23 ')),
+      'no shared-library dependency',
+    );
+    assert.match(info, /^ Description: .+\n( .+\n){5,}/m);
+    for (const script of ['conffiles', 'postinst', 'prerm']) assert.match(info, new RegExp(`\\s${script}\\s`));
+  });
+
+  it('holds the program, its unit, config, man page and docs, root-owned, 0644 or 0755', function () {
+    const entries = run('dpkg-deb', ['--contents', DEB])
+      .stdout.trimEnd()
+      .split('\n')
+      .map((line) => {
+        const [mode, owner, , , , file] = line.split(/\s+/);
+        return { mode, owner, file };
+      });
+    const files = new Set(entries.map((entry) => entry.file));
+    for (const file of FILES) assert.ok(files.has(file), `${file} missing`);
+    for (const { mode, owner, file } of entries) {
+      assert.equal(owner, 'root/root', file);
+      assert.match(mode, /^(-rw-r--r--|-rwxr-xr-x|drwxr-xr-x|lrwxrwxrwx)$/, file);
+    }
+    const mode = (file: string) => entries.find((entry) => entry.file === file)?.mode;
+    assert.equal(mode('./usr/bin/vhost-failover'), '-rwxr-xr-x');
+    assert.equal(mode('./etc/vhost-failover/config.yaml'), '-rw-r--r--');
+    for (const file of files) {
+      assert.ok(!/\/node_modules\/(mocha|typescript|eslint)\//.test(file), `development module ${file}`);
+      assert.ok(!file.startsWith(`${LIB}/dist/test/`), `test file ${file}`);
+    }
+  });
+
+  it('runs from the unpacked tree: --version prints the package version', function () {
+    const version = run(path.join(unpacked, 'usr/bin/vhost-failover'), ['--version']).stdout;
+    assert.equal(version.trim(), VERSION);
+  });
+
+  it('accepts its own example configuration with check-config', function () {
+    const config = path.join(unpacked, 'etc/vhost-failover/config.yaml');
+    const checked = run(path.join(unpacked, 'usr/bin/vhost-failover'), ['check-config', config]).stdout;
+    assert.match(checked, /: valid; 2 group\(s\): vm1, vm2/);
+  });
+
+  it('has a unit systemd-analyze verify accepts (the binary aside, as the package is not installed)', function () {
+    const unit = path.join(unpacked, 'lib/systemd/system/vhost-failover.service');
+    // The man page the unit's Documentation= names is the packaged one.
+    const env = { ...process.env, MANPATH: path.join(unpacked, 'usr/share/man') };
+    const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8', env });
+    const complaints = `${verify.stdout}${verify.stderr}`
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .filter((line) => !/Command \/usr\/bin\/vhost-failover is not executable: No such file or directory/.test(line));
+    assert.deepEqual(complaints, []);
+  });
+});
+
+describe('npm package', function () {
+  this.timeout(6 * 60000);
+
+  it('packs with its build, and `npm install -g` of the tarball gives a working vhost-failover', function () {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vhost-failover-npm-'));
+    try {
+      const packed = run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: ROOT, timeout: 3 * 60000 });
+      const tarball = path.join(scratch, packed.stdout.trim().split('\n').pop()!);
+      const listing = run('tar', ['-tzf', tarball]).stdout;
+      for (const file of ['package/dist/src/cli.js', 'package/binding.gyp', 'package/native/dpdk/forward.cc'])
+        assert.ok(listing.includes(file), `${file} missing from the tarball`);
+      assert.ok(!listing.includes('package/dist/test/'), 'no tests in the package');
+      // A scratch prefix: the global install builds the addon against the host's DPDK.
+      const prefix = path.join(scratch, 'prefix');
+      run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { timeout: 5 * 60000 });
+      const bin = path.join(prefix, 'bin', 'vhost-failover');
+      assert.equal(run(bin, ['--version']).stdout.trim(), VERSION);
+      assert.match(run(bin, ['check-config', path.join(ROOT, 'config', 'example.yaml')]).stdout, /valid; 2 group/);
+      const loaded = run(process.execPath, [
+        '-e',
+        `require(${JSON.stringify(path.join(prefix, 'lib', 'node_modules', 'vhost-failover', 'build', 'Release', 'vhost_failover.node'))})`,
+      ]);
+      assert.equal(loaded.stderr, '');
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});

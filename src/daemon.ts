@@ -9,6 +9,7 @@ import {
   ConfigError,
   groupPaths,
   loadConfigFile,
+  runtimeBridgeProblems,
   pathsOutside,
   runtimeDeviceProblems,
   runtimeDirectories,
@@ -23,7 +24,7 @@ import { controlHandlers, type ControlTarget } from './control/handlers';
 import type { HealthReply, IdentityReply, ReloadReply } from './control/protocol';
 import { ControlServer } from './control/server';
 import { removeStaleSocket } from './control/socket-file';
-import { devargsSocketPaths } from './config/devargs-rules';
+import { devargsSocketPaths, kernelInterface, parseDevargs } from './config/devargs-rules';
 import { Dataplane, type DpdkLogLine, type NativeEvent } from './dataplane';
 import { GroupRuntime, type GroupOrigin, type GroupRuntimeSettings } from './group/group-runtime';
 import type { GroupStatusReport } from './group/reports';
@@ -64,7 +65,7 @@ export class Daemon implements ControlTarget {
   private control?: ControlServer;
   private metrics?: MetricsServer;
   private readonly startedAtIso = new Date().toISOString();
-  private readonly liveness = new WorkerLiveness();
+  private readonly liveness: WorkerLiveness;
   private current: Config;
   /** Changes run one at a time: an add-group waiting on a socket must not cross an attach. */
   private changes: Promise<unknown> = Promise.resolve();
@@ -76,6 +77,7 @@ export class Daemon implements ControlTarget {
     private readonly options: DaemonOptions = {},
   ) {
     this.current = config;
+    this.liveness = new WorkerLiveness(() => this.dataplane.workerPasses());
   }
 
   get config(): Config {
@@ -139,7 +141,7 @@ export class Daemon implements ControlTarget {
 
   /** Whether the daemon does its job: workers looping, every group running. */
   health(): HealthReply {
-    const workersAlive = this.liveness.allAdvanced(this.dataplane.workerPasses());
+    const workersAlive = this.liveness.allAdvancing();
     return {
       workersAlive,
       running: this.groupNames(),
@@ -168,6 +170,8 @@ export class Daemon implements ControlTarget {
     const candidate = validateConfig({ ...this.current, groups: [...this.runningConfigs(), raw] }, 'add-group');
     const group = candidate.groups[candidate.groups.length - 1];
     this.checkRuntime(groupPaths(group), [group.primary.devargs, group.standby.devargs]);
+    const bridges = runtimeBridgeProblems(group, this.current);
+    if (bridges.length > 0) throw new Error(bridges.join('; '));
     await this.startGroup(group, 'add-group', { retry: false });
     return group;
   }
@@ -176,8 +180,9 @@ export class Daemon implements ControlTarget {
   attachPrimary(name: string, devargs: string): GroupStatusReport {
     const running = this.groups.get(name);
     if (!running) throw new Error(`no group "${name}"`);
-    // The configured bridge stays: a tap attached in place of the configured one joins it too.
-    const primary = { devargs, ...(running.config.primary.bridge ? { bridge: running.config.primary.bridge } : {}) };
+    // The configured bridge stays for a tap attached in place of the configured one.
+    const bridge = running.config.primary.bridge;
+    const primary = { devargs, ...(bridge && kernelInterface(devargs) && isTap(devargs) ? { bridge } : {}) };
     const candidate = validateConfig(
       { ...this.current, groups: this.runningConfigs().map((g) => (g.name === name ? { ...g, primary } : g)) },
       'attach',
@@ -211,10 +216,28 @@ export class Daemon implements ControlTarget {
    * untouched groups keep forwarding. Groups added at run time stay unless the file names them.
    */
   async reload(): Promise<ReloadReply> {
-    if (!this.options.configPath) throw new Error('the daemon was not started from a config file; nothing to reload');
-    const next = loadConfigFile(this.options.configPath);
+    const file = this.options.configPath;
+    if (!file) throw new Error('the daemon was not started from a config file; nothing to reload');
+    const next = loadConfigFile(file);
+    // The file's groups must also fit beside the groups added at run time that it does not name
+    // (one MAC, one interface, one socket each), and its operators must exist: checked before
+    // anything changes.
+    const named = new Set(next.groups.map((group) => group.name));
+    const runtimeOnly = [...this.groups.values()].filter((g) => g.origin === 'add-group' && !named.has(g.name));
+    if (runtimeOnly.length > 0)
+      validateConfig(
+        { ...next, groups: [...next.groups, ...runtimeOnly.map((g) => g.config)] },
+        `${file} beside the groups added at run time`,
+      );
     const diff = diffConfig(this.current, next);
+    const access = diff.accessChanged ? accessPolicy(next) : undefined;
     const { groups } = diff;
+    // A group the file names that runs from an add-group, or a changed one that never started,
+    // starts over with the file's entry.
+    const startOver = (group: GroupConfig) =>
+      this.failed.has(group.name) || this.groups.get(group.name)?.origin === 'add-group';
+    const changed = [...groups.primaryReplaced, ...groups.reconfigured];
+    const restarted = [...groups.restarted, ...[...changed, ...groups.added].filter(startOver)];
     const before = this.current;
     this.current = { ...next, dataplane: before.dataplane, control: { ...next.control, ...pick(before.control) } };
     const failures: ReloadReply['failed'] = [];
@@ -225,24 +248,31 @@ export class Daemon implements ControlTarget {
         failures.push({ group: name, error: (err as Error).message });
       }
     };
-    for (const name of [...groups.removed, ...groups.restarted.map((g) => g.name)])
-      await attempt(name, () => this.removeGroup(name));
-    for (const group of [...groups.restarted, ...groups.added])
-      await attempt(group.name, () => this.startGroup(group, 'config file'));
-    for (const group of groups.primaryReplaced) await attempt(group.name, () => this.replacePrimary(group));
-    for (const group of groups.reconfigured)
-      await attempt(group.name, () => this.groups.get(group.name)?.reconfigureGroup(group, this.settingsFor(group)));
+    for (const name of [...groups.removed, ...restarted.map((g) => g.name)])
+      if (this.groups.has(name) || this.failed.has(name)) await attempt(name, () => this.removeGroup(name));
+    for (const group of [...restarted, ...groups.added.filter((g) => !startOver(g) && !restarted.includes(g))])
+      await attempt(group.name, async () => {
+        await this.startGroup(group, 'config file');
+        const waiting = this.failed.get(group.name);
+        if (waiting) throw new Error(`${waiting.retry.state().lastError} (trying again)`);
+      });
+    for (const group of changed.filter((g) => !restarted.includes(g))) {
+      const runtime = this.groups.get(group.name)!;
+      if (groups.primaryReplaced.includes(group))
+        await attempt(group.name, () => runtime.replacePrimary(group.primary));
+      await attempt(group.name, () => runtime.reconfigureGroup(group, this.settingsFor(group)));
+    }
     if (diff.policyChanged)
       for (const runtime of this.groups.values()) runtime.reconfigure(this.settingsFor(runtime.config));
     if (diff.logLevelChanged) this.log.level = next.log.level;
-    if (diff.accessChanged) this.control?.setAccess(accessPolicy(this.current));
-    if (diff.metricsChanged) await this.startMetrics();
+    if (access) this.control?.setAccess(access);
+    if (diff.metricsChanged) await attempt('metrics', () => this.startMetrics());
     const reply: ReloadReply = {
-      added: groups.added.map((g) => g.name),
+      added: groups.added.filter((g) => !restarted.includes(g)).map((g) => g.name),
       removed: groups.removed,
-      restarted: groups.restarted.map((g) => g.name),
-      primaryReplaced: groups.primaryReplaced.map((g) => g.name),
-      reconfigured: groups.reconfigured.map((g) => g.name),
+      restarted: restarted.map((g) => g.name),
+      primaryReplaced: groups.primaryReplaced.filter((g) => !restarted.includes(g)).map((g) => g.name),
+      reconfigured: groups.reconfigured.filter((g) => !restarted.includes(g)).map((g) => g.name),
       unchanged: groups.unchanged,
       needsRestart: diff.needsRestart,
       failed: failures,
@@ -279,23 +309,24 @@ export class Daemon implements ControlTarget {
     };
   }
 
-  /** A group's new primary from a reload: make before break, as an operator's detach and attach. */
-  private replacePrimary(group: GroupConfig): void {
-    const running = this.groups.get(group.name);
-    if (!running) return;
-    if (running.status().primary.devargs) running.detachPrimary();
-    running.attachPrimary(group.primary, 'retry');
-    running.reconfigureGroup(group, this.settingsFor(group));
-  }
-
+  /**
+   * (Re)starts the metrics endpoint for the current settings. A new address binds before the old
+   * one closes, so a reload that cannot bind keeps the old endpoint; the same port must close first.
+   */
   private async startMetrics(): Promise<void> {
-    await this.metrics?.close();
-    this.metrics = undefined;
     const { metrics } = this.current;
-    if (metrics.port === undefined) return;
-    this.metrics = new MetricsServer(this, this.log);
-    await this.metrics.listen(metrics.address, metrics.port);
-    this.log.info({ metrics: `http://${metrics.address}:${metrics.port}/metrics` }, 'metrics ready');
+    const old = this.metrics;
+    if (old?.boundTo(metrics.address, metrics.port)) {
+      await old.close();
+      this.metrics = undefined;
+    }
+    if (metrics.port !== undefined) {
+      const server = new MetricsServer(this, this.log);
+      await server.listen(metrics.address, metrics.port);
+      this.metrics = server;
+      this.log.info({ metrics: `http://${metrics.address}:${metrics.port}/metrics` }, 'metrics ready');
+    } else this.metrics = undefined;
+    if (old && old !== this.metrics) await old.close();
   }
 
   /** What a control client names at run time: paths in the run-time directories, devices allowed. */
@@ -353,8 +384,8 @@ export class Daemon implements ControlTarget {
         config: group,
         origin,
         retry: new RetryWithBackoff(
-          () => {
-            this.openGroupNow(group, origin);
+          async () => {
+            await this.openGroup(group, origin);
             this.failed.delete(group.name);
           },
           this.current.startup.retryMaxMs,
@@ -372,11 +403,6 @@ export class Daemon implements ControlTarget {
       fs.mkdirSync(path.dirname(group.vhost.socket), { recursive: true });
       await removeStaleSocket(group.vhost.socket);
     }
-    this.openGroupNow(group, origin);
-  }
-
-  /** The synchronous part of opening a group: its ports, its runtime. */
-  private openGroupNow(group: GroupConfig, origin: GroupOrigin): void {
     const { rxDescriptors, txDescriptors } = this.current.dataplane;
     const settings = this.settingsFor(group);
     const { native, primaryError } = this.dataplane.addGroup(group, {
@@ -390,6 +416,11 @@ export class Daemon implements ControlTarget {
       'group ready',
     );
   }
+}
+
+function isTap(devargs: string): boolean {
+  const { driver } = parseDevargs(devargs);
+  return driver === 'net_tap' || driver === 'net_tun';
 }
 
 /** control.operators as an access policy; an unknown user or group is a configuration error. */

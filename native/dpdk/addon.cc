@@ -2,10 +2,12 @@
 // nothing else. Every operation is a Dataplane method; an error text it returns becomes a thrown
 // Error. Events from native threads reach JavaScript through one thread-safe function.
 #include <napi.h>
+#include <rte_log.h>
 #include <rte_version.h>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "dataplane.h"
@@ -23,6 +25,10 @@ Napi::ThreadSafeFunction event_callback;
 Napi::ThreadSafeFunction log_callback;
 constexpr size_t kLogQueueLines = 1024;
 std::atomic<uint64_t> log_lines_dropped{0};
+// DPDK may log from its own threads (the interrupt thread, vhost's) until the very end; once the
+// function is released, their lines must not reach it.
+std::mutex log_mutex;
+bool log_callback_open = false;
 
 struct LogLine {
   int level;
@@ -115,6 +121,8 @@ void emit_to_js(vhfo::Event &&event) {
 }
 
 void log_to_js(int level, std::string &&text) {
+  std::lock_guard<std::mutex> lock(log_mutex);
+  if (!log_callback_open) return;
   auto *heap = new LogLine{level, std::move(text), log_lines_dropped.exchange(0)};
   napi_status status =
       log_callback.NonBlockingCall(heap, [](Napi::Env env, Napi::Function callback, LogLine *data) {
@@ -131,6 +139,15 @@ void log_to_js(int level, std::string &&text) {
     log_lines_dropped.fetch_add(1 + heap->dropped_before);
     delete heap;
   }
+}
+
+// DPDK's later lines go back to its own stream; none reaches the released function.
+void release_log_callback() {
+  std::lock_guard<std::mutex> lock(log_mutex);
+  if (!log_callback_open) return;
+  log_callback_open = false;
+  rte_openlog_stream(nullptr);
+  log_callback.Release();
 }
 
 Napi::Value Start(const Napi::CallbackInfo &info) {
@@ -151,13 +168,17 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
                                                  "vhost-failover events", 0, 1);
   log_callback = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(),
                                                "vhost-failover DPDK log", kLogQueueLines, 1);
+  {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    log_callback_open = true;
+  }
   dataplane = std::make_unique<vhfo::Dataplane>();
   std::string error = dataplane->start(parsed, emit_to_js, log_to_js);
   if (!error.empty()) {
     dataplane->shutdown();
     dataplane.reset();
     event_callback.Release();
-    log_callback.Release();
+    release_log_callback();
     throw Napi::Error::New(env, error);
   }
   return env.Undefined();
@@ -213,6 +234,13 @@ Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {
 
 Napi::Value InjectPrimaryRemoval(const Napi::CallbackInfo &info) {
   check(info.Env(), started(info.Env()).inject_primary_removal(string_arg(info, 0, "group")));
+  return info.Env().Undefined();
+}
+
+Napi::Value SetGarpMaxAge(const Napi::CallbackInfo &info) {
+  check(info.Env(),
+        started(info.Env())
+            .set_garp_max_age(string_arg(info, 0, "group"), info[1].ToNumber().Uint32Value()));
   return info.Env().Undefined();
 }
 
@@ -398,7 +426,7 @@ Napi::Value Shutdown(const Napi::CallbackInfo &info) {
   dataplane->shutdown();
   dataplane.reset();
   event_callback.Release();
-  log_callback.Release();
+  release_log_callback();
   return info.Env().Undefined();
 }
 
@@ -412,6 +440,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setRxFilter", Napi::Function::New(env, SetRxFilter));
   exports.Set("injectPrimaryRemoval", Napi::Function::New(env, InjectPrimaryRemoval));
   exports.Set("injectDriverStall", Napi::Function::New(env, InjectDriverStall));
+  exports.Set("setGarpMaxAge", Napi::Function::New(env, SetGarpMaxAge));
   exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));

@@ -305,6 +305,13 @@ std::string Dataplane::announce(const std::string &name) {
       name, [](Group &group) { group.announce_requested.store(true, std::memory_order_release); });
 }
 
+std::string Dataplane::set_garp_max_age(const std::string &name, unsigned ms) {
+  return with_group(name, [&](Group &group) {
+    group.guest_addresses.max_age_tsc.store(ms * (rte_get_tsc_hz() / 1000),
+                                            std::memory_order_relaxed);
+  });
+}
+
 std::string Dataplane::set_primary_eligible(const std::string &name, bool eligible,
                                             SwitchCause cause, const std::string &reason,
                                             bool *applied) {
@@ -354,12 +361,16 @@ std::string Dataplane::group_status(const std::string &name, GroupStatusReport *
 }
 
 // A port's driver counters; a driver call (a VF may ask its PF), so under the port's lock.
-static PortStatsReport port_stats(PortCallLock &calls, uint16_t port_id) {
+// Skipped (not present) when the port is gone, removed, or busy in another driver call: a scrape
+// never waits behind a PF mailbox, and never asks a surprise-removed device.
+static PortStatsReport port_stats(PortCallLock &calls, const std::atomic<bool> &present,
+                                  uint16_t port_id) {
   PortStatsReport report;
-  if (port_id == UINT16_MAX) return report;
+  if (port_id == UINT16_MAX || !present.load() || !calls.try_lock()) return report;
   rte_eth_stats stats{};
-  std::lock_guard<PortCallLock> lock(calls);
-  if (rte_eth_stats_get(port_id, &stats) != 0) return report;
+  const int ret = rte_eth_stats_get(port_id, &stats);
+  calls.unlock();
+  if (ret != 0) return report;
   return {true,          stats.ipackets, stats.opackets, stats.ibytes,   stats.obytes,
           stats.imissed, stats.ierrors,  stats.oerrors,  stats.rx_nombuf};
 }
@@ -368,10 +379,10 @@ std::string Dataplane::group_port_stats(const std::string &name, GroupPortStats 
   Worker *worker = nullptr;
   Group *group = find(name, &worker);
   if (!group) return no_such_group(name);
-  out->vhost = port_stats(group->vhost_calls, group->vhost_port);
+  out->vhost = port_stats(group->vhost_calls, group->vhost_present, group->vhost_port);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group->uplink(path);
-    out->uplinks[path] = port_stats(uplink.calls, uplink.port_id);
+    out->uplinks[path] = port_stats(uplink.calls, uplink.present, uplink.port_id);
   }
   return "";
 }

@@ -80,6 +80,8 @@ class Dataplane {
   // present and link-up (*applied says whether it did).
   std::string set_primary_eligible(const std::string &name, bool eligible, SwitchCause cause,
                                    const std::string &reason, bool *applied);
+  // How recently the guest must have claimed an address for its GARP (a reload); 0: no learning.
+  std::string set_garp_max_age(const std::string &name, unsigned ms);
   // Fault injection (labs): the primary's removal callback runs on the interrupt thread.
   std::string inject_primary_removal(const std::string &name);
   // Fault injection (labs): a thread holds both uplinks' call locks for `ms`, as a slow driver

@@ -76,7 +76,8 @@ std::vector<GuestAddressReport> report_guest_addresses(const GuestAddresses &tab
   for (const Seen &entry : seen) {
     const uint64_t age = now_tsc > entry.at ? now_tsc - entry.at : 0;
     out.push_back({format_ipv4(GuestAddresses::ipv4_of(entry.key)),
-                   GuestAddresses::vlan_of(entry.key), age / tsc_per_ms, age <= table.max_age_tsc});
+                   GuestAddresses::vlan_of(entry.key), age / tsc_per_ms,
+                   age <= table.max_age_tsc.load()});
   }
   return out;
 }

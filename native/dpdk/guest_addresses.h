@@ -20,13 +20,14 @@ struct GuestAddresses {
   static constexpr int kSlots = 8;
   std::atomic<uint64_t> key[kSlots]{};
   std::atomic<uint64_t> last_seen_tsc[kSlots]{};
-  uint64_t max_age_tsc = 0;  // set before the group is polled; 0 turns learning off
+  std::atomic<uint64_t> max_age_tsc{0};  // 0 turns learning off; a reload may change it
 
   static uint32_t ipv4_of(uint64_t key) { return static_cast<uint32_t>(key); }
   static uint16_t vlan_of(uint64_t key) { return static_cast<uint16_t>(key >> 32); }
   bool fresh(int slot, uint64_t now_tsc) const {
     return key[slot].load(std::memory_order_relaxed) != 0 &&
-           now_tsc - last_seen_tsc[slot].load(std::memory_order_relaxed) <= max_age_tsc;
+           now_tsc - last_seen_tsc[slot].load(std::memory_order_relaxed) <=
+               max_age_tsc.load(std::memory_order_relaxed);
   }
 };
 
@@ -53,7 +54,7 @@ void learn_from_frame(GuestAddresses &table, const rte_ether_addr &guest_mac,
 // load of the EtherType per frame, from data the vhost dequeue has just written.
 static inline void learn_guest_addresses(GuestAddresses &table, const rte_ether_addr &guest_mac,
                                          rte_mbuf *const *pkts, uint16_t n) {
-  if (table.max_age_tsc == 0) return;
+  if (table.max_age_tsc.load(std::memory_order_relaxed) == 0) return;
   for (uint16_t i = 0; i < n; i++) {
     const uint16_t type = rte_pktmbuf_mtod(pkts[i], const rte_ether_hdr *)->ether_type;
     if (unlikely(type == RTE_BE16(RTE_ETHER_TYPE_ARP) || type == RTE_BE16(RTE_ETHER_TYPE_VLAN)))

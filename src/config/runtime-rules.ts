@@ -32,6 +32,21 @@ export function pathsOutside(paths: string[], directories: readonly string[]): s
   return paths.filter((candidate) => !liesUnder(candidate, directories));
 }
 
+/**
+ * Bridges a group added at run time may put its taps into: those the config file's groups use,
+ * and those devices.bridges lists. Any other would connect a guest to a network the operator did
+ * not give it.
+ */
+export function runtimeBridgeProblems(group: GroupConfig, config: Config): string[] {
+  const allowed = new Set([
+    ...config.devices.bridges,
+    ...config.groups.flatMap((g) => [g.primary.bridge, g.standby.bridge].filter((b): b is string => !!b)),
+  ]);
+  return [group.primary.bridge, group.standby.bridge]
+    .filter((bridge): bridge is string => !!bridge && !allowed.has(bridge))
+    .map((bridge) => `bridge ${bridge} is not one the config file's groups use or devices.bridges lists`);
+}
+
 // Options naming an existing host interface a driver attaches to (captures, steers traffic of).
 const HOST_INTERFACE_OPTIONS = ['iface', 'rx_iface', 'rx_iface_in', 'tx_iface'];
 

@@ -326,6 +326,13 @@ export const configSchema = {
           items: { type: 'string', pattern: PCI_PREFIX_PATTERN },
           default: [],
         },
+        bridges: {
+          description:
+            'Linux bridges a group added at run time may put its taps into, besides those the groups of this file use',
+          type: 'array',
+          items: { type: 'string', pattern: INTERFACE_NAME_PATTERN },
+          default: [],
+        },
         interfaces: {
           description:
             'host interfaces a control client may have af_packet, af_xdp or pcap attach to at run time (names, or ' +

@@ -37,6 +37,8 @@ export interface ControlTarget extends GroupsView {
   attachPrimary(group: string, devargs: string): GroupStatusReport;
   removeGroup(name: string): void;
   setLogLevel(level: LogLevel): void;
+  /** Groups that could not start and are tried again. */
+  failedGroupNames(): string[];
   /** Runs a change after every change before it has ended. */
   serialized<T>(change: () => T | Promise<T>): Promise<T>;
   readonly faultInjection: boolean;
@@ -135,9 +137,11 @@ export function controlHandlers(target: ControlTarget): Handlers {
       return { injected: 'stall', group: group.name, ms };
     }),
     'remove-group': change((request) => {
-      const group = groupOf(request);
-      target.removeGroup(group.name);
-      return { removed: group.name };
+      // A group that could not start may be removed too: that stops its retries.
+      const name = stringArg(request, 'group');
+      if (!target.failedGroupNames().includes(name)) groupOf(request);
+      target.removeGroup(name);
+      return { removed: name };
     }),
     reload: change(async () => {
       try {

@@ -56,7 +56,14 @@ export class ControlServer {
   /** Binds the socket; refuses, naming it, when another daemon serves it already. */
   async listen(): Promise<void> {
     const socketPath = this.config.socket;
-    fs.mkdirSync(path.dirname(socketPath), { recursive: true });
+    try {
+      fs.mkdirSync(path.dirname(socketPath), { recursive: true });
+    } catch (err) {
+      throw new Error(
+        `cannot make ${path.dirname(socketPath)} for the control socket (${(err as NodeJS.ErrnoException).code}); ` +
+          'choose a control.socket in a directory the daemon may create or write',
+      );
+    }
     await removeStaleSocket(socketPath, () => describeServer(socketPath));
     const server = net.createServer((socket) => this.admit(socket));
     await new Promise<void>((resolve, reject) => {

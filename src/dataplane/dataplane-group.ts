@@ -36,6 +36,11 @@ export class DataplaneGroup {
     this.addon.injectPrimaryRemoval(this.name);
   }
 
+  /** How recently the guest must have claimed an address for its GARP; 0: no learning. */
+  setGarpMaxAge(ms: number): void {
+    this.addon.setGarpMaxAge(this.name, ms);
+  }
+
   /** Fault injection: both uplinks' driver calls hang for `ms`, as a PF mailbox that does not answer. */
   injectDriverStall(ms: number): void {
     this.addon.injectDriverStall(this.name, ms);

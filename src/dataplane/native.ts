@@ -191,6 +191,7 @@ export interface NativeAddon {
   announce(group: string): void;
   detachPrimary(group: string): TxDrain;
   injectPrimaryRemoval(group: string): void;
+  setGarpMaxAge(group: string, ms: number): void;
   /** Labs: a native thread holds the group's uplinks' driver-call locks for `ms`. */
   injectDriverStall(group: string, ms: number): void;
   /** Who is at the other end of a connected unix socket (SO_PEERCRED). */
@@ -226,6 +227,7 @@ export const ADDON_FUNCTIONS = [
   'detachPrimary',
   'injectPrimaryRemoval',
   'injectDriverStall',
+  'setGarpMaxAge',
   'peerCredentials',
   'setRxFilter',
   'attachPrimary',

@@ -11,6 +11,7 @@ import { GapHistogram, type GapHistogramSnapshot } from '../failover/gap-histogr
 import { PathHistory } from '../failover/path-history';
 import type { OperatorCommand } from '../failover/policy';
 import { PolicyDriver } from '../failover/policy-driver';
+import { PASS_ALL } from '../guest/rx-filter';
 import { RxFilterSync } from '../guest/rx-filter-sync';
 import type { Logger } from '../log';
 import { joinBridge } from './bridge-port';
@@ -40,8 +41,12 @@ export class GroupRuntime implements GroupView {
   private readonly gaps = new GapHistogram();
   private rxFilterSync?: RxFilterSync;
   private readonly primaryRetry: RetryWithBackoff;
-  /** Per uplink with `bridge`: the bridge it joined, or why it could not. */
+  /** The primary the retry tries: the configured one, or the one that was removed. */
+  private retryTarget: UplinkConfig;
+  /** Per uplink with `bridge`: the bridge it joined, or why it could not (and is tried again). */
   private readonly bridged: Partial<Record<UplinkName, string>> = {};
+  private readonly bridgeRetries: Partial<Record<UplinkName, RetryWithBackoff>> = {};
+  private readonly retryMaxMs: number;
   /** The operator took the configured primary away (detach) or put another one in (attach). */
   private primaryByOperator?: 'detached' | 'attached';
 
@@ -56,6 +61,8 @@ export class GroupRuntime implements GroupView {
   ) {
     this.name = configured.name;
     this.running = configured;
+    this.retryTarget = configured.primary;
+    this.retryMaxMs = settings.retryMaxMs;
     this.log = log.child({ group: configured.name });
     this.joinBridge('standby', configured.standby);
     if (!primaryError) this.joinBridge('primary', configured.primary);
@@ -67,7 +74,7 @@ export class GroupRuntime implements GroupView {
     }
     this.primaryRetry = new RetryWithBackoff(
       () => {
-        this.attachPrimary(configured.primary, 'retry');
+        this.attachPrimary(this.retryTarget, 'retry');
       },
       settings.retryMaxMs,
       (error, retryInMs) =>
@@ -122,15 +129,38 @@ export class GroupRuntime implements GroupView {
     return { primaryEligible, reason, changed, activePath: this.native.status().activePath };
   }
 
-  /** Planned removal of the primary (VF maintenance, migration): no frame is lost. */
+  /**
+   * Planned removal of the primary (VF maintenance, migration): no frame is lost. On a group
+   * still waiting for its primary, it stops the waiting: the operator's word is no primary until
+   * one is attached.
+   */
   detachPrimary(): DetachReport {
-    if (!this.native.status().primary.devargs) throw new Error(`group "${this.name}" has no primary to detach`);
-    this.primaryRetry.cancel(); // the operator's word: no primary until one is attached
+    const waiting = this.primaryRetry.pending;
+    this.primaryRetry.cancel();
+    if (!this.native.status().primary.devargs) {
+      if (!waiting) throw new Error(`group "${this.name}" has no primary to detach`);
+      this.primaryByOperator = 'detached';
+      this.log.info('retries of the primary stopped by a detach');
+      return { ...this.status(), txDrain: 'not-reported' };
+    }
     this.policy.primaryPresence(false, 'detached');
     const txDrain = this.native.detachPrimary();
     this.primaryByOperator = 'detached';
     this.log[txDrain === 'timed-out' ? 'warn' : 'info']({ txDrain }, 'primary detached');
     return { ...this.status(), txDrain };
+  }
+
+  /** A reload named another primary: make before break, then tried again if it is not there. */
+  replacePrimary(primary: UplinkConfig): void {
+    this.primaryRetry.cancel();
+    if (this.native.status().primary.devargs) this.detachPrimary();
+    this.retryTarget = primary;
+    this.primaryByOperator = undefined;
+    try {
+      this.attachPrimary(primary, 'retry');
+    } catch (err) {
+      this.primaryRetry.start((err as Error).message);
+    }
   }
 
   /**
@@ -139,10 +169,8 @@ export class GroupRuntime implements GroupView {
    */
   attachPrimary(primary: UplinkConfig, by: 'operator' | 'retry' = 'operator'): GroupStatusReport {
     this.native.attachPrimary(primary);
-    if (by === 'operator') {
-      this.primaryRetry.cancel();
-      this.primaryByOperator = 'attached';
-    }
+    this.primaryRetry.cancel();
+    if (by === 'operator') this.primaryByOperator = 'attached';
     this.running = { ...this.running, primary };
     this.joinBridge('primary', primary);
     this.policy.primaryPresence(true, 'attached');
@@ -162,6 +190,7 @@ export class GroupRuntime implements GroupView {
   /** New daemon-wide settings (a reload): policy and announcements change, the ports stay. */
   reconfigure(settings: GroupRuntimeSettings): void {
     this.announcer.reconfigure(settings.announce);
+    this.native.setGarpMaxAge(settings.announce.garpMaxAgeMs);
     this.policy.reconfigure(settings.failover);
   }
 
@@ -170,6 +199,8 @@ export class GroupRuntime implements GroupView {
     this.reconfigure(settings);
     if (JSON.stringify(config.qmp) !== JSON.stringify(this.configured.qmp)) {
       this.rxFilterSync?.stop();
+      // The old guest's filter goes: the uplinks pass everything until the new QMP says otherwise.
+      this.native.setRxFilter(PASS_ALL);
       this.rxFilterSync = config.qmp ? new RxFilterSync(this.native, config.mtu, config.qmp, this.log) : undefined;
       this.rxFilterSync?.start();
     }
@@ -180,6 +211,7 @@ export class GroupRuntime implements GroupView {
   /** Stops the control plane's timers and QMP, then the native group (ports closed). */
   stop(): void {
     this.primaryRetry.cancel();
+    for (const retry of Object.values(this.bridgeRetries)) retry?.cancel();
     this.rxFilterSync?.stop();
     this.announcer.stop();
     this.policy.stop();
@@ -201,16 +233,31 @@ export class GroupRuntime implements GroupView {
     return notes;
   }
 
-  /** Puts a tap's kernel side into its configured bridge; a failure is reported, not fatal. */
+  /**
+   * Puts a tap's kernel side into its configured bridge. A failure (the bridge not made yet at
+   * boot) is reported and tried again, never fatal.
+   */
   private joinBridge(path: UplinkName, uplink: UplinkConfig): void {
     const iface = kernelInterface(uplink.devargs);
-    if (!uplink.bridge || !iface) return;
+    const bridge = uplink.bridge;
+    this.bridgeRetries[path]?.cancel();
+    if (!bridge || !iface) return;
+    const join = () => {
+      joinBridge(iface, bridge);
+      this.bridged[path] = bridge;
+    };
     try {
-      joinBridge(iface, uplink.bridge);
-      this.bridged[path] = uplink.bridge;
+      join();
     } catch (err) {
-      this.bridged[path] = `not joined: ${(err as Error).message}`;
-      this.log.error({ path, err: (err as Error).message }, `the ${path} path is out of its bridge`);
+      const retry = (this.bridgeRetries[path] ??= new RetryWithBackoff(
+        () => join(),
+        this.retryMaxMs,
+        (error, retryInMs) => {
+          this.bridged[path] = `not joined: ${error}`;
+          this.log.error({ path, error, retryInMs }, `the ${path} path is out of its bridge; trying again`);
+        },
+      ));
+      retry.start((err as Error).message);
     }
   }
 
@@ -222,6 +269,7 @@ export class GroupRuntime implements GroupView {
       if (primary.portId !== portId || primary.present) return;
       this.native.detachPrimary();
       // A VF that vanished (a PF reset, a VF reset) usually comes back at the same address.
+      this.retryTarget = this.running.primary;
       this.primaryRetry.start('primary device removed');
     } catch (err) {
       this.log.error({ err }, 'closing the removed primary failed');

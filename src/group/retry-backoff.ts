@@ -1,5 +1,6 @@
 // Trying something again until it works: after 1 s, the wait doubling up to a cap, as long as
-// nobody cancels. For a primary that could not be probed and a group that could not start.
+// nobody cancels. For a primary that could not be probed, a group that could not start, a tap
+// that could not join its bridge.
 
 export interface RetryState {
   attempts: number;
@@ -7,14 +8,16 @@ export interface RetryState {
   nextAttemptAtIso: string | null;
 }
 
+const FIRST_WAIT_MS = 1000;
+
 export class RetryWithBackoff {
   private timer?: NodeJS.Timeout;
-  private waitMs = 1000;
+  private waitMs = FIRST_WAIT_MS;
   private attempts = 0;
   private lastError = '';
   private nextAt?: number;
-  /** Set by cancel(): an attempt in flight that fails schedules nothing more. */
-  private cancelled = false;
+  /** Bumped by start() and cancel(): an attempt of an earlier run that ends later does nothing. */
+  private run = 0;
 
   /** `attempt` returns (or resolves) on success and throws (or rejects) on failure. */
   constructor(
@@ -23,11 +26,13 @@ export class RetryWithBackoff {
     private readonly onFailure: (error: string, retryInMs: number) => void,
   ) {}
 
-  /** Starts after a first failure. */
+  /** Starts (or starts over) after a failure: the next try in 1 s. */
   start(firstError: string): void {
+    this.cancel();
+    this.waitMs = FIRST_WAIT_MS;
     this.lastError = firstError;
     this.attempts = 1;
-    this.schedule();
+    this.schedule(this.run);
   }
 
   /** A next attempt is scheduled. */
@@ -44,31 +49,30 @@ export class RetryWithBackoff {
   }
 
   cancel(): void {
-    this.cancelled = true;
+    this.run++;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.nextAt = undefined;
   }
 
-  private schedule(): void {
+  private schedule(run: number): void {
     const waitMs = this.waitMs;
     this.onFailure(this.lastError, waitMs);
     this.nextAt = Date.now() + waitMs;
-    this.timer = setTimeout(() => this.tryAgain(), waitMs);
+    this.timer = setTimeout(() => this.tryAgain(run), waitMs);
     this.waitMs = Math.min(this.waitMs * 2, this.maxWaitMs);
   }
 
-  private tryAgain(): void {
+  private tryAgain(run: number): void {
     this.timer = undefined;
     this.nextAt = undefined;
     this.attempts++;
-    this.cancelled = false;
     Promise.resolve()
       .then(this.attempt)
       .catch((err: Error) => {
-        if (this.cancelled) return;
+        if (run !== this.run) return; // cancelled or started over meanwhile
         this.lastError = err.message;
-        this.schedule();
+        this.schedule(run);
       });
   }
 }

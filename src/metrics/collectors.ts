@@ -29,7 +29,9 @@ class ReadHistogram extends Histogram<'group'> {
     super({ name: metricName, help: metricHelp, labelNames: ['group'], buckets: GAP_BUCKETS_S, registers: [registry] });
   }
 
-  override async get(): ReturnType<Histogram<'group'>['get']> {
+  // The registry renders a histogram from getForPromString (get() builds on it too): the values
+  // come from the groups, not from observations.
+  async getForPromString() {
     const name = this.metricName;
     const values = this.read().flatMap(({ group, cumulative, count, sum }) => [
       ...[...GAP_BUCKETS_S, '+Inf' as const].map((le, i) => ({
@@ -40,8 +42,7 @@ class ReadHistogram extends Histogram<'group'> {
       { labels: { group }, value: sum, metricName: `${name}_sum` },
       { labels: { group }, value: count, metricName: `${name}_count` },
     ]);
-    const metric = { name, help: this.metricHelp, type: 'histogram', aggregator: 'sum', collect: () => {}, values };
-    return metric as unknown as Awaited<ReturnType<Histogram<'group'>['get']>>;
+    return { name, help: this.metricHelp, type: 'histogram' as const, values, aggregator: 'sum' as const };
   }
 }
 

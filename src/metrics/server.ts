@@ -7,6 +7,8 @@ import { createRegistry, type MetricsSource } from './collectors';
 export class MetricsServer {
   private readonly registry: Registry;
   private server?: http.Server;
+  private address?: string;
+  private port?: number;
 
   constructor(
     source: MetricsSource,
@@ -33,6 +35,13 @@ export class MetricsServer {
     // A later error (an accept out of file descriptors) must not end the process.
     server.on('error', (err) => this.log.error({ err: err.message }, 'metrics: accept failed'));
     this.server = server;
+    this.address = address;
+    this.port = port;
+  }
+
+  /** Listening on this address and port (a reload may move it). */
+  boundTo(address: string, port: number | undefined): boolean {
+    return this.server !== undefined && this.address === address && this.port === port;
   }
 
   async close(): Promise<void> {

@@ -27,8 +27,8 @@ export class ServiceNotifier {
   }
 
   /**
-   * Feeds the watchdog at half its interval (WatchdogSec= sets WATCHDOG_USEC) while `healthy`
-   * says so; a missed feed is logged, and systemd acts on the second one.
+   * Feeds the watchdog three times per interval (WatchdogSec= sets WATCHDOG_USEC) while `healthy`
+   * says so; a missed feed is logged, and systemd acts once a whole interval passed without one.
    */
   startWatchdog(healthy: () => string | undefined): void {
     const usec = Number(this.env.WATCHDOG_USEC);
@@ -38,7 +38,7 @@ export class ServiceNotifier {
       const problem = healthy();
       if (problem === undefined) this.send('WATCHDOG=1');
       else this.log.error({ problem }, 'not feeding the watchdog');
-    }, usec / 2000);
+    }, usec / 3000);
     this.watchdog.unref();
   }
 

@@ -116,6 +116,10 @@ export class FakeAddon implements NativeAddon {
     this.stalls.push({ group: name, ms });
   }
 
+  setGarpMaxAge(name: string, ms: number): void {
+    this.group(name).spec.garpMaxAgeMs = ms;
+  }
+
   peerCredentials(): PeerCredentials {
     return this.peer;
   }

@@ -138,6 +138,7 @@ describe('config', () => {
           fileOptions: false,
           fileDirectories: [],
           pciAddresses: [],
+          bridges: [],
           interfaces: [],
         },
         startup: { requireAllGroups: false, retryMaxMs: 60000 },

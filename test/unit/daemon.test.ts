@@ -6,7 +6,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import pino from 'pino';
-import { validateConfig, type Config } from '../../src/config';
+import { loadConfigFile, validateConfig, type Config } from '../../src/config';
 import { ControlError, request } from '../../src/control/client';
 import { Daemon } from '../../src/daemon';
 import { Dataplane } from '../../src/dataplane';
@@ -185,6 +185,94 @@ describe('daemon wiring (fake addon, no DPDK)', function () {
     );
     assert.ok(fs.existsSync(socket), "the first instance's socket stays");
     assert.deepEqual(await request(socket, 'groups'), ['vm1']);
+  });
+
+  describe('starting without devices, and reload', function () {
+    async function startFromFile(content: object): Promise<string> {
+      const file = path.join(dir, 'config.json');
+      fs.writeFileSync(file, JSON.stringify(content));
+      socket = path.join(dir, 'control.sock');
+      daemon = new Daemon(loadConfigFile(file), pino({ level: 'silent' }), new Dataplane(addon), { configPath: file });
+      await daemon.start();
+      return file;
+    }
+    const base = () => ({
+      control: { socket: path.join(dir, 'control.sock') },
+      devices: { pciAddresses: ['0000:3b'] },
+      groups: [group(1)],
+    });
+
+    it('runs a group on its standby while its primary cannot be probed, and takes it when it can', async function () {
+      addon.unprobeable.add('0000:3b:02.1');
+      await start();
+      const waiting = await status();
+      assert.equal(waiting.activePath, 'standby');
+      assert.match(waiting.primaryRetry!.lastError, /cannot probe device "0000:3b:02.1"/);
+      addon.unprobeable.clear();
+      await waitFor('the primary attached by a retry', async () => (await status()).primary.present, 5000);
+      assert.equal((await status()).primaryRetry, null);
+      addon.setLink('vm1', 'primary', true);
+      await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    });
+
+    it('stops trying a missing primary on detach, and retries a group that cannot start alone', async function () {
+      addon.unprobeable.add('0000:3b:02.1');
+      addon.unprobeable.add('net_tap2,iface=sb-vm2');
+      await start({ groups: [group(1), group(2)] });
+      const detached = await request(socket, 'detach', { group: 'vm1' });
+      assert.equal(detached.primaryRetry, null, 'no more tries after a detach');
+      assert.deepEqual(detached.notSaved, ['primary detached at run time; the config file names 0000:3b:02.1']);
+      const health = await request(socket, 'health');
+      assert.deepEqual(health.running, ['vm1']);
+      assert.equal(health.failed[0].name, 'vm2');
+      await request(socket, 'remove-group', { group: 'vm2' });
+      assert.deepEqual((await request(socket, 'health')).failed, []);
+    });
+
+    it('starts over a changed group that never started, and a group the file now names that came from add-group', async function () {
+      addon.unprobeable.add('net_tap2,iface=sb-vm2');
+      const file = await startFromFile({ ...base(), groups: [group(1), group(2)] });
+      await request(socket, 'add-group', {
+        config: group(3, { vhost: { socket: path.join(dir, 'vm3.sock'), mode: 'client' } }),
+      });
+      addon.unprobeable.clear();
+      const next = {
+        ...base(),
+        groups: [
+          group(1),
+          group(2, { announce: { rounds: 1 } }),
+          group(3, { vhost: { socket: path.join(dir, 'vm3.sock'), mode: 'client' }, mtu: 1400 }),
+        ],
+      };
+      fs.writeFileSync(file, JSON.stringify(next));
+      const reply = await request(socket, 'reload');
+      assert.deepEqual(reply.restarted.sort(), ['vm2', 'vm3']);
+      assert.deepEqual(reply.failed, []);
+      const health = await request(socket, 'health');
+      assert.deepEqual(health.running.sort(), ['vm1', 'vm2', 'vm3']);
+      assert.deepEqual((await status('vm3')).notSaved, [], 'vm3 now comes from the file');
+    });
+
+    it('refuses a file whose groups collide with one added at run time, changing nothing', async function () {
+      const file = await startFromFile(base());
+      await request(socket, 'add-group', {
+        config: group(2, { vhost: { socket: path.join(dir, 'vm2.sock'), mode: 'client' } }),
+      });
+      fs.writeFileSync(file, JSON.stringify({ ...base(), groups: [group(1), group(3, { mac: '52:54:00:00:00:02' })] }));
+      await assert.rejects(request(socket, 'reload'), /is already the MAC of/);
+      assert.deepEqual(await request(socket, 'groups'), ['vm1', 'vm2']);
+    });
+
+    it('applies new failover and announce settings to every group without touching its ports', async function () {
+      const file = await startFromFile({ ...base(), groups: [group(1), group(2)] });
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ ...base(), groups: [group(1), group(2)], announce: { garpMaxAgeMs: 5 } }),
+      );
+      const reply = await request(socket, 'reload');
+      assert.deepEqual(reply.unchanged, ['vm1', 'vm2']);
+      assert.equal(addon.groups.get('vm2')!.spec.garpMaxAgeMs, 5);
+    });
   });
 
   it('removes its control socket and the groups when it stops', async function () {

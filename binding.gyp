@@ -1,4 +1,25 @@
 {
+  "variables": {
+    # node-gyp configure -- -Dsanitize=1 adds the ASan/UBSan build of the addon (scripts/build-sanitized).
+    "sanitize%": 0,
+    "addon_sources": [
+      "native/dpdk/addon.cc",
+      "native/dpdk/announce.cc",
+      "native/dpdk/announce_frames.cc",
+      "native/dpdk/dataplane.cc",
+      "native/dpdk/eal.cc",
+      "native/dpdk/forward.cc",
+      "native/dpdk/guest_addresses.cc",
+      "native/dpdk/link_monitor.cc",
+      "native/dpdk/link_state.cc",
+      "native/dpdk/log_stream.cc",
+      "native/dpdk/peer_credentials.cc",
+      "native/dpdk/port.cc",
+      "native/dpdk/rx_filter.cc",
+      "native/dpdk/service_notify.cc",
+      "native/dpdk/worker.cc"
+    ]
+  },
   "target_defaults": {
     "cflags!": ["-fno-exceptions", "-O2"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
@@ -9,23 +30,7 @@
   "targets": [
     {
       "target_name": "vhost_failover",
-      "sources": [
-        "native/dpdk/addon.cc",
-        "native/dpdk/announce.cc",
-        "native/dpdk/announce_frames.cc",
-        "native/dpdk/dataplane.cc",
-        "native/dpdk/eal.cc",
-        "native/dpdk/forward.cc",
-        "native/dpdk/guest_addresses.cc",
-        "native/dpdk/link_monitor.cc",
-        "native/dpdk/link_state.cc",
-        "native/dpdk/log_stream.cc",
-        "native/dpdk/peer_credentials.cc",
-        "native/dpdk/port.cc",
-        "native/dpdk/rx_filter.cc",
-        "native/dpdk/service_notify.cc",
-        "native/dpdk/worker.cc"
-      ],
+      "sources": ["<@(addon_sources)"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
     },
@@ -43,6 +48,34 @@
         "native/dpdk/test/rx_filter_test.cc",
         "native/dpdk/test/transmit_path_test.cc"
       ]
+    },
+    {
+      # The worker's quiescence protocol under ThreadSanitizer (test/unit/quiescence.test.ts).
+      "target_name": "quiescence_stress_tsan",
+      "type": "executable",
+      "sources": ["native/dpdk/worker.cc", "native/dpdk/test/quiescence_stress.cc"],
+      "cflags_cc": ["-fsanitize=thread", "-g", "-Wno-tsan"],
+      "ldflags": ["-fsanitize=thread"]
     }
+  ],
+  "conditions": [
+    [
+      "sanitize==1",
+      {
+        "targets": [
+          {
+            # The addon with AddressSanitizer and UndefinedBehaviorSanitizer; Node must preload
+            # libasan (README, Reliability). -O1 and frame pointers: reports with whole stacks.
+            "target_name": "vhost_failover_sanitized",
+            "sources": ["<@(addon_sources)"],
+            "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+            "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+            "cflags_cc!": ["-O3"],
+            "cflags_cc": ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"],
+            "ldflags": ["-fsanitize=address,undefined"]
+          }
+        ]
+      }
+    ]
   ]
 }

@@ -1,4 +1,5 @@
 // The "VM": dpdk-testpmd with a net_virtio_user port on the group's vhost-user socket.
+import fs from 'fs';
 import { Testpmd, testpmdEal } from './testpmd';
 
 export type ForwardMode = 'txonly' | 'rxonly' | 'macswap' | 'icmpecho' | 'io';
@@ -22,6 +23,9 @@ export type TestpmdVm = Testpmd & { readonly options: VmOptions };
 
 export async function startVm(options: VmOptions): Promise<TestpmdVm> {
   const cpu = options.cpu ?? 0;
+  // QEMU unlinks a listening socket's path before it binds; testpmd refuses a path a killed
+  // testpmd left behind, so the lab does what QEMU would.
+  if (options.vhostServer) fs.rmSync(options.socket, { force: true });
   const eal = testpmdEal(options.filePrefix, `0@${cpu},1@${cpu}`, [
     `net_virtio_user0,path=${options.socket},mac=${options.mac},queues=1${options.vhostServer ? ',server=1' : ''}`,
   ]);

@@ -44,6 +44,8 @@ export class Testpmd {
         },
         30000,
       );
+      // testpmd reaches its prompt even when no port probed; a lab VM without its port is no VM.
+      if (testpmd.output.includes('No probed ethernet devices')) throw new Error('testpmd probed no port');
       await testpmd.command('start');
     } catch (err) {
       await testpmd.stop();
@@ -77,6 +79,13 @@ export class Testpmd {
     const text = await this.command(`show port stats ${port}`);
     const number = (label: string) => Number(new RegExp(`${label}:\\s*(\\d+)`).exec(text)?.[1] ?? NaN);
     return { rxPackets: number('RX-packets'), txPackets: number('TX-packets') };
+  }
+
+  /** SIGKILL at once, as a VM that dies; resolves once it has exited. */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGKILL');
+    await waitFor('testpmd to die on SIGKILL', () => this.exited, 5000);
   }
 
   /** quit, then SIGTERM, then SIGKILL: whichever ends it; always by PID. */

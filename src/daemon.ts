@@ -29,6 +29,7 @@ import { Dataplane, type DpdkLogLine, type NativeEvent } from './dataplane';
 import { GroupRuntime, type GroupOrigin, type GroupRuntimeSettings } from './group/group-runtime';
 import type { GroupStatusReport } from './group/reports';
 import { RetryWithBackoff } from './group/retry-backoff';
+import { directoryError } from './host/directory-error';
 import type { Logger } from './log';
 import { MetricsServer } from './metrics/server';
 import { WorkerLiveness } from './service/worker-liveness';
@@ -384,10 +385,14 @@ export class Daemon implements ControlTarget {
         config: group,
         origin,
         retry: new RetryWithBackoff(
-          async () => {
-            await this.openGroup(group, origin);
-            this.failed.delete(group.name);
-          },
+          // In turn with the control plane's changes; an attempt that waited behind a reload or
+          // a stop that removed or restarted the group does nothing.
+          () =>
+            this.serialized(async () => {
+              if (this.failed.get(group.name) !== failed) return;
+              await this.openGroup(group, origin);
+              this.failed.delete(group.name);
+            }),
           this.current.startup.retryMaxMs,
           (error, retryInMs) =>
             this.log.error({ group: group.name, error, retryInMs }, 'group cannot start; trying again'),
@@ -400,7 +405,14 @@ export class Daemon implements ControlTarget {
 
   private async openGroup(group: GroupConfig, origin: GroupOrigin): Promise<void> {
     if (group.vhost.mode === 'server') {
-      fs.mkdirSync(path.dirname(group.vhost.socket), { recursive: true });
+      const dir = path.dirname(group.vhost.socket);
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        throw new Error(
+          `group "${group.name}": vhost port: ${directoryError(dir, err)}; choose a vhost.socket in a directory the daemon may create and write`,
+        );
+      }
       await removeStaleSocket(group.vhost.socket);
     }
     const { rxDescriptors, txDescriptors } = this.current.dataplane;

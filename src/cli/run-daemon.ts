@@ -5,6 +5,7 @@
 import { ConfigError, loadConfigFile } from '../config';
 import { Daemon } from '../daemon';
 import { Dataplane } from '../dataplane';
+import { workerCpuContention } from '../host/cpu-contention';
 import { preflight } from '../host/preflight';
 import { createLogger } from '../log';
 import { ServiceNotifier } from '../service/service-notifier';
@@ -28,10 +29,11 @@ export async function runDaemon(configPath: string): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     service.stopping();
-    // A signal during start-up waits for the start to end (or fail) and then stops what it made.
+    // A signal during start-up waits for the start to end (or fail), one during a change (an
+    // attach, a detach, a group being added) for the change to end; then it stops what they made.
     started
       .catch(() => {})
-      .then(() => daemon.stop())
+      .then(() => daemon.serialized(() => daemon.stop()))
       .then(
         () => process.exit(EXIT.ok),
         (err: Error) => {
@@ -53,5 +55,6 @@ export async function runDaemon(configPath: string): Promise<void> {
   await started;
   if (stopping) return;
   service.ready(daemon.summary());
+  void workerCpuContention(config.dataplane.workerCpus).then((warnings) => warnings.forEach((w) => log.warn(w)));
   service.startWatchdog(() => (daemon.health().workersAlive ? undefined : 'a worker lcore stopped making passes'));
 }

@@ -16,8 +16,12 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: string[],
   ) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(`cannot use configuration ${source} (${count}):\n  ${problems.join('\n  ')}`);
+    // One problem, one line (as a service manager's journal shows it); several, one line each.
+    super(
+      problems.length === 1
+        ? `cannot use configuration ${source}: ${problems[0]}`
+        : `cannot use configuration ${source} (${problems.length} problems):\n  ${problems.join('\n  ')}`,
+    );
     this.name = 'ConfigError';
   }
 }

@@ -10,7 +10,8 @@ import { execFileSync } from 'child_process';
 import fs from 'fs';
 import net from 'net';
 import path from 'path';
-import type { ControlConfig } from '../config';
+import { ConfigError, type ControlConfig } from '../config';
+import { directoryError } from '../host/directory-error';
 import type { Logger } from '../log';
 import type { AccessPolicy, Peer } from './access';
 import { request as ask } from './client';
@@ -56,18 +57,21 @@ export class ControlServer {
   /** Binds the socket; refuses, naming it, when another daemon serves it already. */
   async listen(): Promise<void> {
     const socketPath = this.config.socket;
+    const unusable = (problem: string) =>
+      new ConfigError('control.socket', [
+        `${problem}; choose a control.socket in a directory the daemon may create and write`,
+      ]);
     try {
       fs.mkdirSync(path.dirname(socketPath), { recursive: true });
     } catch (err) {
-      throw new Error(
-        `cannot make ${path.dirname(socketPath)} for the control socket (${(err as NodeJS.ErrnoException).code}); ` +
-          'choose a control.socket in a directory the daemon may create or write',
-      );
+      throw unusable(directoryError(path.dirname(socketPath), err));
     }
     await removeStaleSocket(socketPath, () => describeServer(socketPath));
     const server = net.createServer((socket) => this.admit(socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(unusable(`cannot listen on ${socketPath} (${err.code ?? err.message})`)),
+      );
       server.listen(socketPath, () => resolve());
     });
     // After listen, an accept that fails (out of file descriptors) is logged: an 'error' event

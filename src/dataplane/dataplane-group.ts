@@ -2,6 +2,7 @@
 // Every call is synchronous; apart from attach, detach and remove (which probe or close ports)
 // each flips an atomic or reads counters.
 import { isPciDevice, type UplinkConfig } from '../config';
+import { withPciDiagnosis } from '../host/pci-binding';
 import type { UplinkRxFilter } from '../guest/rx-filter';
 import type { DecisionCause, GroupPortStats, GroupStats, GroupStatus, NativeAddon, TxDrain } from './native';
 
@@ -23,7 +24,11 @@ export class DataplaneGroup {
 
   /** Probes and starts a new primary; the policy decides when it carries traffic. */
   attachPrimary(uplink: UplinkConfig): void {
-    this.addon.attachPrimary(this.name, uplink.devargs, uplink.setGuestMac ?? isPciDevice(uplink.devargs));
+    try {
+      this.addon.attachPrimary(this.name, uplink.devargs, uplink.setGuestMac ?? isPciDevice(uplink.devargs));
+    } catch (err) {
+      throw new Error(withPciDiagnosis((err as Error).message, uplink.devargs));
+    }
   }
 
   /** Programs both uplinks (and any primary attached later) with the guest's receive filter. */

@@ -2,6 +2,7 @@
 // hands out one DataplaneGroup per group, and re-emits the native events.
 import { EventEmitter } from 'events';
 import { isPciDevice, type Config, type GroupConfig } from '../config';
+import { withPciDiagnosis } from '../host/pci-binding';
 import { DataplaneGroup } from './dataplane-group';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
@@ -51,19 +52,26 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
    * the group on its standby: `primaryError` says why, and `attach` may give it one later.
    */
   addGroup(group: GroupConfig, settings: GroupSettings): { native: DataplaneGroup; primaryError?: string } {
-    const primaryError = this.addon.addGroup({
-      name: group.name,
-      mac: group.mac,
-      mtu: group.mtu,
-      rx: group.rx,
-      rxGraceMs: group.rxGraceMs,
-      spoofCheck: group.spoofCheck,
-      vhostDevargs: vhostDevargs(group),
-      primaryDevargs: group.primary.devargs,
-      standbyDevargs: group.standby.devargs,
-      setPrimaryMac: group.primary.setGuestMac ?? isPciDevice(group.primary.devargs),
-      ...settings,
-    });
+    let primaryError: string | undefined;
+    try {
+      primaryError = this.addon.addGroup({
+        name: group.name,
+        mac: group.mac,
+        mtu: group.mtu,
+        rx: group.rx,
+        rxGraceMs: group.rxGraceMs,
+        spoofCheck: group.spoofCheck,
+        vhostDevargs: vhostDevargs(group),
+        primaryDevargs: group.primary.devargs,
+        standbyDevargs: group.standby.devargs,
+        setPrimaryMac: group.primary.setGuestMac ?? isPciDevice(group.primary.devargs),
+        ...settings,
+      });
+    } catch (err) {
+      const message = (err as Error).message;
+      throw new Error(/\bstandby port: /.test(message) ? withPciDiagnosis(message, group.standby.devargs) : message);
+    }
+    if (primaryError) primaryError = withPciDiagnosis(primaryError, group.primary.devargs);
     return { native: new DataplaneGroup(this.addon, group.name), primaryError };
   }
 

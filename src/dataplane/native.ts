@@ -246,7 +246,11 @@ type Unlisted = Exclude<FunctionName, (typeof ADDON_FUNCTIONS)[number]>;
 const everyFunctionListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyFunctionListed;
 
-export const addonPath = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'vhost_failover.node');
+// VHOST_FAILOVER_ADDON names another build of the addon: the sanitizer build (README,
+// Reliability), which the lab starts the daemon with under VHOST_FAILOVER_SANITIZE=1.
+export const addonPath = path.resolve(
+  process.env.VHOST_FAILOVER_ADDON ?? path.join(__dirname, '..', '..', '..', 'build', 'Release', 'vhost_failover.node'),
+);
 
 export function loadAddon(): NativeAddon {
   try {

@@ -1,7 +1,7 @@
 // What the host must offer before DPDK starts, checked first so that a missing piece is one line
-// naming it and how to fix it, not an EAL error code: the worker CPUs must exist, and enough
-// hugepage memory must be free for the mbuf pool. (hugetlbfs need not be mounted: EAL runs with
-// --in-memory.)
+// naming it and how to fix it, not an EAL error code: the worker CPUs must exist and be ours to
+// run on (a cpuset or CPUAffinity= may leave them out), and enough hugepage memory must be free
+// for the mbuf pool. (hugetlbfs need not be mounted: EAL runs with --in-memory.)
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -36,18 +36,50 @@ export function freeHugepageBytes(sysfs = '/sys/kernel/mm/hugepages'): number {
   return free;
 }
 
-export function preflight(
-  config: Config,
-  cpuCount = os.cpus().length,
-  freeBytes = freeHugepageBytes(),
-): PreflightProblem[] {
+/** "0-3,8,10-11" (a kernel CPU list) → [0, 1, 2, 3, 8, 10, 11]. */
+export function parseCpuList(list: string): number[] {
+  const cpus: number[] = [];
+  for (const part of list.trim().split(',').filter(Boolean)) {
+    const [from, to = from] = part.split('-').map(Number);
+    for (let cpu = from; cpu <= to; cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** The CPUs this process may run on (its affinity, as a cpuset or CPUAffinity= left it). */
+export function allowedCpus(status = fs.readFileSync('/proc/self/status', 'utf8')): number[] {
+  const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
+  return list ? parseCpuList(list) : [];
+}
+
+export interface HostFacts {
+  cpuCount: number;
+  allowedCpus: number[];
+  freeHugepageBytes: number;
+}
+
+function hostFacts(): HostFacts {
+  return { cpuCount: os.cpus().length, allowedCpus: allowedCpus(), freeHugepageBytes: freeHugepageBytes() };
+}
+
+export function preflight(config: Config, host: HostFacts = hostFacts()): PreflightProblem[] {
   const problems: PreflightProblem[] = [];
-  const missing = config.dataplane.workerCpus.filter((cpu) => cpu >= cpuCount);
+  const { workerCpus } = config.dataplane;
+  const missing = workerCpus.filter((cpu) => cpu >= host.cpuCount);
   if (missing.length > 0)
     problems.push({
       kind: 'config',
-      text: `dataplane.workerCpus: CPU ${missing.join(', ')} does not exist on this host (CPUs 0-${cpuCount - 1}); name CPUs it has`,
+      text: `dataplane.workerCpus: CPU ${missing.join(', ')} does not exist on this host (CPUs 0-${host.cpuCount - 1}); name CPUs it has`,
     });
+  const forbidden = workerCpus.filter((cpu) => cpu < host.cpuCount && !host.allowedCpus.includes(cpu));
+  if (forbidden.length > 0 && host.allowedCpus.length > 0)
+    problems.push({
+      kind: 'config',
+      text:
+        `dataplane.workerCpus: CPU ${forbidden.join(', ')} is outside the CPUs this process may use ` +
+        `(${host.allowedCpus.join(',')}: its cpuset, CPUAffinity= or taskset); name CPUs in that set or widen it`,
+    });
+  const freeBytes = host.freeHugepageBytes;
   const neededMiB = Math.ceil(hugepageBytesNeeded(config) / 2 ** 20);
   const freeMiB = Math.floor(freeBytes / 2 ** 20);
   if (freeMiB < neededMiB)

@@ -143,7 +143,7 @@ describe('host operations: a restart under a running Linux guest (real DPDK, QEM
   const lab = topologyPerTest();
 
   for (const mode of ['server', 'client'] as const) {
-    it(`brings both paths back when the daemon restarts (vhost ${mode} mode), and measures the guest's gap`, async function () {
+    it(`brings both paths back when the daemon restarts, cleanly and after SIGKILL (vhost ${mode} mode), and measures the guest's gap`, async function () {
       const base = labConfig();
       const config = validateConfig({
         ...base,
@@ -154,23 +154,27 @@ describe('host operations: a restart under a running Linux guest (real DPDK, QEM
       // the server when the daemon connects.
       await t.startQemuVm(mode === 'server' ? { reconnectS: 1 } : { vhostRole: 'server' });
       await t.waitForActivePath('primary');
-      const ping = runInNetns(t.netns.name, ['ping', '-D', '-i', '0.01', '-W', '0.05', '-c', '1000', GUEST_IP]);
-      await waitFor('pings answered', async () => (await t.groupStats()).txPackets.primary > 50, 30000);
+      // A service restart (SIGTERM), then a crash (SIGKILL: nothing cleaned up, sockets left).
+      for (const how of ['SIGTERM', 'SIGKILL'] as const) {
+        const ping = runInNetns(t.netns.name, ['ping', '-D', '-i', '0.01', '-W', '0.05', '-c', '700', GUEST_IP]);
+        const answered = (await t.groupStats()).txPackets.primary;
+        await waitFor('pings answered', async () => (await t.groupStats()).txPackets.primary > answered + 50, 30000);
 
-      const spawnedAt = await t.restartDaemon();
-      const ready = Date.now();
-      const status = await t.groupStatus();
-      assert.deepEqual(status.bridges, { primary: BRIDGE, standby: BRIDGE }, 'both taps back in the bridge');
-      await waitFor('the guest back', async () => (await t.groupStatus()).guestConnected, 20000);
-      await t.waitForActivePath('primary');
-      const result = pingGaps(await ping);
-      const backAfterMs = Math.round(result.lastGapEndS * 1000 - spawnedAt);
-      console.log(
-        `      ${mode} mode: longest ping gap ${result.longestGapMs} ms; the guest answered again ${backAfterMs} ms after ` +
-          `the new daemon was spawned (it answered its control socket after ${ready - spawnedAt} ms); ` +
-          `${result.sent - result.received} of ${result.sent} pings lost`,
-      );
-      assert.ok(result.received > 0);
+        const spawnedAt = await t.restartDaemon(how);
+        const ready = Date.now();
+        const status = await t.groupStatus();
+        assert.deepEqual(status.bridges, { primary: BRIDGE, standby: BRIDGE }, 'both taps back in the bridge');
+        await waitFor('the guest back', async () => (await t.groupStatus()).guestConnected, 20000);
+        await t.waitForActivePath('primary');
+        const result = pingGaps(await ping);
+        const backAfterMs = Math.round(result.lastGapEndS * 1000 - spawnedAt);
+        console.log(
+          `      ${mode} mode, ${how}: longest ping gap ${result.longestGapMs} ms; the guest answered again ${backAfterMs} ms ` +
+            `after the new daemon was spawned (it answered its control socket after ${ready - spawnedAt} ms); ` +
+            `${result.sent - result.received} of ${result.sent} pings lost`,
+        );
+        assert.ok(result.received > 0);
+      }
       // Both paths carry the guest again: the standby too, as a failover shows.
       t.netns.setLink(t.primaryTap, 'down');
       await t.waitForActivePath('standby');

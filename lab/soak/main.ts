@@ -1,0 +1,67 @@
+// `npm run soak` (scripts/soak): the soak from the command line, with a progress line and, at the
+// end, the summary the README's reliability section shows. Options:
+//   --quick              a few hundred faults (under five minutes), as the test command runs it
+//   --seed N             replay a run (every run prints its seed)
+//   --faults N           how many faults (default 10000)
+//   --reconnects N       guest restarts at least (default 1000)
+//   --json FILE          also write the summary as JSON
+import fs from 'fs';
+import { runSoak, SoakFailure, type SoakSummary } from './soak';
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+export function formatSummary(summary: SoakSummary): string {
+  const rows = [
+    ['seed', String(summary.seed)],
+    ['faults', `${summary.faults} in ${summary.seconds} s`],
+    [
+      'faults by kind',
+      Object.entries(summary.byKind)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(', '),
+    ],
+    ['guest reconnects', String(summary.reconnects)],
+    ['frames sent by the guest', String(summary.framesSent)],
+    ['frames at the bridge', String(summary.framesArrived)],
+    [
+      'dropped and counted',
+      Object.entries(summary.droppedByCause)
+        .filter(([, n]) => n > 0)
+        .map(([cause, n]) => `${cause} ${n}`)
+        .join(', ') || 'none',
+    ],
+    ['lost silently', String(summary.lostSilently)],
+    [
+      'RSS (MiB)',
+      `${summary.rssMiB.first.toFixed(0)} first, ${summary.rssMiB.max.toFixed(0)} max, ${summary.rssMiB.last.toFixed(0)} last; slope ${summary.rssMiB.slopePer1000Faults.toFixed(2)} per 1000 faults`,
+    ],
+    [
+      'open files (without vm2)',
+      `${summary.fds.first} first, ${summary.fds.max} max, ${summary.fds.last} last; slope ${summary.fds.slopePer1000Faults.toFixed(2)} per 1000 faults`,
+    ],
+    ['threads', `${summary.threads.first} first, ${summary.threads.max} max, ${summary.threads.last} last`],
+  ];
+  return ['| What | Result |', '| --- | --- |', ...rows.map(([what, result]) => `| ${what} | ${result} |`)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const seed = Number(option('--seed') ?? Math.floor(Math.random() * 2 ** 31));
+  const faults = Number(option('--faults') ?? (quick ? 250 : 10000));
+  const reconnects = Number(option('--reconnects') ?? (quick ? 10 : 1000));
+  console.log(`soak: seed ${seed}, ${faults} faults, ${reconnects} reconnects (replay with --seed ${seed})`);
+  try {
+    const summary = await runSoak({ seed, faults, reconnects, onProgress: (line) => console.log(line) });
+    console.log(`\n${formatSummary(summary)}`);
+    const json = option('--json');
+    if (json) fs.writeFileSync(json, JSON.stringify(summary, null, 2) + '\n');
+  } catch (err) {
+    console.error(err instanceof SoakFailure ? `\nsoak FAILED: ${err.message}` : err);
+    process.exit(1);
+  }
+}
+
+if (require.main === module) void main();

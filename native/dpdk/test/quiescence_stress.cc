@@ -1,0 +1,171 @@
+// The worker's quiescence protocol under ThreadSanitizer, with real threads and no DPDK: the
+// real Worker (worker.cc: publish, quiesce, worker_main) polls groups through a stand-in for
+// poll_group that touches what the real one touches after the same checks: the group itself
+// (freed when a group is removed) and its primary port's state (freed when the primary is
+// detached). Control threads do what dataplane.cc does, in its order:
+//   remove a group:   publish a list without it, then free it;
+//   detach a primary: clear eligibility, quiesce, clear present, quiesce, then free the port;
+//   attach a primary: make the port, then set present and eligible (release stores).
+// Two workers each poll a share of the groups; stats are summed meanwhile, as the status op does.
+// A wrong order or a missing wait is a data race TSan reports (exit status 66).
+//
+// Why not TSan on the daemon itself: ThreadSanitizer needs every thread's memory accesses
+// instrumented, and the daemon's live in Node and in DPDK's drivers and lock-free rings, built
+// without it; preloaded into an uninstrumented Node it cannot even map its shadow memory beside
+// DPDK's hugepage mappings. This program puts the one protocol our threads share under it.
+//
+//   quiescence_stress [--rounds N] [--skip-quiesce]
+// --skip-quiesce frees without waiting, to prove the check has teeth: TSan must then report.
+// (Built with -Wno-tsan: TSan does not model quiesce()'s seq_cst fence. The fence makes the
+// worker's next pass see a flag; the happens-before TSan checks comes from the release store
+// and acquire loads of `passes`, which it does model.)
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../forward.h"
+#include "../worker.h"
+
+namespace vhost_failover {
+
+// A port's driver state as the worker reads it while sending; freed on close.
+struct PortState {
+  uint64_t frames = 0;
+};
+constexpr uint16_t kPorts = 64;
+PortState *ports[kPorts] = {};  // by port id; written by control threads, read by workers
+
+// Stand-in for forward.cc: the same reads, in the same order, as a pass of the real one.
+unsigned poll_group(Group &group, unsigned lcore_id) {
+  Counters &counters = group.counters.slot[lcore_id];
+  count(counters.guest_dequeued, group.name.size() != 0);
+  const Path path = group.transmit_path();
+  if (path == kNoPath) return 0;
+  PortState *port = ports[group.uplink(path).port_id];
+  port->frames++;  // only the polling worker writes it
+  count(counters.tx_packets[path], 1);
+  return 1;
+}
+
+}  // namespace vhost_failover
+
+using namespace vhost_failover;
+
+namespace {
+
+bool skip_quiesce = false;
+
+void wait_or_not(const Worker &worker) {
+  if (!skip_quiesce) worker.quiesce();
+}
+
+// One control thread's share: its worker, its groups, its port ids.
+struct Lane {
+  Worker worker;
+  std::vector<std::unique_ptr<Group>> groups;
+  uint16_t first_port = 0;
+};
+
+std::unique_ptr<Group> make_group(const std::string &name, uint16_t standby_port) {
+  auto group = std::make_unique<Group>();
+  group->name = name;
+  Uplink &standby = group->uplink(kStandby);
+  standby.port_id = standby_port;
+  ports[standby_port] = new PortState;
+  standby.link_up.store(true, std::memory_order_relaxed);
+  standby.present.store(true, std::memory_order_release);
+  return group;
+}
+
+void publish_groups(Lane &lane) {
+  auto list = std::make_unique<GroupList>();
+  for (auto &group : lane.groups) list->groups.push_back(group.get());
+  if (skip_quiesce) {
+    lane.worker.polled.store(list.get(), std::memory_order_release);
+    lane.worker.owned = std::move(list);
+  } else {
+    lane.worker.publish(std::move(list));
+  }
+}
+
+void attach(Group &group, uint16_t port_id) {
+  Uplink &primary = group.uplink(kPrimary);
+  ports[port_id] = new PortState;
+  primary.port_id = port_id;
+  primary.link_up.store(true, std::memory_order_relaxed);
+  primary.present.store(true, std::memory_order_release);
+  group.primary_eligible.store(true, std::memory_order_release);
+}
+
+void detach(Lane &lane, Group &group) {
+  Uplink &primary = group.uplink(kPrimary);
+  group.primary_eligible.store(false, std::memory_order_release);
+  wait_or_not(lane.worker);
+  primary.present.store(false);
+  primary.link_up.store(false);
+  wait_or_not(lane.worker);
+  delete ports[primary.port_id];
+  ports[primary.port_id] = nullptr;
+}
+
+void remove_last_group(Lane &lane) {
+  std::unique_ptr<Group> gone = std::move(lane.groups.back());
+  lane.groups.pop_back();
+  publish_groups(lane);
+  if (gone->primary_eligible.load()) detach(lane, *gone);
+  delete ports[gone->uplink(kStandby).port_id];
+  ports[gone->uplink(kStandby).port_id] = nullptr;
+  // gone is freed here: the worker must no longer see it.
+}
+
+void run_lane(Lane &lane, int rounds, uint64_t *frames_summed) {
+  const uint16_t standby_port = lane.first_port, primary_port = lane.first_port + 1,
+                 extra_standby = lane.first_port + 2;
+  lane.groups.push_back(make_group("vm-a", standby_port));
+  publish_groups(lane);
+  for (int round = 0; round < rounds; round++) {
+    Group &group = *lane.groups.front();
+    attach(group, primary_port);
+    detach(lane, group);
+    // A second group comes and goes beside it, sometimes with the primary attached.
+    lane.groups.push_back(make_group("vm-b-" + std::to_string(round), extra_standby));
+    publish_groups(lane);
+    if (round % 2 == 0) attach(*lane.groups.back(), primary_port);
+    remove_last_group(lane);
+    *frames_summed += group.counters.sum().tx_packets[kStandby];  // a stats read meanwhile
+  }
+  remove_last_group(lane);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  int rounds = 200;
+  for (int i = 1; i < argc; i++) {
+    if (std::strcmp(argv[i], "--skip-quiesce") == 0) skip_quiesce = true;
+    if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
+  }
+  Lane lanes[2];
+  std::vector<std::thread> workers;
+  for (unsigned i = 0; i < 2; i++) {
+    lanes[i].worker.lcore_id = i + 1;
+    lanes[i].first_port = static_cast<uint16_t>(i * 8);
+    workers.emplace_back([&lane = lanes[i]] { worker_main(&lane.worker); });
+    while (!lanes[i].worker.running.load()) std::this_thread::yield();
+  }
+  uint64_t summed[2] = {0, 0};
+  std::thread control_a([&] { run_lane(lanes[0], rounds, &summed[0]); });
+  std::thread control_b([&] { run_lane(lanes[1], rounds, &summed[1]); });
+  control_a.join();
+  control_b.join();
+  for (Lane &lane : lanes) lane.worker.stop_requested = true;
+  for (std::thread &worker : workers) worker.join();
+  std::printf("quiescence stress: %d rounds on 2 workers%s; frames summed %llu\n", rounds,
+              skip_quiesce ? " (without waiting)" : "",
+              static_cast<unsigned long long>(summed[0] + summed[1]));
+  return 0;
+}

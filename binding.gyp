@@ -2,6 +2,8 @@
   "variables": {
     # node-gyp configure -- -Dsanitize=1 adds the ASan/UBSan build of the addon (scripts/build-sanitized).
     "sanitize%": 0,
+    # -Dtests=1 (npm run build:native) adds the native test programs; an install builds the addon only.
+    "tests%": 0,
     "addon_sources": [
       "native/dpdk/addon.cc",
       "native/dpdk/announce.cc",
@@ -33,32 +35,39 @@
       "sources": ["<@(addon_sources)"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
-    },
-    {
-      "target_name": "native_unit_tests",
-      "type": "executable",
-      "sources": [
-        "native/dpdk/announce_frames.cc",
-        "native/dpdk/guest_addresses.cc",
-        "native/dpdk/rx_filter.cc",
-        "native/dpdk/test/main.cc",
-        "native/dpdk/test/announce_frames_test.cc",
-        "native/dpdk/test/guest_frames_test.cc",
-        "native/dpdk/test/guest_addresses_test.cc",
-        "native/dpdk/test/rx_filter_test.cc",
-        "native/dpdk/test/transmit_path_test.cc"
-      ]
-    },
-    {
-      # The worker's quiescence protocol under ThreadSanitizer (test/unit/quiescence.test.ts).
-      "target_name": "quiescence_stress_tsan",
-      "type": "executable",
-      "sources": ["native/dpdk/worker.cc", "native/dpdk/test/quiescence_stress.cc"],
-      "cflags_cc": ["-fsanitize=thread", "-g", "-Wno-tsan"],
-      "ldflags": ["-fsanitize=thread"]
     }
   ],
   "conditions": [
+    [
+      "tests==1",
+      {
+        "targets": [
+          {
+            "target_name": "native_unit_tests",
+            "type": "executable",
+            "sources": [
+              "native/dpdk/announce_frames.cc",
+              "native/dpdk/guest_addresses.cc",
+              "native/dpdk/rx_filter.cc",
+              "native/dpdk/test/main.cc",
+              "native/dpdk/test/announce_frames_test.cc",
+              "native/dpdk/test/guest_frames_test.cc",
+              "native/dpdk/test/guest_addresses_test.cc",
+              "native/dpdk/test/rx_filter_test.cc",
+              "native/dpdk/test/transmit_path_test.cc"
+            ]
+          },
+          {
+            # The worker's quiescence protocol under ThreadSanitizer (test/unit/quiescence.test.ts).
+            "target_name": "quiescence_stress_tsan",
+            "type": "executable",
+            "sources": ["native/dpdk/worker.cc", "native/dpdk/test/quiescence_stress.cc"],
+            "cflags_cc": ["-fsanitize=thread", "-g", "-Wno-tsan"],
+            "ldflags": ["-fsanitize=thread"]
+          }
+        ]
+      }
+    ],
     [
       "sanitize==1",
       {

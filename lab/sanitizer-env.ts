@@ -25,7 +25,8 @@ export function sanitizerLaunch(): SanitizerLaunch {
     NODE_OPTIONS: `--require ${path.join(__dirname, 'sanitizer-preload.js')}`,
     // Node's own allocator use trips none of these; DPDK's hugepage memory is not ASan's heap and
     // is mapped where ASan leaves room (EAL takes another address than its default hint).
-    ASAN_OPTIONS: `log_path=${reports}/asan:detect_leaks=1:abort_on_error=0`,
+    // A small quarantine: the soak bounds RSS, and ASan keeps freed memory (256 MiB by default).
+    ASAN_OPTIONS: `log_path=${reports}/asan:detect_leaks=1:abort_on_error=0:quarantine_size_mb=16`,
     LSAN_OPTIONS: `suppressions=${path.join(ROOT, 'native', 'dpdk', 'sanitize', 'lsan-suppressions.txt')}:print_suppressions=0`,
     UBSAN_OPTIONS: `log_path=${reports}/ubsan:print_stacktrace=1`,
   };

@@ -5,7 +5,7 @@
 // - the active path is the one the policy must pick for the links and the operator's command;
 // - mbufs return to the baseline once traffic pauses;
 // - the daemon lives, and its RSS, file descriptors and threads stay within bounds;
-// - a removed group leaves no tap, socket or thread behind.
+// - a removed group leaves no tap behind (its files and threads: the bounds above).
 // It stops at the first broken invariant with the seed, the step and the state.
 import fs from 'fs';
 import { request } from '../../src/control/client';
@@ -43,9 +43,11 @@ export interface SoakSummary {
 /** A broken invariant: the step, the fault, and what the soak saw. */
 export class SoakFailure extends Error {}
 
-// Bounds a healthy daemon stays within over a run, whatever its length.
+// Bounds a healthy daemon stays within over a run, whatever its length. Files: a control
+// connection or two may be closing at a checkpoint; anything that leaks per reconnect, per
+// group or per fault passes these within a few events. Threads: libuv's pool (4) starts lazily.
 const RSS_GROWTH_LIMIT_MIB = 64;
-const FD_GROWTH_LIMIT = 16;
+const FD_GROWTH_LIMIT = 4;
 const THREAD_GROWTH_LIMIT = 4;
 
 interface ProcSample {
@@ -230,11 +232,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     const max = (key: 'rssMiB' | 'fds' | 'threads') => Math.max(...samples.map((s) => s[key]));
     if (max('rssMiB') - first.rssMiB > RSS_GROWTH_LIMIT_MIB)
       fail(`RSS grew from ${first.rssMiB.toFixed(0)} to ${max('rssMiB').toFixed(0)} MiB`);
-    // Files and threads compared like for like: with vm2 present, or absent, at both ends.
+    // Files and threads compared like for like: with vm2 present, or absent, at both ends; from
+    // the second sample in that state on (the first may still be settling: a thread pool starting).
     for (const second of [false, true]) {
       const alike = samples.filter((s) => s.second === second);
-      if (alike.length < 2) continue;
-      const [from, to] = [alike[0], alike[alike.length - 1]];
+      if (alike.length < 3) continue;
+      const [from, to] = [alike[1], alike[alike.length - 1]];
       if (to.fds - from.fds > FD_GROWTH_LIMIT)
         fail(
           `open files grew from ${from.fds} (step ${from.step}) to ${to.fds} (step ${to.step}): ${fdDifference(from, to)}`,

@@ -342,6 +342,7 @@ Napi::Value GroupStatus(const Napi::CallbackInfo &info) {
   out.Set("standby", to_js(env, report.uplinks[vhfo::kStandby]));
   out.Set("primaryEligible", report.primary_eligible);
   out.Set("activePath", vhfo::path_name(report.active_path));
+  out.Set("announcementPending", report.announcement_pending);
   Napi::Array addresses = Napi::Array::New(env, report.guest_ipv4.size());
   for (size_t i = 0; i < report.guest_ipv4.size(); i++)
     addresses.Set(static_cast<uint32_t>(i), to_js(env, report.guest_ipv4[i]));

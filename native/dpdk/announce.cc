@@ -31,9 +31,7 @@ static uint16_t build_round(Group &group, rte_mbuf **frames) {
   return built;
 }
 
-void send_requested_announcement(Group &group, Counters &counters) {
-  if (!group.announce_requested.load(std::memory_order_relaxed)) return;
-  if (!group.announce_requested.exchange(false, std::memory_order_acquire)) return;
+static void send_round(Group &group, Counters &counters) {
   const Path path = group.transmit_path();
   if (path == kNoPath) return;
   rte_mbuf *frames[1 + GuestAddresses::kSlots];
@@ -44,6 +42,15 @@ void send_requested_announcement(Group &group, Counters &counters) {
   if (sent > 0) count(counters.announcements_sent[path], 1);
   if (sent > 1) count(counters.garps_sent[path], sent - 1);
   if (sent < built) rte_pktmbuf_free_bulk(frames + sent, built - sent);
+}
+
+void send_requested_announcement(Group &group, Counters &counters) {
+  const uint32_t requested = group.announce_requested.load(std::memory_order_acquire);
+  if (requested == group.announce_answered.load(std::memory_order_relaxed)) return;
+  send_round(group, counters);
+  // Answered only once the frames are counted: whoever sees the round answered (a test reading
+  // the counters, then the bridge's) sees them counted too.
+  group.announce_answered.store(requested, std::memory_order_release);
 }
 
 }  // namespace vhost_failover

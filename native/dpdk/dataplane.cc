@@ -302,7 +302,7 @@ std::string Dataplane::with_group(const std::string &name, const std::function<v
 
 std::string Dataplane::announce(const std::string &name) {
   return with_group(
-      name, [](Group &group) { group.announce_requested.store(true, std::memory_order_release); });
+      name, [](Group &group) { group.announce_requested.fetch_add(1, std::memory_order_release); });
 }
 
 std::string Dataplane::set_garp_max_age(const std::string &name, unsigned ms) {
@@ -356,6 +356,7 @@ std::string Dataplane::group_status(const std::string &name, GroupStatusReport *
     for (Path path : {kPrimary, kStandby}) out->uplinks[path] = report_uplink(group.uplink(path));
     out->primary_eligible = group.primary_eligible.load();
     out->active_path = group.transmit_path();
+    out->announcement_pending = group.announce_requested.load() != group.announce_answered.load();
     out->guest_ipv4 = report_guest_addresses(group.guest_addresses, rte_rdtsc(), rte_get_tsc_hz());
   });
 }

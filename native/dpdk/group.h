@@ -102,9 +102,12 @@ struct Group {
   std::atomic<bool> primary_loss_seen_by_worker{false};
   std::atomic<uint32_t> primary_losses_seen_by_worker{0};
 
-  // Set by the control plane for each announcement round; the worker, which owns the uplinks'
-  // tx queues, sends the RARP and GARPs and clears it.
-  std::atomic<bool> announce_requested{false};
+  // Announcement rounds asked for by the control plane, and the last request the worker (which
+  // owns the uplinks' tx queues) has answered with a round of RARP and GARPs, counted. Requests
+  // made while it sends coalesce into its next round; "requested != answered" is a round still
+  // to reach the wire (status: announcing).
+  std::atomic<uint32_t> announce_requested{0};
+  std::atomic<uint32_t> announce_answered{0};
   GuestAddresses guest_addresses;
   rte_mempool *pool = nullptr;
 

@@ -27,6 +27,7 @@ struct GroupStatusReport {
   UplinkReport uplinks[kUplinks];
   bool primary_eligible = false;
   Path active_path = kNoPath;
+  bool announcement_pending = false;  // a round asked for, not yet sent by the worker
   std::vector<GuestAddressReport> guest_ipv4;
 };
 

@@ -142,6 +142,8 @@ export interface GroupStatus {
   standby: UplinkStatus;
   primaryEligible: boolean;
   activePath: PathName;
+  /** An announcement round asked of the worker and not yet sent (and counted). */
+  announcementPending: boolean;
   /** Newest first; at most 8. */
   guestIPv4: GuestAddress[];
 }

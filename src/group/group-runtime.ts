@@ -99,9 +99,11 @@ export class GroupRuntime implements GroupView {
   }
 
   status(): GroupStatusReport {
+    const native = this.native.status();
     return {
-      ...this.native.status(),
-      announcing: this.announcer.pending(),
+      ...native,
+      // Rounds still to come, or the last one asked of the worker and not yet on the wire.
+      announcing: this.announcer.pending() || native.announcementPending,
       lastSwitch: this.history.last() ?? null,
       policy: this.policy.snapshot(),
       guestRxFilter: this.rxFilterSync?.status() ?? null,

@@ -14,7 +14,9 @@ interface CpuTime {
 function cpuTimes(stat = fs.readFileSync('/proc/stat', 'utf8')): Map<number, CpuTime> {
   const times = new Map<number, CpuTime>();
   for (const match of stat.matchAll(/^cpu(\d+)\s+(.+)$/gm)) {
-    const fields = match[2].trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal; guest and guest_nice (fields 9 and 10) are
+    // inside user and nice already. steal (a hypervisor's other guests) counts as others' use.
+    const fields = match[2].trim().split(/\s+/).slice(0, 8).map(Number);
     const total = fields.reduce((sum, n) => sum + n, 0);
     const idle = fields[3] + (fields[4] ?? 0); // idle + iowait
     times.set(Number(match[1]), { busy: total - idle, total });

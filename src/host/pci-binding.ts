@@ -3,20 +3,12 @@
 // still bound to its kernel driver. Only read on a failure, never on the start-up path.
 import fs from 'fs';
 import path from 'path';
-import { isPciDevice } from '../config/device-name';
+import { deviceName, isPciDevice } from '../config/device-name';
 
 // Drivers through which a DPDK PCI PMD can reach a device from user space.
 const USER_SPACE_DRIVERS = new Set(['vfio-pci', 'uio_pci_generic', 'igb_uio']);
 // Drivers whose PMDs work through the kernel driver (bifurcated: mlx4, mlx5).
 const BIFURCATED_DRIVERS = new Set(['mlx4_core', 'mlx5_core']);
-
-/** "3b:02.1" → "0000:3b:02.1", as sysfs names devices. */
-export function fullPciAddress(address: string): string {
-  const lower = address.toLowerCase();
-  return /^[0-9a-f]{1,4}:[0-9a-f]{2}:/.test(lower)
-    ? lower.replace(/^[0-9a-f]{1,4}/, (d) => d.padStart(4, '0'))
-    : `0000:${lower}`;
-}
 
 /**
  * What keeps DPDK from the PCI device in `devargs`, with how to fix it; undefined when sysfs
@@ -24,7 +16,7 @@ export function fullPciAddress(address: string): string {
  */
 export function pciBindingProblem(devargs: string, sysfs = '/sys/bus/pci/devices'): string | undefined {
   if (!isPciDevice(devargs)) return undefined;
-  const address = fullPciAddress(devargs.split(',')[0]);
+  const address = deviceName(devargs); // as sysfs names it: 0000:3b:02.1
   const device = path.join(sysfs, address);
   if (!fs.existsSync(device)) return `there is no PCI device ${address} on this host (see lspci -D)`;
   let driver: string | undefined;

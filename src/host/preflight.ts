@@ -1,7 +1,9 @@
 // What the host must offer before DPDK starts, checked first so that a missing piece is one line
-// naming it and how to fix it, not an EAL error code: the worker CPUs must exist and be ours to
-// run on (a cpuset or CPUAffinity= may leave them out), and enough hugepage memory must be free
-// for the mbuf pool. (hugetlbfs need not be mounted: EAL runs with --in-memory.)
+// naming it and how to fix it, not an EAL error code: the worker CPUs must exist and lie in the
+// daemon's cgroup cpuset, and enough hugepage memory must be free for the mbuf pool. (hugetlbfs
+// need not be mounted: EAL runs with --in-memory.) The process's affinity is not checked: EAL
+// pins each lcore itself, and isolated CPUs (isolcpus=, CPUAffinity= of a partitioned host) are
+// outside every service's inherited affinity by design; only a cpuset forbids a CPU.
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -46,20 +48,39 @@ export function parseCpuList(list: string): number[] {
   return cpus;
 }
 
-/** The CPUs this process may run on (its affinity, as a cpuset or CPUAffinity= left it). */
-export function allowedCpus(status = fs.readFileSync('/proc/self/status', 'utf8')): number[] {
-  const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
-  return list ? parseCpuList(list) : [];
+/**
+ * The CPUs the daemon's cgroup cpuset lets it use (cgroup v2, or v1's cpuset hierarchy), or
+ * undefined when no cpuset says (then any online CPU may be used).
+ */
+export function cpusetCpus(
+  procCgroup = fs.readFileSync('/proc/self/cgroup', 'utf8'),
+  read: (file: string) => string | undefined = readIfExists,
+): number[] | undefined {
+  const v2 = /^0::(\S+)$/m.exec(procCgroup)?.[1];
+  const v1 = /^\d+:(?:[^:]*,)?cpuset(?:,[^:]*)?:(\S+)$/m.exec(procCgroup)?.[1];
+  const list =
+    (v2 !== undefined ? read(path.join('/sys/fs/cgroup', v2, 'cpuset.cpus.effective')) : undefined) ??
+    (v1 !== undefined ? read(path.join('/sys/fs/cgroup/cpuset', v1, 'cpuset.effective_cpus')) : undefined);
+  return list?.trim() ? parseCpuList(list) : undefined;
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 export interface HostFacts {
   cpuCount: number;
-  allowedCpus: number[];
+  /** From the cgroup cpuset; undefined: not limited. */
+  cpusetCpus?: number[];
   freeHugepageBytes: number;
 }
 
 function hostFacts(): HostFacts {
-  return { cpuCount: os.cpus().length, allowedCpus: allowedCpus(), freeHugepageBytes: freeHugepageBytes() };
+  return { cpuCount: os.cpus().length, cpusetCpus: cpusetCpus(), freeHugepageBytes: freeHugepageBytes() };
 }
 
 export function preflight(config: Config, host: HostFacts = hostFacts()): PreflightProblem[] {
@@ -71,13 +92,14 @@ export function preflight(config: Config, host: HostFacts = hostFacts()): Prefli
       kind: 'config',
       text: `dataplane.workerCpus: CPU ${missing.join(', ')} does not exist on this host (CPUs 0-${host.cpuCount - 1}); name CPUs it has`,
     });
-  const forbidden = workerCpus.filter((cpu) => cpu < host.cpuCount && !host.allowedCpus.includes(cpu));
-  if (forbidden.length > 0 && host.allowedCpus.length > 0)
+  const cpuset = host.cpusetCpus;
+  const forbidden = cpuset ? workerCpus.filter((cpu) => cpu < host.cpuCount && !cpuset.includes(cpu)) : [];
+  if (forbidden.length > 0)
     problems.push({
       kind: 'config',
       text:
-        `dataplane.workerCpus: CPU ${forbidden.join(', ')} is outside the CPUs this process may use ` +
-        `(${host.allowedCpus.join(',')}: its cpuset, CPUAffinity= or taskset); name CPUs in that set or widen it`,
+        `dataplane.workerCpus: CPU ${forbidden.join(', ')} is outside the daemon's cgroup cpuset ` +
+        `(${cpuset!.join(',')}; AllowedCPUs= in a systemd unit); name CPUs in that set or widen it`,
     });
   const freeBytes = host.freeHugepageBytes;
   const neededMiB = Math.ceil(hugepageBytesNeeded(config) / 2 ** 20);

@@ -126,6 +126,7 @@ describe('npm package', function () {
       for (const file of ['package/dist/src/cli.js', 'package/binding.gyp', 'package/native/dpdk/forward.cc'])
         assert.ok(listing.includes(file), `${file} missing from the tarball`);
       assert.ok(!listing.includes('package/dist/test/'), 'no tests in the package');
+      assert.ok(!listing.includes('package/native/dpdk/test/'), 'no native test programs in the package');
       // A scratch prefix: the global install builds the addon against the host's DPDK.
       const prefix = path.join(scratch, 'prefix');
       run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { timeout: 5 * 60000 });

@@ -43,6 +43,41 @@ function leftovers(config: Config, netns: Netns): Leftovers {
 
 const NOTHING: Leftovers = { files: [], links: [], hugepageFiles: [] };
 
+/** A cgroup with its own cpuset (v1's cpuset hierarchy, or v2 with the cpuset controller). */
+class CpusetCgroup {
+  private constructor(private readonly dir: string) {}
+
+  /** null when the kernel offers no cpuset to make one in. */
+  static make(cpus: string): CpusetCgroup | null {
+    const name = `vf-test-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
+    if (fs.existsSync('/sys/fs/cgroup/cpuset/cpuset.cpus')) {
+      const dir = path.join('/sys/fs/cgroup/cpuset', name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'cpuset.mems'), fs.readFileSync('/sys/fs/cgroup/cpuset/cpuset.mems'));
+      fs.writeFileSync(path.join(dir, 'cpuset.cpus'), cpus);
+      return new CpusetCgroup(dir);
+    }
+    const controllers = '/sys/fs/cgroup/cgroup.controllers';
+    if (fs.existsSync(controllers) && fs.readFileSync(controllers, 'utf8').split(/\s+/).includes('cpuset')) {
+      fs.writeFileSync('/sys/fs/cgroup/cgroup.subtree_control', '+cpuset');
+      const dir = path.join('/sys/fs/cgroup', name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'cpuset.cpus'), cpus);
+      return new CpusetCgroup(dir);
+    }
+    return null;
+  }
+
+  /** Runs the command after it in this cgroup (inside the namespace). */
+  get wrapper(): string[] {
+    return ['sh', '-c', `echo $$ > ${this.dir}/cgroup.procs && exec "$@"`, 'sh'];
+  }
+
+  remove(): void {
+    fs.rmdirSync(this.dir);
+  }
+}
+
 describe('start-up faults: one line, an exit status, nothing left (real DPDK)', function () {
   this.timeout(60000);
   let netns: Netns | undefined;
@@ -54,19 +89,23 @@ describe('start-up faults: one line, an exit status, nothing left (real DPDK)', 
     for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs the daemon on `config` in a fresh namespace until it exits by itself. */
-  async function runToExit(config: Config, wrapper?: string[]) {
+  /**
+   * Runs the daemon on `config` in a fresh namespace until it exits by itself. With a cgroup to
+   * run in, outside the namespace: `ip netns exec` mounts a sysfs of its own, without the cgroup
+   * hierarchies (the daemon stops before it makes a tap).
+   */
+  async function runToExit(config: Config, cgroup?: CpusetCgroup) {
     netns = new Netns('vf-start');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-start-'));
     dirs.push(dir, path.dirname(config.control.socket));
-    const daemon = DaemonProcess.launch(config, dir, netns, {}, wrapper);
+    const daemon = DaemonProcess.launch(config, dir, cgroup ? undefined : netns, {}, cgroup?.wrapper);
     const status = await daemon.exit();
     const lines = daemon.stderr.trim().split('\n');
     assert.ok(!/^\s+at /m.test(daemon.stderr), `no stack trace:\n${daemon.stderr}`);
     return { status, lines, left: leftovers(config, netns), log: daemon.log };
   }
 
-  const faults: Array<{ name: string; config: () => Config; wrapper?: string[]; status: number; line: RegExp }> = [
+  const faults: Array<{ name: string; config: () => Config; cpuset?: string; status: number; line: RegExp }> = [
     {
       name: 'a worker CPU the host does not have',
       config: () => configWith((c) => ({ ...c, dataplane: { ...c.dataplane, workerCpus: [64] } })),
@@ -74,11 +113,11 @@ describe('start-up faults: one line, an exit status, nothing left (real DPDK)', 
       line: /dataplane\.workerCpus: CPU 64 does not exist on this host \(CPUs 0-\d+\); name CPUs it has$/,
     },
     {
-      name: 'a worker CPU outside the affinity the daemon runs with (taskset, a cpuset, CPUAffinity=)',
+      name: 'a worker CPU outside the cgroup cpuset the daemon runs in',
       config: () => configWith((c) => ({ ...c, dataplane: { ...c.dataplane, workerCpus: [1] } })),
-      wrapper: ['taskset', '-c', '0'],
+      cpuset: '0',
       status: 78,
-      line: /dataplane\.workerCpus: CPU 1 is outside the CPUs this process may use \(0: /,
+      line: /dataplane\.workerCpus: CPU 1 is outside the daemon's cgroup cpuset \(0; AllowedCPUs= in a systemd unit\)/,
     },
     {
       name: 'too few hugepages for the mbuf pool',
@@ -135,7 +174,15 @@ describe('start-up faults: one line, an exit status, nothing left (real DPDK)', 
 
   for (const fault of faults)
     it(`${fault.name}: exit ${fault.status}`, async function () {
-      const { status, lines, left, log } = await runToExit(fault.config(), fault.wrapper);
+      const cpuset = fault.cpuset === undefined ? undefined : CpusetCgroup.make(fault.cpuset);
+      if (cpuset === null) this.skip(); // no cpuset controller on this kernel
+      let outcome;
+      try {
+        outcome = await runToExit(fault.config(), cpuset);
+      } finally {
+        cpuset?.remove();
+      }
+      const { status, lines, left, log } = outcome;
       assert.equal(status, fault.status, log);
       assert.equal(lines.length, 1, `one line on stderr, not:\n${lines.join('\n')}`);
       assert.match(lines[0], fault.line);

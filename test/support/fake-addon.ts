@@ -159,6 +159,7 @@ export class FakeAddon implements NativeAddon {
       standby: uplink(group.uplinks.standby),
       primaryEligible: group.primaryEligible,
       activePath: transmitPath(group),
+      announcementPending: false,
       guestIPv4: [],
     };
   }

@@ -27,6 +27,7 @@ function groupStatus(primaryLinkUp: boolean): GroupStatus {
     standby: uplink(true),
     primaryEligible: false,
     activePath: 'standby',
+    announcementPending: false,
     guestIPv4: [],
   };
 }

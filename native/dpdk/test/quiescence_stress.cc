@@ -1,9 +1,10 @@
 // The worker's quiescence protocol under ThreadSanitizer, with real threads and no DPDK: the
 // real Worker (worker.cc: publish, quiesce, worker_main) polls groups through a stand-in for
-// poll_group that touches what the real one touches after the same checks: the group itself
-// (freed when a group is removed) and its primary port's state (freed when the primary is
-// detached). Control threads do what dataplane.cc does, in its order:
-//   remove a group:   publish a list without it, then free it;
+// poll_group that touches what the real one touches after the same checks (forward.cc): the
+// group itself, its vhost port while vhost_present, the port transmit_path() picks, and every
+// uplink that is present (receive). Ports' state and groups are freed as dataplane.cc frees
+// them, in its order:
+//   remove a group:   publish a list without it, then free its ports and it;
 //   detach a primary: clear eligibility, quiesce, clear present, quiesce, then free the port;
 //   attach a primary: make the port, then set present and eligible (release stores).
 // Two workers each poll a share of the groups; stats are summed meanwhile, as the status op does.
@@ -14,8 +15,10 @@
 // without it; preloaded into an uninstrumented Node it cannot even map its shadow memory beside
 // DPDK's hugepage mappings. This program puts the one protocol our threads share under it.
 //
-//   quiescence_stress [--rounds N] [--skip-quiesce]
-// --skip-quiesce frees without waiting, to prove the check has teeth: TSan must then report.
+//   quiescence_stress [--rounds N] [--skip publish|second-wait]
+// --skip leaves out one wait that memory safety rests on (the publish before a group is freed,
+// the detach's second quiesce before its port is freed), to prove the check sees each: TSan must
+// then report. (The detach's first wait orders the tx drain, not memory: it is not one of them.)
 // (Built with -Wno-tsan: TSan does not model quiesce()'s seq_cst fence. The fence makes the
 // worker's next pass see a flag; the happens-before TSan checks comes from the release store
 // and acquire loads of `passes`, which it does model.)
@@ -41,13 +44,20 @@ PortState *ports[kPorts] = {};  // by port id; written by control threads, read 
 
 // Stand-in for forward.cc: the same reads, in the same order, as a pass of the real one.
 unsigned poll_group(Group &group, unsigned lcore_id) {
+  if (!group.vhost_present.load(std::memory_order_relaxed)) return 0;
   Counters &counters = group.counters.slot[lcore_id];
   count(counters.guest_dequeued, group.name.size() != 0);
+  ports[group.vhost_port]->frames++;  // only the polling worker writes them
   const Path path = group.transmit_path();
-  if (path == kNoPath) return 0;
-  PortState *port = ports[group.uplink(path).port_id];
-  port->frames++;  // only the polling worker writes it
-  count(counters.tx_packets[path], 1);
+  if (path != kNoPath) {
+    ports[group.uplink(path).port_id]->frames++;
+    count(counters.tx_packets[path], 1);
+  }
+  for (Path uplink : {kPrimary, kStandby})
+    if (group.uplink(uplink).present.load(std::memory_order_acquire)) {
+      ports[group.uplink(uplink).port_id]->frames++;
+      count(counters.rx_packets[uplink], 1);
+    }
   return 1;
 }
 
@@ -57,11 +67,8 @@ using namespace vhost_failover;
 
 namespace {
 
-bool skip_quiesce = false;
-
-void wait_or_not(const Worker &worker) {
-  if (!skip_quiesce) worker.quiesce();
-}
+// Which wait to leave out, if any (see --skip).
+enum class Skip { kNothing, kPublish, kSecondWait } skip = Skip::kNothing;
 
 // One control thread's share: its worker, its groups, its port ids.
 struct Lane {
@@ -70,9 +77,13 @@ struct Lane {
   uint16_t first_port = 0;
 };
 
-std::unique_ptr<Group> make_group(const std::string &name, uint16_t standby_port) {
+std::unique_ptr<Group> make_group(const std::string &name, uint16_t vhost_port,
+                                  uint16_t standby_port) {
   auto group = std::make_unique<Group>();
   group->name = name;
+  group->vhost_port = vhost_port;
+  ports[vhost_port] = new PortState;
+  group->vhost_present.store(true, std::memory_order_relaxed);  // published by the list
   Uplink &standby = group->uplink(kStandby);
   standby.port_id = standby_port;
   ports[standby_port] = new PortState;
@@ -84,7 +95,7 @@ std::unique_ptr<Group> make_group(const std::string &name, uint16_t standby_port
 void publish_groups(Lane &lane) {
   auto list = std::make_unique<GroupList>();
   for (auto &group : lane.groups) list->groups.push_back(group.get());
-  if (skip_quiesce) {
+  if (skip == Skip::kPublish) {
     lane.worker.polled.store(list.get(), std::memory_order_release);
     lane.worker.owned = std::move(list);
   } else {
@@ -104,10 +115,10 @@ void attach(Group &group, uint16_t port_id) {
 void detach(Lane &lane, Group &group) {
   Uplink &primary = group.uplink(kPrimary);
   group.primary_eligible.store(false, std::memory_order_release);
-  wait_or_not(lane.worker);
+  lane.worker.quiesce();  // the burst in flight on the primary ends (the tx drain's order)
   primary.present.store(false);
   primary.link_up.store(false);
-  wait_or_not(lane.worker);
+  if (skip != Skip::kSecondWait) lane.worker.quiesce();  // no receive from it is running
   delete ports[primary.port_id];
   ports[primary.port_id] = nullptr;
 }
@@ -117,22 +128,25 @@ void remove_last_group(Lane &lane) {
   lane.groups.pop_back();
   publish_groups(lane);
   if (gone->primary_eligible.load()) detach(lane, *gone);
-  delete ports[gone->uplink(kStandby).port_id];
-  ports[gone->uplink(kStandby).port_id] = nullptr;
+  for (uint16_t port : {gone->vhost_port, gone->uplink(kStandby).port_id}) {
+    delete ports[port];
+    ports[port] = nullptr;
+  }
   // gone is freed here: the worker must no longer see it.
 }
 
 void run_lane(Lane &lane, int rounds, uint64_t *frames_summed) {
   const uint16_t standby_port = lane.first_port, primary_port = lane.first_port + 1,
-                 extra_standby = lane.first_port + 2;
-  lane.groups.push_back(make_group("vm-a", standby_port));
+                 extra_standby = lane.first_port + 2, vhost_port = lane.first_port + 3,
+                 extra_vhost = lane.first_port + 4;
+  lane.groups.push_back(make_group("vm-a", vhost_port, standby_port));
   publish_groups(lane);
   for (int round = 0; round < rounds; round++) {
     Group &group = *lane.groups.front();
     attach(group, primary_port);
     detach(lane, group);
     // A second group comes and goes beside it, sometimes with the primary attached.
-    lane.groups.push_back(make_group("vm-b-" + std::to_string(round), extra_standby));
+    lane.groups.push_back(make_group("vm-b-" + std::to_string(round), extra_vhost, extra_standby));
     publish_groups(lane);
     if (round % 2 == 0) attach(*lane.groups.back(), primary_port);
     remove_last_group(lane);
@@ -146,7 +160,10 @@ void run_lane(Lane &lane, int rounds, uint64_t *frames_summed) {
 int main(int argc, char **argv) {
   int rounds = 200;
   for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--skip-quiesce") == 0) skip_quiesce = true;
+    if (std::strcmp(argv[i], "--skip") == 0 && i + 1 < argc) {
+      const char *wait = argv[++i];
+      skip = std::strcmp(wait, "publish") == 0 ? Skip::kPublish : Skip::kSecondWait;
+    }
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
   }
   Lane lanes[2];
@@ -165,7 +182,7 @@ int main(int argc, char **argv) {
   for (Lane &lane : lanes) lane.worker.stop_requested = true;
   for (std::thread &worker : workers) worker.join();
   std::printf("quiescence stress: %d rounds on 2 workers%s; frames summed %llu\n", rounds,
-              skip_quiesce ? " (without waiting)" : "",
+              skip == Skip::kNothing ? "" : " (a wait left out)",
               static_cast<unsigned long long>(summed[0] + summed[1]));
   return 0;
 }

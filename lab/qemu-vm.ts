@@ -35,6 +35,13 @@ export interface QemuVmOptions {
    */
   vhostRole?: 'client' | 'server';
   reconnectS?: number;
+  /** The guest takes one TCP stream on this port and prints its MD5 (GUEST-SINK). */
+  sinkPort?: number;
+  /**
+   * false: no VIRTIO_NET_F_GUEST_ANNOUNCE, so after a migration QEMU asks the backend for a RARP
+   * (VHOST_USER_SEND_RARP) instead of asking the guest to announce itself.
+   */
+  guestAnnounce?: boolean;
 }
 
 function chardevRole(options: QemuVmOptions): string {
@@ -67,6 +74,40 @@ export class QemuVm {
   /** Boots the guest and waits until its eth0 is up with its address. */
   static async start(options: QemuVmOptions): Promise<QemuVm> {
     QemuVm.buildImage();
+    const { child, stderr } = QemuVm.spawn(options, []);
+    const vm = new QemuVm(child, options);
+    try {
+      await vm.waitForConsole('GUEST-READY', 120000, stderr);
+    } catch (err) {
+      await vm.stop();
+      throw err;
+    }
+    return vm;
+  }
+
+  /**
+   * A live migration's destination: the same machine and devices (on another vhost-user socket
+   * in `options`), waiting for the guest's state on `uri`. Resolves once its QMP socket and a unix
+   * `uri`'s socket exist.
+   */
+  static async startIncoming(options: QemuVmOptions, uri: string): Promise<QemuVm> {
+    const { child, stderr } = QemuVm.spawn(options, ['-incoming', uri]);
+    const vm = new QemuVm(child, options);
+    try {
+      // An exit ends the wait at once (a throw would only be retried until the timeout).
+      const listening = uri.startsWith('unix:') ? uri.slice('unix:'.length) : undefined;
+      const seen = await waitFor('the destination QEMU to open its QMP and migration sockets', () =>
+        vm.exited ? 'exited' : fs.existsSync(vm.qmpSocket) && (!listening || fs.existsSync(listening)) && 'open',
+      );
+      if (seen === 'exited') throw new Error(`QEMU exited: ${stderr()}`);
+    } catch (err) {
+      await vm.stop();
+      throw err;
+    }
+    return vm;
+  }
+
+  private static spawn(options: QemuVmOptions, extra: string[]): { child: ChildProcess; stderr: () => string } {
     const device = options.device ?? 'nic0';
     const append = [
       'console=ttyS0',
@@ -76,6 +117,7 @@ export class QemuVm {
       ...(options.vlan ? [`guest.vlan=${options.vlan}`] : []),
       ...(options.multicast ? [`guest.mcast=${options.multicast}`] : []),
       ...(options.tcpProbe ? [`guest.tcp=${options.tcpProbe}`] : []),
+      ...(options.sinkPort ? [`guest.sink=${options.sinkPort}`] : []),
     ].join(' ');
     const args = [
       ...['-machine', 'q35', '-accel', process.env.VHOST_FAILOVER_QEMU_ACCEL ?? 'tcg', '-smp', '1', '-m', '256'],
@@ -91,20 +133,16 @@ export class QemuVm {
       // guest starts a vhost-user NIC (msix_set_vector_notifiers reaches KVM-only code).
       ...[
         '-device',
-        `virtio-net-pci,netdev=net0,id=${device},mac=${options.mac},vectors=0${options.hostMtu ? `,host_mtu=${options.hostMtu}` : ''}`,
+        `virtio-net-pci,netdev=net0,id=${device},mac=${options.mac},vectors=0` +
+          (options.hostMtu ? `,host_mtu=${options.hostMtu}` : '') +
+          (options.guestAnnounce === false ? ',guest_announce=off' : ''),
       ],
+      ...extra,
     ];
     const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const vm = new QemuVm(child, options);
-    try {
-      await vm.waitForConsole('GUEST-READY', 120000, () => stderr);
-    } catch (err) {
-      await vm.stop();
-      throw err;
-    }
-    return vm;
+    return { child, stderr: () => stderr };
   }
 
   /** The virtio-net feature bits the guest's driver negotiated (bit 0 first). */

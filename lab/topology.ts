@@ -31,6 +31,8 @@ export interface TopologyOptions {
   control?: object;
   /** Reads the guest's receive filter from the lab's QEMU VM (see startQemuVm). */
   qmp?: boolean;
+  /** The worker's CPU; the last one when absent. */
+  workerCpu?: number;
 }
 
 /** A one-group config with unique names, for tests that run side by side with anything else. */
@@ -40,7 +42,7 @@ export function labConfig(options: TopologyOptions = {}): Config {
   return validateConfig({
     dataplane: {
       filePrefix: `vf-daemon-${id}`,
-      workerCpus: [os.cpus().length - 1],
+      workerCpus: [options.workerCpu ?? os.cpus().length - 1],
       mbufs: 8191,
       linkPollIntervalUs: options.linkPollIntervalUs ?? 1000,
     },
@@ -66,7 +68,8 @@ export function labConfig(options: TopologyOptions = {}): Config {
   });
 }
 
-function tapName(devargs: string): string {
+/** The kernel interface of a net_tap uplink's devargs. */
+export function tapName(devargs: string): string {
   const iface = /(?:^|,)iface=([^,]+)/.exec(devargs)?.[1];
   if (!iface) throw new Error(`the lab needs net_tap uplinks with iface=NAME, not "${devargs}"`);
   return iface;

@@ -7,7 +7,11 @@
 #   GUEST-FILTERS-SET  eth0.VLAN up and the multicast group joined
 # With guest.tcp=IP:PORT it also opens a TCP connection there every second: the guest's stack
 # leaves the checksum to the NIC (virtio's NEEDS_CSUM), so the host can check who completes it.
+# With guest.sink=PORT it takes one TCP stream on PORT and prints what arrived once it ends
+# (a live migration's proof that every byte the daemon wrote into guest memory arrived intact):
+#   GUEST-SINK md5=HEX
 # Kernel command line: guest.ip=A.B.C.D/N  guest.vlan=ID  guest.mcast=MAC  guest.tcp=IP:PORT
+#                      guest.sink=PORT
 export PATH=/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -20,6 +24,7 @@ for setting in $(cat /proc/cmdline); do
     guest.vlan=*) VLAN="${setting#*=}" ;;
     guest.mcast=*) MCAST="${setting#*=}" ;;
     guest.tcp=*) TCP="${setting#*=}" ;;
+    guest.sink=*) SINK="${setting#*=}" ;;
   esac
 done
 # Debian's busybox runs its own applets before PATH: iproute2 (for maddr) by full path.
@@ -43,6 +48,11 @@ echo "GUEST-FILTERS-SET"
 
 if [ -n "$TCP" ]; then
   while :; do nc -w 1 "${TCP%:*}" "${TCP#*:}" </dev/null >/dev/null 2>&1; sleep 1; done &
+fi
+
+if [ -n "$SINK" ]; then
+  # nc's stdin never ends (sleep): busybox nc stops reading the socket when its stdin does.
+  (sleep 1000000 | nc -l -p "$SINK" | md5sum | sed 's/ .*//; s/^/GUEST-SINK md5=/') &
 fi
 
 while :; do sleep 3600; done

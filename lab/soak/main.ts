@@ -4,8 +4,11 @@
 //   --seed N             replay a run (every run prints its seed)
 //   --faults N           how many faults (default 10000)
 //   --reconnects N       guest restarts at least (default 1000)
+//   --migrations N       then live migrations of a QEMU guest back and forth between two daemons
+//                        (default 20; 0 with --quick); --faults 0 runs only those
 //   --json FILE          also write the summary as JSON
 import fs from 'fs';
+import { formatMigrationSoak, runMigrationSoak } from '../migration-soak';
 import { runSoak, SoakFailure, type SoakSummary } from './soak';
 
 function option(name: string): string | undefined {
@@ -52,12 +55,22 @@ async function main(): Promise<void> {
   const seed = Number(option('--seed') ?? Math.floor(Math.random() * 2 ** 31));
   const faults = Number(option('--faults') ?? (quick ? 250 : 10000));
   const reconnects = Number(option('--reconnects') ?? (quick ? 10 : 1000));
-  console.log(`soak: seed ${seed}, ${faults} faults, ${reconnects} reconnects (replay with --seed ${seed})`);
+  const migrations = Number(option('--migrations') ?? (quick ? 0 : 20));
   try {
-    const summary = await runSoak({ seed, faults, reconnects, onProgress: (line) => console.log(line) });
-    console.log(`\n${formatSummary(summary)}`);
+    const result: { faults?: SoakSummary; migrations?: object } = {};
+    if (faults > 0) {
+      console.log(`soak: seed ${seed}, ${faults} faults, ${reconnects} reconnects (replay with --seed ${seed})`);
+      result.faults = await runSoak({ seed, faults, reconnects, onProgress: (line) => console.log(line) });
+      console.log(`\n${formatSummary(result.faults)}\n`);
+    }
+    if (migrations > 0) {
+      console.log(`soak: ${migrations} live migrations`);
+      const summary = await runMigrationSoak(migrations, (line) => console.log(`migration ${line}`));
+      result.migrations = summary;
+      console.log(`\n${formatMigrationSoak(summary)}`);
+    }
     const json = option('--json');
-    if (json) fs.writeFileSync(json, JSON.stringify(summary, null, 2) + '\n');
+    if (json) fs.writeFileSync(json, JSON.stringify(result, null, 2) + '\n');
   } catch (err) {
     console.error(err instanceof SoakFailure ? `\nsoak FAILED: ${err.message}` : err);
     process.exit(1);

@@ -7,9 +7,9 @@
 // - the daemon lives, and its RSS, file descriptors and threads stay within bounds;
 // - a removed group leaves no tap behind (its files and threads: the bounds above).
 // It stops at the first broken invariant with the seed, the step and the state.
-import fs from 'fs';
 import { request } from '../../src/control/client';
 import { books } from '../ledger';
+import { fdDifference, processSample, type ProcessSample } from '../process-sample';
 import { BRIDGE, Topology, labConfig } from '../topology';
 import { waitFor } from '../wait';
 import { FAULTS, type FaultKind, type SoakLab } from './faults';
@@ -50,49 +50,14 @@ const RSS_GROWTH_LIMIT_MIB = 64;
 const FD_GROWTH_LIMIT = 4;
 const THREAD_GROWTH_LIMIT = 4;
 
-interface ProcSample {
+interface ProcSample extends ProcessSample {
   step: number;
   /** vm2 present: its sockets, taps, queue eventfds and memory regions count too. */
   second: boolean;
-  rssMiB: number;
-  fds: number;
-  /** What each open file is (socket:[...], anon_inode:[eventfd], /dev/net/tun), to name a leak. */
-  fdKinds: Record<string, number>;
-  threads: number;
 }
 
 function procSample(pid: number, step: number, second: boolean): ProcSample {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const fdKinds: Record<string, number> = {};
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    let target: string;
-    try {
-      target = fs
-        .readlinkSync(`/proc/${pid}/fd/${fd}`)
-        .replace(/\[\d+\]$/, '')
-        .replace(/^\/memfd:.*/, 'memfd');
-    } catch {
-      continue; // closed while listed
-    }
-    fdKinds[target] = (fdKinds[target] ?? 0) + 1;
-  }
-  return {
-    step,
-    second,
-    rssMiB: Number(/^VmRSS:\s+(\d+)/m.exec(status)![1]) / 1024,
-    fds: Object.values(fdKinds).reduce((sum, n) => sum + n, 0),
-    fdKinds,
-    threads: Number(/^Threads:\s+(\d+)/m.exec(status)![1]),
-  };
-}
-
-/** The kinds of open file whose count differs between two samples, as "kind first→last". */
-function fdDifference(first: ProcSample, last: ProcSample): string {
-  const kinds = new Set([...Object.keys(first.fdKinds), ...Object.keys(last.fdKinds)]);
-  return [...kinds]
-    .filter((kind) => (first.fdKinds[kind] ?? 0) !== (last.fdKinds[kind] ?? 0))
-    .map((kind) => `${kind} ${first.fdKinds[kind] ?? 0}→${last.fdKinds[kind] ?? 0}`)
-    .join(', ');
+  return { step, second, ...processSample(pid) };
 }
 
 /** Least-squares slope of y over x, per unit of x. */

@@ -1,6 +1,9 @@
-// Announces one group's guest after every change of its transmitting path, in QEMU-style rounds:
-// the first at once, then gaps growing by stepMs from initialMs up to maxMs. Upstream switches
-// (and the test's Linux bridge) relearn the guest's port from these RARP frames.
+// Announces one group's guest in QEMU-style rounds (the first at once, then gaps growing by stepMs
+// from initialMs up to maxMs) after every change of its transmitting path, and when the guest's
+// device comes up: after a live migration that is the moment the guest runs on this host, and
+// upstream switches (and the lab's Linux bridge) must move its MAC here before anything else.
+// While no guest is connected nothing is announced: a guest that migrated away is announced by
+// the other host, and a round from here would pull its MAC back.
 import type { AnnounceConfig } from '../config';
 import type { PathSwitchedEvent } from '../dataplane';
 import type { Logger } from '../log';
@@ -21,16 +24,24 @@ export class Announcer {
   constructor(
     private readonly sink: AnnounceSink,
     private settings: AnnounceConfig,
-    private readonly log?: Logger,
+    private readonly log: Logger | undefined,
+    /** Whether a guest is connected now (later: onGuest). */
+    private guestConnected: boolean,
   ) {}
 
   onPathSwitched(event: PathSwitchedEvent): void {
     if (event.to === 'none') return;
-    this.stop();
-    if (this.settings.rounds > 0) this.round(this.settings, 0);
+    if (this.guestConnected) this.start();
   }
 
-  /** Settings for the rounds after the next switch (a reload). */
+  /** The guest's device came up (boot, reconnect, the end of a migration) or went away. */
+  onGuest(connected: boolean): void {
+    this.guestConnected = connected;
+    if (connected) this.start();
+    else this.stop();
+  }
+
+  /** Settings for the rounds started from now on (a reload). */
   reconfigure(settings: AnnounceConfig): void {
     this.settings = settings;
   }
@@ -43,6 +54,11 @@ export class Announcer {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private start(): void {
+    this.stop();
+    if (this.settings.rounds > 0) this.round(this.settings, 0);
   }
 
   private round(settings: AnnounceConfig, round: number): void {

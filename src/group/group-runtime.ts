@@ -66,7 +66,7 @@ export class GroupRuntime implements GroupView {
     this.log = log.child({ group: configured.name });
     this.joinBridge('standby', configured.standby);
     if (!primaryError) this.joinBridge('primary', configured.primary);
-    this.announcer = new Announcer(native, settings.announce, this.log);
+    this.announcer = new Announcer(native, settings.announce, this.log, native.status().guestConnected);
     this.policy = new PolicyDriver(native, settings.failover, native.status(), this.log);
     if (configured.qmp) {
       this.rxFilterSync = new RxFilterSync(native, configured.mtu, configured.qmp, this.log);
@@ -94,6 +94,7 @@ export class GroupRuntime implements GroupView {
       this.history.observe(event);
       this.announcer.onPathSwitched(event);
     }
+    if (event.type === 'guest') this.announcer.onGuest(event.up);
     this.policy.onEvent(event);
     if (event.type === 'removed' && event.port === 'primary') this.closeRemovedPrimary(event.portId);
   }

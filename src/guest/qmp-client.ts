@@ -11,6 +11,15 @@ import net from 'net';
 export interface QmpEvent {
   event: string;
   data?: Record<string, unknown>;
+  /** When QEMU says it happened (its wall clock, ms since the epoch), if it said so. */
+  atMs?: number;
+}
+
+function eventTime(timestamp: unknown): number | undefined {
+  if (!isObject(timestamp)) return undefined;
+  const { seconds, microseconds } = timestamp;
+  if (typeof seconds !== 'number' || typeof microseconds !== 'number') return undefined;
+  return seconds * 1000 + microseconds / 1000;
 }
 
 interface Pending {
@@ -151,7 +160,7 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
       this.greeted?.();
     } else if (typeof message.event === 'string') {
       const data = isObject(message.data) ? message.data : undefined;
-      this.emit('event', { event: message.event, data });
+      this.emit('event', { event: message.event, data, atMs: eventTime(message.timestamp) });
     } else if (typeof message.id === 'number' && this.pending.has(message.id)) {
       const waiter = this.pending.get(message.id)!;
       this.pending.delete(message.id);

@@ -90,7 +90,7 @@ describe('announcer', function () {
 
   it('sends every round after a switch to a path, and none after a switch to no path', async function () {
     let rounds = 0;
-    const announcer = new Announcer({ announce: () => rounds++ }, settings);
+    const announcer = new Announcer({ announce: () => rounds++ }, settings, undefined, true);
     announcer.onPathSwitched(switched('none', 'link-down'));
     assert.equal(rounds, 0);
     announcer.onPathSwitched(switched('standby', 'link-down'));
@@ -102,7 +102,7 @@ describe('announcer', function () {
 
   it('starts over on the next switch and stops when told', function () {
     let rounds = 0;
-    const announcer = new Announcer({ announce: () => rounds++ }, settings);
+    const announcer = new Announcer({ announce: () => rounds++ }, settings, undefined, true);
     announcer.onPathSwitched(switched('standby', 'link-down'));
     announcer.onPathSwitched(switched('primary', 'policy'));
     assert.equal(rounds, 2);
@@ -112,7 +112,7 @@ describe('announcer', function () {
 
   it('is silent with rounds: 0', function () {
     let rounds = 0;
-    new Announcer({ announce: () => rounds++ }, { ...settings, rounds: 0 }).onPathSwitched(
+    new Announcer({ announce: () => rounds++ }, { ...settings, rounds: 0 }, undefined, true).onPathSwitched(
       switched('standby', 'link-down'),
     );
     assert.equal(rounds, 0);

@@ -1,0 +1,120 @@
+// One guest migrated back and forth between the two daemons of a MigrationLab, in one boot,
+// with pings every 10 ms across each migration. It throws at the first broken invariant:
+// pings lost outside a migration's own outage, an announcement from the source after the guest left,
+// the bridge not following the guest, and, at the end, mbufs, open files or RSS grown in either
+// daemon. The migration test runs a few; `npm run soak -- --migrations N` runs the full count.
+import { MigrationLab, migrationOutage, type MigrationHost, type MigrationTimeline } from './migration';
+import { Pinger, type PingGaps } from './ping-gaps';
+import { processSample, type ProcessSample } from './process-sample';
+import { BRIDGE, GUEST_IP } from './topology';
+import { waitFor } from './wait';
+
+/** A daemon may hold a closing control connection or two at a sample; RSS settles after warm-up. */
+const FD_GROWTH_LIMIT = 2;
+const RSS_GROWTH_LIMIT_MIB = 16;
+
+export interface MigrationSoakSummary {
+  migrations: number;
+  gapsMs: number[];
+  downtimesMs: number[];
+  pingsLost: number;
+  daemons: Record<'A' | 'B', { settled: ProcessSample; last: ProcessSample }>;
+}
+
+export function describeMigration(t: MigrationTimeline, gaps: PingGaps): string {
+  const since = (at: number | undefined) =>
+    at === undefined ? '?' : `${(at - t.destinationResumedAtMs).toFixed(1)} ms`;
+  return (
+    `${t.from}→${t.to}: QEMU downtime ${t.downtimeMs} ms (stop to resume ` +
+    `${(t.destinationResumedAtMs - t.sourceStoppedAtMs).toFixed(1)} ms, total ${t.totalMs} ms); ` +
+    `ping gap ${gaps.longestGapMs.toFixed(1)} ms, ${gaps.lostInOutage} lost in the outage, ${gaps.lostElsewhere} elsewhere; ` +
+    `after the resume: guest up at ${since(t.guestUpAtMs)}, first RARP on the wire at ` +
+    `${since(t.firstAnnouncementAtMs)}, pings back at ${since(gaps.gapToMs)}`
+  );
+}
+
+async function mbufsInUse(host: MigrationHost): Promise<number> {
+  return (await host.daemon.stats()).mbufsInUse;
+}
+
+export async function runMigrationSoak(count: number, log: (line: string) => void): Promise<MigrationSoakSummary> {
+  // Without GUEST_ANNOUNCE the guest never announces itself: QEMU sends VHOST_USER_SEND_RARP,
+  // DPDK injects that RARP into the guest's transmit queue, and the daemons' own rounds and that
+  // RARP are all that moves the MAC.
+  const lab = await MigrationLab.start({ guestAnnounce: false });
+  let pinger: Pinger | undefined;
+  try {
+    const { A, B } = lab.hosts;
+    const baseline = { A: await mbufsInUse(A), B: await mbufsInUse(B) };
+    await lab.boot();
+    const summary: MigrationSoakSummary = {
+      migrations: 0,
+      gapsMs: [],
+      downtimesMs: [],
+      pingsLost: 0,
+      daemons: {} as MigrationSoakSummary['daemons'],
+    };
+    let settled: Record<'A' | 'B', ProcessSample> | undefined;
+    for (let i = 1; i <= count; i++) {
+      pinger = Pinger.start(lab.topology.netns.name, GUEST_IP);
+      await waitFor('pings before the migration', () => pinger!.replies() >= 10, 30000);
+      const timeline = await lab.migrate();
+      const after = pinger.replies();
+      await waitFor('pings after the migration', () => pinger!.replies() >= after + 10, 30000);
+      const gaps = await pinger.stop(migrationOutage(timeline));
+      pinger = undefined;
+      log(`${i}/${count} ${describeMigration(timeline, gaps)}`);
+      summary.migrations = i;
+      summary.gapsMs.push(gaps.longestGapMs);
+      summary.downtimesMs.push(timeline.downtimeMs);
+      summary.pingsLost += gaps.lostInOutage + gaps.lostElsewhere;
+      if (gaps.lostElsewhere > 0) throw new Error(`migration ${i}: ${gaps.lostElsewhere} pings lost outside its gap`);
+      if (timeline.rounds.source > 0)
+        throw new Error(`migration ${i}: daemon ${timeline.from} announced a guest that had left`);
+      const learned = lab.topology.netns.learnedPort(BRIDGE, lab.topology.group.mac);
+      if (learned !== lab.current.primaryTap)
+        throw new Error(`migration ${i}: the bridge has the guest on ${learned}, not ${lab.current.primaryTap}`);
+      // Both daemons have been source and destination once: from here on nothing may grow.
+      if (i === 2) settled = { A: processSample(A.daemon.pid), B: processSample(B.daemon.pid) };
+    }
+    for (const host of [A, B]) {
+      await waitFor(
+        `daemon ${host.name} mbufs back at the baseline`,
+        async () => (await mbufsInUse(host)) === baseline[host.name],
+      );
+      const last = processSample(host.daemon.pid);
+      const first = settled?.[host.name] ?? last;
+      summary.daemons[host.name] = { settled: first, last };
+      if (last.fds > first.fds + FD_GROWTH_LIMIT)
+        throw new Error(`daemon ${host.name}: open files grew from ${first.fds} to ${last.fds}`);
+      if (last.rssMiB > first.rssMiB + RSS_GROWTH_LIMIT_MIB)
+        throw new Error(
+          `daemon ${host.name}: RSS grew from ${first.rssMiB.toFixed(1)} to ${last.rssMiB.toFixed(1)} MiB`,
+        );
+    }
+    return summary;
+  } finally {
+    await pinger?.abandon().catch(() => undefined);
+    await lab.stop();
+  }
+}
+
+export function formatMigrationSoak(summary: MigrationSoakSummary): string {
+  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  const median = (values: number[]) => sorted(values)[Math.floor(values.length / 2)];
+  const max = (values: number[]) => sorted(values)[values.length - 1];
+  const daemon = (name: 'A' | 'B') => {
+    const { settled, last } = summary.daemons[name];
+    return `RSS ${settled.rssMiB.toFixed(1)} → ${last.rssMiB.toFixed(1)} MiB, open files ${settled.fds} → ${last.fds}, threads ${settled.threads} → ${last.threads}`;
+  };
+  return [
+    '| What | Result |',
+    '| --- | --- |',
+    `| migrations | ${summary.migrations} in one guest boot, back and forth |`,
+    `| QEMU downtime (ms) | median ${median(summary.downtimesMs)}, max ${max(summary.downtimesMs)} |`,
+    `| longest ping gap (ms) | median ${median(summary.gapsMs).toFixed(1)}, max ${max(summary.gapsMs).toFixed(1)} |`,
+    `| pings lost | ${summary.pingsLost}, all sent while the guest was between hosts |`,
+    `| daemon A, from the 2nd migration to the last | ${daemon('A')} |`,
+    `| daemon B, likewise | ${daemon('B')} |`,
+  ].join('\n');
+}

@@ -29,7 +29,8 @@ export function describeMigration(t: MigrationTimeline, gaps: PingGaps): string 
     `${(t.destinationResumedAtMs - t.sourceStoppedAtMs).toFixed(1)} ms, total ${t.totalMs} ms); ` +
     `ping gap ${gaps.longestGapMs.toFixed(1)} ms, ${gaps.lostInOutage} lost in the outage, ${gaps.lostElsewhere} elsewhere; ` +
     `after the resume: guest up at ${since(t.guestUpAtMs)}, first RARP on the wire at ` +
-    `${since(t.firstAnnouncementAtMs)}, pings back at ${since(gaps.gapToMs)}`
+    `${since(t.firstAnnouncementAtMs)}, first ping delivered to the destination at ${since(t.firstRequestAtMs)}, ` +
+    `pings answered again at ${since(gaps.gapToMs)}`
   );
 }
 

@@ -41,6 +41,8 @@ export interface MigrationTimeline {
   guestUpAtMs?: number;
   /** The first RARP from the guest's MAC that the destination daemon put on its primary tap. */
   firstAnnouncementAtMs?: number;
+  /** The first echo request the bridge sent towards the destination after the resume (the lab pings). */
+  firstRequestAtMs?: number;
   /** Announcement rounds each daemon sent from the migration's start until that first RARP was seen. */
   rounds: { source: number; destination: number };
 }
@@ -177,6 +179,7 @@ export class MigrationLab {
     const roundsBefore = { source: await rounds(source), destination: await rounds(target) };
     const destination = await QemuVm.startIncoming({ ...this.guest, dir, vhostSocket: target.vhostSocket }, uri);
     let capture: Capture | undefined;
+    let requests: Capture | undefined;
     const clients: QmpClient[] = [];
     let migrated = false;
     try {
@@ -188,6 +191,13 @@ export class MigrationLab {
         `rarp and ether src ${this.guest.mac}`,
         ['-tt', '-Q', 'in'],
       );
+      // What the bridge sends towards the destination (-Q out): the network delivering a ping
+      // there, whatever the guest then takes to answer it.
+      requests = await Capture.start(this.topology.netns.name, target.primaryTap, 'icmp[icmptype] == icmp-echo', [
+        '-tt',
+        '-Q',
+        'out',
+      ]);
       const [from, to] = await Promise.all([qmp(this.vm!.qmpSocket), qmp(destination.qmpSocket)]);
       clients.push(from, to);
       const sourceEvents: QmpEvent[] = [];
@@ -230,15 +240,23 @@ export class MigrationLab {
       const announcement = await waitFor('a RARP on the destination wire', () => capture!.lines()[0], 5000).catch(
         () => undefined,
       );
+      const resumedAtMs = eventAt(destinationEvents, 'RESUME');
+      const timeOf = (line: string) => Number(line.split(' ')[0]) * 1000;
+      const request = await waitFor(
+        'a ping delivered towards the destination',
+        () => requests!.lines().find((line) => timeOf(line) >= resumedAtMs),
+        5000,
+      ).catch(() => undefined);
       return {
         from: source.name,
         to: target.name,
         downtimeMs: done.downtime ?? NaN,
         totalMs: done['total-time'] ?? NaN,
         sourceStoppedAtMs: eventAt(sourceEvents, 'STOP'),
-        destinationResumedAtMs: eventAt(destinationEvents, 'RESUME'),
+        destinationResumedAtMs: resumedAtMs,
         guestUpAtMs: loggedAt(target.daemon, 'guest connected'),
-        firstAnnouncementAtMs: announcement ? Number(announcement.split(' ')[0]) * 1000 : undefined,
+        firstAnnouncementAtMs: announcement ? timeOf(announcement) : undefined,
+        firstRequestAtMs: request ? timeOf(request) : undefined,
         rounds: {
           source: (await rounds(source)) - roundsBefore.source,
           destination: (await rounds(target)) - roundsBefore.destination,
@@ -246,6 +264,7 @@ export class MigrationLab {
       };
     } finally {
       capture?.stop();
+      requests?.stop();
       for (const client of clients) client.close();
       if (!migrated) await destination.stop();
     }

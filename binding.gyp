@@ -13,11 +13,14 @@
       "native/dpdk/forward.cc",
       "native/dpdk/guest_addresses.cc",
       "native/dpdk/link_monitor.cc",
+      "native/dpdk/link_source.cc",
       "native/dpdk/link_state.cc",
       "native/dpdk/log_stream.cc",
+      "native/dpdk/netlink_links.cc",
       "native/dpdk/peer_credentials.cc",
       "native/dpdk/port.cc",
       "native/dpdk/rx_filter.cc",
+      "native/dpdk/rx_waiter.cc",
       "native/dpdk/service_notify.cc",
       "native/dpdk/worker.cc"
     ]
@@ -61,7 +64,11 @@
             # The worker's quiescence protocol under ThreadSanitizer (test/unit/quiescence.test.ts).
             "target_name": "quiescence_stress_tsan",
             "type": "executable",
-            "sources": ["native/dpdk/worker.cc", "native/dpdk/test/quiescence_stress.cc"],
+            "sources": [
+              "native/dpdk/worker.cc",
+              "native/dpdk/rx_waiter.cc",
+              "native/dpdk/test/quiescence_stress.cc"
+            ],
             "cflags_cc": ["-fsanitize=thread", "-g", "-Wno-tsan"],
             "ldflags": ["-fsanitize=thread"]
           }

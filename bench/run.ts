@@ -1,38 +1,73 @@
-// The benchmark: throughput of the switch against DPDK's testpmd io reference in the same run
-// (reported as ratios), and frames lost across a pulled primary. Prints a table and writes
-// bench/results/<time>.json.
+// The benchmark: throughput of the switch against the references in the same run (testpmd io,
+// and Open vSwitch with an active-backup bond), for each direction and frame size, reported as
+// ratios to testpmd io; what an idle group costs; frames lost across a pulled primary. Writes
+// bench/results/<time>/ (results.json, results.md, SVG plots) and prints the table.
 import fs from 'fs';
 import path from 'path';
 import { measureFailoverLoss, type FailoverLossResult } from '../lab/failover-loss';
+import { barChartSvg } from './bar-chart';
+import { measureIdleCost, type IdleCost } from '../lab/idle-cost';
+import { PrivateOvs } from './ovs';
 import { ratePlotSvg, type RateSample } from './plot';
-import { measure, type Direction } from './throughput';
+import { Progress } from './progress';
+import { measure, type Direction, type Switch } from './throughput';
+import { markdownReport } from './report';
 
-interface ThroughputRow {
+export interface ThroughputCase {
   direction: Direction;
-  daemonMpps: number[];
-  referenceMpps: number[];
-  /** Median of ours over median of the reference. */
-  ratio: number;
+  frameBytes: number;
+  /** Mpps per switch, one per round, in round order. */
+  mpps: Partial<Record<Switch, number[]>>;
+  /** Each switch's median over the rounds of its rate / testpmd io's in the same round. */
+  ratio: Partial<Record<Switch, number>>;
+  /** The smallest and largest per-round ratio. */
+  spread: Partial<Record<Switch, [number, number]>>;
+}
+
+export interface BenchReport {
+  at: string;
+  rounds: number;
+  placement: string;
+  throughput: ThroughputCase[];
+  idle: IdleCost[];
+  failovers: FailoverLossResult[];
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const mpps = (pps: number) => Math.round(pps / 1e4) / 100;
+const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGuest').split(',') as Direction[];
+const FRAME_SIZES = (process.env.BENCH_FRAME_SIZES ?? '64,512,1518').split(',').map(Number);
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function throughput(direction: Direction): Promise<ThroughputRow> {
-  const daemon: number[] = [];
-  const reference: number[] = [];
-  // Interleaved rounds, medians compared: a noisy neighbour hurts both sides alike.
+function switches(): Switch[] {
+  if (process.env.BENCH_SKIP_OVS || !PrivateOvs.available()) return ['testpmd-io', 'vhost-failover'];
+  return ['testpmd-io', 'vhost-failover', 'ovs-bond'];
+}
+
+async function throughputCase(direction: Direction, frameBytes: number, progress: Progress): Promise<ThroughputCase> {
+  const names = switches();
+  const mpps: Partial<Record<Switch, number[]>> = {};
+  const ratios: Partial<Record<Switch, number[]>> = {};
+  // Interleaved rounds, each switch's ratio taken against the reference of the same round: a
+  // noisy neighbour or a moved vCPU hurts the round's every switch alike.
   for (let round = 0; round < ROUNDS; round++) {
-    reference.push(await measure('reference', direction));
-    daemon.push(await measure('daemon', direction));
+    const rates: Partial<Record<Switch, number>> = {};
+    for (const name of names) {
+      progress.step(`${direction} ${frameBytes} B, round ${round + 1}/${ROUNDS}: ${name}`);
+      rates[name] = await measure(name, direction, frameBytes, WINDOW_MS);
+      (mpps[name] ??= []).push(round2(rates[name]! / 1e6));
+    }
+    for (const name of names) (ratios[name] ??= []).push(rates[name]! / rates['testpmd-io']!);
   }
-  return {
-    direction,
-    daemonMpps: daemon.map(mpps),
-    referenceMpps: reference.map(mpps),
-    ratio: Math.round((median(daemon) / median(reference)) * 100) / 100,
-  };
+  const ratio: ThroughputCase['ratio'] = {};
+  const spread: ThroughputCase['spread'] = {};
+  for (const name of names) {
+    ratio[name] = round2(median(ratios[name]!));
+    spread[name] = [round2(Math.min(...ratios[name]!)), round2(Math.max(...ratios[name]!))];
+  }
+  return { direction, frameBytes, mpps, ratio, spread };
 }
 
 /** Per-uplink rates between consecutive samples, across the pull. */
@@ -51,40 +86,50 @@ function failoverPlot(result: FailoverLossResult): string {
 }
 
 async function main(): Promise<void> {
-  const rows: ThroughputRow[] = [];
-  const directions = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGuest').split(',') as Direction[];
-  for (const direction of directions) {
-    const row = await throughput(direction);
-    rows.push(row);
-    console.log(
-      `${direction}: vhost-failover ${row.daemonMpps.join(' / ')} Mpps, ` +
-        `testpmd io ${row.referenceMpps.join(' / ')} Mpps; median ratio ${row.ratio}`,
-    );
+  const skipFailover = Boolean(process.env.BENCH_SKIP_FAILOVER);
+  const steps = DIRECTIONS.length * FRAME_SIZES.length * ROUNDS * switches().length + 3 + (skipFailover ? 0 : ROUNDS);
+  const progress = new Progress(steps);
+  const report: BenchReport = {
+    at: new Date().toISOString(),
+    rounds: ROUNDS,
+    placement: 'VM (testpmd on net_virtio_user) on CPU 0; forwarding lcore on the last CPU; net_null uplinks',
+    throughput: [],
+    idle: [],
+    failovers: [],
+  };
+  for (const direction of DIRECTIONS)
+    for (const frameBytes of FRAME_SIZES) report.throughput.push(await throughputCase(direction, frameBytes, progress));
+
+  for (const mode of ['rx interrupts', 'timed back-off', 'busy polling'] as const) {
+    progress.step(`idle cost: ${mode}`);
+    report.idle.push(await measureIdleCost(mode));
   }
-  const failovers: FailoverLossResult[] = [];
-  for (let round = 0; round < (process.env.BENCH_SKIP_FAILOVER ? 0 : ROUNDS); round++) {
-    const result = await measureFailoverLoss(1000, true, round === 0 ? 5 : 0);
-    failovers.push(result);
-    console.log(
-      `pulled primary at ${result.ratePps} pps: ${result.books.dropped} dropped, ${result.books.lostSilently} lost silently, ` +
-        `gap ${result.gapUs} us between the last frame on the primary and the first on the standby, ` +
-        `switch ${result.switchAfterPullEndUs.toFixed(0)} us after the pull command returned ` +
-        `(${result.switchAfterPullStartUs.toFixed(0)} us after it started)`,
-    );
+  for (let round = 0; round < (skipFailover ? 0 : ROUNDS); round++) {
+    progress.step(`failover round ${round + 1}/${ROUNDS}`);
+    report.failovers.push(await measureFailoverLoss(1000, true, round === 0 ? 5 : 0));
   }
-  const linkPollIntervalUs = Number(process.env.BENCH_LINK_POLL_US ?? 1000);
-  const report = { at: new Date().toISOString(), frameBytes: 64, linkPollIntervalUs, throughput: rows, failovers };
-  const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
+  progress.done();
+
+  const dir = path.resolve(__dirname, '..', '..', 'bench', 'results', report.at.replace(/[:.]/g, '-'));
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${report.at.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  console.log(`\nresults: ${file}`);
-  const sampled = failovers.find((result) => result.samples);
-  if (sampled?.samples) {
-    const svg = file.replace(/\.json$/, '-failover.svg');
-    fs.writeFileSync(svg, failoverPlot(sampled));
-    console.log(`failover plot: ${svg}`);
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  const markdown = markdownReport(report);
+  fs.writeFileSync(path.join(dir, 'results.md'), markdown);
+  for (const direction of DIRECTIONS) {
+    const clusters = report.throughput
+      .filter((c) => c.direction === direction)
+      .map((c) => ({
+        label: `${c.frameBytes} B`,
+        bars: Object.entries(c.ratio).map(([name, value]) => ({ name, value: value! })),
+      }));
+    fs.writeFileSync(
+      path.join(dir, `throughput-${direction}.svg`),
+      barChartSvg(`${direction}: Mpps as a ratio to testpmd io in the same round (median)`, '×', clusters),
+    );
   }
+  const sampled = report.failovers.find((result) => result.samples);
+  if (sampled) fs.writeFileSync(path.join(dir, 'failover.svg'), failoverPlot(sampled));
+  console.log(`\n${markdown}\nresults: ${dir}`);
 }
 
 main().catch((err) => {

@@ -1,7 +1,9 @@
-// Mpps of the switch, 64-byte frames, side by side with DPDK's own minimum in the same run:
-// dpdk-testpmd io-forwarding between a vhost-user port and the same uplink. Both are measured
-// from the VM's side (a testpmd on net_virtio_user), with the same CPU placement: the VM on
-// CPU 0, the switch's forwarding lcore on the last CPU. net_null uplinks keep the kernel out.
+// Mpps of the switch side by side with the references in the same run: dpdk-testpmd
+// io-forwarding between a vhost-user port and the same uplink (DPDK's own minimum), and Open
+// vSwitch with an active-backup bond (bench/ovs.ts). All are measured from the VM's side (a
+// testpmd on net_virtio_user), with the same CPU placement: the VM on CPU 0, the forwarding
+// lcore (our worker, testpmd's, OVS's PMD thread) on the last CPU. net_null uplinks keep the
+// kernel out.
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -9,20 +11,27 @@ import { DaemonProcess } from '../lab/daemon-process';
 import { Testpmd, testpmdEal } from '../lab/testpmd';
 import { startVm, type TestpmdVm } from '../lab/testpmd-vm';
 import { waitFor } from '../lab/wait';
+import { PrivateOvs } from './ovs';
 
 export type Direction = 'guestToNetwork' | 'networkToGuest';
+export type Switch = 'vhost-failover' | 'testpmd-io' | 'ovs-bond';
 
 const GUEST_MAC = '52:54:00:00:0b:01';
 const NULL_SINK = 'no-rx=1';
-const NULL_SOURCE = 'copy=1,size=64';
+const nullSource = (frameBytes: number) => `copy=1,size=${frameBytes}`;
 const WORKER_CPU = os.cpus().length - 1;
 
 interface SwitchUnderTest {
   stop(): Promise<unknown>;
 }
 
-async function startDaemon(dir: string, socket: string, direction: Direction): Promise<SwitchUnderTest> {
-  const primary = direction === 'networkToGuest' ? NULL_SOURCE : NULL_SINK;
+async function startDaemon(
+  dir: string,
+  socket: string,
+  direction: Direction,
+  frameBytes: number,
+): Promise<SwitchUnderTest> {
+  const primary = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
   return DaemonProcess.start(
     {
       dataplane: {
@@ -48,13 +57,30 @@ async function startDaemon(dir: string, socket: string, direction: Direction): P
   );
 }
 
-async function startReference(socket: string, direction: Direction): Promise<SwitchUnderTest> {
-  const uplink = direction === 'networkToGuest' ? NULL_SOURCE : NULL_SINK;
+async function startTestpmd(socket: string, direction: Direction, frameBytes: number): Promise<SwitchUnderTest> {
+  const uplink = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
   const eal = testpmdEal(`vf-bench-ref-${process.pid}`, `0@0,1@${WORKER_CPU}`, [
     `net_vhost0,iface=${socket},queues=1`,
     `net_null0,${uplink}`,
   ]);
   return Testpmd.start(eal, ['--nb-cores=1', '--forward-mode=io', '--total-num-mbufs=16384']);
+}
+
+async function startOvs(
+  dir: string,
+  socket: string,
+  direction: Direction,
+  frameBytes: number,
+): Promise<SwitchUnderTest> {
+  const active = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
+  return PrivateOvs.start({
+    dir,
+    filePrefix: `vf-bench-ovs-${process.pid}`,
+    mainCpu: 0,
+    pmdCpu: WORKER_CPU,
+    vhostSocket: socket,
+    uplinks: [`net_null0,${active}`, `net_null1,${NULL_SINK}`],
+  });
 }
 
 /** Frames per second the VM sent (guest -> network) or received (network -> guest). */
@@ -73,16 +99,26 @@ async function vmRatePps(vm: TestpmdVm, direction: Direction, windowMs: number):
   return ((end.frames - start.frames) * 1e9) / Number(end.at - start.at);
 }
 
-export async function measure(which: 'daemon' | 'reference', direction: Direction, windowMs = 3000): Promise<number> {
+export async function measure(
+  which: Switch,
+  direction: Direction,
+  frameBytes: number,
+  windowMs = 3000,
+): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-bench-'));
   const socket = path.join(dir, 'vhost.sock');
   let switchUnderTest: SwitchUnderTest | undefined;
   let vm: TestpmdVm | undefined;
   try {
-    switchUnderTest =
-      which === 'daemon' ? await startDaemon(dir, socket, direction) : await startReference(socket, direction);
-    await waitFor('the vhost-user socket', () => fs.existsSync(socket), 10000);
+    // With OVS the VM is the vhost-user server (OVS's dpdkvhostuserclient connects to it).
+    const vmServes = which === 'ovs-bond';
+    if (which === 'vhost-failover') switchUnderTest = await startDaemon(dir, socket, direction, frameBytes);
+    else if (which === 'testpmd-io') switchUnderTest = await startTestpmd(socket, direction, frameBytes);
+    else switchUnderTest = await startOvs(dir, socket, direction, frameBytes);
+    if (!vmServes) await waitFor('the vhost-user socket', () => fs.existsSync(socket), 10000);
     vm = await startVm({
+      vhostServer: vmServes,
+      frameBytes,
       socket,
       mac: GUEST_MAC,
       filePrefix: `vf-bench-vm-${process.pid}`,

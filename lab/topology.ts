@@ -33,6 +33,9 @@ export interface TopologyOptions {
   qmp?: boolean;
   /** The worker's CPU; the last one when absent. */
   workerCpu?: number;
+  /** How an idle worker waits (dataplane.idleSleepMaxUs, dataplane.rxInterrupts). */
+  idleSleepMaxUs?: number;
+  rxInterrupts?: boolean;
 }
 
 /** A one-group config with unique names, for tests that run side by side with anything else. */
@@ -45,6 +48,8 @@ export function labConfig(options: TopologyOptions = {}): Config {
       workerCpus: [options.workerCpu ?? os.cpus().length - 1],
       mbufs: 8191,
       linkPollIntervalUs: options.linkPollIntervalUs ?? 1000,
+      ...(options.idleSleepMaxUs !== undefined ? { idleSleepMaxUs: options.idleSleepMaxUs } : {}),
+      ...(options.rxInterrupts !== undefined ? { rxInterrupts: options.rxInterrupts } : {}),
     },
     control: {
       socket: path.join(dir, 'control.sock'),

@@ -163,6 +163,7 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   parsed.max_mtu = uint_field(options, "maxMtu");
   parsed.link_poll_interval_us = uint_field(options, "linkPollIntervalUs");
   parsed.idle_sleep_max_us = uint_field(options, "idleSleepMaxUs");
+  parsed.rx_interrupts = options.Get("rxInterrupts").ToBoolean();
 
   event_callback = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(),
                                                  "vhost-failover events", 0, 1);

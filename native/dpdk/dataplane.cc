@@ -38,6 +38,7 @@ std::string Dataplane::start(const DataplaneOptions &options, EventSink sink, Lo
     auto worker = std::make_unique<Worker>();
     worker->lcore_id = lcore;
     worker->idle_sleep_max_us = options.idle_sleep_max_us;
+    worker->rx_interrupts = options.rx_interrupts;
     if (rte_eal_remote_launch(worker_main, worker.get(), lcore) != 0)
       return "cannot launch the worker on lcore " + std::to_string(lcore);
     workers_.push_back(std::move(worker));
@@ -59,6 +60,7 @@ void Dataplane::shutdown() {
   for (const std::string &name : group_names()) remove_group(name);
   for (auto &worker : workers_) {
     worker->stop_requested = true;
+    worker->waiter.wakeup().notify();
     rte_eal_wait_lcore(worker->lcore_id);
   }
   workers_.clear();
@@ -92,6 +94,7 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
                                    bool set_mac) {
   PortSetup setup;
   setup.pool = pool_;
+  setup.rx_interrupt = options_.rx_interrupts;
   setup.rx_descriptors = group.rx_descriptors;
   setup.tx_descriptors = group.tx_descriptors;
   setup.mtu = group.mtu;
@@ -107,6 +110,7 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
 std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::string *primary_error) {
   PortSetup setup;
   setup.pool = pool_;
+  setup.rx_interrupt = options_.rx_interrupts;
   std::string error = probe_unclaimed(spec.vhost_devargs, &group.vhost_port);
   if (error.empty()) error = port_start(group.vhost_port, setup);
   if (!error.empty()) return "vhost port: " + error;
@@ -164,7 +168,7 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   // Nothing transmits on it now; let a NIC send what is still in its ring. A surprise-removed
   // device has nothing left to send.
   if (was_present) *drain = port_drain_tx(primary.port_id, kTxDrainTimeoutUs);
-  LinkMonitor::unwatch_port(*group, primary.port_id);
+  monitor_.unwatch_port(*group, primary.port_id);
   release(primary.calls, primary.port_id);
   primary.devargs.clear();
   primary.applied_vlans.clear();
@@ -212,7 +216,7 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
   apply_rx_filter(*group, kPrimary);           // before it carries anything
   primary.generation.fetch_add(1, std::memory_order_release);
   primary.present.store(true, std::memory_order_release);
-  LinkMonitor::watch_port(*group, primary.port_id);
+  monitor_.watch_port(*group, primary.port_id);
   link_observe(*group, "attach");
   return "";
 }
@@ -233,6 +237,7 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   group->rx_grace_tsc = spec.rx_grace_ms * tsc_per_ms;
   group->guest_addresses.max_age_tsc = spec.garp_max_age_ms * tsc_per_ms;
   group->sink = &sink_;
+  group->link_wakeup = &monitor_.wakeup();
   group->pool = pool_;
   if (rte_ether_unformat_addr(spec.mac.c_str(), &group->guest_mac) != 0)
     return "\"" + spec.mac + "\" is not a MAC address";
@@ -249,10 +254,11 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   group->uplink(kPrimary).present = group->uplink(kPrimary).port_id != UINT16_MAX;
   group->uplink(kStandby).present = true;
   group->vhost_present = true;
-  LinkMonitor::watch(*group);
+  monitor_.watch(*group);
   link_observe(*group, "start");
 
   Worker &worker = least_loaded_worker();
+  group->worker_wakeup = &worker.waiter.wakeup();
   {
     std::lock_guard<std::mutex> lock(groups_mutex_);
     groups_.push_back(std::move(group));
@@ -278,7 +284,7 @@ std::string Dataplane::remove_group(const std::string &name) {
   }
   if (!group) return no_such_group(name);
   republish(*worker);  // the worker no longer sees the group once this returns
-  LinkMonitor::unwatch(*group);
+  monitor_.unwatch(*group);
   {
     std::lock_guard<std::mutex> lock(group->control_mutex);
     group->vhost_present = false;
@@ -301,8 +307,10 @@ std::string Dataplane::with_group(const std::string &name, const std::function<v
 }
 
 std::string Dataplane::announce(const std::string &name) {
-  return with_group(
-      name, [](Group &group) { group.announce_requested.fetch_add(1, std::memory_order_release); });
+  return with_group(name, [](Group &group) {
+    group.announce_requested.fetch_add(1, std::memory_order_release);
+    group.worker_wakeup->notify();
+  });
 }
 
 std::string Dataplane::set_garp_max_age(const std::string &name, unsigned ms) {

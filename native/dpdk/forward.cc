@@ -35,6 +35,7 @@ static void note_sent_on(Group &group, Path path) {
     if (mine.last_tx_path != kNoPath) {
       group.last_switch_gap_tsc.store(now - mine.last_tx_tsc, std::memory_order_relaxed);
       group.switch_gaps_measured.fetch_add(1, std::memory_order_release);
+      group.link_wakeup->notify();  // once per switch: the monitor reports the gap
     }
     mine.last_tx_path = path;
   }
@@ -69,6 +70,7 @@ static bool primary_just_died(Group &group) {
   group.primary_eligible.store(false, std::memory_order_release);
   group.primary_losses_seen_by_worker.fetch_add(1, std::memory_order_relaxed);
   group.primary_loss_seen_by_worker.store(true, std::memory_order_release);
+  group.link_wakeup->notify();
   return true;
 }
 

@@ -18,6 +18,7 @@
 #include "guest_frames.h"
 #include "port_call_lock.h"
 #include "rx_filter.h"
+#include "wakeup.h"
 
 namespace vhost_failover {
 
@@ -120,6 +121,12 @@ struct Group {
   std::mutex control_mutex;
   Path reported_path = kNoPath;
   const EventSink *sink = nullptr;
+  // The link monitor's; the worker wakes it when it saw something the monitor reports (a
+  // primary dead on a refused send, a switch gap measured).
+  const Wakeup *link_wakeup = nullptr;
+  // The polling worker's, for a control call that needs a pass of a worker that may be asleep
+  // on its interrupts (an announcement, a guest that came: its kicks are off until re-armed).
+  const Wakeup *worker_wakeup = nullptr;
   // The guest's receive filter as the control plane last read it (from QEMU); a primary
   // attached later is given it too. Node thread only.
   RxFilter rx_filter;

@@ -13,15 +13,24 @@ class IdleBackoff {
  public:
   explicit IdleBackoff(unsigned sleep_max_us) : sleep_max_us_(sleep_max_us) {}
 
-  void after_pass(unsigned packets_moved) {
+  // After each pass: whether the loop has been idle long enough to sleep now.
+  bool wants_sleep(unsigned packets_moved) {
     if (packets_moved != 0 || sleep_max_us_ == 0) {
-      empty_passes_ = 0;
-      sleep_us_ = 0;
-      return;
+      reset();
+      return false;
     }
-    if (++empty_passes_ < kEmptyPassesBeforeSleep) return;
+    return ++empty_passes_ >= kEmptyPassesBeforeSleep;
+  }
+
+  // The timed sleep: growing intervals up to the cap.
+  void sleep() {
     sleep_us_ = std::min(sleep_max_us_, sleep_us_ == 0 ? 1u : sleep_us_ * 2);
     rte_delay_us_sleep(sleep_us_);
+  }
+
+  void reset() {
+    empty_passes_ = 0;
+    sleep_us_ = 0;
   }
 
  private:

@@ -1,5 +1,6 @@
 #include "link_monitor.h"
 
+#include <poll.h>
 #include <rte_alarm.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -12,14 +13,20 @@
 
 namespace vhost_failover {
 
+// Every port is read this often even when nothing was heard, in case an event was lost.
+static constexpr unsigned kSafetyReadUs = 1000000;
+
 uint64_t monotonic_ns() {
   timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
 }
 
-std::string LinkMonitor::start(unsigned interval_us, ForEachGroup for_each_group) {
-  interval_us_ = interval_us;
+std::string LinkMonitor::start(unsigned poll_interval_us, ForEachGroup for_each_group) {
+  if (wakeup_.fd() < 0) return std::string("cannot make the link monitor's eventfd");
+  std::string error = netlink_.open();
+  if (!error.empty()) return error;
+  poll_interval_us_ = poll_interval_us;
   for_each_group_ = std::move(for_each_group);
   stop_requested_ = false;
   int ret = rte_ctrl_thread_create(&thread_, "vhfo-link-mon", nullptr, &LinkMonitor::run, this);
@@ -29,19 +36,38 @@ std::string LinkMonitor::start(unsigned interval_us, ForEachGroup for_each_group
 }
 
 void LinkMonitor::stop() {
-  if (!started_) return;
-  stop_requested_ = true;
-  pthread_join(thread_, nullptr);
-  started_ = false;
+  if (started_) {
+    stop_requested_ = true;
+    wakeup_.notify();
+    pthread_join(thread_, nullptr);
+    started_ = false;
+  }
+  netlink_.close();
+}
+
+unsigned LinkMonitor::sleep_us() const {
+  return polled_ports_.load(std::memory_order_relaxed) > 0 ? poll_interval_us_ : kSafetyReadUs;
 }
 
 void *LinkMonitor::run(void *arg) {
   LinkMonitor &self = *static_cast<LinkMonitor *>(arg);
-  const timespec interval = {static_cast<time_t>(self.interval_us_ / 1000000),
-                             static_cast<long>(self.interval_us_ % 1000000) * 1000};
+  pollfd fds[2] = {{self.wakeup_.fd(), POLLIN, 0}, {self.netlink_.fd(), POLLIN, 0}};
   while (!self.stop_requested_.load()) {
-    self.for_each_group_([](Group &group) { link_observe(group, "poll"); });
-    nanosleep(&interval, nullptr);
+    const unsigned sleep_us = self.sleep_us();
+    const timespec timeout = {static_cast<time_t>(sleep_us / 1000000),
+                              static_cast<long>(sleep_us % 1000000) * 1000};
+    const int ready = ppoll(fds, 2, &timeout, nullptr);
+    if (ready < 0 && errno != EINTR) break;
+    const char *source = "poll";
+    if (ready > 0 && (fds[0].revents & POLLIN)) {
+      self.wakeup_.drain();
+      source = "event";
+    }
+    // A notification about some other interface wakes us too: reading a few ports is cheaper
+    // than keeping a map of interface indexes in step with attaches.
+    if (ready > 0 && (fds[1].revents & POLLIN) && self.netlink_.drain()) source = "netlink";
+    if (self.stop_requested_.load()) break;
+    self.for_each_group_([source](Group &group) { link_observe(group, source); });
   }
   return nullptr;
 }
@@ -50,6 +76,13 @@ static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void
   Group &group = *static_cast<Group *>(arg);
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).port_id == port_id) link_mark_removed(group, path);
+  return 0;
+}
+
+// On the thread that raised it (vhost-user's, iavf's event thread): only a wake-up, so that
+// thread never waits for a driver call or a group's lock.
+static int on_link_changed(uint16_t, rte_eth_event_type, void *arg, void *) {
+  static_cast<const Wakeup *>(arg)->notify();
   return 0;
 }
 
@@ -73,14 +106,44 @@ static void for_each_port(Group &group, const std::function<void(uint16_t)> &fn)
     if (group.uplink(path).port_id != UINT16_MAX) fn(group.uplink(path).port_id);
 }
 
+static void unregister(uint16_t port_id, rte_eth_event_type event, rte_eth_dev_cb_fn fn,
+                       void *arg) {
+  while (rte_eth_dev_callback_unregister(port_id, event, fn, arg) == -EAGAIN) rte_pause();
+}
+
 void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
   rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
+  const LinkSource source = link_source_of(port_id);
+  sources_[port_id] = source;
+  switch (source) {
+    case LinkSource::kLscEvent:
+      rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &wakeup_);
+      break;
+    case LinkSource::kPolled:
+      polled_ports_.fetch_add(1);
+      wakeup_.notify();  // the monitor may be in a long sleep: shorten it now
+      break;
+    default:
+      break;
+  }
 }
 
 void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
-  while (rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed,
-                                         &group) == -EAGAIN)
-    rte_pause();
+  unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
+  const auto watched = sources_.find(port_id);
+  if (watched == sources_.end()) return;
+  const LinkSource source = watched->second;
+  sources_.erase(watched);
+  switch (source) {
+    case LinkSource::kLscEvent:
+      unregister(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &wakeup_);
+      break;
+    case LinkSource::kPolled:
+      polled_ports_.fetch_sub(1);
+      break;
+    default:
+      break;
+  }
 }
 
 void LinkMonitor::watch(Group &group) {

@@ -1,15 +1,22 @@
-// A control thread that polls every port's link state at a short interval, and the device
-// removal (RMV) callback. Link state is polled, not taken from LSC interrupts: drivers that
-// advertise LSC may deliver the event late or never (net_tap), and with LSC on DPDK answers
-// link queries from the last event's cache (see port.cc).
+// The control thread that keeps every group's link, presence and guest state current, and the
+// device removal (RMV) callback. It sleeps until something says a link may have changed: an LSC
+// event (net_vhost's guest, iavf), a kernel link notification (taps and other kernel-backed
+// ports), or the worker that found the primary dead on a refused send. Only ports whose driver
+// can tell nothing (link_source.h) are polled, at the configured interval; every port is read
+// once a second as well, in case an event was lost. Links are read from the driver, never from
+// an LSC cache (see port.cc).
 #pragma once
 
 #include <pthread.h>
 
 #include <atomic>
 #include <functional>
+#include <map>
 
 #include "group.h"
+#include "link_source.h"
+#include "netlink_links.h"
+#include "wakeup.h"
 
 namespace vhost_failover {
 
@@ -17,13 +24,16 @@ class LinkMonitor {
  public:
   using ForEachGroup = std::function<void(const std::function<void(Group &)> &)>;
 
-  std::string start(unsigned interval_us, ForEachGroup for_each_group);
+  std::string start(unsigned poll_interval_us, ForEachGroup for_each_group);
   void stop();
+  Wakeup &wakeup() { return wakeup_; }
 
-  static void watch(Group &group);    // registers the group's ports' removal callbacks
-  static void unwatch(Group &group);  // unregisters them, waiting out a running callback
-  static void watch_port(Group &group, uint16_t port_id);
-  static void unwatch_port(Group &group, uint16_t port_id);
+  // Arms the ports' removal and link-change callbacks, and counts the ports that must be
+  // polled. unwatch waits out a callback that is running.
+  void watch(Group &group);
+  void unwatch(Group &group);
+  void watch_port(Group &group, uint16_t port_id);
+  void unwatch_port(Group &group, uint16_t port_id);
 
   // Fault injection for labs without a device that raises RMV (no virtual one does): runs the
   // removal callback for the group's primary on the EAL interrupt thread, where DPDK delivers a
@@ -32,11 +42,19 @@ class LinkMonitor {
 
  private:
   static void *run(void *self);
+  // The longest the thread may sleep now: the poll interval while a port needs polling.
+  unsigned sleep_us() const;
   pthread_t thread_{};
   bool started_ = false;
   std::atomic<bool> stop_requested_{false};
-  unsigned interval_us_ = 1000;
+  std::atomic<unsigned> polled_ports_{0};
+  unsigned poll_interval_us_ = 1000;
   ForEachGroup for_each_group_;
+  // How each watched port tells its link changes, as found when it was watched (a removed
+  // device can no longer say). Node thread only.
+  std::map<uint16_t, LinkSource> sources_;
+  Wakeup wakeup_;
+  NetlinkLinks netlink_;
 };
 
 }  // namespace vhost_failover

@@ -112,6 +112,8 @@ static void apply_guest(Group &group, bool ready, const char *source) {
   event.reason =
       std::string("guest ") + (ready ? "connected" : "disconnected") + " (" + source + ")";
   emit(group, std::move(event));
+  // net_vhost turns a new guest's kicks off: a worker asleep on them would not hear it send.
+  if (ready && group.worker_wakeup) group.worker_wakeup->notify();
 }
 
 // A gap the worker measured since the last look, as an event (one per switch, the latest value).

@@ -45,6 +45,13 @@ std::string port_start(uint16_t port_id, const PortSetup &setup) {
   // missing would blind the monitor and the worker's check. Removal still interrupts.
   conf.intr_conf.lsc = 0;
   conf.intr_conf.rmv = (*info.dev_flags & RTE_ETH_DEV_INTR_RMV) ? 1 : 0;
+  // Rx interrupts only where they need nothing from the host: net_vhost (the guest's kick) and
+  // net_tap (its fd). A PCI device's needs per-queue MSI-X vectors under VFIO, and asking a
+  // driver that cannot fails the configure.
+  const bool interrupt_capable =
+      info.driver_name &&
+      (std::string(info.driver_name) == "net_vhost" || std::string(info.driver_name) == "net_tap");
+  conf.intr_conf.rxq = setup.rx_interrupt && interrupt_capable ? 1 : 0;
 
   if ((ret = rte_eth_dev_configure(port_id, 1, 1, &conf)) != 0)
     return failed("rte_eth_dev_configure", port_id, ret);

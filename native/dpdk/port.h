@@ -15,6 +15,7 @@ struct PortSetup {
   uint16_t tx_descriptors = 512;
   rte_mempool *pool = nullptr;
   const rte_ether_addr *mac = nullptr;  // set as the port's address when given
+  bool rx_interrupt = false;  // give the rx queue an interrupt fd where the driver's is usable
 };
 
 // Probes the device (PCI address or vdev string) and returns its port id. Error text or "".

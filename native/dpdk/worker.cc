@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include <rte_cycles.h>
+#include <sys/prctl.h>
 
 #include <thread>
 
@@ -10,6 +11,7 @@
 namespace vhost_failover {
 
 void Worker::publish(std::unique_ptr<const GroupList> next) {
+  lists_published.fetch_add(1, std::memory_order_release);
   polled.store(next.get(), std::memory_order_release);
   quiesce();
   owned = std::move(next);
@@ -21,24 +23,51 @@ void Worker::quiesce() const {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (!running.load(std::memory_order_acquire)) return;
   const uint64_t start = passes.load(std::memory_order_acquire);
+  waiter.wakeup().notify();  // a worker asleep on its interrupts makes no passes
   // The pass running now may have begun before the caller's change; the one after it has not.
   while (passes.load(std::memory_order_acquire) < start + 2 &&
          running.load(std::memory_order_acquire))
     std::this_thread::yield();
 }
 
+static unsigned poll_list(const GroupList *list, unsigned lcore_id) {
+  unsigned moved = 0;
+  if (list)
+    for (Group *group : list->groups) moved += poll_group(*group, lcore_id);
+  return moved;
+}
+
+// Longest sleep on interrupts: a lost wake-up costs at most this, and the watchdog (which
+// judges the workers over 500 ms) still sees passes.
+static constexpr int kInterruptWaitMaxMs = 100;
+
 int worker_main(void *arg) {
   Worker &worker = *static_cast<Worker *>(arg);
+  // Linux rounds a sleeping thread's timer up by its slack, 50 us by default: an idle worker's
+  // 1 us first sleep would take 50, and a frame arriving meanwhile would wait that long. As OVS
+  // does for its PMD threads (pmd-maxsleep): 1 us.
+  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   IdleBackoff backoff(worker.idle_sleep_max_us);
   uint64_t passes = 0;
   worker.running.store(true, std::memory_order_release);
   while (!worker.stop_requested.load(std::memory_order_relaxed)) {
+    const uint64_t version = worker.lists_published.load(std::memory_order_acquire);
     const GroupList *list = worker.polled.load(std::memory_order_acquire);
-    unsigned moved = 0;
-    if (list)
-      for (Group *group : list->groups) moved += poll_group(*group, worker.lcore_id);
+    unsigned moved = poll_list(list, worker.lcore_id);
     worker.passes.store(++passes, std::memory_order_seq_cst);  // one locked op per pass
-    backoff.after_pass(moved);
+    if (!backoff.wants_sleep(moved)) continue;
+    if (!worker.rx_interrupts || !worker.waiter.ready_for(list, version)) {
+      backoff.sleep();
+      continue;
+    }
+    // Arm, then look once more: a frame queued before the arm raised no interrupt.
+    worker.waiter.arm();
+    moved = poll_list(list, worker.lcore_id);
+    worker.passes.store(++passes, std::memory_order_seq_cst);
+    if (moved == 0 && !worker.stop_requested.load(std::memory_order_relaxed))
+      worker.waiter.wait(kInterruptWaitMaxMs);
+    worker.waiter.disarm();
+    backoff.reset();
   }
   worker.running.store(false, std::memory_order_release);
   return 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "group.h"
+#include "rx_waiter.h"
 
 namespace vhost_failover {
 
@@ -18,11 +19,14 @@ struct GroupList {
 struct Worker {
   unsigned lcore_id = 0;
   unsigned idle_sleep_max_us = 0;
+  bool rx_interrupts = false;  // idle, sleep on the ports' rx interrupts where all have them
   std::atomic<const GroupList *> polled{nullptr};
-  std::atomic<uint64_t> passes{0};  // one store per pass: the quiescence epoch
+  std::atomic<uint64_t> lists_published{0};  // bumped before each new `polled`
+  std::atomic<uint64_t> passes{0};           // one store per pass: the quiescence epoch
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> running{false};
   std::unique_ptr<const GroupList> owned;  // what `polled` points at; only control threads touch
+  RxWaiter waiter;                         // the worker's; its wakeup() is anyone's
 
   // Replaces the polled list and returns once the worker can no longer see the old one.
   void publish(std::unique_ptr<const GroupList> next);

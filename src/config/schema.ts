@@ -219,8 +219,8 @@ export const configSchema = {
         txDescriptors: descriptorCount,
         linkPollIntervalUs: {
           description:
-            "how often every port's link state is read, in microseconds: the backstop for drivers " +
-            'that send no link-state interrupt (net_tap) and do not refuse sends on a dead link',
+            'how often the links of ports whose driver reports no link change are read, in microseconds ' +
+            '(vhost, tap, iavf and null ports report or never change; ixgbevf and unknown drivers are polled)',
           type: 'integer',
           minimum: 10,
           maximum: 1000000,
@@ -232,6 +232,13 @@ export const configSchema = {
           minimum: 0,
           maximum: 100000,
           default: 200,
+        },
+        rxInterrupts: {
+          description:
+            'an idle worker sleeps until a frame can be there (a guest kick, a frame on a tap) instead of ' +
+            'waking every idleSleepMaxUs; only where every port of the worker can interrupt (vhost, tap)',
+          type: 'boolean',
+          default: true,
         },
         extraEalArgs: {
           description: 'more EAL arguments, passed as given',

@@ -40,6 +40,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         maxMtu: Math.max(1500, ...config.groups.map((group) => group.mtu)),
         linkPollIntervalUs: config.dataplane.linkPollIntervalUs,
         idleSleepMaxUs: config.dataplane.idleSleepMaxUs,
+        rxInterrupts: config.dataplane.rxInterrupts,
       },
       (event) => this.emit('event', event),
       (line) => this.emit('log', line),

@@ -88,6 +88,7 @@ export interface NativeStartOptions {
   maxMtu: number;
   linkPollIntervalUs: number;
   idleSleepMaxUs: number;
+  rxInterrupts: boolean;
 }
 
 export interface NativeGroupSpec {

@@ -16,6 +16,10 @@ export function topologyPerTest(): Lab {
   });
   return {
     async start(config?: Config) {
+      // A second topology in one test replaces the first.
+      const previous = current;
+      current = undefined;
+      await previous?.stop();
       current = await Topology.start(config);
       return current;
     },

@@ -125,6 +125,7 @@ describe('config', () => {
           txDescriptors: 512,
           linkPollIntervalUs: 1000,
           idleSleepMaxUs: 200,
+          rxInterrupts: true,
           extraEalArgs: [],
         },
         control: {

@@ -1,0 +1,100 @@
+#include "rx_waiter.h"
+
+#include <rte_ethdev.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "worker.h"
+
+namespace vhost_failover {
+
+RxWaiter::~RxWaiter() {
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+// Changes when a port of the list comes, goes or is replaced: then the set is rebuilt. A port
+// closed meanwhile drops out of the epoll set by itself (its fd is closed).
+uint64_t RxWaiter::signature_of(const GroupList *list) const {
+  uint64_t signature = list->groups.size();
+  for (const Group *group : list->groups) {
+    signature = signature * 31 + group->vhost_port;
+    signature = signature * 31 + group->vhost_present.load(std::memory_order_relaxed);
+    for (const Uplink &uplink : group->uplinks)
+      signature = signature * 31 + (uplink.present.load(std::memory_order_acquire)
+                                        ? uplink.generation.load(std::memory_order_relaxed) + 1
+                                        : 0);
+  }
+  return signature;
+}
+
+static bool watch(int epoll_fd, uint16_t port_id, uint32_t events) {
+  const int fd = rte_eth_dev_rx_intr_ctl_q_get_fd(port_id, 0);
+  if (fd < 0) return false;
+  epoll_event event = {};
+  event.events = events;
+  event.data.u32 = port_id;
+  return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) == 0 || errno == EEXIST;
+}
+
+void RxWaiter::rebuild(const GroupList *list) {
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  vhost_groups_.clear();
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  can_wait_ = epoll_fd_ >= 0 && wakeup_.fd() >= 0;
+  if (!can_wait_) return;
+  epoll_event control = {};
+  control.events = EPOLLIN;
+  control.data.u32 = UINT32_MAX;
+  can_wait_ = epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_.fd(), &control) == 0;
+  for (const Group *group : list->groups) {
+    if (!can_wait_) return;
+    if (!group->vhost_present.load()) continue;
+    // net_vhost's fd is an epoll set holding the vring's kick eventfd, which nobody reads: it
+    // signals by edges, as DPDK's own rx-interrupt wait registers it.
+    can_wait_ = watch(epoll_fd_, group->vhost_port, EPOLLIN | EPOLLET);
+    vhost_groups_.push_back(group);
+    for (const Uplink &uplink : group->uplinks)
+      if (can_wait_ && uplink.present.load(std::memory_order_acquire))
+        can_wait_ =
+            watch(epoll_fd_, uplink.port_id, EPOLLIN);  // a tap's fd: readable while frames wait
+  }
+}
+
+bool RxWaiter::ready_for(const GroupList *list, uint64_t version) {
+  static const GroupList kNone;
+  if (!list) list = &kNone;
+  const uint64_t signature = signature_of(list);
+  if (version != version_ || signature != signature_ || epoll_fd_ < 0) {
+    rebuild(list);
+    version_ = version;
+    signature_ = signature;
+  }
+  return can_wait_;
+}
+
+// Only a connected guest's: with none there is no vring to flag (the guest's arrival wakes the
+// worker through its wakeup, see link_state.cc).
+void RxWaiter::arm() {
+  for (const Group *group : vhost_groups_)
+    if (group->guest_ready.load(std::memory_order_relaxed) &&
+        rte_eth_dev_rx_intr_enable(group->vhost_port, 0) == 0)
+      armed_.push_back(group->vhost_port);
+}
+
+void RxWaiter::disarm() {
+  for (uint16_t port_id : armed_) rte_eth_dev_rx_intr_disable(port_id, 0);
+  armed_.clear();
+}
+
+bool RxWaiter::wait(int timeout_ms) {
+  epoll_event events[16];
+  const int ready = epoll_wait(epoll_fd_, events, 16, timeout_ms);
+  if (ready < 0 && errno != EINTR) return false;
+  for (int i = 0; i < ready; i++)
+    if (events[i].data.u32 == UINT32_MAX) wakeup_.drain();
+  return true;
+}
+
+}  // namespace vhost_failover

@@ -24,6 +24,41 @@ export function markdownReport(report: BenchReport): string {
     );
     lines.push(`| ${DIRECTION_NAMES[c.direction]} | ${c.frameBytes} | ${rates.join(' | ')} | ${ratios.join(' | ')} |`);
   }
+  if (report.groups.length > 0) {
+    const one = report.groups.find((g) => g.groups === 1);
+    lines.push(
+      '',
+      'Groups on one worker, guest → network, 64 B: one VM sending on a port per group (one lcore); ' +
+        'the reference is testpmd io with as many vhost/null port pairs on one lcore.',
+      '',
+      '| Groups | testpmd-io aggregate (Mpps) | vhost-failover aggregate (Mpps) | vhost-failover / testpmd-io | vhost-failover vs. 1 group | Slowest / fastest group |',
+      '| --: | --: | --: | --: | --: | --: |',
+    );
+    for (const g of report.groups)
+      lines.push(
+        `| ${g.groups} | ${g.testpmdAggregateMpps.toFixed(2)} | ${g.daemonAggregateMpps.toFixed(2)} | **${g.ratio.toFixed(2)}** | ` +
+          `${one ? (g.daemonAggregateMpps / one.daemonAggregateMpps).toFixed(2) : '–'} | ${g.daemonFairness.toFixed(2)} |`,
+      );
+  }
+  if (report.latency.length > 0) {
+    lines.push(
+      '',
+      'Round-trip latency: ping from the bridge through a tap, the switch and vhost-user to a testpmd VM answering (icmpecho), and back; ' +
+        `medians over ${report.rounds} rounds of each percentile.`,
+      '',
+      '| Rate | Switch | p50 (us) | p99 (us) | p99.9 (us) | Lost |',
+      '| --- | --- | --: | --: | --: | --: |',
+    );
+    const rates = [...new Set(report.latency.map((l) => l.rate))];
+    for (const rate of rates)
+      for (const which of ['testpmd-io', 'vhost-failover'] as const) {
+        const rows = report.latency.filter((l) => l.rate === rate && l.which === which);
+        const pick = (f: (l: (typeof rows)[number]) => number) => median(rows.map(f));
+        lines.push(
+          `| ${rate} | ${which} | ${pick((l) => l.p50Us)} | ${pick((l) => l.p99Us)} | ${pick((l) => l.p999Us)} | ${rows.reduce((n, l) => n + l.lost, 0)} |`,
+        );
+      }
+  }
   if (report.idle.length > 0) {
     lines.push(
       '',

@@ -6,6 +6,8 @@ import fs from 'fs';
 import path from 'path';
 import { measureFailoverLoss, type FailoverLossResult } from '../lab/failover-loss';
 import { barChartSvg } from './bar-chart';
+import { measureGroups, type GroupsResult } from './groups';
+import { measureLatency, type LatencyResult } from './latency';
 import { measureIdleCost, type IdleCost } from '../lab/idle-cost';
 import { PrivateOvs } from './ovs';
 import { ratePlotSvg, type RateSample } from './plot';
@@ -29,14 +31,29 @@ export interface BenchReport {
   rounds: number;
   placement: string;
   throughput: ThroughputCase[];
+  groups: GroupsCase[];
+  /** Every round's results, both switches, both rates. */
+  latency: LatencyResult[];
   idle: IdleCost[];
   failovers: FailoverLossResult[];
+}
+
+export interface GroupsCase {
+  groups: number;
+  /** Per round, both switches. */
+  rounds: Array<{ testpmd: GroupsResult; daemon: GroupsResult }>;
+  /** Medians over the rounds. */
+  daemonAggregateMpps: number;
+  testpmdAggregateMpps: number;
+  ratio: number;
+  daemonFairness: number;
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGuest').split(',') as Direction[];
 const FRAME_SIZES = (process.env.BENCH_FRAME_SIZES ?? '64,512,1518').split(',').map(Number);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
+const GROUP_COUNTS = (process.env.BENCH_GROUPS ?? '1,8,10').split(',').filter(Boolean).map(Number);
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -70,6 +87,24 @@ async function throughputCase(direction: Direction, frameBytes: number, progress
   return { direction, frameBytes, mpps, ratio, spread };
 }
 
+async function groupsCase(groups: number, progress: Progress): Promise<GroupsCase> {
+  const rounds: GroupsCase['rounds'] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    progress.step(`${groups} groups on one worker, round ${round + 1}/${ROUNDS}`);
+    const testpmd = await measureGroups('testpmd-io', groups, WINDOW_MS);
+    const daemon = await measureGroups('vhost-failover', groups, WINDOW_MS);
+    rounds.push({ testpmd, daemon });
+  }
+  return {
+    groups,
+    rounds,
+    daemonAggregateMpps: median(rounds.map((r) => r.daemon.aggregateMpps)),
+    testpmdAggregateMpps: median(rounds.map((r) => r.testpmd.aggregateMpps)),
+    ratio: round2(median(rounds.map((r) => r.daemon.aggregateMpps / r.testpmd.aggregateMpps))),
+    daemonFairness: median(rounds.map((r) => r.daemon.fairness)),
+  };
+}
+
 /** Per-uplink rates between consecutive samples, across the pull. */
 function failoverPlot(result: FailoverLossResult): string {
   const samples = result.samples!;
@@ -87,18 +122,31 @@ function failoverPlot(result: FailoverLossResult): string {
 
 async function main(): Promise<void> {
   const skipFailover = Boolean(process.env.BENCH_SKIP_FAILOVER);
-  const steps = DIRECTIONS.length * FRAME_SIZES.length * ROUNDS * switches().length + 3 + (skipFailover ? 0 : ROUNDS);
+  const steps =
+    DIRECTIONS.length * FRAME_SIZES.length * ROUNDS * switches().length +
+    GROUP_COUNTS.length * ROUNDS +
+    2 * ROUNDS +
+    3 +
+    (skipFailover ? 0 : ROUNDS);
   const progress = new Progress(steps);
   const report: BenchReport = {
     at: new Date().toISOString(),
     rounds: ROUNDS,
     placement: 'VM (testpmd on net_virtio_user) on CPU 0; forwarding lcore on the last CPU; net_null uplinks',
     throughput: [],
+    groups: [],
+    latency: [],
     idle: [],
     failovers: [],
   };
   for (const direction of DIRECTIONS)
     for (const frameBytes of FRAME_SIZES) report.throughput.push(await throughputCase(direction, frameBytes, progress));
+  for (const groups of GROUP_COUNTS) report.groups.push(await groupsCase(groups, progress));
+  for (let round = 0; round < ROUNDS; round++)
+    for (const which of ['testpmd-io', 'vhost-failover'] as const) {
+      progress.step(`latency round ${round + 1}/${ROUNDS}: ${which}`);
+      report.latency.push(...(await measureLatency(which)));
+    }
 
   for (const mode of ['rx interrupts', 'timed back-off', 'busy polling'] as const) {
     progress.step(`idle cost: ${mode}`);
@@ -125,6 +173,35 @@ async function main(): Promise<void> {
     fs.writeFileSync(
       path.join(dir, `throughput-${direction}.svg`),
       barChartSvg(`${direction}: Mpps as a ratio to testpmd io in the same round (median)`, '×', clusters),
+    );
+  }
+  const most = report.groups[report.groups.length - 1];
+  if (most)
+    fs.writeFileSync(
+      path.join(dir, 'groups-fairness.svg'),
+      barChartSvg(
+        `${most.groups} groups on one worker: each group's Mpps, guest → network, 64 B (round 1)`,
+        ' Mpps',
+        most.rounds[0].daemon.perGroupMpps.map((value, i) => ({
+          label: `vm${i}`,
+          bars: [{ name: 'vhost-failover', value }],
+        })),
+      ),
+    );
+  if (report.latency.length > 0) {
+    const rates = [...new Set(report.latency.map((l) => l.rate))];
+    const clusters = rates.flatMap((rate) =>
+      (['p50Us', 'p99Us', 'p999Us'] as const).map((q) => ({
+        label: `${rate} ${q.replace('Us', '').replace('p999', 'p99.9')}`,
+        bars: (['testpmd-io', 'vhost-failover'] as const).map((name) => ({
+          name,
+          value: median(report.latency.filter((l) => l.rate === rate && l.which === name).map((l) => l[q] / 1000)),
+        })),
+      })),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'latency.svg'),
+      barChartSvg('Round-trip latency through the switch (ms, medians over rounds)', ' ms', clusters),
     );
   }
   const sampled = report.failovers.find((result) => result.samples);

@@ -19,11 +19,13 @@ export class Testpmd {
   private stdout = '';
   private exited = false;
 
-  private constructor(ealArgs: string[], appArgs: string[]) {
+  private constructor(ealArgs: string[], appArgs: string[], netns?: string) {
     // stdbuf: testpmd printf()s command output but write()s its prompt; unbuffered, the output
     // arrives before the prompt that ends it.
-    const args = ['-o0', '-e0', 'dpdk-testpmd', ...ealArgs, '--', '-i', ...appArgs];
-    this.child = spawn('stdbuf', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const args = ['stdbuf', '-o0', '-e0', 'dpdk-testpmd', ...ealArgs, '--', '-i', ...appArgs];
+    // In a namespace, its net_tap interfaces are made there.
+    if (netns) args.unshift('ip', 'netns', 'exec', netns);
+    this.child = spawn(args[0], args.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk: Buffer) => {
       this.stdout += chunk.toString('utf8');
       this.output += chunk.toString('utf8');
@@ -32,9 +34,9 @@ export class Testpmd {
     this.child.on('exit', () => (this.exited = true));
   }
 
-  /** Starts testpmd, waits for its prompt and starts forwarding. */
-  static async start(ealArgs: string[], appArgs: string[]): Promise<Testpmd> {
-    const testpmd = new Testpmd(ealArgs, appArgs);
+  /** Starts testpmd (in `netns` when given), waits for its prompt and starts forwarding. */
+  static async start(ealArgs: string[], appArgs: string[], netns?: string): Promise<Testpmd> {
+    const testpmd = new Testpmd(ealArgs, appArgs, netns);
     try {
       await waitFor(
         'the testpmd prompt',

@@ -71,6 +71,12 @@ void Dataplane::shutdown() {
 }
 
 std::string Dataplane::probe_unclaimed(const std::string &devargs, uint16_t *port_id) {
+  // DPDK's own message for a full port table is a bare "no space left": say which limit.
+  if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS)
+    return "cannot probe device \"" + devargs + "\": this DPDK build holds at most " +
+           std::to_string(RTE_MAX_ETHPORTS) +
+           " ports (RTE_MAX_ETHPORTS), all in use; every group takes three (vhost, primary, "
+           "standby)";
   uint16_t id = UINT16_MAX;
   std::string error = port_probe(devargs, &id);
   if (!error.empty()) return error;

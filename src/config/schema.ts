@@ -441,9 +441,12 @@ export const configSchema = {
       },
     },
     groups: {
-      description: 'one group per VM port: a virtio-net port and its primary and standby uplinks',
+      description:
+        'one group per VM port: a virtio-net port and its primary and standby uplinks; at most 10, as ' +
+        "the distribution's DPDK holds 32 ports (RTE_MAX_ETHPORTS) and a group takes three",
       type: 'array',
       minItems: 1,
+      maxItems: 10,
       items: {
         type: 'object',
         additionalProperties: false,

@@ -114,6 +114,17 @@ describe('config', () => {
     });
   });
 
+  it("refuses more groups than the distribution's DPDK has ports for (three each, 32 in all)", () => {
+    const groups = Array.from({ length: 11 }, (_, i) => ({
+      name: `g${i}`,
+      mac: `52:54:00:00:00:${(16 + i).toString(16)}`,
+      vhost: { socket: `/run/vm${i}.sock` },
+      primary: { devargs: `net_null${2 * i}` },
+      standby: { devargs: `net_null${2 * i + 1}` },
+    }));
+    assert.throws(() => validateConfig({ groups }), /groups: .*too many items; use a list of 1 to 10 items/);
+  });
+
   describe('defaults', () => {
     it('fills in every optional field', () => {
       const expected: Config = {
@@ -228,7 +239,7 @@ describe('config', () => {
         { groups: [withoutMac] },
         `groups[0].mac: required field is missing; write six hex pairs separated by ':' like "52:54:00:12:34:56"`,
       );
-      assertProblem({}, 'groups: required field is missing; use a list of at least 1 item');
+      assertProblem({}, 'groups: required field is missing; use a list of 1 to 10 items');
     });
 
     it('gives the range of an integer that is out of range or not an integer', () => {
@@ -254,7 +265,7 @@ describe('config', () => {
     });
 
     it('rejects an empty group list', () => {
-      assertProblem({ groups: [] }, 'groups: [] has too few items; use a list of at least 1 item');
+      assertProblem({ groups: [] }, 'groups: [] has too few items; use a list of 1 to 10 items');
     });
 
     it('explains why a group name may not contain "-"', () => {

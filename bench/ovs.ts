@@ -25,6 +25,8 @@ export interface OvsOptions {
    * That is OVS's cheapest path (one cached datapath flow), so the comparison favours it.
    */
   uplinkToVmFlow?: boolean;
+  /** MTU of every port (jumbo frames); OVS's default otherwise. */
+  mtu?: number;
 }
 
 export class PrivateOvs {
@@ -98,6 +100,8 @@ export class PrivateOvs {
       `--log-file=${path.join(dir, 'ovs-vswitchd.log')}`,
       '--detach',
     ]);
+    // In the same transaction as each port: OVS sizes a port's mbufs when it opens it.
+    const mtu = this.options.mtu ? [`mtu_request=${this.options.mtu}`] : [];
     this.vsctl('add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev');
     this.vsctl(
       'add-port',
@@ -109,6 +113,7 @@ export class PrivateOvs {
       'vhu0',
       'type=dpdkvhostuserclient',
       `options:vhost-server-path=${vhostSocket}`,
+      ...mtu,
     );
     this.vsctl(
       'add-bond',
@@ -123,12 +128,14 @@ export class PrivateOvs {
       'up0',
       'type=dpdk',
       `options:dpdk-devargs=${uplinks[0]}`,
+      ...mtu,
       '--',
       'set',
       'Interface',
       'up1',
       'type=dpdk',
       `options:dpdk-devargs=${uplinks[1]}`,
+      ...mtu,
     );
     await waitFor('OVS to open its ports', () => {
       const errors = this.vsctl('--bare', '--columns=error', 'list', 'Interface').trim();

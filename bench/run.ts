@@ -51,7 +51,7 @@ export interface GroupsCase {
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGuest').split(',') as Direction[];
-const FRAME_SIZES = (process.env.BENCH_FRAME_SIZES ?? '64,512,1518').split(',').map(Number);
+const FRAME_SIZES = (process.env.BENCH_FRAME_SIZES ?? '64,512,1518,9000').split(',').map(Number);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
 const GROUP_COUNTS = (process.env.BENCH_GROUPS ?? '1,8,10').split(',').filter(Boolean).map(Number);
 

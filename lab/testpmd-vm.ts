@@ -19,6 +19,8 @@ export interface VmOptions {
   vhostServer?: boolean;
   /** Length of txonly frames (without FCS); 64 when absent. */
   frameBytes?: number;
+  /** More testpmd application arguments (mbuf size for jumbo frames). */
+  extraArgs?: string[];
 }
 
 export type TestpmdVm = Testpmd & { readonly options: VmOptions };
@@ -31,12 +33,9 @@ export async function startVm(options: VmOptions): Promise<TestpmdVm> {
   const eal = testpmdEal(options.filePrefix, `0@${cpu},1@${cpu}`, [
     `net_virtio_user0,path=${options.socket},mac=${options.mac},queues=1${options.vhostServer ? ',server=1' : ''}`,
   ]);
-  const app = [
-    '--nb-cores=1',
-    '--total-num-mbufs=8192',
-    `--forward-mode=${options.mode}`,
-    `--txpkts=${options.frameBytes ?? 64}`,
-  ];
+  // The mbuf size before --txpkts: testpmd checks a segment against the size set so far.
+  const app = ['--nb-cores=1', '--total-num-mbufs=8192', ...(options.extraArgs ?? [])];
+  app.push(`--forward-mode=${options.mode}`, `--txpkts=${options.frameBytes ?? 64}`);
   if (options.peerMac) app.push(`--eth-peer=0,${options.peerMac}`);
   if (options.txIp) app.push(`--tx-ip=${options.txIp[0]},${options.txIp[1]}`);
   return Object.assign(await Testpmd.start(eal, app), { options });

@@ -7,6 +7,8 @@ import { waitFor } from './wait';
 export interface PortCounters {
   rxPackets: number;
   txPackets: number;
+  rxBytes: number;
+  txBytes: number;
 }
 
 const PROMPT = 'testpmd> ';
@@ -80,7 +82,12 @@ export class Testpmd {
   async counters(port = 0): Promise<PortCounters> {
     const text = await this.command(`show port stats ${port}`);
     const number = (label: string) => Number(new RegExp(`${label}:\\s*(\\d+)`).exec(text)?.[1] ?? NaN);
-    return { rxPackets: number('RX-packets'), txPackets: number('TX-packets') };
+    return {
+      rxPackets: number('RX-packets'),
+      txPackets: number('TX-packets'),
+      rxBytes: number('RX-bytes'),
+      txBytes: number('TX-bytes'),
+    };
   }
 
   /** SIGKILL at once, as a VM that dies; resolves once it has exited. */

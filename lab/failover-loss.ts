@@ -2,7 +2,7 @@
 // primary's cable is pulled (`ip link set <tap> down`), and every frame is accounted for by the
 // lab's ledger (./ledger.ts).
 import { openLedger, type Books } from './ledger';
-import { BRIDGE, Topology, labConfig } from './topology';
+import { BRIDGE, Topology, labConfig, type TopologyOptions } from './topology';
 import { waitFor } from './wait';
 
 /** Cumulative frames sent on each uplink, read from the daemon while traffic flows. */
@@ -51,8 +51,9 @@ export async function measureFailoverLoss(
   linkPollIntervalUs: number,
   pull = true,
   sampleEveryMs = 0,
+  options: TopologyOptions = {},
 ): Promise<FailoverLossResult> {
-  const topology = await Topology.start(labConfig({ linkPollIntervalUs }));
+  const topology = await Topology.start(labConfig({ linkPollIntervalUs, ...options }));
   try {
     const { netns, primaryTap, standbyTap } = topology;
     const ledger = await openLedger(topology);

@@ -224,6 +224,7 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
   primary.present.store(true, std::memory_order_release);
   monitor_.watch_port(*group, primary.port_id);
   link_observe(*group, "attach");
+  group->worker_wakeup->notify();  // a worker asleep on its interrupts does not yet watch this port
   return "";
 }
 

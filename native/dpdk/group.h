@@ -127,6 +127,10 @@ struct Group {
   // The polling worker's, for a control call that needs a pass of a worker that may be asleep
   // on its interrupts (an announcement, a guest that came: its kicks are off until re-armed).
   const Wakeup *worker_wakeup = nullptr;
+  // Set while the worker arms or disarms the vhost port's rx interrupt: that call reads the
+  // guest's vhost device, which net_vhost's destroy_device frees after raising LSC; the LSC
+  // callback waits it out (link_monitor.cc).
+  std::atomic<bool> vhost_arming{false};
   // The guest's receive filter as the control plane last read it (from QEMU); a primary
   // attached later is given it too. Node thread only.
   RxFilter rx_filter;

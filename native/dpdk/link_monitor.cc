@@ -52,12 +52,16 @@ unsigned LinkMonitor::sleep_us() const {
 void *LinkMonitor::run(void *arg) {
   LinkMonitor &self = *static_cast<LinkMonitor *>(arg);
   pollfd fds[2] = {{self.wakeup_.fd(), POLLIN, 0}, {self.netlink_.fd(), POLLIN, 0}};
+  bool retry_soon = false;
   while (!self.stop_requested_.load()) {
-    const unsigned sleep_us = self.sleep_us();
+    // A port skipped last time (another thread was in a driver call on it) is read again at the
+    // poll interval, not at the next event: the event that woke us is spent.
+    const unsigned sleep_us = retry_soon ? self.poll_interval_us_ : self.sleep_us();
     const timespec timeout = {static_cast<time_t>(sleep_us / 1000000),
                               static_cast<long>(sleep_us % 1000000) * 1000};
     const int ready = ppoll(fds, 2, &timeout, nullptr);
-    if (ready < 0 && errno != EINTR) break;
+    // Never a reason to stop watching links: on an error, read them now and wait again.
+    if (ready < 0 && errno != EINTR) nanosleep(&timeout, nullptr);
     const char *source = "poll";
     if (ready > 0 && (fds[0].revents & POLLIN)) {
       self.wakeup_.drain();
@@ -67,7 +71,8 @@ void *LinkMonitor::run(void *arg) {
     // than keeping a map of interface indexes in step with attaches.
     if (ready > 0 && (fds[1].revents & POLLIN) && self.netlink_.drain()) source = "netlink";
     if (self.stop_requested_.load()) break;
-    self.for_each_group_([source](Group &group) { link_observe(group, source); });
+    retry_soon = false;
+    self.for_each_group_([&](Group &group) { retry_soon |= !link_observe(group, source); });
   }
   return nullptr;
 }
@@ -79,10 +84,17 @@ static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void
   return 0;
 }
 
-// On the thread that raised it (vhost-user's, iavf's event thread): only a wake-up, so that
-// thread never waits for a driver call or a group's lock.
+// On the thread that raised it (vhost-user's, iavf's event thread): wake-ups only, so that thread
+// never waits for a driver call or a group's lock; but first, a worker's arm or disarm of the
+// vhost port that may have read the departing device (net_vhost clears the queue's vid before
+// raising this and frees the device after) is waited out. Both wake: the monitor reads the links,
+// and the worker re-arms (net_vhost turns a new guest's notifications off).
 static int on_link_changed(uint16_t, rte_eth_event_type, void *arg, void *) {
-  static_cast<const Wakeup *>(arg)->notify();
+  Group &group = *static_cast<Group *>(arg);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the driver's vid store before the flag
+  while (group.vhost_arming.load(std::memory_order_seq_cst)) rte_pause();
+  group.link_wakeup->notify();
+  if (group.worker_wakeup) group.worker_wakeup->notify();
   return 0;
 }
 
@@ -117,7 +129,7 @@ void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
   sources_[port_id] = source;
   switch (source) {
     case LinkSource::kLscEvent:
-      rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &wakeup_);
+      rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &group);
       break;
     case LinkSource::kPolled:
       polled_ports_.fetch_add(1);
@@ -136,7 +148,7 @@ void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
   sources_.erase(watched);
   switch (source) {
     case LinkSource::kLscEvent:
-      unregister(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &wakeup_);
+      unregister(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &group);
       break;
     case LinkSource::kPolled:
       polled_ports_.fetch_sub(1);

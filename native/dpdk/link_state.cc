@@ -72,6 +72,7 @@ static void apply_uplink_link(Group &group, Path path, bool up, const char *sour
 // port (then this round skips it) or the port is gone.
 struct LinkReading {
   bool taken = false;
+  bool busy = false;  // not taken: another thread was in a driver call on the port
   bool up = false;
   uint32_t generation = 0;     // the uplink's port it was read from
   uint64_t ticket = 0;         // the uplink's readings, in the order they were taken
@@ -80,9 +81,11 @@ struct LinkReading {
 
 static LinkReading read_guest(Group &group) {
   LinkReading reading;
-  if (!group.vhost_calls.try_lock()) return reading;
-  if (group.vhost_present.load(std::memory_order_acquire))
-    reading = {true, port_link_up(group.vhost_port)};
+  if (!group.vhost_calls.try_lock()) return {false, true};
+  if (group.vhost_present.load(std::memory_order_acquire)) {
+    reading.taken = true;
+    reading.up = port_link_up(group.vhost_port);
+  }
   group.vhost_calls.unlock();
   return reading;
 }
@@ -90,7 +93,7 @@ static LinkReading read_guest(Group &group) {
 static LinkReading read_uplink(Group &group, Path path) {
   Uplink &uplink = group.uplink(path);
   LinkReading reading;
-  if (!uplink.calls.try_lock()) return reading;
+  if (!uplink.calls.try_lock()) return {false, true};
   // Acquire: a present port's id and generation were written before it became present.
   if (uplink.present.load(std::memory_order_acquire)) {
     reading.taken = true;
@@ -129,7 +132,7 @@ static void report_switch_gap_locked(Group &group) {
   emit(group, std::move(event));
 }
 
-void link_observe(Group &group, const char *source) {
+bool link_observe(Group &group, const char *source) {
   // Driver calls first, outside control_mutex: a slow one never holds up the flags.
   const LinkReading guest = read_guest(group);
   const LinkReading links[kUplinks] = {read_uplink(group, kPrimary), read_uplink(group, kStandby)};
@@ -151,6 +154,7 @@ void link_observe(Group &group, const char *source) {
         path == kPrimary && reading.worker_losses != group.primary_losses_seen_by_worker.load();
     apply_uplink_link(group, path, reading.up && !stale, source);
   }
+  return !guest.busy && !links[kPrimary].busy && !links[kStandby].busy;
 }
 
 void link_mark_removed(Group &group, Path path) {

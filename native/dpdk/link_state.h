@@ -9,8 +9,9 @@
 namespace vhost_failover {
 
 // Reads every port's link state without waiting and applies what changed. `source` says who
-// looked ("poll", "start") and ends up in the event's reason.
-void link_observe(Group &group, const char *source);
+// looked ("poll", "start") and ends up in the event's reason. False if a port was skipped because
+// another thread was in a driver call on it: read again soon.
+bool link_observe(Group &group, const char *source);
 
 // The device behind `path` was surprise-removed: never poll it again.
 void link_mark_removed(Group &group, Path path);

@@ -48,17 +48,19 @@ void RxWaiter::rebuild(const GroupList *list) {
   control.events = EPOLLIN;
   control.data.u32 = UINT32_MAX;
   can_wait_ = epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_.fd(), &control) == 0;
-  for (const Group *group : list->groups) {
+  for (Group *group : list->groups) {
     if (!can_wait_) return;
     if (!group->vhost_present.load()) continue;
     // net_vhost's fd is an epoll set holding the vring's kick eventfd, which nobody reads: it
     // signals by edges, as DPDK's own rx-interrupt wait registers it.
     can_wait_ = watch(epoll_fd_, group->vhost_port, EPOLLIN | EPOLLET);
     vhost_groups_.push_back(group);
+    // A tap's fd, by edges as well: net_tap may leave frames queued (no mbufs) and return none,
+    // and a level would then wake the worker at once, again and again. Each frame queued is an
+    // edge; those queued before the sleep are found by the look after arming.
     for (const Uplink &uplink : group->uplinks)
       if (can_wait_ && uplink.present.load(std::memory_order_acquire))
-        can_wait_ =
-            watch(epoll_fd_, uplink.port_id, EPOLLIN);  // a tap's fd: readable while frames wait
+        can_wait_ = watch(epoll_fd_, uplink.port_id, EPOLLIN | EPOLLET);
   }
 }
 
@@ -76,15 +78,23 @@ bool RxWaiter::ready_for(const GroupList *list, uint64_t version) {
 
 // Only a connected guest's: with none there is no vring to flag (the guest's arrival wakes the
 // worker through its wakeup, see link_state.cc).
+// The call inside the flag: a guest leaving meanwhile (its LSC callback) waits for it to end.
+static int with_arming_flag(Group &group, int (*call)(uint16_t, uint16_t)) {
+  group.vhost_arming.store(true, std::memory_order_seq_cst);
+  const int ret = call(group.vhost_port, 0);
+  group.vhost_arming.store(false, std::memory_order_release);
+  return ret;
+}
+
 void RxWaiter::arm() {
-  for (const Group *group : vhost_groups_)
+  for (Group *group : vhost_groups_)
     if (group->guest_ready.load(std::memory_order_relaxed) &&
-        rte_eth_dev_rx_intr_enable(group->vhost_port, 0) == 0)
-      armed_.push_back(group->vhost_port);
+        with_arming_flag(*group, rte_eth_dev_rx_intr_enable) == 0)
+      armed_.push_back(group);
 }
 
 void RxWaiter::disarm() {
-  for (uint16_t port_id : armed_) rte_eth_dev_rx_intr_disable(port_id, 0);
+  for (Group *group : armed_) with_arming_flag(*group, rte_eth_dev_rx_intr_disable);
   armed_.clear();
 }
 

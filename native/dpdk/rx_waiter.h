@@ -41,8 +41,8 @@ class RxWaiter {
   uint64_t version_ = UINT64_MAX;
   uint64_t signature_ = 0;
   bool can_wait_ = false;
-  std::vector<const Group *> vhost_groups_;  // whose vhost port's interrupt must be armed
-  std::vector<uint16_t> armed_;              // the vhost ports armed now
+  std::vector<Group *> vhost_groups_;  // whose vhost port's interrupt must be armed
+  std::vector<Group *> armed_;         // the ones armed now
 };
 
 }  // namespace vhost_failover

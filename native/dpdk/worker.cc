@@ -11,8 +11,8 @@
 namespace vhost_failover {
 
 void Worker::publish(std::unique_ptr<const GroupList> next) {
-  lists_published.fetch_add(1, std::memory_order_release);
   polled.store(next.get(), std::memory_order_release);
+  lists_published.fetch_add(1, std::memory_order_release);
   quiesce();
   owned = std::move(next);
 }
@@ -41,6 +41,22 @@ static unsigned poll_list(const GroupList *list, unsigned lcore_id) {
 // judges the workers over 500 ms) still sees passes.
 static constexpr int kInterruptWaitMaxMs = 100;
 
+// An idle worker's wait. On interrupts: arm, look once more (a frame queued before the arm raised
+// none), sleep, disarm. Every driver call here uses `list`, so it belongs to the pass that
+// loaded it: the pass's epoch is stored only after it (see worker_main).
+static void idle(Worker &worker, const GroupList *list, uint64_t version, IdleBackoff &backoff) {
+  if (!worker.rx_interrupts || !worker.waiter.ready_for(list, version)) {
+    backoff.sleep();
+    return;
+  }
+  worker.waiter.arm();
+  if (poll_list(list, worker.lcore_id) == 0 &&
+      !worker.stop_requested.load(std::memory_order_relaxed))
+    worker.waiter.wait(kInterruptWaitMaxMs);
+  worker.waiter.disarm();
+  backoff.reset();
+}
+
 int worker_main(void *arg) {
   Worker &worker = *static_cast<Worker *>(arg);
   // Linux rounds a sleeping thread's timer up by its slack, 50 us by default: an idle worker's
@@ -51,23 +67,13 @@ int worker_main(void *arg) {
   uint64_t passes = 0;
   worker.running.store(true, std::memory_order_release);
   while (!worker.stop_requested.load(std::memory_order_relaxed)) {
+    // The version first: a list published meanwhile is seen as a change next time.
     const uint64_t version = worker.lists_published.load(std::memory_order_acquire);
     const GroupList *list = worker.polled.load(std::memory_order_acquire);
-    unsigned moved = poll_list(list, worker.lcore_id);
-    worker.passes.store(++passes, std::memory_order_seq_cst);  // one locked op per pass
-    if (!backoff.wants_sleep(moved)) continue;
-    if (!worker.rx_interrupts || !worker.waiter.ready_for(list, version)) {
-      backoff.sleep();
-      continue;
-    }
-    // Arm, then look once more: a frame queued before the arm raised no interrupt.
-    worker.waiter.arm();
-    moved = poll_list(list, worker.lcore_id);
+    if (backoff.wants_sleep(poll_list(list, worker.lcore_id))) idle(worker, list, version, backoff);
+    // One epoch store per pass, after the pass's last use of `list` (an idle wait's disarm too):
+    // quiesce() counts on it.
     worker.passes.store(++passes, std::memory_order_seq_cst);
-    if (moved == 0 && !worker.stop_requested.load(std::memory_order_relaxed))
-      worker.waiter.wait(kInterruptWaitMaxMs);
-    worker.waiter.disarm();
-    backoff.reset();
   }
   worker.running.store(false, std::memory_order_release);
   return 0;

@@ -28,6 +28,11 @@ class IdleBackoff {
     rte_delay_us_sleep(sleep_us_);
   }
 
+  // Whether the timed sleeps have grown to the cap: idle for about half a millisecond with the
+  // default cap, long enough that arming interrupts (a guest kick per transmit while armed) is
+  // not paid between the bursts of a moderate stream.
+  bool at_cap() const { return sleep_us_ >= sleep_max_us_; }
+
   void reset() {
     empty_passes_ = 0;
     sleep_us_ = 0;

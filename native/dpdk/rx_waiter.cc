@@ -55,12 +55,15 @@ void RxWaiter::rebuild(const GroupList *list) {
     // signals by edges, as DPDK's own rx-interrupt wait registers it.
     can_wait_ = watch(epoll_fd_, group->vhost_port, EPOLLIN | EPOLLET);
     vhost_groups_.push_back(group);
-    // A tap's fd, by edges as well: net_tap may leave frames queued (no mbufs) and return none,
-    // and a level would then wake the worker at once, again and again. Each frame queued is an
-    // edge; those queued before the sleep are found by the look after arming.
+    // A tap's fd by its level, not by edges: net_tap reads its fd only after its SIGIO handler
+    // has run (pmd_rx_burst returns nothing while `trigger == trigger_seen`), and that signal may
+    // be handled late on another thread. By edges, a worker woken before the handler ran would
+    // find nothing, sleep again, and leave the frame for the 100 ms timeout (measured: one ping
+    // in twenty). By level it looks again until the frame is read; the price is a busy worker
+    // while frames wait that net_tap cannot read (no mbufs), which is rare and short.
     for (const Uplink &uplink : group->uplinks)
       if (can_wait_ && uplink.present.load(std::memory_order_acquire))
-        can_wait_ = watch(epoll_fd_, uplink.port_id, EPOLLIN | EPOLLET);
+        can_wait_ = watch(epoll_fd_, uplink.port_id, EPOLLIN);
   }
 }
 
@@ -101,10 +104,9 @@ void RxWaiter::disarm() {
 bool RxWaiter::wait(int timeout_ms) {
   epoll_event events[16];
   const int ready = epoll_wait(epoll_fd_, events, 16, timeout_ms);
-  if (ready < 0 && errno != EINTR) return false;
   for (int i = 0; i < ready; i++)
     if (events[i].data.u32 == UINT32_MAX) wakeup_.drain();
-  return true;
+  return ready > 0 || (ready < 0 && errno == EINTR);
 }
 
 }  // namespace vhost_failover

@@ -29,7 +29,7 @@ class RxWaiter {
   bool ready_for(const GroupList *list, uint64_t version);
   void arm();
   void disarm();
-  // Sleeps until an interrupt, a wake-up or timeout_ms. False on an epoll error.
+  // Sleeps until an interrupt, a wake-up or timeout_ms. False if it timed out (or failed).
   bool wait(int timeout_ms);
 
  private:

@@ -41,20 +41,24 @@ static unsigned poll_list(const GroupList *list, unsigned lcore_id) {
 // judges the workers over 500 ms) still sees passes.
 static constexpr int kInterruptWaitMaxMs = 100;
 
-// An idle worker's wait. On interrupts: arm, look once more (a frame queued before the arm raised
+// An idle worker's wait: the timed back-off until its sleeps reach their cap, then, where every
+// port can interrupt, on interrupts: arm, look once more (a frame queued before the arm raised
 // none), sleep, disarm. Every driver call here uses `list`, so it belongs to the pass that
 // loaded it: the pass's epoch is stored only after it (see worker_main).
 static void idle(Worker &worker, const GroupList *list, uint64_t version, IdleBackoff &backoff) {
-  if (!worker.rx_interrupts || !worker.waiter.ready_for(list, version)) {
+  if (!worker.rx_interrupts || !backoff.at_cap() || !worker.waiter.ready_for(list, version)) {
     backoff.sleep();
     return;
   }
   worker.waiter.arm();
+  bool woken = true;
   if (poll_list(list, worker.lcore_id) == 0 &&
       !worker.stop_requested.load(std::memory_order_relaxed))
-    worker.waiter.wait(kInterruptWaitMaxMs);
+    woken = worker.waiter.wait(kInterruptWaitMaxMs);
   worker.waiter.disarm();
-  backoff.reset();
+  // Woken (a frame, a control call): poll for a while before the next sleep, so that a quiesce
+  // sees passes at once. Timed out: nothing happened; sleep on interrupts again straight away.
+  if (woken) backoff.reset();
 }
 
 int worker_main(void *arg) {

@@ -20,6 +20,9 @@ describe('idle cost (real DPDK, net_tap uplinks, testpmd VM)', function () {
       `the link monitor woke ${interrupts.linkMonitor.wakeupsPerSecond} times a second`,
     );
     assert.equal(interrupts.pings.received, interrupts.pings.sent, 'a ping to a sleeping worker was lost');
+    // A wake-up that never came shows as an echo held until the worker's 100 ms bound on its
+    // sleep: not a speed limit, a lost interrupt (how the edge-triggered tap fd was caught).
+    assert.ok(interrupts.pingUs.max < 90000, `an echo waited ${interrupts.pingUs.max} us: a lost wake-up`);
     // The reference, for the record: the timed back-off alone.
     const backoff = await measureIdleCost('timed back-off', 2000, 20);
     console.log(`      ${describeIdleCost(backoff)}`);

@@ -94,7 +94,7 @@ export async function openLedger(t: Topology): Promise<FrameLedger> {
         );
       await waitFor('mbufs back at the baseline', async () => (await t.groupStats()).mbufsInUse === before.mbufsInUse);
       if (strict) {
-        assert.equal(result.dropped, 0, `frames dropped across ${what}`);
+        assert.equal(result.dropped, 0, `frames dropped across ${what}: ${JSON.stringify(result.droppedByCause)}`);
         assert.equal(result.lostSilently, 0, `frames lost across ${what}`);
       }
       return result;

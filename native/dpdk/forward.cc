@@ -59,10 +59,18 @@ static uint16_t transmit(Group &group, Path path, rte_mbuf **pkts, uint16_t n, C
 static bool primary_just_died(Group &group) {
   const uint64_t now = rte_rdtsc();
   if (now < group.worker.primary_link_check_after_tsc) return false;
-  // Another thread is in a driver call on the port (the monitor asking, a filter being set):
-  // the monitor will see a dead link itself.
+  // Another thread may be in a driver call on the port. Most often that is the monitor, woken by
+  // the same loss (a tap's netlink event) and reading this very link: wait for it a little (its
+  // read takes microseconds, but it shares a CPU with others and may be preempted) or for its
+  // verdict, rather than drop the rest of the burst. A slow holder (a VF's filter being
+  // programmed) is not waited for past 200 us. Only a refused burst on a busy port pays this.
   Uplink &primary = group.uplink(kPrimary);
-  if (!primary.calls.try_lock()) return false;
+  const uint64_t give_up = now + rte_get_tsc_hz() / 5000;
+  while (!primary.calls.try_lock()) {
+    if (!group.primary_eligible.load(std::memory_order_acquire)) return true;  // found dead
+    if (rte_rdtsc() > give_up) return false;
+    rte_pause();
+  }
   group.worker.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;
   const bool up = port_link_up(primary.port_id);
   primary.calls.unlock();

@@ -8,8 +8,8 @@ import { measureThreads, type ThreadActivity } from './thread-activity';
 export type IdleMode = 'rx interrupts' | 'timed back-off' | 'busy polling';
 
 const MODES: Record<IdleMode, TopologyOptions> = {
-  'rx interrupts': {}, // the default
-  'timed back-off': { rxInterrupts: false },
+  'rx interrupts': { rxInterrupts: true },
+  'timed back-off': {}, // the default
   'busy polling': { idleSleepMaxUs: 0 },
 };
 

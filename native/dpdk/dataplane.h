@@ -28,7 +28,7 @@ struct DataplaneOptions {
   unsigned max_mtu = 1500;  // sizes the mbufs; a group may not ask for more
   unsigned link_poll_interval_us = 100;
   unsigned idle_sleep_max_us = 200;
-  bool rx_interrupts = true;  // an idle worker sleeps on its ports' rx interrupts
+  bool rx_interrupts = false;  // an idle worker sleeps on its ports' rx interrupts
 };
 
 struct GroupSpec {

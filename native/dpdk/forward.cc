@@ -68,7 +68,11 @@ static bool primary_just_died(Group &group) {
   const uint64_t give_up = now + rte_get_tsc_hz() / 5000;
   while (!primary.calls.try_lock()) {
     if (!group.primary_eligible.load(std::memory_order_acquire)) return true;  // found dead
-    if (rte_rdtsc() > give_up) return false;
+    if (rte_rdtsc() > give_up) {
+      // A slow holder: under backpressure, do not pay this wait again for a millisecond.
+      group.worker.primary_link_check_after_tsc = rte_rdtsc() + rte_get_tsc_hz() / 1000;
+      return false;
+    }
     rte_pause();
   }
   group.worker.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;

@@ -3,7 +3,9 @@
 // pings lost outside a migration's own outage, an announcement from the source after the guest left,
 // the bridge not following the guest, and, at the end, mbufs, open files or RSS grown in either
 // daemon. The migration test runs a few; `npm run soak -- --migrations N` runs the full count.
+import path from 'path';
 import { MigrationLab, migrationOutage, type MigrationHost, type MigrationTimeline } from './migration';
+import { writeOutageDiagnostics } from './outage-diagnostics';
 import { Pinger, type PingGaps } from './ping-gaps';
 import { processSample, type ProcessSample } from './process-sample';
 import { BRIDGE, GUEST_IP } from './topology';
@@ -38,11 +40,28 @@ async function mbufsInUse(host: MigrationHost): Promise<number> {
   return (await host.daemon.stats()).mbufsInUse;
 }
 
-export async function runMigrationSoak(count: number, log: (line: string) => void): Promise<MigrationSoakSummary> {
+export interface MigrationSoakOptions {
+  /** The daemons' dataplane.rxInterrupts (their default when absent). */
+  rxInterrupts?: boolean;
+  /** Where to write what the daemons were doing if pings stop after a migration (see outage-diagnostics). */
+  diagnosticsDir?: string;
+}
+
+/** How long pings may stay unanswered after a migration before it counts as an outage. */
+const OUTAGE_MS = 30000;
+/** How long the soak then keeps watching, to tell an outage that ends from one that does not. */
+const OUTAGE_WATCH_MS = 120000;
+
+export async function runMigrationSoak(
+  count: number,
+  log: (line: string) => void,
+  options: MigrationSoakOptions = {},
+): Promise<MigrationSoakSummary> {
   // Without GUEST_ANNOUNCE the guest never announces itself: QEMU sends VHOST_USER_SEND_RARP,
   // DPDK injects that RARP into the guest's transmit queue, and the daemons' own rounds and that
   // RARP are all that moves the MAC.
-  const lab = await MigrationLab.start({ guestAnnounce: false });
+  const daemons = options.rxInterrupts !== undefined ? { rxInterrupts: options.rxInterrupts } : {};
+  const lab = await MigrationLab.start({ guestAnnounce: false }, daemons);
   let pinger: Pinger | undefined;
   try {
     const { A, B } = lab.hosts;
@@ -61,7 +80,34 @@ export async function runMigrationSoak(count: number, log: (line: string) => voi
       await waitFor('pings before the migration', () => pinger!.replies() >= 10, 30000);
       const timeline = await lab.migrate();
       const after = pinger.replies();
-      await waitFor('pings after the migration', () => pinger!.replies() >= after + 10, 30000);
+      const answered = () => pinger!.replies() >= after + 10;
+      try {
+        await waitFor('pings after the migration', answered, OUTAGE_MS);
+      } catch (err) {
+        if (!options.diagnosticsDir) throw err;
+        // Two snapshots a few seconds apart show which counters still move.
+        const dir = path.join(options.diagnosticsDir, `migration-${i}`);
+        const hosts = [
+          { name: 'A', daemon: A.daemon },
+          { name: 'B', daemon: B.daemon },
+        ];
+        await writeOutageDiagnostics(dir, 'at-timeout', hosts, lab.vm?.console() ?? '');
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        await writeOutageDiagnostics(dir, 'at-timeout-5s', hosts, lab.vm?.console() ?? '');
+        const startedAt = Date.now();
+        const recovered = await waitFor('pings after the outage', answered, OUTAGE_WATCH_MS).then(
+          () => true,
+          () => false,
+        );
+        await writeOutageDiagnostics(dir, recovered ? 'recovered' : 'not-recovered', hosts, lab.vm?.console() ?? '');
+        throw new Error(
+          `migration ${i} (${timeline.from}→${timeline.to}): no pings answered for ${OUTAGE_MS / 1000} s; ` +
+            (recovered
+              ? `they came back ${((Date.now() - startedAt + OUTAGE_MS) / 1000).toFixed(1)} s after the migration`
+              : `none in ${OUTAGE_WATCH_MS / 1000} s more`) +
+            `; diagnostics in ${dir}`,
+        );
+      }
       const gaps = await pinger.stop(migrationOutage(timeline));
       pinger = undefined;
       log(`${i}/${count} ${describeMigration(timeline, gaps)}`);

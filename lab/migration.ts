@@ -15,7 +15,7 @@ import { Capture } from './capture';
 import type { Outage } from './ping-gaps';
 import { DaemonProcess } from './daemon-process';
 import { QemuVm, type QemuVmOptions } from './qemu-vm';
-import { GUEST_IP, Topology, labConfig, tapName } from './topology';
+import { GUEST_IP, Topology, labConfig, tapName, type TopologyOptions } from './topology';
 import { waitFor } from './wait';
 
 /** One side of a migration: a daemon, its group's socket and taps. */
@@ -108,18 +108,21 @@ export class MigrationLab {
   }
 
   /** The namespace and bridge, daemon A (the topology's) and daemon B, each on its own worker CPU. */
-  static async start(guest: Partial<QemuVmOptions> = {}): Promise<MigrationLab> {
+  static async start(
+    guest: Partial<QemuVmOptions> = {},
+    daemons: Pick<TopologyOptions, 'rxInterrupts'> = {},
+  ): Promise<MigrationLab> {
     const cpus = os.cpus().length;
     // Each daemon's worker on a CPU of its own where there are two (as on two hosts).
     const workerCpuB = Math.max(0, cpus - 2);
-    const topology = await Topology.start(labConfig({ workerCpu: cpus - 1 }));
+    const topology = await Topology.start(labConfig({ ...daemons, workerCpu: cpus - 1 }));
     let dirB: string | undefined;
     try {
-      let configB = labConfig({ workerCpu: workerCpuB });
+      let configB = labConfig({ ...daemons, workerCpu: workerCpuB });
       // labConfig's names are random: B's taps and prefix must differ from A's.
       while (configB.dataplane.filePrefix === topology.filePrefix) {
         fs.rmSync(path.dirname(configB.control.socket), { recursive: true, force: true });
-        configB = labConfig({ workerCpu: workerCpuB });
+        configB = labConfig({ ...daemons, workerCpu: workerCpuB });
       }
       dirB = path.dirname(configB.control.socket);
       const daemonB = await DaemonProcess.start(configB, dirB, topology.netns);

@@ -6,6 +6,8 @@
 //   --reconnects N       guest restarts at least (default 1000)
 //   --migrations N       then live migrations of a QEMU guest back and forth between two daemons
 //                        (default 20; 0 with --quick); --faults 0 runs only those
+//   --rx-interrupts on|off  the daemons' dataplane.rxInterrupts in the migrations (their default otherwise)
+//   --diagnostics DIR    if pings stop after a migration, write what the daemons were doing there
 //   --json FILE          also write the summary as JSON
 import fs from 'fs';
 import { formatMigrationSoak, runMigrationSoak } from '../migration-soak';
@@ -65,7 +67,11 @@ async function main(): Promise<void> {
     }
     if (migrations > 0) {
       console.log(`soak: ${migrations} live migrations`);
-      const summary = await runMigrationSoak(migrations, (line) => console.log(`migration ${line}`));
+      const interrupts = option('--rx-interrupts');
+      const summary = await runMigrationSoak(migrations, (line) => console.log(`migration ${line}`), {
+        ...(interrupts !== undefined ? { rxInterrupts: interrupts === 'on' } : {}),
+        ...(option('--diagnostics') ? { diagnosticsDir: option('--diagnostics') } : {}),
+      });
       result.migrations = summary;
       console.log(`\n${formatMigrationSoak(summary)}`);
     }

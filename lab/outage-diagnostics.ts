@@ -1,0 +1,67 @@
+// What the daemons were doing while a guest got no answers: each daemon's status and counters,
+// every thread's state and kernel wait channel (is the worker asleep in epoll_wait, or spinning?),
+// the daemons' logs and the guest's console. The migration soak writes it when pings stop coming
+// back after a migration, once at the timeout and again once they return (or do not).
+import fs from 'fs';
+import path from 'path';
+import type { DaemonProcess } from './daemon-process';
+
+function threadStates(pid: number): string {
+  const lines: string[] = [];
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const base = `/proc/${pid}/task/${tid}`;
+      const stat = fs.readFileSync(`${base}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const wchan = fs.readFileSync(`${base}/wchan`, 'utf8');
+      const switches = fs
+        .readFileSync(`${base}/status`, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('ctxt_switches'))
+        .join(' ');
+      // fields[0] is the state, [11] and [12] utime and stime in ticks.
+      lines.push(
+        `${tid} ${name}: state ${fields[0]} wchan ${wchan} utime ${fields[11]} stime ${fields[12]} ${switches}`,
+      );
+    } catch {
+      // the thread ended while listed
+    }
+  }
+  return lines.join('\n');
+}
+
+export interface DiagnosedHost {
+  name: string;
+  daemon: DaemonProcess;
+}
+
+/** Writes `<dir>/<label>-*.txt` and returns the directory's path. */
+export async function writeOutageDiagnostics(
+  dir: string,
+  label: string,
+  hosts: DiagnosedHost[],
+  guestConsole: string,
+): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  const write = (name: string, text: string) => fs.writeFileSync(path.join(dir, `${label}-${name}.txt`), text);
+  for (const host of hosts) {
+    const { daemon } = host;
+    const report: string[] = [`daemon ${host.name}, pid ${daemon.pid}, at ${new Date().toISOString()}`];
+    try {
+      report.push(`status: ${JSON.stringify(await daemon.status(), null, 2)}`);
+      report.push(`stats: ${JSON.stringify(await daemon.stats(), null, 2)}`);
+    } catch (err) {
+      report.push(`control: ${(err as Error).message}`);
+    }
+    try {
+      report.push(`threads:\n${threadStates(daemon.pid)}`);
+    } catch (err) {
+      report.push(`threads: ${(err as Error).message}`);
+    }
+    write(`daemon-${host.name}`, report.join('\n\n') + '\n');
+    write(`daemon-${host.name}-log`, daemon.log);
+  }
+  write('guest-console', guestConsole);
+  return dir;
+}

@@ -30,7 +30,9 @@
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
     "cflags": ["<!@(pkg-config --cflags libdpdk)", "-O3", "-Wall", "-Wextra"],
     "cflags_cc": ["<!@(pkg-config --cflags libdpdk)", "-std=gnu++20", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-volatile"],
-    "libraries": ["<!@(pkg-config --libs libdpdk)"]
+    # net_vhost is a plugin EAL loads, but its API (queue-state events, the guest's vid) is
+    # called from here: link it, so the symbols resolve (the same file, loaded once).
+    "libraries": ["<!@(pkg-config --libs libdpdk)", "-lrte_net_vhost"]
   },
   "targets": [
     {

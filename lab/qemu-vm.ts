@@ -42,6 +42,10 @@ export interface QemuVmOptions {
    * (VHOST_USER_SEND_RARP) instead of asking the guest to announce itself.
    */
   guestAnnounce?: boolean;
+  /** The NIC's queue pairs (netdev queues=N, mq=on); 1 when absent. */
+  queues?: number;
+  /** vCPUs; Linux's virtio-net enables min(queue pairs, vCPUs) pairs at boot. 1 when absent. */
+  cpus?: number;
 }
 
 function chardevRole(options: QemuVmOptions): string {
@@ -120,7 +124,16 @@ export class QemuVm {
       ...(options.sinkPort ? [`guest.sink=${options.sinkPort}`] : []),
     ].join(' ');
     const args = [
-      ...['-machine', 'q35', '-accel', process.env.VHOST_FAILOVER_QEMU_ACCEL ?? 'tcg', '-smp', '1', '-m', '256'],
+      ...[
+        '-machine',
+        'q35',
+        '-accel',
+        process.env.VHOST_FAILOVER_QEMU_ACCEL ?? 'tcg',
+        '-smp',
+        String(options.cpus ?? 1),
+        '-m',
+        '256',
+      ],
       ...['-nodefaults', '-display', 'none', '-no-reboot'],
       ...['-kernel', path.join(IMAGE_DIR, 'vmlinuz'), '-initrd', path.join(IMAGE_DIR, 'initramfs.cpio.gz')],
       ...['-append', append, '-serial', `file:${path.join(options.dir, 'console.log')}`],
@@ -128,13 +141,14 @@ export class QemuVm {
       // vhost-user shares guest memory with the backend: a memfd, shared.
       ...['-object', 'memory-backend-memfd,id=mem,size=256M,share=on', '-numa', 'node,memdev=mem'],
       ...['-chardev', `socket,id=vhost0,path=${options.vhostSocket}${chardevRole(options)}`],
-      ...['-netdev', 'vhost-user,id=net0,chardev=vhost0'],
+      ...['-netdev', `vhost-user,id=net0,chardev=vhost0,queues=${options.queues ?? 1}`],
       // vectors=0 (legacy interrupts): with MSI-X, Debian's QEMU 7.2 under TCG segfaults when the
       // guest starts a vhost-user NIC (msix_set_vector_notifiers reaches KVM-only code).
       ...[
         '-device',
         `virtio-net-pci,netdev=net0,id=${device},mac=${options.mac},vectors=0` +
           (options.hostMtu ? `,host_mtu=${options.hostMtu}` : '') +
+          ((options.queues ?? 1) > 1 ? ',mq=on' : '') +
           (options.guestAnnounce === false ? ',guest_announce=off' : ''),
       ],
       ...extra,

@@ -36,6 +36,8 @@ export interface TopologyOptions {
   /** How an idle worker waits (dataplane.idleSleepMaxUs, dataplane.rxInterrupts). */
   idleSleepMaxUs?: number;
   rxInterrupts?: boolean;
+  /** The group's queue pairs (groups[].queues). */
+  queues?: number;
 }
 
 /** A one-group config with unique names, for tests that run side by side with anything else. */
@@ -63,6 +65,7 @@ export function labConfig(options: TopologyOptions = {}): Config {
         name: 'vm1',
         mac: '52:54:00:00:0f:01',
         ...(options.rx ? { rx: options.rx } : {}),
+        ...(options.queues ? { queues: options.queues } : {}),
         vhost: { socket: path.join(dir, 'vm1.sock'), mode: 'server' },
         // The daemon puts both taps into the namespace's bridge itself, each time it makes them.
         primary: { devargs: `net_tap0,iface=vfp${id}`, bridge: BRIDGE },

@@ -209,6 +209,7 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
   parsed.rx_descriptors = uint_field(spec, "rxDescriptors");
   parsed.tx_descriptors = uint_field(spec, "txDescriptors");
   parsed.garp_max_age_ms = uint_field(spec, "garpMaxAgeMs");
+  parsed.queues = uint_field(spec, "queues");
   std::string primary_error;
   check(info.Env(), started(info.Env()).add_group(parsed, &primary_error));
   if (primary_error.empty()) return info.Env().Undefined();
@@ -344,6 +345,12 @@ Napi::Value GroupStatus(const Napi::CallbackInfo &info) {
   out.Set("primaryEligible", report.primary_eligible);
   out.Set("activePath", vhfo::path_name(report.active_path));
   out.Set("announcementPending", report.announcement_pending);
+  out.Set("queues", report.queues);
+  Napi::Array enabled = Napi::Array::New(env);
+  for (unsigned q = 0; q < report.queues; q++)
+    if (report.guest_rx_queues_enabled >> q & 1) enabled.Set(enabled.Length(), q);
+  out.Set("guestRxQueuesEnabled", enabled);
+  out.Set("guestQueuesBeyondGroup", report.guest_queues_beyond);
   Napi::Array addresses = Napi::Array::New(env, report.guest_ipv4.size());
   for (size_t i = 0; i < report.guest_ipv4.size(); i++)
     addresses.Set(static_cast<uint32_t>(i), to_js(env, report.guest_ipv4[i]));
@@ -393,6 +400,14 @@ Napi::Object to_js(Napi::Env env, const vhfo::PortStatsReport &port) {
   out.Set("ierrors", static_cast<double>(port.ierrors));
   out.Set("oerrors", static_cast<double>(port.oerrors));
   out.Set("rxNombuf", static_cast<double>(port.rx_nombuf));
+  const auto per_queue = [&](const std::vector<uint64_t> &counts) {
+    Napi::Array array = Napi::Array::New(env, counts.size());
+    for (size_t q = 0; q < counts.size(); q++)
+      array.Set(static_cast<uint32_t>(q), static_cast<double>(counts[q]));
+    return array;
+  };
+  out.Set("queueIpackets", per_queue(port.queue_ipackets));
+  out.Set("queueOpackets", per_queue(port.queue_opackets));
   return out;
 }
 

@@ -21,6 +21,20 @@ namespace vhost_failover {
 // frames leave a 1 Gb/s link in 0.35 ms; this is room for a paused or congested link.
 static constexpr unsigned kTxDrainTimeoutUs = 100000;
 
+// mbufs the pool must still have once a group's ports have started: bursts in flight, the
+// announcement rounds. net_tap and VFs fill each rx ring from the pool when it is set up, so a
+// group with many queues (or descriptors) can empty it before a frame moves.
+static constexpr unsigned kMbufHeadroom = 1024;
+
+static std::string pool_room_after(const Group &group, rte_mempool *pool, unsigned pool_size) {
+  const unsigned free = rte_mempool_avail_count(pool);
+  if (free >= kMbufHeadroom) return "";
+  return "the pool has " + std::to_string(free) + " of its " + std::to_string(pool_size) +
+         " mbufs left once the ports' rx rings are filled (" + std::to_string(group.queues) +
+         " queues of " + std::to_string(group.rx_descriptors) +
+         " descriptors on each uplink): raise dataplane.mbufs, or lower queues or rxDescriptors";
+}
+
 std::string Dataplane::start(const DataplaneOptions &options, EventSink sink, LogSink log_sink) {
   options_ = options;
   sink_ = std::move(sink);
@@ -101,6 +115,7 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
   PortSetup setup;
   setup.pool = pool_;
   setup.rx_interrupt = options_.rx_interrupts;
+  setup.queues = group.queues;
   setup.rx_descriptors = group.rx_descriptors;
   setup.tx_descriptors = group.tx_descriptors;
   setup.mtu = group.mtu;
@@ -117,6 +132,7 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::stri
   PortSetup setup;
   setup.pool = pool_;
   setup.rx_interrupt = options_.rx_interrupts;
+  setup.queues = group.queues;
   std::string error = probe_unclaimed(spec.vhost_devargs, &group.vhost_port);
   if (error.empty()) error = port_start(group.vhost_port, setup);
   if (!error.empty()) return "vhost port: " + error;
@@ -143,37 +159,47 @@ std::string Dataplane::no_such_group(const std::string &name) {
   return "no group \"" + name + "\" (groups: " + known + ")";
 }
 
-Group *Dataplane::find(const std::string &name, Worker **worker) {
+static std::vector<Worker *> distinct(std::vector<Worker *> workers) {
+  std::sort(workers.begin(), workers.end());
+  workers.erase(std::unique(workers.begin(), workers.end()), workers.end());
+  return workers;
+}
+
+Group *Dataplane::find(const std::string &name, std::vector<Worker *> *workers) {
   std::lock_guard<std::mutex> lock(groups_mutex_);
   for (size_t i = 0; i < groups_.size(); i++)
     if (groups_[i]->name == name) {
-      *worker = group_worker_[i];
+      if (workers) *workers = distinct(queue_workers_[i]);
       return groups_[i].get();
     }
   return nullptr;
 }
 
+void Dataplane::quiesce(const std::vector<Worker *> &workers) {
+  for (Worker *worker : workers) worker->quiesce();
+}
+
 std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   *drain = TxDrain::kNotReported;
-  Worker *worker = nullptr;
-  Group *group = find(name, &worker);
+  std::vector<Worker *> workers;
+  Group *group = find(name, &workers);
   if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
   if (primary.port_id == UINT16_MAX) return "group \"" + name + "\" has no primary to detach";
   // Make before break: new bursts go to the standby, and the burst in flight on the primary
   // is finished, before the primary stops being polled and is closed.
   link_set_primary_eligible(*group, false, SwitchCause::kDetached, "primary detached");
-  worker->quiesce();
+  quiesce(workers);  // every queue's worker: none may still be in a burst on the primary
   bool was_present;
   {
     std::lock_guard<std::mutex> lock(group->control_mutex);
     was_present = primary.present.exchange(false);
     primary.link_up = false;
   }
-  worker->quiesce();
+  quiesce(workers);
   // Nothing transmits on it now; let a NIC send what is still in its ring. A surprise-removed
   // device has nothing left to send.
-  if (was_present) *drain = port_drain_tx(primary.port_id, kTxDrainTimeoutUs);
+  if (was_present) *drain = port_drain_tx(primary.port_id, group->queues, kTxDrainTimeoutUs);
   monitor_.unwatch_port(*group, primary.port_id);
   release(primary.calls, primary.port_id);
   primary.devargs.clear();
@@ -194,8 +220,7 @@ static void apply_rx_filter(Group &group, Path path) {
 }
 
 std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &filter) {
-  Worker *worker = nullptr;
-  Group *group = find(name, &worker);
+  Group *group = find(name);
   if (!group) return no_such_group(name);
   group->rx_filter = filter;
   for (Path path : {kPrimary, kStandby})
@@ -205,14 +230,14 @@ std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &fi
 
 std::string Dataplane::attach_primary(const std::string &name, const std::string &devargs,
                                       bool set_mac) {
-  Worker *worker = nullptr;
-  Group *group = find(name, &worker);
+  Group *group = find(name);
   if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
   if (primary.port_id != UINT16_MAX)
     return "group \"" + name + "\" already has a primary (" + primary.devargs +
            "); detach it first";
   std::string error = open_uplink(*group, kPrimary, devargs, set_mac);
+  if (error.empty()) error = pool_room_after(*group, pool_, options_.mbufs);
   if (!error.empty()) {
     release(primary.calls, primary.port_id);
     primary.devargs.clear();
@@ -224,7 +249,7 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
   primary.present.store(true, std::memory_order_release);
   monitor_.watch_port(*group, primary.port_id);
   link_observe(*group, "attach");
-  group->worker_wakeup->notify();  // a worker asleep on its interrupts does not yet watch this port
+  group->wake_workers();  // a worker asleep on its interrupts does not yet watch this port
   return "";
 }
 
@@ -240,6 +265,10 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   group->rx_descriptors = static_cast<uint16_t>(spec.rx_descriptors);
   group->tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
   group->rx_mode = spec.rx_mode;
+  if (spec.queues < 1 || spec.queues > kMaxQueues)
+    return "queues must be 1.." + std::to_string(kMaxQueues) + ", not " +
+           std::to_string(spec.queues);
+  group->queues = static_cast<uint16_t>(spec.queues);
   const uint64_t tsc_per_ms = rte_get_tsc_hz() / 1000;
   group->rx_grace_tsc = spec.rx_grace_ms * tsc_per_ms;
   group->guest_addresses.max_age_tsc = spec.garp_max_age_ms * tsc_per_ms;
@@ -253,6 +282,7 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   group->frame_rules.max_frame_bytes = spec.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 
   std::string error = open_ports(*group, spec, primary_error);
+  if (error.empty()) error = pool_room_after(*group, pool_, options_.mbufs);
   if (!error.empty()) {
     close_ports(*group);
     return "group \"" + spec.name + "\": " + error;
@@ -264,33 +294,41 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   monitor_.watch(*group);
   link_observe(*group, "start");
 
-  Worker &worker = least_loaded_worker();
-  group->worker_wakeup = &worker.waiter.wakeup();
+  // Each queue to the worker with the fewest queues then: a group's queues spread over the
+  // workers. Two workers may then share a vhost tx queue (forward.cc's send_to_guest).
+  std::vector<Worker *> placed;
   {
     std::lock_guard<std::mutex> lock(groups_mutex_);
-    groups_.push_back(std::move(group));
-    group_worker_.push_back(&worker);
+    groups_.push_back(group);
+    queue_workers_.emplace_back();
+    for (uint16_t q = 0; q < group->queues; q++) {
+      Worker &worker = least_loaded_worker_locked();
+      queue_workers_.back().push_back(&worker);
+      group->worker_wakeups[q].store(&worker.waiter.wakeup(), std::memory_order_release);
+    }
+    placed = distinct(queue_workers_.back());
   }
-  republish(worker);
+  group->vhost_tx_shared = placed.size() > 1;  // before any worker sees the group
+  for (Worker *worker : placed) republish(*worker);
   return "";
 }
 
 std::string Dataplane::remove_group(const std::string &name) {
   std::shared_ptr<Group> group;
-  Worker *worker = nullptr;
+  std::vector<Worker *> workers;
   {
     std::lock_guard<std::mutex> lock(groups_mutex_);
     for (size_t i = 0; i < groups_.size(); i++) {
       if (groups_[i]->name != name) continue;
       group = std::move(groups_[i]);
-      worker = group_worker_[i];
+      workers = distinct(queue_workers_[i]);
       groups_.erase(groups_.begin() + static_cast<long>(i));
-      group_worker_.erase(group_worker_.begin() + static_cast<long>(i));
+      queue_workers_.erase(queue_workers_.begin() + static_cast<long>(i));
       break;
     }
   }
   if (!group) return no_such_group(name);
-  republish(*worker);  // the worker no longer sees the group once this returns
+  for (Worker *worker : workers) republish(*worker);  // none sees the group once this returns
   monitor_.unwatch(*group);
   {
     std::lock_guard<std::mutex> lock(group->control_mutex);
@@ -316,7 +354,7 @@ std::string Dataplane::with_group(const std::string &name, const std::function<v
 std::string Dataplane::announce(const std::string &name) {
   return with_group(name, [](Group &group) {
     group.announce_requested.fetch_add(1, std::memory_order_release);
-    group.worker_wakeup->notify();
+    group.wake_workers();
   });
 }
 
@@ -372,6 +410,9 @@ std::string Dataplane::group_status(const std::string &name, GroupStatusReport *
     out->primary_eligible = group.primary_eligible.load();
     out->active_path = group.transmit_path();
     out->announcement_pending = group.announce_requested.load() != group.announce_answered.load();
+    out->queues = group.queues;
+    out->guest_rx_queues_enabled = group.guest_rx_queues_enabled.load();
+    out->guest_queues_beyond = group.guest_queues_beyond_enabled.load() > 0;
     out->guest_ipv4 = report_guest_addresses(group.guest_addresses, rte_rdtsc(), rte_get_tsc_hz());
   });
 }
@@ -380,25 +421,31 @@ std::string Dataplane::group_status(const std::string &name, GroupStatusReport *
 // Skipped (not present) when the port is gone, removed, or busy in another driver call: a scrape
 // never waits behind a PF mailbox, and never asks a surprise-removed device.
 static PortStatsReport port_stats(PortCallLock &calls, const std::atomic<bool> &present,
-                                  uint16_t port_id) {
+                                  uint16_t port_id, uint16_t queues) {
   PortStatsReport report;
   if (port_id == UINT16_MAX || !present.load() || !calls.try_lock()) return report;
   rte_eth_stats stats{};
   const int ret = rte_eth_stats_get(port_id, &stats);
   calls.unlock();
   if (ret != 0) return report;
-  return {true,          stats.ipackets, stats.opackets, stats.ibytes,   stats.obytes,
-          stats.imissed, stats.ierrors,  stats.oerrors,  stats.rx_nombuf};
+  report = {true,          stats.ipackets, stats.opackets, stats.ibytes,   stats.obytes,
+            stats.imissed, stats.ierrors,  stats.oerrors,  stats.rx_nombuf};
+  // Per queue, where the driver keeps them (ethdev has room for the first 16).
+  for (uint16_t q = 0; q < queues && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
+    report.queue_ipackets.push_back(stats.q_ipackets[q]);
+    report.queue_opackets.push_back(stats.q_opackets[q]);
+  }
+  return report;
 }
 
 std::string Dataplane::group_port_stats(const std::string &name, GroupPortStats *out) {
-  Worker *worker = nullptr;
-  Group *group = find(name, &worker);
+  Group *group = find(name);
   if (!group) return no_such_group(name);
-  out->vhost = port_stats(group->vhost_calls, group->vhost_present, group->vhost_port);
+  out->vhost =
+      port_stats(group->vhost_calls, group->vhost_present, group->vhost_port, group->queues);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group->uplink(path);
-    out->uplinks[path] = port_stats(uplink.calls, uplink.present, uplink.port_id);
+    out->uplinks[path] = port_stats(uplink.calls, uplink.present, uplink.port_id, group->queues);
   }
   return "";
 }
@@ -428,13 +475,13 @@ unsigned Dataplane::mbufs_in_use() const {
   return pool_ ? rte_mempool_in_use_count(pool_) : 0;
 }
 
-Worker &Dataplane::least_loaded_worker() {
-  std::lock_guard<std::mutex> lock(groups_mutex_);
+Worker &Dataplane::least_loaded_worker_locked() {
   Worker *best = workers_.front().get();
   size_t best_load = SIZE_MAX;
   for (auto &worker : workers_) {
-    size_t load =
-        static_cast<size_t>(std::count(group_worker_.begin(), group_worker_.end(), worker.get()));
+    size_t load = 0;
+    for (const auto &queues : queue_workers_)
+      load += static_cast<size_t>(std::count(queues.begin(), queues.end(), worker.get()));
     if (load < best_load) best = worker.get(), best_load = load;
   }
   return *best;
@@ -445,7 +492,8 @@ void Dataplane::republish(Worker &worker) {
   {
     std::lock_guard<std::mutex> lock(groups_mutex_);
     for (size_t i = 0; i < groups_.size(); i++)
-      if (group_worker_[i] == &worker) list->groups.push_back(groups_[i].get());
+      for (uint16_t q = 0; q < queue_workers_[i].size(); q++)
+        if (queue_workers_[i][q] == &worker) list->units.push_back({groups_[i].get(), q});
   }
   worker.publish(std::move(list));
 }

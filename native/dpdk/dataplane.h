@@ -45,6 +45,7 @@ struct GroupSpec {
   unsigned rx_descriptors = 512;
   unsigned tx_descriptors = 512;
   unsigned garp_max_age_ms = 0;  // announce addresses seen this recently; 0: no learning, no GARP
+  unsigned queues = 1;           // queue pairs on each of the group's ports
 };
 
 class Dataplane {
@@ -105,13 +106,16 @@ class Dataplane {
   // Closes a port this dataplane claimed and forgets it; sets the id to UINT16_MAX.
   void release(PortCallLock &calls, uint16_t &port_id);
   void close_ports(Group &group);
-  Worker &least_loaded_worker();
-  // The group and the worker polling it; nullptr if there is no such group.
-  Group *find(const std::string &name, Worker **worker);
+  // The worker with the fewest queues to poll; under groups_mutex_.
+  Worker &least_loaded_worker_locked();
+  // The group and the workers polling its queues (each once); nullptr if there is no such group.
+  Group *find(const std::string &name, std::vector<Worker *> *workers = nullptr);
   // Applies fn to a group under the registry lock; an error naming the groups if there is none.
   std::string with_group(const std::string &name, const std::function<void(Group &)> &fn);
   std::string no_such_group(const std::string &name);
   void republish(Worker &worker);
+  // Returns once no pass of the group's workers that began before the call is still running.
+  static void quiesce(const std::vector<Worker *> &workers);
 
   DataplaneOptions options_;
   EventSink sink_;
@@ -121,8 +125,8 @@ class Dataplane {
   LinkMonitor monitor_;
   std::mutex groups_mutex_;  // the registry; the worker never takes it
   std::vector<std::shared_ptr<Group>> groups_;
-  std::vector<Worker *> group_worker_;  // parallel to groups_
-  std::set<uint16_t> claimed_ports_;    // every port opened here and not yet released
+  std::vector<std::vector<Worker *>> queue_workers_;  // parallel to groups_: per queue
+  std::set<uint16_t> claimed_ports_;                  // every port opened here and not yet released
 };
 
 }  // namespace vhost_failover

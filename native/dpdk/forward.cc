@@ -1,6 +1,8 @@
-// Guest -> network: dequeue from vhost, send on the path transmit_path() picks for the burst.
-// Network -> guest: receive from each uplink, enqueue to vhost. Every mbuf taken here is either
-// handed to a driver or freed before the function returns.
+// Guest -> network: dequeue from vhost queue q, send on queue q of the path transmit_path()
+// picks for the burst. Network -> guest: receive from queue q of each uplink, enqueue to the
+// guest (queue q, or the enabled queue standing in for it). Every mbuf taken here is either
+// handed to a driver or freed before the function returns. A group's queues share one failover
+// decision (the group's atomics, read per burst), so a switch moves every queue at once.
 #include "forward.h"
 
 #include <rte_cycles.h>
@@ -19,18 +21,18 @@ static uint64_t bytes_of(rte_mbuf *const *pkts, uint16_t n) {
 }
 
 // Sends what the port takes; returns how many, and the bytes they held. The rest stay ours.
-static uint16_t send(uint16_t port_id, rte_mbuf **pkts, uint16_t n, uint64_t *bytes) {
+static uint16_t send(uint16_t port_id, uint16_t queue, rte_mbuf **pkts, uint16_t n,
+                     uint64_t *bytes) {
   const uint64_t offered = bytes_of(pkts, n);  // before sending: sent mbufs belong to the driver
-  const uint16_t sent = rte_eth_tx_burst(port_id, 0, pkts, n);
+  const uint16_t sent = rte_eth_tx_burst(port_id, queue, pkts, n);
   *bytes = sent == n ? offered : offered - bytes_of(pkts + sent, n - sent);
   return sent;
 }
 
 // The failover gap, as a lab measures it: from the last frame sent on the old path to the first
-// on the new one. One TSC read per burst sent.
-static void note_sent_on(Group &group, Path path) {
+// on the new one, as this queue saw it. One TSC read per burst sent.
+static void note_sent_on(Group &group, Group::QueueOwned &mine, Path path) {
   const uint64_t now = rte_rdtsc();
-  Group::WorkerOwned &mine = group.worker;
   if (path != mine.last_tx_path) {
     if (mine.last_tx_path != kNoPath) {
       group.last_switch_gap_tsc.store(now - mine.last_tx_tsc, std::memory_order_relaxed);
@@ -43,12 +45,13 @@ static void note_sent_on(Group &group, Path path) {
 }
 
 // Sends on one path and counts what it took; returns how many (the rest are still ours).
-static uint16_t transmit(Group &group, Path path, rte_mbuf **pkts, uint16_t n, Counters &counters) {
+static uint16_t transmit(Group &group, uint16_t q, Path path, rte_mbuf **pkts, uint16_t n,
+                         Counters &counters) {
   uint64_t bytes;
-  const uint16_t sent = send(group.uplink(path).port_id, pkts, n, &bytes);
+  const uint16_t sent = send(group.uplink(path).port_id, q, pkts, n, &bytes);
   count(counters.tx_packets[path], sent);
   count(counters.tx_bytes[path], bytes);
-  if (sent > 0) note_sent_on(group, path);
+  if (sent > 0) note_sent_on(group, group.queue_owned[q], path);
   return sent;
 }
 
@@ -56,9 +59,9 @@ static uint16_t transmit(Group &group, Path path, rte_mbuf **pkts, uint16_t n, C
 // fails every write). Asking the link at once fails over before the monitor's next poll and
 // loses none of the burst. Refusals with the link up (a full ring, or a link whose loss the
 // driver does not show yet) are re-checked every 50 us: little cost under backpressure.
-static bool primary_just_died(Group &group) {
+static bool primary_just_died(Group &group, Group::QueueOwned &mine) {
   const uint64_t now = rte_rdtsc();
-  if (now < group.worker.primary_link_check_after_tsc) return false;
+  if (now < mine.primary_link_check_after_tsc) return false;
   // Another thread may be in a driver call on the port. Most often that is the monitor, woken by
   // the same loss (a tap's netlink event) and reading this very link: wait for it a little (its
   // read takes microseconds, but it shares a CPU with others and may be preempted) or for its
@@ -70,12 +73,12 @@ static bool primary_just_died(Group &group) {
     if (!group.primary_eligible.load(std::memory_order_acquire)) return true;  // found dead
     if (rte_rdtsc() > give_up) {
       // A slow holder: under backpressure, do not pay this wait again for a millisecond.
-      group.worker.primary_link_check_after_tsc = rte_rdtsc() + rte_get_tsc_hz() / 1000;
+      mine.primary_link_check_after_tsc = rte_rdtsc() + rte_get_tsc_hz() / 1000;
       return false;
     }
     rte_pause();
   }
-  group.worker.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;
+  mine.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;
   const bool up = port_link_up(primary.port_id);
   primary.calls.unlock();
   if (up) return false;
@@ -86,18 +89,18 @@ static bool primary_just_died(Group &group) {
   return true;
 }
 
-static unsigned guest_to_network(Group &group, Counters &counters) {
+static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
   rte_mbuf *pkts[kBurst];
-  const uint16_t received = rte_eth_rx_burst(group.vhost_port, 0, pkts, kBurst);
+  const uint16_t received = rte_eth_rx_burst(group.vhost_port, q, pkts, kBurst);
   if (received == 0) return 0;
   count(counters.guest_dequeued, received);
   const uint16_t n = drop_forbidden_frames(group.frame_rules, pkts, received, counters);
   learn_guest_addresses(group.guest_addresses, group.guest_mac, pkts, n);
   Path path = group.transmit_path();
-  uint16_t sent = path == kNoPath ? 0 : transmit(group, path, pkts, n, counters);
-  if (sent < n && path == kPrimary && primary_just_died(group)) {
+  uint16_t sent = path == kNoPath ? 0 : transmit(group, q, path, pkts, n, counters);
+  if (sent < n && path == kPrimary && primary_just_died(group, group.queue_owned[q])) {
     path = group.transmit_path();
-    if (path != kNoPath) sent += transmit(group, path, pkts + sent, n - sent, counters);
+    if (path != kNoPath) sent += transmit(group, q, path, pkts + sent, n - sent, counters);
   }
   if (sent == n) return received;
   rte_pktmbuf_free_bulk(pkts + sent, n - sent);
@@ -105,9 +108,21 @@ static unsigned guest_to_network(Group &group, Counters &counters) {
   return received;
 }
 
-static unsigned network_to_guest(Group &group, Path path, Counters &counters) {
+// Into the guest's queue for unit q; locked only where another worker's unit may share it.
+static uint16_t send_to_guest(Group &group, uint16_t q, rte_mbuf **pkts, uint16_t n,
+                              uint64_t *bytes) {
+  const uint16_t queue = group.guest_rx_queue_for(q);
+  if (!group.vhost_tx_shared) return send(group.vhost_port, queue, pkts, n, bytes);
+  rte_spinlock_t &lock = group.vhost_tx_locks[queue].lock;
+  rte_spinlock_lock(&lock);
+  const uint16_t sent = send(group.vhost_port, queue, pkts, n, bytes);
+  rte_spinlock_unlock(&lock);
+  return sent;
+}
+
+static unsigned network_to_guest(Group &group, uint16_t q, Path path, Counters &counters) {
   rte_mbuf *pkts[kBurst];
-  const uint16_t n = rte_eth_rx_burst(group.uplink(path).port_id, 0, pkts, kBurst);
+  const uint16_t n = rte_eth_rx_burst(group.uplink(path).port_id, q, pkts, kBurst);
   if (n == 0) return 0;
   if (!group.delivers_from(path)) {
     rte_pktmbuf_free_bulk(pkts, n);
@@ -115,7 +130,7 @@ static unsigned network_to_guest(Group &group, Path path, Counters &counters) {
     return n;
   }
   uint64_t bytes;
-  const uint16_t sent = send(group.vhost_port, pkts, n, &bytes);
+  const uint16_t sent = send_to_guest(group, q, pkts, n, &bytes);
   count(counters.rx_packets[path], sent);
   count(counters.rx_bytes[path], bytes);
   if (sent == n) return n;
@@ -124,15 +139,15 @@ static unsigned network_to_guest(Group &group, Path path, Counters &counters) {
   return n;
 }
 
-unsigned poll_group(Group &group, unsigned lcore_id) {
+unsigned poll_group(Group &group, uint16_t q, unsigned lcore_id) {
   // Cleared only while the group is being taken down: then none of its ports is touched.
   if (!group.vhost_present.load(std::memory_order_relaxed)) return 0;
   Counters &counters = group.counters.slot[lcore_id];
-  send_requested_announcement(group, counters);
-  unsigned moved = guest_to_network(group, counters);
+  if (q == 0) send_requested_announcement(group, counters);  // on the uplinks' queue 0
+  unsigned moved = guest_to_network(group, q, counters);
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).present.load(std::memory_order_acquire))
-      moved += network_to_guest(group, path, counters);
+      moved += network_to_guest(group, q, path, counters);
   return moved;
 }
 

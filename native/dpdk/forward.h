@@ -7,9 +7,9 @@ namespace vhost_failover {
 
 constexpr uint16_t kBurst = 32;
 
-// One pass over a group's three ports by the worker on `lcore_id` (passed in: rte_lcore_id() is
-// a TLS lookup through __tls_get_addr from inside a dlopen()ed addon). Returns how many frames
-// it moved (for idle back-off).
-unsigned poll_group(Group &group, unsigned lcore_id);
+// One pass over queue `queue` of a group's three ports by the worker on `lcore_id` (passed in:
+// rte_lcore_id() is a TLS lookup through __tls_get_addr from inside a dlopen()ed addon). Returns
+// how many frames it moved (for idle back-off).
+unsigned poll_group(Group &group, uint16_t queue, unsigned lcore_id);
 
 }  // namespace vhost_failover

@@ -5,6 +5,7 @@
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mempool.h>
+#include <rte_spinlock.h>
 
 #include <atomic>
 #include <cstdint>
@@ -27,6 +28,9 @@ enum Path : uint8_t { kPrimary = 0, kStandby = 1, kNoPath = 2 };
 constexpr int kUplinks = 2;
 
 const char *path_name(Path path);
+
+// Queue pairs a group may have: net_tap's limit, and the guest's ethtool -L range that matters.
+constexpr uint16_t kMaxQueues = 16;
 
 // Which uplinks' frames reach the guest.
 enum class RxMode : uint8_t {
@@ -63,6 +67,9 @@ struct Group {
   RxMode rx_mode = RxMode::kFailover;
   uint16_t rx_descriptors = 512;  // per queue, kept for uplinks attached later
   uint16_t tx_descriptors = 512;
+  // Queue pairs on every port of the group: queue q of the vhost port and of both uplinks is one
+  // unit, polled by one worker (a "poll unit"); the group's queues may be spread over workers.
+  uint16_t queues = 1;
 
   uint16_t vhost_port = UINT16_MAX;
   std::atomic<bool> vhost_present{false};
@@ -83,15 +90,41 @@ struct Group {
   // sets it again, and only while the link is up.
   std::atomic<bool> primary_eligible{false};
 
-  // Worker-owned state, on its own cache line so that the worker's stores never invalidate the
-  // flags other threads write or read.
-  struct alignas(RTE_CACHE_LINE_SIZE) WorkerOwned {
-    // The path and TSC of the last burst sent, for the failover gap below.
+  // What the worker polling queue q owns, each on its own cache line so that its stores never
+  // invalidate the flags other threads write or read, nor another queue's worker's state.
+  struct alignas(RTE_CACHE_LINE_SIZE) QueueOwned {
+    // The path and TSC of the last burst this queue sent, for the failover gap below.
     Path last_tx_path = kNoPath;
     uint64_t last_tx_tsc = 0;
     // When it may next ask the primary's link state after a refused send.
     uint64_t primary_link_check_after_tsc = 0;
-  } worker;
+  } queue_owned[kMaxQueues];
+
+  // Which of the vhost port's tx queues (the guest's rx queues) the guest has enabled, a bit per
+  // queue, from net_vhost's queue-state events; 0 until the first. A guest may use fewer queue
+  // pairs than offered (ethtool -L, or one vCPU): a unit whose own queue is disabled hands the
+  // guest its frames on an enabled one instead, as OVS remaps its vhost tx queues.
+  std::atomic<uint32_t> guest_rx_queues_enabled{0};
+  // Units on different workers may then share a vhost tx queue: net_vhost's tx is not safe for
+  // two threads at once (its queuing flag and counters), so each queue has a lock, taken only
+  // when the group's queues are spread over more than one worker.
+  struct alignas(RTE_CACHE_LINE_SIZE) VhostTxLock {
+    rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;
+  } vhost_tx_locks[kMaxQueues];
+  bool vhost_tx_shared = false;  // set before the group is polled
+  // Queue-state events for queues the group does not have: the guest (QEMU's queues=) asked for
+  // more than the group's `queues`, and those queues' frames would be lost. Status reports it.
+  // The guest's queues beyond the group's `queues` (QEMU's queues= above it): the frames it sends
+  // on them are never dequeued. How many it has enabled now (status), and how many times it
+  // enabled one (the monitor logs each new count).
+  std::atomic<int> guest_queues_beyond_enabled{0};
+  std::atomic<uint32_t> guest_queues_beyond_events{0};
+  uint32_t guest_queues_beyond_reported = 0;  // control_mutex
+  // Orders the queue-state updates above with their reset when a guest leaves: net_vhost
+  // hands out events under its own lock, but they are applied after it (on the vhost-user thread,
+  // or on the control thread that registers the callback). Held for a few stores only.
+  rte_spinlock_t guest_queues_lock = RTE_SPINLOCK_INITIALIZER;
+
   // At the last switch: TSC cycles from the last frame on the old path to the first on the new,
   // and how many switch gaps the worker has measured (the monitor reports each one once).
   std::atomic<uint64_t> last_switch_gap_tsc{0};
@@ -112,7 +145,7 @@ struct Group {
   GuestAddresses guest_addresses;
   rte_mempool *pool = nullptr;
 
-  // Per worker lcore; a group is polled by one worker today, the array keeps that a detail.
+  // Per worker lcore: the queues of a group may be polled by several workers.
   PerLcoreCounters counters;
 
   // Serialises the control-path observers (monitor thread, removal callback, binding calls)
@@ -124,18 +157,36 @@ struct Group {
   // The link monitor's; the worker wakes it when it saw something the monitor reports (a
   // primary dead on a refused send, a switch gap measured).
   const Wakeup *link_wakeup = nullptr;
-  // The polling worker's, for a control call that needs a pass of a worker that may be asleep
-  // on its interrupts (an announcement, a guest that came: its kicks are off until re-armed).
-  const Wakeup *worker_wakeup = nullptr;
-  // Set while the worker arms or disarms the vhost port's rx interrupt: that call reads the
-  // guest's vhost device, which net_vhost's destroy_device frees after raising LSC; the LSC
-  // callback waits it out (link_monitor.cc).
-  std::atomic<bool> vhost_arming{false};
+  // The wake-up of the worker polling each queue, for a control call that needs a pass of a
+  // worker that may be asleep on its interrupts (an announcement, a guest that came: its kicks
+  // are off until re-armed). Set as the group's queues are placed.
+  std::atomic<const Wakeup *> worker_wakeups[kMaxQueues] = {};
+  // How many workers are arming or disarming the vhost port's rx interrupts now: that call reads
+  // the guest's vhost device, which net_vhost's destroy_device frees after raising LSC; the LSC
+  // callback waits them out (link_monitor.cc).
+  std::atomic<int> vhost_arming{0};
   // The guest's receive filter as the control plane last read it (from QEMU); a primary
   // attached later is given it too. Node thread only.
   RxFilter rx_filter;
 
   Uplink &uplink(Path path) { return uplinks[path]; }
+
+  void wake_workers() const {
+    for (uint16_t q = 0; q < queues; q++)
+      if (const Wakeup *wakeup = worker_wakeups[q].load(std::memory_order_acquire))
+        wakeup->notify();
+  }
+
+  // The vhost tx queue that carries unit q's frames to the guest: q while the guest has it
+  // enabled (or before any queue-state event), else one of the enabled ones, spread by q.
+  uint16_t guest_rx_queue_for(uint16_t q) const {
+    const uint32_t enabled = guest_rx_queues_enabled.load(std::memory_order_relaxed);
+    if (enabled == 0 || (enabled >> q & 1)) return q;
+    unsigned pick = q % static_cast<unsigned>(__builtin_popcount(enabled));
+    uint32_t bits = enabled;
+    while (pick--) bits &= bits - 1;  // drop the lowest set bit `pick` times
+    return static_cast<uint16_t>(__builtin_ctz(bits));
+  }
 
   // net_failover_start_xmit, per burst: the primary while eligible, else the standby while up.
   Path transmit_path() const {

@@ -28,6 +28,9 @@ struct GroupStatusReport {
   bool primary_eligible = false;
   Path active_path = kNoPath;
   bool announcement_pending = false;  // a round asked for, not yet sent by the worker
+  unsigned queues = 1;
+  uint32_t guest_rx_queues_enabled = 0;  // a bit per queue the guest receives on
+  bool guest_queues_beyond = false;      // the guest enabled queues the group does not have
   std::vector<GuestAddressReport> guest_ipv4;
 };
 
@@ -36,6 +39,7 @@ struct PortStatsReport {
   bool present = false;
   uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0;
   uint64_t imissed = 0, ierrors = 0, oerrors = 0, rx_nombuf = 0;
+  std::vector<uint64_t> queue_ipackets, queue_opackets;  // per queue, where the driver counts
 };
 
 struct GroupPortStats {

@@ -49,9 +49,12 @@ void learn_from_frame(GuestAddresses &table, const rte_ether_addr &guest_mac,
   const uint32_t ipv4 = arp->arp_data.arp_sip;
   if (ipv4 == 0) return;
   const uint64_t key = static_cast<uint64_t>(vlan) << 32 | ipv4;
+  // Two queues' workers may learn at once: one slot per address, however they interleave.
+  rte_spinlock_lock(&table.writer_lock);
   const int slot = slot_for(table, key);
   table.last_seen_tsc[slot].store(rte_rdtsc(), std::memory_order_relaxed);
   table.key[slot].store(key, std::memory_order_relaxed);
+  rte_spinlock_unlock(&table.writer_lock);
 }
 
 std::string format_ipv4(uint32_t ipv4_network_order) {

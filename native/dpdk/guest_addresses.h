@@ -5,6 +5,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 
 #include <atomic>
 #include <cstdint>
@@ -13,14 +14,16 @@
 
 namespace vhost_failover {
 
-// A small table, written only by the worker that polls the group and read by anyone. A slot
-// holds (VLAN id << 32 | IPv4 address in network order); 0 is empty. A reader may see an address
-// with its previous slot's age: harmless for a status line or an announcement.
+// A small table, written by the workers that poll the group's queues (one at a time, under
+// writer_lock: only a guest's ARP frame takes it) and read by anyone without it. A slot holds
+// (VLAN id << 32 | IPv4 address in network order); 0 is empty. A reader may see an address with
+// its previous slot's age: harmless for a status line or an announcement.
 struct GuestAddresses {
   static constexpr int kSlots = 8;
   std::atomic<uint64_t> key[kSlots]{};
   std::atomic<uint64_t> last_seen_tsc[kSlots]{};
   std::atomic<uint64_t> max_age_tsc{0};  // 0 turns learning off; a reload may change it
+  rte_spinlock_t writer_lock = RTE_SPINLOCK_INITIALIZER;
 
   static uint32_t ipv4_of(uint64_t key) { return static_cast<uint32_t>(key); }
   static uint16_t vlan_of(uint64_t key) { return static_cast<uint16_t>(key >> 32); }
@@ -50,7 +53,7 @@ std::string format_ipv4(uint32_t ipv4_network_order);
 void learn_from_frame(GuestAddresses &table, const rte_ether_addr &guest_mac,
                       const rte_mbuf *frame);
 
-// Worker only, on each burst the guest sent, before the burst is handed to a driver. Costs one
+// Workers only, on each burst the guest sent, before the burst is handed to a driver. Costs one
 // load of the EtherType per frame, from data the vhost dequeue has just written.
 static inline void learn_guest_addresses(GuestAddresses &table, const rte_ether_addr &guest_mac,
                                          rte_mbuf *const *pkts, uint16_t n) {

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <rte_alarm.h>
+#include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
@@ -10,6 +11,7 @@
 #include <ctime>
 
 #include "link_state.h"
+#include "port.h"
 
 namespace vhost_failover {
 
@@ -89,12 +91,46 @@ static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void
 // vhost port that may have read the departing device (net_vhost clears the queue's vid before
 // raising this and frees the device after) is waited out. Both wake: the monitor reads the links,
 // and the worker re-arms (net_vhost turns a new guest's notifications off).
-static int on_link_changed(uint16_t, rte_eth_event_type, void *arg, void *) {
+static int on_link_changed(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
   Group &group = *static_cast<Group *>(arg);
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // the driver's vid store before the flag
-  while (group.vhost_arming.load(std::memory_order_seq_cst)) rte_pause();
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the driver's vid store before the count
+  while (group.vhost_arming.load(std::memory_order_seq_cst) != 0) rte_pause();
+  // A guest that left: net_vhost forgets its queues' states without an event each, and the next
+  // guest's enables arrive after this (same thread, later messages).
+  if (port_id == group.vhost_port && !port_link_up(port_id)) {
+    rte_spinlock_lock(&group.guest_queues_lock);
+    group.guest_rx_queues_enabled.store(0, std::memory_order_relaxed);
+    group.guest_queues_beyond_enabled.store(0, std::memory_order_relaxed);
+    rte_spinlock_unlock(&group.guest_queues_lock);
+  }
   group.link_wakeup->notify();
-  if (group.worker_wakeup) group.worker_wakeup->notify();
+  group.wake_workers();
+  return 0;
+}
+
+// net_vhost's queue-state event (the guest enabled or disabled a vring), on the vhost-user
+// thread with every vring's lock held: atomics and wake-ups only. Keeps the map of the guest's
+// receive queues that forward.cc sends on.
+static int on_queue_state(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
+  Group &group = *static_cast<Group *>(arg);
+  rte_eth_vhost_queue_event event;
+  rte_spinlock_lock(&group.guest_queues_lock);
+  while (rte_eth_vhost_get_queue_event(port_id, &event) == 0) {
+    if (event.queue_id >= group.queues) {
+      group.guest_queues_beyond_enabled.fetch_add(event.enable ? 1 : -1, std::memory_order_relaxed);
+      if (event.enable) group.guest_queues_beyond_events.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (event.rx) continue;  // the guest's transmit queue: our rx, polled whatever its state
+    const uint32_t bit = 1u << event.queue_id;
+    if (event.enable)
+      group.guest_rx_queues_enabled.fetch_or(bit, std::memory_order_relaxed);
+    else
+      group.guest_rx_queues_enabled.fetch_and(~bit, std::memory_order_relaxed);
+  }
+  rte_spinlock_unlock(&group.guest_queues_lock);
+  group.link_wakeup->notify();  // it logs queues the group does not have
+  group.wake_workers();
   return 0;
 }
 
@@ -160,10 +196,14 @@ void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
 
 void LinkMonitor::watch(Group &group) {
   for_each_port(group, [&](uint16_t port_id) { watch_port(group, port_id); });
+  rte_eth_dev_callback_register(group.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state,
+                                &group);
+  on_queue_state(group.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, &group, nullptr);  // any before
 }
 
 void LinkMonitor::unwatch(Group &group) {
   rte_eal_alarm_cancel(remove_primary_now, &group);  // waits for one that is running
+  unregister(group.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state, &group);
   for_each_port(group, [&](uint16_t port_id) { unwatch_port(group, port_id); });
 }
 

@@ -1,6 +1,7 @@
 #include "link_state.h"
 
 #include <rte_cycles.h>
+#include <rte_log.h>
 
 #include <mutex>
 
@@ -116,7 +117,20 @@ static void apply_guest(Group &group, bool ready, const char *source) {
       std::string("guest ") + (ready ? "connected" : "disconnected") + " (" + source + ")";
   emit(group, std::move(event));
   // net_vhost turns a new guest's kicks off: a worker asleep on them would not hear it send.
-  if (ready && group.worker_wakeup) group.worker_wakeup->notify();
+  if (ready) group.wake_workers();
+}
+
+// A guest that enabled queues the group does not have (QEMU's queues= above the group's
+// `queues`): their frames are never dequeued. A configuration error, logged once per new count.
+static void report_guest_queues_beyond_locked(Group &group) {
+  const uint32_t beyond = group.guest_queues_beyond_events.load(std::memory_order_relaxed);
+  if (beyond == group.guest_queues_beyond_reported) return;
+  group.guest_queues_beyond_reported = beyond;
+  RTE_LOG(WARNING, USER1,
+          "group %s: the guest enabled queues beyond the group's %u queue pairs; their frames "
+          "are lost: give QEMU's vhost-user netdev queues=%u at most, or raise the group's "
+          "queues\n",
+          group.name.c_str(), group.queues, group.queues);
 }
 
 // A gap the worker measured since the last look, as an event (one per switch, the latest value).
@@ -138,6 +152,7 @@ bool link_observe(Group &group, const char *source) {
   const LinkReading links[kUplinks] = {read_uplink(group, kPrimary), read_uplink(group, kStandby)};
   std::lock_guard<std::mutex> lock(group.control_mutex);
   report_switch_gap_locked(group);
+  report_guest_queues_beyond_locked(group);
   if (guest.taken && group.vhost_present.load()) apply_guest(group, guest.up, source);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group.uplink(path);

@@ -5,6 +5,8 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
+#include <algorithm>
+
 namespace vhost_failover {
 
 static std::string failed(const char *what, uint16_t port_id, int ret) {
@@ -53,16 +55,45 @@ std::string port_start(uint16_t port_id, const PortSetup &setup) {
       (std::string(info.driver_name) == "net_vhost" || std::string(info.driver_name) == "net_tap");
   conf.intr_conf.rxq = setup.rx_interrupt && interrupt_capable ? 1 : 0;
 
-  if ((ret = rte_eth_dev_configure(port_id, 1, 1, &conf)) != 0)
+  const uint16_t queues = setup.queues;
+  // DPDK 22.11's net_tap sends every queue's fd in one IPC message at start, with room for 8
+  // (RTE_MP_MAX_FD_NUM): more than 4 queue pairs overflow its stack (tap_mp_req_on_rxtx).
+  if (info.driver_name && std::string(info.driver_name) == "net_tap" && queues > 4)
+    return "port " + std::to_string(port_id) +
+           " (net_tap) takes at most 4 queue pairs in this DPDK (its start passes two fds a "
+           "queue pair in one 8-fd message); the group asks for " +
+           std::to_string(queues);
+  if (info.max_rx_queues < queues || info.max_tx_queues < queues)
+    return "port " + std::to_string(port_id) + " (" + (info.driver_name ? info.driver_name : "?") +
+           ") has at most " + std::to_string(std::min(info.max_rx_queues, info.max_tx_queues)) +
+           " queue pairs; the group asks for " + std::to_string(queues);
+  // RSS spreads received flows over the queues where the driver hashes them (a VF). net_tap
+  // takes the setting and leaves the spreading to its kernel side, a multi-queue tun, which
+  // picks a queue by the flow's hash.
+  const uint64_t hashes =
+      info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+  if (queues > 1 && hashes != 0) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = hashes;
+  }
+
+  if ((ret = rte_eth_dev_configure(port_id, queues, queues, &conf)) != 0)
     return failed("rte_eth_dev_configure", port_id, ret);
   uint16_t rx_descriptors = setup.rx_descriptors, tx_descriptors = setup.tx_descriptors;
   if ((ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rx_descriptors, &tx_descriptors)) != 0)
     return failed("rte_eth_dev_adjust_nb_rx_tx_desc", port_id, ret);
   const int socket = rte_eth_dev_socket_id(port_id);
-  if ((ret = rte_eth_rx_queue_setup(port_id, 0, rx_descriptors, socket, nullptr, setup.pool)))
-    return failed("rte_eth_rx_queue_setup", port_id, ret);
-  if ((ret = rte_eth_tx_queue_setup(port_id, 0, tx_descriptors, socket, nullptr)))
-    return failed("rte_eth_tx_queue_setup", port_id, ret);
+  for (uint16_t q = 0; q < queues; q++) {
+    if ((ret = rte_eth_rx_queue_setup(port_id, q, rx_descriptors, socket, nullptr, setup.pool)))
+      // Drivers fill the ring from the pool here (net_tap, VFs): ENOMEM is most often the pool.
+      return failed("rte_eth_rx_queue_setup", port_id, ret) +
+             (ret == -ENOMEM ? " (rx queue " + std::to_string(q) +
+                                   ": too few free mbufs? raise dataplane.mbufs, or lower queues "
+                                   "or rxDescriptors)"
+                             : "");
+    if ((ret = rte_eth_tx_queue_setup(port_id, q, tx_descriptors, socket, nullptr)))
+      return failed("rte_eth_tx_queue_setup", port_id, ret);
+  }
   if (setup.mac &&
       (ret = rte_eth_dev_default_mac_addr_set(port_id, const_cast<rte_ether_addr *>(setup.mac))))
     return failed("setting the guest MAC", port_id, ret);
@@ -84,20 +115,30 @@ const char *tx_drain_name(TxDrain drain) {
   }
 }
 
-TxDrain port_drain_tx(uint16_t port_id, unsigned timeout_us) {
+static TxDrain drain_queue(uint16_t port_id, uint16_t q, uint64_t deadline) {
   rte_eth_txq_info queue;
-  if (rte_eth_tx_queue_info_get(port_id, 0, &queue) != 0 || queue.nb_desc == 0)
+  if (rte_eth_tx_queue_info_get(port_id, q, &queue) != 0 || queue.nb_desc == 0)
     return TxDrain::kNotReported;
-  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 1000000 * timeout_us;
   for (;;) {
     // The descriptor one before the next free one is the newest handed to the NIC; once it is
     // done, all are (a ring completes in order).
-    const int status = rte_eth_tx_descriptor_status(port_id, 0, queue.nb_desc - 1);
+    const int status = rte_eth_tx_descriptor_status(port_id, q, queue.nb_desc - 1);
     if (status < 0) return TxDrain::kNotReported;
     if (status != RTE_ETH_TX_DESC_FULL) return TxDrain::kDrained;
     if (rte_get_timer_cycles() > deadline) return TxDrain::kTimedOut;
     rte_delay_us_sleep(10);
   }
+}
+
+TxDrain port_drain_tx(uint16_t port_id, uint16_t queues, unsigned timeout_us) {
+  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 1000000 * timeout_us;
+  TxDrain result = TxDrain::kNotReported;
+  for (uint16_t q = 0; q < queues; q++) {
+    const TxDrain drain = drain_queue(port_id, q, deadline);
+    if (drain == TxDrain::kTimedOut) return drain;  // the worst one
+    if (drain == TxDrain::kDrained) result = drain;
+  }
+  return result;
 }
 
 void port_release(uint16_t port_id) {

@@ -15,23 +15,26 @@ struct PortSetup {
   uint16_t tx_descriptors = 512;
   rte_mempool *pool = nullptr;
   const rte_ether_addr *mac = nullptr;  // set as the port's address when given
-  bool rx_interrupt = false;  // give the rx queue an interrupt fd where the driver's is usable
+  bool rx_interrupt = false;  // give the rx queues interrupt fds where the driver's are usable
+  uint16_t queues = 1;        // rx and tx queue pairs; spread by RSS where the driver has it
 };
 
 // Probes the device (PCI address or vdev string) and returns its port id. Error text or "".
 std::string port_probe(const std::string &devargs, uint16_t *port_id);
 
-// One rx and one tx queue, the removal interrupt when the driver has it, MTU and MAC, started.
+// `queues` rx and tx queues (RSS over them where the driver offers it), the removal interrupt
+// when the driver has it, MTU and MAC, started. A driver with fewer queues is an error that says
+// so: queue q of every port of a group belongs to one worker, with no lock on the uplinks.
 std::string port_start(uint16_t port_id, const PortSetup &setup);
 
 // What became of the frames in a port's tx ring before it was stopped.
 enum class TxDrain { kDrained, kTimedOut, kNotReported };
 const char *tx_drain_name(TxDrain drain);
 
-// Waits (at most timeout_us) until the device has sent every frame handed to its tx queue, so
+// Waits (at most timeout_us) until the device has sent every frame handed to its tx queues, so
 // that stopping it loses none. Call only once nothing transmits on the port any more. Drivers
 // without descriptor status (tap, vhost: no ring to drain) report kNotReported at once.
-TxDrain port_drain_tx(uint16_t port_id, unsigned timeout_us);
+TxDrain port_drain_tx(uint16_t port_id, uint16_t queues, unsigned timeout_us);
 
 // Stops, closes and hot-unplugs the device. Safe on a port that failed half way.
 void port_release(uint16_t port_id);

@@ -1,6 +1,8 @@
 #include "rx_waiter.h"
 
+#include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
+#include <rte_vhost.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -17,8 +19,10 @@ RxWaiter::~RxWaiter() {
 // Changes when a port of the list comes, goes or is replaced: then the set is rebuilt. A port
 // closed meanwhile drops out of the epoll set by itself (its fd is closed).
 uint64_t RxWaiter::signature_of(const GroupList *list) const {
-  uint64_t signature = list->groups.size();
-  for (const Group *group : list->groups) {
+  uint64_t signature = list->units.size();
+  for (const PollUnit &unit : list->units) {
+    const Group *group = unit.group;
+    signature = signature * 31 + unit.queue;
     signature = signature * 31 + group->vhost_port;
     signature = signature * 31 + group->vhost_present.load(std::memory_order_relaxed);
     for (const Uplink &uplink : group->uplinks)
@@ -29,8 +33,8 @@ uint64_t RxWaiter::signature_of(const GroupList *list) const {
   return signature;
 }
 
-static bool watch(int epoll_fd, uint16_t port_id, uint32_t events) {
-  const int fd = rte_eth_dev_rx_intr_ctl_q_get_fd(port_id, 0);
+static bool watch(int epoll_fd, uint16_t port_id, uint16_t queue, uint32_t events) {
+  const int fd = rte_eth_dev_rx_intr_ctl_q_get_fd(port_id, queue);
   if (fd < 0) return false;
   epoll_event event = {};
   event.events = events;
@@ -40,7 +44,7 @@ static bool watch(int epoll_fd, uint16_t port_id, uint32_t events) {
 
 void RxWaiter::rebuild(const GroupList *list) {
   if (epoll_fd_ >= 0) close(epoll_fd_);
-  vhost_groups_.clear();
+  vhost_queues_.clear();
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   can_wait_ = epoll_fd_ >= 0 && wakeup_.fd() >= 0;
   if (!can_wait_) return;
@@ -48,13 +52,14 @@ void RxWaiter::rebuild(const GroupList *list) {
   control.events = EPOLLIN;
   control.data.u32 = UINT32_MAX;
   can_wait_ = epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_.fd(), &control) == 0;
-  for (Group *group : list->groups) {
+  for (const PollUnit &unit : list->units) {
+    const Group *group = unit.group;
     if (!can_wait_) return;
     if (!group->vhost_present.load()) continue;
     // net_vhost's fd is an epoll set holding the vring's kick eventfd, which nobody reads: it
     // signals by edges, as DPDK's own rx-interrupt wait registers it.
-    can_wait_ = watch(epoll_fd_, group->vhost_port, EPOLLIN | EPOLLET);
-    vhost_groups_.push_back(group);
+    can_wait_ = watch(epoll_fd_, group->vhost_port, unit.queue, EPOLLIN | EPOLLET);
+    vhost_queues_.push_back(unit);
     // A tap's fd by its level, not by edges: net_tap reads its fd only after its SIGIO handler
     // has run (pmd_rx_burst returns nothing while `trigger == trigger_seen`), and that signal may
     // be handled late on another thread. By edges, a worker woken before the handler ran would
@@ -63,7 +68,7 @@ void RxWaiter::rebuild(const GroupList *list) {
     // while frames wait that net_tap cannot read (no mbufs), which is rare and short.
     for (const Uplink &uplink : group->uplinks)
       if (can_wait_ && uplink.present.load(std::memory_order_acquire))
-        can_wait_ = watch(epoll_fd_, uplink.port_id, EPOLLIN);
+        can_wait_ = watch(epoll_fd_, uplink.port_id, unit.queue, EPOLLIN);
   }
 }
 
@@ -79,25 +84,56 @@ bool RxWaiter::ready_for(const GroupList *list, uint64_t version) {
   return can_wait_;
 }
 
-// Only a connected guest's: with none there is no vring to flag (the guest's arrival wakes the
-// worker through its wakeup, see link_state.cc).
-// The call inside the flag: a guest leaving meanwhile (its LSC callback) waits for it to end.
-static int with_arming_flag(Group &group, int (*call)(uint16_t, uint16_t)) {
-  group.vhost_arming.store(true, std::memory_order_seq_cst);
-  const int ret = call(group.vhost_port, 0);
-  group.vhost_arming.store(false, std::memory_order_release);
+// VHOST_F_LOG_ALL of <linux/vhost.h>, whose virtio_ring.h does not compile as C++.
+static constexpr uint64_t kLogAll = 1ULL << 26;
+
+// Whether QEMU is logging the guest's memory (VHOST_F_LOG_ALL: a live migration is copying it).
+// Turning the guest's kicks on or off writes its ring (used->flags, or avail_event with
+// EVENT_IDX), and lib/vhost does not log that write (vhost_enable_notify_split, 22.11 and
+// later): the destination could get that part of the ring as it was before. So while a
+// migration runs, the worker idles on its timed back-off and writes nothing unlogged. (A guest
+// panic after about one migration in a hundred was suspected here first; it comes with
+// interrupts off too: README, Live migration.)
+static bool guest_memory_logged(uint16_t port_id) {
+  const int vid = rte_eth_vhost_get_vid_from_port_id(port_id);
+  uint64_t features = 0;
+  return vid >= 0 && rte_vhost_get_negotiated_features(vid, &features) == 0 &&
+         (features & kLogAll) != 0;
+}
+
+static constexpr int kMigrating = 1;
+
+// The call inside the count: a guest leaving meanwhile (its LSC callback) waits for it to end.
+// Arming: kMigrating, and nothing written, while the guest's memory is logged.
+static int counted_as_arming(const PollUnit &unit, bool arming) {
+  Group &group = *unit.group;
+  group.vhost_arming.fetch_add(1, std::memory_order_seq_cst);
+  int ret;
+  if (arming && guest_memory_logged(group.vhost_port))
+    ret = kMigrating;
+  else if (arming)
+    ret = rte_eth_dev_rx_intr_enable(group.vhost_port, unit.queue);
+  else
+    ret = rte_eth_dev_rx_intr_disable(group.vhost_port, unit.queue);
+  group.vhost_arming.fetch_sub(1, std::memory_order_release);
   return ret;
 }
 
-void RxWaiter::arm() {
-  for (Group *group : vhost_groups_)
-    if (group->guest_ready.load(std::memory_order_relaxed) &&
-        with_arming_flag(*group, rte_eth_dev_rx_intr_enable) == 0)
-      armed_.push_back(group);
+// Only a connected guest's: with none there is no vring to flag (the guest's arrival wakes the
+// worker through its wakeup, see link_state.cc).
+bool RxWaiter::arm() {
+  bool all = true;
+  for (const PollUnit &unit : vhost_queues_) {
+    if (!unit.group->guest_ready.load(std::memory_order_relaxed)) continue;
+    const int ret = counted_as_arming(unit, true);
+    if (ret == 0) armed_.push_back(unit);
+    if (ret == kMigrating) all = false;
+  }
+  return all;
 }
 
 void RxWaiter::disarm() {
-  for (Group *group : armed_) with_arming_flag(*group, rte_eth_dev_rx_intr_disable);
+  for (const PollUnit &unit : armed_) counted_as_arming(unit, false);
   armed_.clear();
 }
 

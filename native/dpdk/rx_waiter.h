@@ -12,12 +12,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "poll_list.h"
 #include "wakeup.h"
 
 namespace vhost_failover {
-
-struct Group;
-struct GroupList;
 
 class RxWaiter {
  public:
@@ -27,7 +25,9 @@ class RxWaiter {
   // Whether every port of `list` can wake the worker; rebuilds the epoll set when the list
   // (`version`: how many lists were published) or a port changed since the last call.
   bool ready_for(const GroupList *list, uint64_t version);
-  void arm();
+  // False if a guest's kicks could not be armed because its memory is being migrated: then the
+  // worker must not sleep on interrupts (disarm what was armed and use the timed back-off).
+  bool arm();
   void disarm();
   // Sleeps until an interrupt, a wake-up or timeout_ms. False if it timed out (or failed).
   bool wait(int timeout_ms);
@@ -41,8 +41,8 @@ class RxWaiter {
   uint64_t version_ = UINT64_MAX;
   uint64_t signature_ = 0;
   bool can_wait_ = false;
-  std::vector<Group *> vhost_groups_;  // whose vhost port's interrupt must be armed
-  std::vector<Group *> armed_;         // the ones armed now
+  std::vector<PollUnit> vhost_queues_;  // whose vhost queue's interrupt must be armed
+  std::vector<PollUnit> armed_;         // the ones armed now
 };
 
 }  // namespace vhost_failover

@@ -33,7 +33,7 @@ void Worker::quiesce() const {
 static unsigned poll_list(const GroupList *list, unsigned lcore_id) {
   unsigned moved = 0;
   if (list)
-    for (Group *group : list->groups) moved += poll_group(*group, lcore_id);
+    for (const PollUnit &unit : list->units) moved += poll_group(*unit.group, unit.queue, lcore_id);
   return moved;
 }
 
@@ -50,7 +50,11 @@ static void idle(Worker &worker, const GroupList *list, uint64_t version, IdleBa
     backoff.sleep();
     return;
   }
-  worker.waiter.arm();
+  if (!worker.waiter.arm()) {
+    worker.waiter.disarm();
+    backoff.sleep();
+    return;
+  }
   bool woken = true;
   if (poll_list(list, worker.lcore_id) == 0 &&
       !worker.stop_requested.load(std::memory_order_relaxed))

@@ -1,5 +1,5 @@
-// A worker lcore and the list of groups it polls. The list is swapped, never edited, so the
-// loop reads it without locks; writers wait for two passes before freeing the old one.
+// A worker lcore and the list of group queues it polls. The list is swapped, never edited, so
+// the loop reads it without locks; writers wait for two passes before freeing the old one.
 #pragma once
 
 #include <atomic>
@@ -7,14 +7,10 @@
 #include <memory>
 #include <vector>
 
-#include "group.h"
+#include "poll_list.h"
 #include "rx_waiter.h"
 
 namespace vhost_failover {
-
-struct GroupList {
-  std::vector<Group *> groups;
-};
 
 struct Worker {
   unsigned lcore_id = 0;

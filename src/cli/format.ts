@@ -37,6 +37,17 @@ function guestAddresses(groups: GroupStatusReply[]): string {
     .join('');
 }
 
+// Groups with more than one queue pair: which the guest receives on.
+function queues(groups: GroupStatusReply[]): string {
+  return groups
+    .filter((group) => group.queues > 1)
+    .map((group) => {
+      const enabled = group.guestRxQueuesEnabled.length ? group.guestRxQueuesEnabled.join(' ') : 'none yet';
+      return `${group.name}: ${group.queues} queue pairs; the guest receives on ${enabled}\n`;
+    })
+    .join('');
+}
+
 // The guest's receive filter from QEMU and how each uplink took it.
 function rxFilters(groups: GroupStatusReply[]): string {
   return groups
@@ -72,6 +83,12 @@ function problems(groups: GroupStatusReply[], health?: HealthReply): string {
       .filter(([, bridge]) => bridge?.startsWith('not joined'))
       .map(([path, bridge]) => `${group.name}: ${path} ${bridge}`),
     ...group.notSaved.map((note) => `${group.name}: not saved: ${note}`),
+    ...(group.guestQueuesBeyondGroup
+      ? [
+          `${group.name}: the guest enabled more queue pairs than the group's ${group.queues}; frames it sends on ` +
+            `them are lost: give QEMU's netdev queues=${group.queues} at most, or raise the group's queues`,
+        ]
+      : []),
   ]);
   for (const failed of health?.failed ?? [])
     lines.push(
@@ -96,6 +113,7 @@ export function formatStatus(groups: GroupStatusReply[], health?: HealthReply): 
       ]),
     ) +
     guestAddresses(groups) +
+    queues(groups) +
     rxFilters(groups) +
     problems(groups, health)
   );

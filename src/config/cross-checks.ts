@@ -157,6 +157,27 @@ function descriptorCountProblems(dataplane: Fields): Problem[] {
   });
 }
 
+/** DPDK 22.11's net_tap overflows its stack at start with more (tap_mp_req_on_rxtx: 8 fds). */
+export const TAP_MAX_QUEUES = 4;
+
+// A group's queues are on both uplinks: a net_tap one cannot take more than four.
+function tapQueueProblems(groups: Fields[]): Problem[] {
+  return groups.flatMap((group, i) => {
+    const queues = group.queues;
+    if (typeof queues !== 'number' || queues <= TAP_MAX_QUEUES) return [];
+    return (['primary', 'standby'] as const).flatMap((path) => {
+      const devargs = fieldsOf(group[path]).devargs;
+      if (typeof devargs !== 'string' || parseDevargs(devargs).driver !== 'net_tap') return [];
+      return [
+        {
+          path: `groups[${i}].queues`,
+          text: `${queues} queue pairs, but the ${path} is a net_tap, which takes at most ${TAP_MAX_QUEUES} in this DPDK (22.11's net_tap overflows its stack at start with more); use queues: ${TAP_MAX_QUEUES} or fewer`,
+        },
+      ];
+    });
+  });
+}
+
 const MAC = new RegExp(MAC_PATTERN);
 
 // The VM sends from this address (the schema already reports a malformed one).
@@ -181,5 +202,6 @@ export function crossFieldProblems(config: unknown): Problem[] {
     ...duplicateSockets(root, groups),
     ...uplinkProblems(root, groups),
     ...duplicateDevices(groups),
+    ...tapQueueProblems(groups),
   ];
 }

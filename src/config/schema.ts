@@ -236,10 +236,10 @@ export const configSchema = {
         rxInterrupts: {
           description:
             'an idle worker sleeps until a frame can be there (a guest kick, a frame on a tap) instead of ' +
-            'waking every idleSleepMaxUs; only where every port of the worker can interrupt (vhost, tap). ' +
-            'Off by default until an unexplained outage after a live migration is understood',
+            'waking every idleSleepMaxUs; only where every port of the worker can interrupt (vhost, tap), ' +
+            'and not while a live migration copies the guest',
           type: 'boolean',
-          default: false,
+          default: true,
         },
         extraEalArgs: {
           description: 'more EAL arguments, passed as given',
@@ -464,6 +464,17 @@ export const configSchema = {
             pattern: MAC_PATTERN,
           },
           mtu: { type: 'integer', minimum: 68, maximum: 9600, default: 1500 },
+          queues: {
+            description:
+              "queue pairs on the guest's port and on both uplinks (the guest: QEMU's vhost-user netdev queues=N " +
+              'at most, virtio-net-pci mq=on, vectors=2N+2, then ethtool -L combined N); the queues are spread ' +
+              "over the worker CPUs, and a failover moves every queue at once. Each uplink's driver must offer N " +
+              'queues (net_tap: at most 4 in DPDK 22.11, whose net_tap overflows its stack at start beyond that)',
+            type: 'integer',
+            minimum: 1,
+            maximum: 16,
+            default: 1,
+          },
           rx: {
             description:
               "which uplinks' frames reach the guest. failover (net_failover's rule): the primary's always, the " +

@@ -61,6 +61,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         mtu: group.mtu,
         rx: group.rx,
         rxGraceMs: group.rxGraceMs,
+        queues: group.queues,
         spoofCheck: group.spoofCheck,
         vhostDevargs: vhostDevargs(group),
         primaryDevargs: group.primary.devargs,

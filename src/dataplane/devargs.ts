@@ -5,5 +5,5 @@ import type { GroupConfig } from '../config';
 
 export function vhostDevargs(group: GroupConfig): string {
   const client = group.vhost.mode === 'client' ? 1 : 0;
-  return `net_vhost_${group.name},iface=${group.vhost.socket},queues=1,client=${client}`;
+  return `net_vhost_${group.name},iface=${group.vhost.socket},queues=${group.queues},client=${client}`;
 }

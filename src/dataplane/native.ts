@@ -73,6 +73,9 @@ export interface PortStats {
   ierrors: number;
   oerrors: number;
   rxNombuf: number;
+  /** Per queue (the group's queues, up to 16), where the driver counts them; else zeros. */
+  queueIpackets: number[];
+  queueOpackets: number[];
 }
 
 export interface GroupPortStats {
@@ -98,6 +101,8 @@ export interface NativeGroupSpec {
   rx: 'failover' | 'both' | 'active';
   /** rx: failover: how long the standby's frames still reach the guest after the primary takes over. */
   rxGraceMs: number;
+  /** Queue pairs on every port of the group. */
+  queues: number;
   /** Drop guest frames whose source MAC is not `mac`. */
   spoofCheck: boolean;
   vhostDevargs: string;
@@ -145,6 +150,11 @@ export interface GroupStatus {
   activePath: PathName;
   /** An announcement round asked of the worker and not yet sent (and counted). */
   announcementPending: boolean;
+  queues: number;
+  /** The guest's receive queues it has enabled (virtio queue pairs it uses); empty before its first. */
+  guestRxQueuesEnabled: number[];
+  /** The guest enabled queues beyond the group's `queues` (QEMU's queues= too high): their frames are lost. */
+  guestQueuesBeyondGroup: boolean;
   /** Newest first; at most 8. */
   guestIPv4: GuestAddress[];
 }

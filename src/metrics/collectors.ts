@@ -148,6 +148,35 @@ export function createRegistry(source: MetricsSource): Registry {
         }
       },
     });
+  // Per queue: whether a group's queues all carry traffic, and that a failover left none behind.
+  const queueCounter = (name: string, help: string, read: (port: PortStats) => number[]) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['group', 'port', 'queue'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const group of groups()) {
+          const stats = portStatsOf(group);
+          for (const port of PORTS)
+            if (stats[port].present)
+              read(stats[port]).forEach((count, queue) =>
+                this.inc({ group: group.name, port, queue: String(queue) }, count),
+              );
+        }
+      },
+    });
+  queueCounter(
+    'vhost_failover_port_queue_rx_packets_total',
+    "Frames the port's driver received, per queue",
+    (p) => p.queueIpackets,
+  );
+  queueCounter(
+    'vhost_failover_port_queue_tx_packets_total',
+    "Frames the port's driver sent, per queue",
+    (p) => p.queueOpackets,
+  );
   portCounter('vhost_failover_port_rx_packets_total', "Frames the port's driver received", (p) => p.ipackets);
   portCounter('vhost_failover_port_tx_packets_total', "Frames the port's driver sent", (p) => p.opackets);
   portCounter(

@@ -158,6 +158,9 @@ export class FakeAddon implements NativeAddon {
       primary: uplink(group.uplinks.primary),
       standby: uplink(group.uplinks.standby),
       primaryEligible: group.primaryEligible,
+      queues: 1,
+      guestRxQueuesEnabled: [0],
+      guestQueuesBeyondGroup: false,
       activePath: transmitPath(group),
       announcementPending: false,
       guestIPv4: [],
@@ -200,6 +203,8 @@ export class FakeAddon implements NativeAddon {
       ierrors: 0,
       oerrors: 0,
       rxNombuf: 0,
+      queueIpackets: [0],
+      queueOpackets: [0],
     });
     const group = this.group(name);
     return {

@@ -69,6 +69,7 @@ describe('config', () => {
           name: 'vm1',
           mac: '52:54:00:00:00:01',
           mtu: 1500,
+          queues: 1,
           rx: 'failover',
           rxGraceMs: 500,
           spoofCheck: true,
@@ -136,7 +137,7 @@ describe('config', () => {
           txDescriptors: 512,
           linkPollIntervalUs: 1000,
           idleSleepMaxUs: 200,
-          rxInterrupts: false,
+          rxInterrupts: true,
           extraEalArgs: [],
         },
         control: {
@@ -166,6 +167,7 @@ describe('config', () => {
           {
             ...group(1),
             mtu: 1500,
+            queues: 1,
             rx: 'failover',
             rxGraceMs: 500,
             spoofCheck: true,
@@ -354,6 +356,16 @@ describe('config', () => {
         'dataplane.rxDescriptors: 500 is not a power of two; use 256 or 512',
         'dataplane.txDescriptors: 1000 is not a power of two; use 512 or 1024',
       ]);
+    });
+
+    it('allows more than 4 queue pairs only where no uplink is a net_tap', () => {
+      assertProblem(
+        { groups: [group(1, { queues: 8 })] },
+        "groups[0].queues: 8 queue pairs, but the standby is a net_tap, which takes at most 4 in this DPDK (22.11's net_tap overflows its stack at start with more); use queues: 4 or fewer",
+      );
+      assert.equal(validateConfig({ groups: [group(1, { queues: 4 })] }).groups[0].queues, 4);
+      const vfs = { queues: 16, standby: { devargs: '0000:3b:03.1' } };
+      assert.equal(validateConfig({ groups: [group(1, vfs)] }).groups[0].queues, 16);
     });
 
     it('requires a unicast, non-zero MAC', () => {

@@ -28,6 +28,9 @@ function groupStatus(primaryLinkUp: boolean): GroupStatus {
     primaryEligible: false,
     activePath: 'standby',
     announcementPending: false,
+    queues: 1,
+    guestRxQueuesEnabled: [0],
+    guestQueuesBeyondGroup: false,
     guestIPv4: [],
   };
 }

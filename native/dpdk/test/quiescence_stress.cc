@@ -43,7 +43,7 @@ constexpr uint16_t kPorts = 64;
 PortState *ports[kPorts] = {};  // by port id; written by control threads, read by workers
 
 // Stand-in for forward.cc: the same reads, in the same order, as a pass of the real one.
-unsigned poll_group(Group &group, unsigned lcore_id) {
+unsigned poll_group(Group &group, uint16_t, unsigned lcore_id) {
   if (!group.vhost_present.load(std::memory_order_relaxed)) return 0;
   Counters &counters = group.counters.slot[lcore_id];
   count(counters.guest_dequeued, group.name.size() != 0);
@@ -94,7 +94,7 @@ std::unique_ptr<Group> make_group(const std::string &name, uint16_t vhost_port,
 
 void publish_groups(Lane &lane) {
   auto list = std::make_unique<GroupList>();
-  for (auto &group : lane.groups) list->groups.push_back(group.get());
+  for (auto &group : lane.groups) list->units.push_back({group.get(), 0});
   if (skip == Skip::kPublish) {
     lane.worker.polled.store(list.get(), std::memory_order_release);
     lane.worker.owned = std::move(list);

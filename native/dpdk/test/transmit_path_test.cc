@@ -46,3 +46,21 @@ TEST("rx failover: the primary's frames always; the standby's only without it, o
   group->standby_rx_until_tsc = rte_rdtsc() + (1ull << 40);  // a grace window open
   CHECK(group->delivers_from(vhfo::kStandby));
 }
+
+TEST("a queue's frames reach the guest on that queue while it is enabled, else on an enabled one") {
+  auto group = group_with(true, true, true);
+  group->queues = 4;
+  CHECK_EQ(group->guest_rx_queue_for(3), 3);  // no queue-state event yet: its own
+  group->guest_rx_queues_enabled = 0b1111;
+  for (uint16_t q = 0; q < 4; q++) CHECK_EQ(group->guest_rx_queue_for(q), q);
+  group->guest_rx_queues_enabled = 0b0001;  // a one-queue guest (ethtool -L combined 1)
+  for (uint16_t q = 0; q < 4; q++) CHECK_EQ(group->guest_rx_queue_for(q), 0);
+  group->guest_rx_queues_enabled = 0b1010;  // queues 1 and 3: the others spread over them
+  CHECK_EQ(group->guest_rx_queue_for(0), 1);
+  CHECK_EQ(group->guest_rx_queue_for(1), 1);
+  CHECK_EQ(group->guest_rx_queue_for(2), 1);
+  CHECK_EQ(group->guest_rx_queue_for(3), 3);
+  group->guest_rx_queues_enabled = 0b0110;
+  CHECK_EQ(group->guest_rx_queue_for(0), 1);  // 0 % 2: the first enabled
+  CHECK_EQ(group->guest_rx_queue_for(3), 2);  // 3 % 2: the second
+}

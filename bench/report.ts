@@ -12,8 +12,8 @@ export function markdownReport(report: BenchReport): string {
     `Throughput, ${report.rounds} interleaved rounds; ${report.placement}. ` +
       'Mpps are medians over the rounds; ratios are the median of each round against testpmd io in that round (min–max).',
     '',
-    `| Direction | Frame (B) | ${names.map((n) => `${n} (Mpps)`).join(' | ')} | ${compared.map((n) => `${n} / testpmd-io`).join(' | ')} |`,
-    `| --- | --: | ${names.map(() => '--:').join(' | ')} | ${compared.map(() => '--:').join(' | ')} |`,
+    `| Direction | Frame (B) | Queue pairs | ${names.map((n) => `${n} (Mpps)`).join(' | ')} | ${compared.map((n) => `${n} / testpmd-io`).join(' | ')} |`,
+    `| --- | --: | --: | ${names.map(() => '--:').join(' | ')} | ${compared.map(() => '--:').join(' | ')} |`,
   ];
   for (const c of report.throughput) {
     const rates = names.map((n) => (c.mpps[n] ? median(c.mpps[n]!).toFixed(2) : '–'));
@@ -22,7 +22,9 @@ export function markdownReport(report: BenchReport): string {
         ? `**${c.ratio[n]!.toFixed(2)}** (${c.spread[n]![0].toFixed(2)}–${c.spread[n]![1].toFixed(2)})`
         : '–',
     );
-    lines.push(`| ${DIRECTION_NAMES[c.direction]} | ${c.frameBytes} | ${rates.join(' | ')} | ${ratios.join(' | ')} |`);
+    lines.push(
+      `| ${DIRECTION_NAMES[c.direction]} | ${c.frameBytes} | ${c.queues ?? 1} | ${rates.join(' | ')} | ${ratios.join(' | ')} |`,
+    );
   }
   if (report.groups.length > 0) {
     const one = report.groups.find((g) => g.groups === 1);

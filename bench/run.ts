@@ -18,6 +18,8 @@ import { markdownReport } from './report';
 export interface ThroughputCase {
   direction: Direction;
   frameBytes: number;
+  /** Queue pairs of the VM's port and the switch's (absent: 1; Open vSwitch only at 1). */
+  queues?: number;
   /** Mpps per switch, one per round, in round order. */
   mpps: Partial<Record<Switch, number[]>>;
   /** Each switch's median over the rounds of its rate / testpmd io's in the same round. */
@@ -54,17 +56,25 @@ const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGue
 const FRAME_SIZES = (process.env.BENCH_FRAME_SIZES ?? '64,512,1518,9000').split(',').map(Number);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
 const GROUP_COUNTS = (process.env.BENCH_GROUPS ?? '1,8,10').split(',').filter(Boolean).map(Number);
+// Multi-queue cases (64 B, both directions), beside the one-queue cases above.
+const QUEUE_COUNTS = (process.env.BENCH_QUEUES ?? '2').split(',').filter(Boolean).map(Number);
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-function switches(): Switch[] {
-  if (process.env.BENCH_SKIP_OVS || !PrivateOvs.available()) return ['testpmd-io', 'vhost-failover'];
+function switches(queues = 1): Switch[] {
+  if (queues > 1 || process.env.BENCH_SKIP_OVS || !PrivateOvs.available()) return ['testpmd-io', 'vhost-failover'];
   return ['testpmd-io', 'vhost-failover', 'ovs-bond'];
 }
 
-async function throughputCase(direction: Direction, frameBytes: number, progress: Progress): Promise<ThroughputCase> {
-  const names = switches();
+async function throughputCase(
+  direction: Direction,
+  frameBytes: number,
+  progress: Progress,
+  queues = 1,
+): Promise<ThroughputCase> {
+  const names = switches(queues);
+  const label = queues > 1 ? `, ${queues} queue pairs` : '';
   const mpps: Partial<Record<Switch, number[]>> = {};
   const ratios: Partial<Record<Switch, number[]>> = {};
   // Interleaved rounds, each switch's ratio taken against the reference of the same round: a
@@ -72,8 +82,8 @@ async function throughputCase(direction: Direction, frameBytes: number, progress
   for (let round = 0; round < ROUNDS; round++) {
     const rates: Partial<Record<Switch, number>> = {};
     for (const name of names) {
-      progress.step(`${direction} ${frameBytes} B, round ${round + 1}/${ROUNDS}: ${name}`);
-      rates[name] = await measure(name, direction, frameBytes, WINDOW_MS);
+      progress.step(`${direction} ${frameBytes} B${label}, round ${round + 1}/${ROUNDS}: ${name}`);
+      rates[name] = await measure(name, direction, frameBytes, WINDOW_MS, queues);
       (mpps[name] ??= []).push(round2(rates[name]! / 1e6));
     }
     for (const name of names) (ratios[name] ??= []).push(rates[name]! / rates['testpmd-io']!);
@@ -84,7 +94,7 @@ async function throughputCase(direction: Direction, frameBytes: number, progress
     ratio[name] = round2(median(ratios[name]!));
     spread[name] = [round2(Math.min(...ratios[name]!)), round2(Math.max(...ratios[name]!))];
   }
-  return { direction, frameBytes, mpps, ratio, spread };
+  return { direction, frameBytes, ...(queues > 1 ? { queues } : {}), mpps, ratio, spread };
 }
 
 async function groupsCase(groups: number, progress: Progress): Promise<GroupsCase> {
@@ -124,6 +134,7 @@ async function main(): Promise<void> {
   const skipFailover = Boolean(process.env.BENCH_SKIP_FAILOVER);
   const steps =
     DIRECTIONS.length * FRAME_SIZES.length * ROUNDS * switches().length +
+    DIRECTIONS.length * QUEUE_COUNTS.length * ROUNDS * 2 +
     GROUP_COUNTS.length * ROUNDS +
     2 * ROUNDS +
     3 +
@@ -141,6 +152,8 @@ async function main(): Promise<void> {
   };
   for (const direction of DIRECTIONS)
     for (const frameBytes of FRAME_SIZES) report.throughput.push(await throughputCase(direction, frameBytes, progress));
+  for (const queues of QUEUE_COUNTS)
+    for (const direction of DIRECTIONS) report.throughput.push(await throughputCase(direction, 64, progress, queues));
   for (const groups of GROUP_COUNTS) report.groups.push(await groupsCase(groups, progress));
   for (let round = 0; round < ROUNDS; round++)
     for (const which of ['testpmd-io', 'vhost-failover'] as const) {
@@ -167,7 +180,7 @@ async function main(): Promise<void> {
     const clusters = report.throughput
       .filter((c) => c.direction === direction)
       .map((c) => ({
-        label: `${c.frameBytes} B`,
+        label: `${c.frameBytes} B${(c.queues ?? 1) > 1 ? `, ${c.queues} queues` : ''}`,
         bars: Object.entries(c.ratio).map(([name, value]) => ({ name, value: value! })),
       }));
     fs.writeFileSync(

@@ -34,6 +34,7 @@ async function startDaemon(
   socket: string,
   direction: Direction,
   frameBytes: number,
+  queues: number,
 ): Promise<SwitchUnderTest> {
   const primary = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
   return DaemonProcess.start(
@@ -47,6 +48,7 @@ async function startDaemon(
           name: 'bench',
           mac: GUEST_MAC,
           ...(jumbo(frameBytes) ? { mtu: JUMBO_MTU } : {}),
+          ...(queues > 1 ? { queues } : {}),
           vhost: { socket, mode: 'server' },
           primary: { devargs: `net_null0,${primary}` },
           standby: { devargs: `net_null1,${NULL_SINK}` },
@@ -57,16 +59,22 @@ async function startDaemon(
   );
 }
 
-async function startTestpmd(socket: string, direction: Direction, frameBytes: number): Promise<SwitchUnderTest> {
+async function startTestpmd(
+  socket: string,
+  direction: Direction,
+  frameBytes: number,
+  queues: number,
+): Promise<SwitchUnderTest> {
   const uplink = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
   const eal = testpmdEal(`vf-bench-ref-${process.pid}`, `0@0,1@${WORKER_CPU}`, [
-    `net_vhost0,iface=${socket},queues=1`,
+    `net_vhost0,iface=${socket},queues=${queues}`,
     `net_null0,${uplink}`,
   ]);
   return Testpmd.start(eal, [
     '--nb-cores=1',
     '--forward-mode=io',
     '--total-num-mbufs=16384',
+    ...(queues > 1 ? [`--rxq=${queues}`, `--txq=${queues}`] : []),
     ...(jumbo(frameBytes) ? JUMBO_MBUF_ARGS : []),
   ]);
 }
@@ -113,11 +121,13 @@ async function vmRatePps(vm: TestpmdVm, direction: Direction, frameBytes: number
   return ((end.frames - start.frames) * 1e9) / Number(end.at - start.at);
 }
 
+/** `queues`: queue pairs of the VM's port and of the switch's (testpmd io and the daemon only). */
 export async function measure(
   which: Switch,
   direction: Direction,
   frameBytes: number,
   windowMs = 3000,
+  queues = 1,
 ): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-bench-'));
   const socket = path.join(dir, 'vhost.sock');
@@ -126,9 +136,10 @@ export async function measure(
   try {
     // With OVS the VM is the vhost-user server (OVS's dpdkvhostuserclient connects to it).
     const vmServes = which === 'ovs-bond';
-    if (which === 'vhost-failover') switchUnderTest = await startDaemon(dir, socket, direction, frameBytes);
-    else if (which === 'testpmd-io') switchUnderTest = await startTestpmd(socket, direction, frameBytes);
-    else switchUnderTest = await startOvs(dir, socket, direction, frameBytes);
+    if (which === 'vhost-failover') switchUnderTest = await startDaemon(dir, socket, direction, frameBytes, queues);
+    else if (which === 'testpmd-io') switchUnderTest = await startTestpmd(socket, direction, frameBytes, queues);
+    else if (queues === 1) switchUnderTest = await startOvs(dir, socket, direction, frameBytes);
+    else throw new Error('the bench runs Open vSwitch with one queue pair only');
     if (!vmServes) await waitFor('the vhost-user socket', () => fs.existsSync(socket), 10000);
     vm = await startVm({
       vhostServer: vmServes,
@@ -139,6 +150,7 @@ export async function measure(
       filePrefix: `vf-bench-vm-${process.pid}`,
       mode: direction === 'guestToNetwork' ? 'txonly' : 'rxonly',
       cpu: 0,
+      queues,
     });
     return await vmRatePps(vm, direction, frameBytes, windowMs);
   } finally {

@@ -9,7 +9,7 @@ export type IdleMode = 'rx interrupts' | 'timed back-off' | 'busy polling';
 
 const MODES: Record<IdleMode, TopologyOptions> = {
   'rx interrupts': { rxInterrupts: true },
-  'timed back-off': {}, // the default
+  'timed back-off': { rxInterrupts: false },
   'busy polling': { idleSleepMaxUs: 0 },
 };
 

@@ -46,6 +46,11 @@ export interface QemuVmOptions {
   queues?: number;
   /** vCPUs; Linux's virtio-net enables min(queue pairs, vCPUs) pairs at boot. 1 when absent. */
   cpus?: number;
+  /**
+   * Instead of vhost-user, QEMU's own virtio-net datapath on a tap it makes in this namespace
+   * (QEMU then runs there): a control for what the backend does to guest memory.
+   */
+  qemuTap?: { netns: string; ifname: string };
 }
 
 function chardevRole(options: QemuVmOptions): string {
@@ -140,8 +145,12 @@ export class QemuVm {
       ...['-qmp', `unix:${path.join(options.dir, 'qmp.sock')},server=on,wait=off`],
       // vhost-user shares guest memory with the backend: a memfd, shared.
       ...['-object', 'memory-backend-memfd,id=mem,size=256M,share=on', '-numa', 'node,memdev=mem'],
-      ...['-chardev', `socket,id=vhost0,path=${options.vhostSocket}${chardevRole(options)}`],
-      ...['-netdev', `vhost-user,id=net0,chardev=vhost0,queues=${options.queues ?? 1}`],
+      ...(options.qemuTap
+        ? ['-netdev', `tap,id=net0,ifname=${options.qemuTap.ifname},script=no,downscript=no,vhost=off`]
+        : [
+            ...['-chardev', `socket,id=vhost0,path=${options.vhostSocket}${chardevRole(options)}`],
+            ...['-netdev', `vhost-user,id=net0,chardev=vhost0,queues=${options.queues ?? 1}`],
+          ]),
       // vectors=0 (legacy interrupts): with MSI-X, Debian's QEMU 7.2 under TCG segfaults when the
       // guest starts a vhost-user NIC (msix_set_vector_notifiers reaches KVM-only code).
       ...[
@@ -153,7 +162,10 @@ export class QemuVm {
       ],
       ...extra,
     ];
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [command, argv] = options.qemuTap
+      ? ['ip', ['netns', 'exec', options.qemuTap.netns, 'qemu-system-x86_64', ...args]]
+      : ['qemu-system-x86_64', args];
+    const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     return { child, stderr: () => stderr };

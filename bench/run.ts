@@ -62,9 +62,14 @@ const QUEUE_COUNTS = (process.env.BENCH_QUEUES ?? '2').split(',').filter(Boolean
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+// The references beside testpmd io: DPDK's own failover ports and Open vSwitch, with one queue
+// pair (BENCH_SKIP_PMD_FAILOVER and BENCH_SKIP_OVS leave them out).
 function switches(queues = 1): Switch[] {
-  if (queues > 1 || process.env.BENCH_SKIP_OVS || !PrivateOvs.available()) return ['testpmd-io', 'vhost-failover'];
-  return ['testpmd-io', 'vhost-failover', 'ovs-bond'];
+  const names: Switch[] = ['testpmd-io', 'vhost-failover'];
+  if (queues > 1) return names;
+  if (!process.env.BENCH_SKIP_PMD_FAILOVER) names.push('testpmd-bond', 'testpmd-failsafe');
+  if (!process.env.BENCH_SKIP_OVS && PrivateOvs.available()) names.push('ovs-bond');
+  return names;
 }
 
 async function throughputCase(

@@ -1,6 +1,8 @@
 // Mpps of the switch side by side with the references in the same run: dpdk-testpmd
-// io-forwarding between a vhost-user port and the same uplink (DPDK's own minimum), and Open
-// vSwitch with an active-backup bond (bench/ovs.ts). All are measured from the VM's side (a
+// io-forwarding between a vhost-user port and the same uplink (DPDK's own minimum), testpmd
+// io-forwarding over DPDK's own failover ports (the bonding PMD in active-backup mode, the
+// fail-safe PMD) in front of the two uplinks, and Open vSwitch with an active-backup bond
+// (bench/ovs.ts). All are measured from the VM's side (a
 // testpmd on net_virtio_user), with the same CPU placement: the VM on CPU 0, the forwarding
 // lcore (our worker, testpmd's, OVS's PMD thread) on the last CPU. net_null uplinks keep the
 // kernel out.
@@ -14,7 +16,7 @@ import { waitFor } from '../lab/wait';
 import { PrivateOvs } from './ovs';
 
 export type Direction = 'guestToNetwork' | 'networkToGuest';
-export type Switch = 'vhost-failover' | 'testpmd-io' | 'ovs-bond';
+export type Switch = 'vhost-failover' | 'testpmd-io' | 'testpmd-bond' | 'testpmd-failsafe' | 'ovs-bond';
 
 const GUEST_MAC = '52:54:00:00:0b:01';
 const NULL_SINK = 'no-rx=1';
@@ -79,6 +81,37 @@ async function startTestpmd(
   ]);
 }
 
+// testpmd io between the vhost port and a DPDK failover port over the two uplinks: the bonding
+// PMD in mode 1 (active-backup, primary the first) or the fail-safe PMD. The uplinks are its
+// slaves or sub-devices; only the vhost port and the failover port forward.
+async function startTestpmdOver(
+  kind: 'bond' | 'failsafe',
+  socket: string,
+  direction: Direction,
+  frameBytes: number,
+): Promise<SwitchUnderTest> {
+  const active = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
+  const vhost = `net_vhost0,iface=${socket},queues=1`;
+  const vdevs =
+    kind === 'bond'
+      ? [
+          vhost,
+          `net_null0,${active}`,
+          `net_null1,${NULL_SINK}`,
+          'net_bonding0,mode=1,slave=net_null0,slave=net_null1,primary=net_null0',
+        ]
+      : [vhost, `net_failsafe0,dev(net_null0,${active}),dev(net_null1,${NULL_SINK})`];
+  const eal = testpmdEal(`vf-bench-ref-${process.pid}`, `0@0,1@${WORKER_CPU}`, vdevs);
+  return Testpmd.start(eal, [
+    '--nb-cores=1',
+    '--forward-mode=io',
+    '--total-num-mbufs=16384',
+    // Ports 0 (vhost) and 3 (the bond); the fail-safe port's sub-devices are not ports.
+    ...(kind === 'bond' ? ['--portmask=0x9'] : []),
+    ...(jumbo(frameBytes) ? JUMBO_MBUF_ARGS : []),
+  ]);
+}
+
 async function startOvs(
   dir: string,
   socket: string,
@@ -138,6 +171,13 @@ export async function measure(
     const vmServes = which === 'ovs-bond';
     if (which === 'vhost-failover') switchUnderTest = await startDaemon(dir, socket, direction, frameBytes, queues);
     else if (which === 'testpmd-io') switchUnderTest = await startTestpmd(socket, direction, frameBytes, queues);
+    else if (which === 'testpmd-bond' || which === 'testpmd-failsafe')
+      switchUnderTest = await startTestpmdOver(
+        which === 'testpmd-bond' ? 'bond' : 'failsafe',
+        socket,
+        direction,
+        frameBytes,
+      );
     else if (queues === 1) switchUnderTest = await startOvs(dir, socket, direction, frameBytes);
     else throw new Error('the bench runs Open vSwitch with one queue pair only');
     if (!vmServes) await waitFor('the vhost-user socket', () => fs.existsSync(socket), 10000);

@@ -61,53 +61,37 @@ async function startDaemon(
   );
 }
 
+// testpmd io between the vhost port and the uplink ('io'), or a DPDK failover port in front of
+// the two uplinks: the bonding PMD in mode 1 (active-backup, primary the first) or the fail-safe
+// PMD, whose slaves or sub-devices the uplinks are; only the vhost port and that port forward.
+function testpmdVdevs(over: 'io' | 'bond' | 'failsafe', socket: string, active: string, queues: number): string[] {
+  const vhost = `net_vhost0,iface=${socket},queues=${queues}`;
+  if (over === 'io') return [vhost, `net_null0,${active}`];
+  if (over === 'failsafe') return [vhost, `net_failsafe0,dev(net_null0,${active}),dev(net_null1,${NULL_SINK})`];
+  const bond = 'net_bonding0,mode=1,slave=net_null0,slave=net_null1,primary=net_null0';
+  return [vhost, `net_null0,${active}`, `net_null1,${NULL_SINK}`, bond];
+}
+
 async function startTestpmd(
+  over: 'io' | 'bond' | 'failsafe',
   socket: string,
   direction: Direction,
   frameBytes: number,
   queues: number,
 ): Promise<SwitchUnderTest> {
-  const uplink = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
-  const eal = testpmdEal(`vf-bench-ref-${process.pid}`, `0@0,1@${WORKER_CPU}`, [
-    `net_vhost0,iface=${socket},queues=${queues}`,
-    `net_null0,${uplink}`,
-  ]);
+  const active = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
+  const eal = testpmdEal(
+    `vf-bench-ref-${process.pid}`,
+    `0@0,1@${WORKER_CPU}`,
+    testpmdVdevs(over, socket, active, queues),
+  );
   return Testpmd.start(eal, [
     '--nb-cores=1',
     '--forward-mode=io',
     '--total-num-mbufs=16384',
     ...(queues > 1 ? [`--rxq=${queues}`, `--txq=${queues}`] : []),
-    ...(jumbo(frameBytes) ? JUMBO_MBUF_ARGS : []),
-  ]);
-}
-
-// testpmd io between the vhost port and a DPDK failover port over the two uplinks: the bonding
-// PMD in mode 1 (active-backup, primary the first) or the fail-safe PMD. The uplinks are its
-// slaves or sub-devices; only the vhost port and the failover port forward.
-async function startTestpmdOver(
-  kind: 'bond' | 'failsafe',
-  socket: string,
-  direction: Direction,
-  frameBytes: number,
-): Promise<SwitchUnderTest> {
-  const active = direction === 'networkToGuest' ? nullSource(frameBytes) : NULL_SINK;
-  const vhost = `net_vhost0,iface=${socket},queues=1`;
-  const vdevs =
-    kind === 'bond'
-      ? [
-          vhost,
-          `net_null0,${active}`,
-          `net_null1,${NULL_SINK}`,
-          'net_bonding0,mode=1,slave=net_null0,slave=net_null1,primary=net_null0',
-        ]
-      : [vhost, `net_failsafe0,dev(net_null0,${active}),dev(net_null1,${NULL_SINK})`];
-  const eal = testpmdEal(`vf-bench-ref-${process.pid}`, `0@0,1@${WORKER_CPU}`, vdevs);
-  return Testpmd.start(eal, [
-    '--nb-cores=1',
-    '--forward-mode=io',
-    '--total-num-mbufs=16384',
     // Ports 0 (vhost) and 3 (the bond); the fail-safe port's sub-devices are not ports.
-    ...(kind === 'bond' ? ['--portmask=0x9'] : []),
+    ...(over === 'bond' ? ['--portmask=0x9'] : []),
     ...(jumbo(frameBytes) ? JUMBO_MBUF_ARGS : []),
   ]);
 }
@@ -170,14 +154,10 @@ export async function measure(
     // With OVS the VM is the vhost-user server (OVS's dpdkvhostuserclient connects to it).
     const vmServes = which === 'ovs-bond';
     if (which === 'vhost-failover') switchUnderTest = await startDaemon(dir, socket, direction, frameBytes, queues);
-    else if (which === 'testpmd-io') switchUnderTest = await startTestpmd(socket, direction, frameBytes, queues);
-    else if (which === 'testpmd-bond' || which === 'testpmd-failsafe')
-      switchUnderTest = await startTestpmdOver(
-        which === 'testpmd-bond' ? 'bond' : 'failsafe',
-        socket,
-        direction,
-        frameBytes,
-      );
+    else if (which === 'testpmd-io') switchUnderTest = await startTestpmd('io', socket, direction, frameBytes, queues);
+    else if (which === 'testpmd-bond') switchUnderTest = await startTestpmd('bond', socket, direction, frameBytes, 1);
+    else if (which === 'testpmd-failsafe')
+      switchUnderTest = await startTestpmd('failsafe', socket, direction, frameBytes, 1);
     else if (queues === 1) switchUnderTest = await startOvs(dir, socket, direction, frameBytes);
     else throw new Error('the bench runs Open vSwitch with one queue pair only');
     if (!vmServes) await waitFor('the vhost-user socket', () => fs.existsSync(socket), 10000);

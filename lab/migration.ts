@@ -89,7 +89,8 @@ async function rounds(host: MigrationHost): Promise<number> {
   return primary + standby;
 }
 
-async function qmp(socket: string): Promise<QmpClient> {
+/** A QMP client on a QEMU that may still be opening its socket. */
+export async function qmp(socket: string): Promise<QmpClient> {
   return waitFor(`QMP on ${socket}`, () => QmpClient.connect(socket, 2000, 30000), 20000, 100);
 }
 

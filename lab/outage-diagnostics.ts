@@ -5,30 +5,20 @@
 import fs from 'fs';
 import path from 'path';
 import type { DaemonProcess } from './daemon-process';
+import { threadCounters } from './thread-activity';
 
 function threadStates(pid: number): string {
-  const lines: string[] = [];
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const base = `/proc/${pid}/task/${tid}`;
-      const stat = fs.readFileSync(`${base}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const wchan = fs.readFileSync(`${base}/wchan`, 'utf8');
-      const switches = fs
-        .readFileSync(`${base}/status`, 'utf8')
-        .split('\n')
-        .filter((line) => line.includes('ctxt_switches'))
-        .join(' ');
-      // fields[0] is the state, [11] and [12] utime and stime in ticks.
-      lines.push(
-        `${tid} ${name}: state ${fields[0]} wchan ${wchan} utime ${fields[11]} stime ${fields[12]} ${switches}`,
-      );
-    } catch {
-      // the thread ended while listed
-    }
-  }
-  return lines.join('\n');
+  return [...threadCounters(pid)]
+    .map(([tid, thread]) => {
+      let wchan = '?';
+      try {
+        wchan = fs.readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8');
+      } catch {
+        // the thread ended since
+      }
+      return `${tid} ${thread.name}: state ${thread.state} wchan ${wchan} cpu ${thread.cpuSeconds} s wake-ups ${thread.wakeups}`;
+    })
+    .join('\n');
 }
 
 export interface DiagnosedHost {

@@ -7,7 +7,8 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { QmpClient, type QmpEvent } from '../src/guest/qmp-client';
+import type { QmpEvent } from '../src/guest/qmp-client';
+import { qmp } from './migration';
 import { Netns } from './netns';
 import { Pinger } from './ping-gaps';
 import { QemuVm } from './qemu-vm';
@@ -15,10 +16,6 @@ import { BRIDGE, BRIDGE_CIDR, GUEST_IP } from './topology';
 import { waitFor } from './wait';
 
 const MAC = '52:54:00:00:0f:01';
-
-async function qmp(socket: string): Promise<QmpClient> {
-  return waitFor(`QMP on ${socket}`, () => QmpClient.connect(socket, 2000, 30000), 20000, 100);
-}
 
 async function migrate(source: QemuVm, destination: QemuVm, uri: string): Promise<void> {
   const [from, to] = await Promise.all([qmp(source.qmpSocket), qmp(destination.qmpSocket)]);

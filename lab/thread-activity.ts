@@ -5,6 +5,8 @@ import fs from 'fs';
 
 export interface ThreadCounters {
   name: string;
+  /** R running, S sleeping, D in uninterruptible wait, ... */
+  state: string;
   cpuSeconds: number;
   wakeups: number;
 }
@@ -23,6 +25,7 @@ export function threadCounters(pid: number): Map<number, ThreadCounters> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       threads.set(Number(tid), {
         name,
+        state: fields[0],
         cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND, // utime + stime
         wakeups: Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)![1]),
       });

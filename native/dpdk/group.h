@@ -112,8 +112,6 @@ struct Group {
     rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;
   } vhost_tx_locks[kMaxQueues];
   bool vhost_tx_shared = false;  // set before the group is polled
-  // Queue-state events for queues the group does not have: the guest (QEMU's queues=) asked for
-  // more than the group's `queues`, and those queues' frames would be lost. Status reports it.
   // The guest's queues beyond the group's `queues` (QEMU's queues= above it): the frames it sends
   // on them are never dequeued. How many it has enabled now (status), and how many times it
   // enabled one (the monitor logs each new count).

@@ -94,46 +94,39 @@ static constexpr uint64_t kLogAll = 1ULL << 26;
 // migration runs, the worker idles on its timed back-off and writes nothing unlogged. (A lab
 // guest's panic after about one migration in a hundred was suspected here first; it is QEMU's
 // under TCG, without vhost-user too: README, Live migration.)
-static bool guest_memory_logged(uint16_t port_id) {
+static bool guest_memory_logged(uint16_t port_id, uint16_t /* any queue: it is the guest's */) {
   const int vid = rte_eth_vhost_get_vid_from_port_id(port_id);
   uint64_t features = 0;
   return vid >= 0 && rte_vhost_get_negotiated_features(vid, &features) == 0 &&
          (features & kLogAll) != 0;
 }
 
-static constexpr int kMigrating = 1;
-
 // The call inside the count: a guest leaving meanwhile (its LSC callback) waits for it to end.
-// Arming: kMigrating, and nothing written, while the guest's memory is logged.
-static int counted_as_arming(const PollUnit &unit, bool arming) {
+template <typename Result>
+static Result counted_as_arming(const PollUnit &unit, Result (*call)(uint16_t, uint16_t)) {
   Group &group = *unit.group;
   group.vhost_arming.fetch_add(1, std::memory_order_seq_cst);
-  int ret;
-  if (arming && guest_memory_logged(group.vhost_port))
-    ret = kMigrating;
-  else if (arming)
-    ret = rte_eth_dev_rx_intr_enable(group.vhost_port, unit.queue);
-  else
-    ret = rte_eth_dev_rx_intr_disable(group.vhost_port, unit.queue);
+  const Result result = call(group.vhost_port, unit.queue);
   group.vhost_arming.fetch_sub(1, std::memory_order_release);
-  return ret;
+  return result;
 }
 
 // Only a connected guest's: with none there is no vring to flag (the guest's arrival wakes the
-// worker through its wakeup, see link_state.cc).
+// worker through its wakeup, see link_state.cc). Nothing at all while one of them migrates.
 bool RxWaiter::arm() {
-  bool all = true;
-  for (const PollUnit &unit : vhost_queues_) {
-    if (!unit.group->guest_ready.load(std::memory_order_relaxed)) continue;
-    const int ret = counted_as_arming(unit, true);
-    if (ret == 0) armed_.push_back(unit);
-    if (ret == kMigrating) all = false;
-  }
-  return all;
+  for (const PollUnit &unit : vhost_queues_)
+    if (unit.group->guest_ready.load(std::memory_order_relaxed) &&
+        counted_as_arming(unit, guest_memory_logged))
+      return false;
+  for (const PollUnit &unit : vhost_queues_)
+    if (unit.group->guest_ready.load(std::memory_order_relaxed) &&
+        counted_as_arming(unit, rte_eth_dev_rx_intr_enable) == 0)
+      armed_.push_back(unit);
+  return true;
 }
 
 void RxWaiter::disarm() {
-  for (const PollUnit &unit : armed_) counted_as_arming(unit, false);
+  for (const PollUnit &unit : armed_) counted_as_arming(unit, rte_eth_dev_rx_intr_disable);
   armed_.clear();
 }
 

@@ -25,8 +25,8 @@ class RxWaiter {
   // Whether every port of `list` can wake the worker; rebuilds the epoll set when the list
   // (`version`: how many lists were published) or a port changed since the last call.
   bool ready_for(const GroupList *list, uint64_t version);
-  // False if a guest's kicks could not be armed because its memory is being migrated: then the
-  // worker must not sleep on interrupts (disarm what was armed and use the timed back-off).
+  // False, with nothing armed, while a guest's memory is being migrated: then the worker must
+  // not sleep on interrupts (it uses the timed back-off).
   bool arm();
   void disarm();
   // Sleeps until an interrupt, a wake-up or timeout_ms. False if it timed out (or failed).

@@ -51,7 +51,6 @@ static void idle(Worker &worker, const GroupList *list, uint64_t version, IdleBa
     return;
   }
   if (!worker.waiter.arm()) {
-    worker.waiter.disarm();
     backoff.sleep();
     return;
   }

@@ -58,6 +58,8 @@ export interface MigrationSoakOptions {
   rxInterrupts?: boolean;
   /** Where to write what the daemons were doing if pings stop after a migration (see outage-diagnostics). */
   diagnosticsDir?: string;
+  /** How long to keep watching for pings to come back after the outage, ms (default 120 s). */
+  watchMs?: number;
 }
 
 /** How long pings may stay unanswered after a migration before it counts as an outage. */
@@ -110,17 +112,21 @@ export async function runMigrationSoak(
         await new Promise((resolve) => setTimeout(resolve, 5000));
         await writeOutageDiagnostics(dir, 'at-timeout-5s', hosts, lab.vm?.console() ?? '');
         const startedAt = Date.now();
-        const recovered = await waitFor('pings after the outage', answered, OUTAGE_WATCH_MS).then(
+        const watchMs = options.watchMs ?? OUTAGE_WATCH_MS;
+        const recovered = await waitFor('pings after the outage', answered, watchMs).then(
           () => true,
           () => false,
         );
         await writeOutageDiagnostics(dir, recovered ? 'recovered' : 'not-recovered', hosts, lab.vm?.console() ?? '');
-        throw new Error(
-          `migration ${i} (${timeline.from}→${timeline.to}): no pings answered for ${OUTAGE_MS / 1000} s; ` +
-            (recovered
-              ? `they came back ${((Date.now() - startedAt + OUTAGE_MS) / 1000).toFixed(1)} s after the migration`
-              : `none in ${OUTAGE_WATCH_MS / 1000} s more`) +
-            `; diagnostics in ${dir}`,
+        throw guestPanicked(
+          lab,
+          new Error(
+            `migration ${i} (${timeline.from}→${timeline.to}): no pings answered for ${OUTAGE_MS / 1000} s; ` +
+              (recovered
+                ? `they came back ${((Date.now() - startedAt + OUTAGE_MS) / 1000).toFixed(1)} s after the migration`
+                : `none in ${watchMs / 1000} s more`) +
+              `; diagnostics in ${dir}`,
+          ),
         );
       }
       const gaps = await pinger.stop(migrationOutage(timeline));

@@ -237,9 +237,10 @@ export const configSchema = {
           description:
             'an idle worker sleeps until a frame can be there (a guest kick, a frame on a tap) instead of ' +
             'waking every idleSleepMaxUs; only where every port of the worker can interrupt (vhost, tap), ' +
-            'and not while a live migration copies the guest',
+            'and not while a live migration copies the guest. Off by default while migration failures seen ' +
+            'with it on are not all explained',
           type: 'boolean',
-          default: true,
+          default: false,
         },
         extraEalArgs: {
           description: 'more EAL arguments, passed as given',

@@ -5,6 +5,8 @@
 // and the source lets the guest go. Pings every 10 ms measure the network's gap against QEMU's
 // own downtime.
 import { strict as assert } from 'assert';
+import os from 'os';
+import path from 'path';
 import { MigrationLab, migrationOutage, type MigrationHost } from '../../lab/migration';
 import { describeMigration, formatMigrationSoak, runMigrationSoak } from '../../lab/migration-soak';
 import { Pinger } from '../../lab/ping-gaps';
@@ -78,7 +80,15 @@ describe('live migration (real DPDK, two daemons, a Linux guest under TCG)', fun
   });
 
   it(`migrates one guest back and forth ${MIGRATIONS} times with nothing growing in either daemon (QEMU's SEND_RARP, no guest announce)`, async function () {
-    const summary = await runMigrationSoak(MIGRATIONS, (line) => console.log(`      ${line}`));
+    // If pings stop, what the daemons and the guest were doing is kept for whoever reads the failure.
+    const diagnosticsDir = path.join(
+      os.tmpdir(),
+      `vhost-failover-migration-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    );
+    const summary = await runMigrationSoak(MIGRATIONS, (line) => console.log(`      ${line}`), {
+      diagnosticsDir,
+      watchMs: 5000,
+    });
     console.log(formatMigrationSoak(summary).replace(/^/gm, '      '));
     assert.equal(summary.migrations, MIGRATIONS);
   });

@@ -77,6 +77,7 @@ export async function runMigrationSoak(
   // RARP are all that moves the MAC.
   const daemons = options.rxInterrupts !== undefined ? { rxInterrupts: options.rxInterrupts } : {};
   const lab = await MigrationLab.start({ guestAnnounce: false }, daemons);
+  lab.diagnosticsDir = options.diagnosticsDir;
   let pinger: Pinger | undefined;
   try {
     const { A, B } = lab.hosts;
@@ -95,7 +96,9 @@ export async function runMigrationSoak(
       await waitFor('pings before the migration', () => pinger!.replies() >= 10, 30000).catch((err: Error) => {
         throw guestPanicked(lab, err);
       });
-      const timeline = await lab.migrate();
+      const timeline = await lab.migrate().catch((err: Error) => {
+        throw guestPanicked(lab, err);
+      });
       const after = pinger.replies();
       const answered = () => pinger!.replies() >= after + 10;
       try {

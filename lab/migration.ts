@@ -14,6 +14,7 @@ import { QmpClient, type QmpEvent } from '../src/guest/qmp-client';
 import { Capture } from './capture';
 import type { Outage } from './ping-gaps';
 import { DaemonProcess } from './daemon-process';
+import { threadStacks, writeOutageDiagnostics } from './outage-diagnostics';
 import { QemuVm, type QemuVmOptions } from './qemu-vm';
 import { GUEST_IP, Topology, labConfig, tapName, type TopologyOptions } from './topology';
 import { waitFor } from './wait';
@@ -98,6 +99,9 @@ export class MigrationLab {
   vm?: QemuVm;
   /** Where the guest runs now. */
   current: MigrationHost;
+  /** Where a migration whose step times out writes what the daemons and QEMUs were doing. */
+  diagnosticsDir?: string;
+  private vms = 0;
   private migrations = 0;
 
   private constructor(
@@ -172,6 +176,8 @@ export class MigrationLab {
     const source = this.current;
     const target = this.other(source);
     const dir = this.vmDir();
+    const migration = ++this.migrations;
+    const sourceVm = this.vm!;
     const uri = `unix:${path.join(dir, 'migrate.sock')}`;
     // Rounds from the source while the guest is still there are right (a boot, a switch): the
     // count starts once they are done, so any later one announced a guest that had left.
@@ -266,6 +272,28 @@ export class MigrationLab {
           destination: (await rounds(target)) - roundsBefore.destination,
         },
       };
+    } catch (err) {
+      if (!this.diagnosticsDir) throw err;
+      // A step that timed out: what each daemon and both QEMUs were doing, before anything is torn down.
+      const where = path.join(this.diagnosticsDir, `migration-${migration}`);
+      const status = async (client: QmpClient | undefined) =>
+        client ? JSON.stringify(await client.execute('query-status').catch((e: Error) => e.message)) : 'no QMP';
+      const consoles =
+        `source QEMU (${source.name}), ${migrated ? 'quit' : await status(clients[0])}:\n${sourceVm.console()}\n\n` +
+        `destination QEMU (${target.name}), ${await status(clients[1])}:\n${destination.console()}\n\n` +
+        `destination QEMU's threads:\n${destination.pid ? threadStacks(destination.pid) : 'exited'}`;
+      await writeOutageDiagnostics(
+        where,
+        'step-timed-out',
+        [
+          { name: 'A', daemon: this.hosts.A.daemon },
+          { name: 'B', daemon: this.hosts.B.daemon },
+        ],
+        consoles,
+      );
+      throw new Error(
+        `migration ${migration} (${source.name}→${target.name}): ${(err as Error).message}; diagnostics in ${where}`,
+      );
     } finally {
       capture?.stop();
       requests?.stop();
@@ -287,7 +315,7 @@ export class MigrationLab {
 
   /** A fresh directory per QEMU (its QMP socket, console and migration socket). */
   private vmDir(): string {
-    const dir = path.join(this.topology.dir, `vm-${this.migrations++}`);
+    const dir = path.join(this.topology.dir, `vm-${this.vms++}`);
     fs.mkdirSync(dir, { recursive: true });
     return dir;
   }

@@ -1,7 +1,10 @@
 // What the daemons were doing while a guest got no answers: each daemon's status and counters,
 // every thread's state and kernel wait channel (is the worker asleep in epoll_wait, or spinning?),
-// the daemons' logs and the guest's console. The migration soak writes it when pings stop coming
-// back after a migration, once at the timeout and again once they return (or do not).
+// every thread's stack where gdb is installed (is a DPDK callback stuck, and on what?), the
+// daemons' logs and the guest's console. The migration soak writes it when pings stop coming back
+// after a migration (at the timeout and again once they return, or do not), and the migration lab
+// when a step of a migration times out.
+import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import type { DaemonProcess } from './daemon-process';
@@ -19,6 +22,16 @@ function threadStates(pid: number): string {
       return `${tid} ${thread.name}: state ${thread.state} wchan ${wchan} cpu ${thread.cpuSeconds} s wake-ups ${thread.wakeups}`;
     })
     .join('\n');
+}
+
+// A second or so with the daemon stopped, which a diagnosis can afford and a test cannot miss.
+export function threadStacks(pid: number): string {
+  const gdb = spawnSync('gdb', ['-batch', '-p', String(pid), '-ex', 'thread apply all bt'], {
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  if (gdb.error) return `no stacks: ${gdb.error.message} (install gdb for them)`;
+  return gdb.stdout + gdb.stderr;
 }
 
 export interface DiagnosedHost {
@@ -50,6 +63,7 @@ export async function writeOutageDiagnostics(
       report.push(`threads: ${(err as Error).message}`);
     }
     write(`daemon-${host.name}`, report.join('\n\n') + '\n');
+    write(`daemon-${host.name}-stacks`, threadStacks(daemon.pid));
     write(`daemon-${host.name}-log`, daemon.log);
   }
   write('guest-console', guestConsole);

@@ -176,6 +176,11 @@ export class QemuVm {
     return /GUEST-READY .*features=([01]+)/.exec(this.console())?.[1] ?? '';
   }
 
+  /** QEMU's process, or undefined once it exited. */
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child.pid;
+  }
+
   console(): string {
     try {
       return fs.readFileSync(this.consoleLog, 'utf8');

@@ -58,6 +58,9 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
   private buffered = '';
   private greeted?: () => void;
   private failure?: string;
+  // Once the socket closed, a command could never be answered, nor time out: destroying a
+  // destroyed socket emits no second 'close' to reject it with.
+  private closed = false;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -67,6 +70,7 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.receive(chunk));
     socket.on('close', () => {
+      this.closed = true;
       const why = this.failure ?? 'QMP connection closed';
       for (const waiter of this.pending.values()) {
         clearTimeout(waiter.timer);
@@ -109,6 +113,7 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
 
   /** One command; rejects on QEMU's error, on the timeout (and then resets the connection). */
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(this.failure ?? 'QMP connection closed'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(

@@ -97,7 +97,9 @@ describe('start-up faults: one line, an exit status, nothing left (real DPDK)', 
   async function runToExit(config: Config, cgroup?: CpusetCgroup) {
     netns = new Netns('vf-start');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-start-'));
-    dirs.push(dir, path.dirname(config.control.socket));
+    // labConfig's directory holds the vhost socket; a fault may have moved the control socket
+    // below a file in it (which rmSync of that path would leave behind).
+    dirs.push(dir, path.dirname(config.control.socket), path.dirname(config.groups[0].vhost.socket));
     const daemon = DaemonProcess.launch(config, dir, cgroup ? undefined : netns, {}, cgroup?.wrapper);
     const status = await daemon.exit();
     const lines = daemon.stderr.trim().split('\n');

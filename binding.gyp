@@ -11,6 +11,7 @@
       "native/dpdk/dataplane.cc",
       "native/dpdk/eal.cc",
       "native/dpdk/forward.cc",
+      "native/dpdk/group_workers.cc",
       "native/dpdk/guest_addresses.cc",
       "native/dpdk/link_monitor.cc",
       "native/dpdk/link_source.cc",
@@ -68,6 +69,7 @@
             "type": "executable",
             "sources": [
               "native/dpdk/worker.cc",
+              "native/dpdk/group_workers.cc",
               "native/dpdk/rx_waiter.cc",
               "native/dpdk/test/quiescence_stress.cc"
             ],

@@ -304,7 +304,7 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
     for (uint16_t q = 0; q < group->queues; q++) {
       Worker &worker = least_loaded_worker_locked();
       queue_workers_.back().push_back(&worker);
-      group->worker_wakeups[q].store(&worker.waiter.wakeup(), std::memory_order_release);
+      group->queue_workers[q].store(&worker, std::memory_order_release);
     }
     placed = distinct(queue_workers_.back());
   }

@@ -23,6 +23,8 @@
 
 namespace vhost_failover {
 
+struct Worker;
+
 // Which uplink carries a burst. Also indexes per-path arrays.
 enum Path : uint8_t { kPrimary = 0, kStandby = 1, kNoPath = 2 };
 constexpr int kUplinks = 2;
@@ -155,25 +157,20 @@ struct Group {
   // The link monitor's; the worker wakes it when it saw something the monitor reports (a
   // primary dead on a refused send, a switch gap measured).
   const Wakeup *link_wakeup = nullptr;
-  // The wake-up of the worker polling each queue, for a control call that needs a pass of a
-  // worker that may be asleep on its interrupts (an announcement, a guest that came: its kicks
-  // are off until re-armed). Set as the group's queues are placed.
-  std::atomic<const Wakeup *> worker_wakeups[kMaxQueues] = {};
-  // How many workers are arming or disarming the vhost port's rx interrupts now: that call reads
-  // the guest's vhost device, which net_vhost's destroy_device frees after raising LSC; the LSC
-  // callback waits them out (link_monitor.cc).
-  std::atomic<int> vhost_arming{0};
+  // The worker polling each queue, set as the group's queues are placed: woken for a control
+  // call that needs a pass of a worker that may be asleep on its interrupts (an announcement, a
+  // guest that came: its kicks are off until re-armed), and waited out when the guest leaves.
+  std::atomic<Worker *> queue_workers[kMaxQueues] = {};
   // The guest's receive filter as the control plane last read it (from QEMU); a primary
   // attached later is given it too. Node thread only.
   RxFilter rx_filter;
 
   Uplink &uplink(Path path) { return uplinks[path]; }
 
-  void wake_workers() const {
-    for (uint16_t q = 0; q < queues; q++)
-      if (const Wakeup *wakeup = worker_wakeups[q].load(std::memory_order_acquire))
-        wakeup->notify();
-  }
+  // Wakes the workers polling the group's queues (group_workers.cc).
+  void wake_workers() const;
+  // Returns once every pass of those workers that started before the call has ended.
+  void quiesce_workers() const;
 
   // The vhost tx queue that carries unit q's frames to the guest: q while the guest has it
   // enabled (or before any queue-state event), else one of the enabled ones, spread by q.

@@ -87,17 +87,25 @@ static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void
 }
 
 // On the thread that raised it (vhost-user's, iavf's event thread): wake-ups only, so that thread
-// never waits for a driver call or a group's lock; but first, a worker's arm or disarm of the
-// vhost port that may have read the departing device (net_vhost clears the queue's vid before
-// raising this and frees the device after) is waited out. Both wake: the monitor reads the links,
-// and the worker re-arms (net_vhost turns a new guest's notifications off).
+// never waits for a driver call or a group's lock, with one exception, a guest leaving. Then
+// lib/vhost reads the rings' indexes for QEMU (GET_VRING_BASE: the state a migration carries)
+// as soon as this returns, and frees the device later: no worker may still be in a burst on
+// it, nor arming its kicks. net_vhost means to ensure that (destroy_device clears
+// allow_queuing, then waits while while_queuing is set), but both sides use plain stores and
+// loads, which x86 may reorder (each side's store still in its store buffer while it loads the
+// other's flag): a worker can start a burst the wait does not see, and the destination of a
+// migration then replays descriptors the source completed (a guest's "id N is not a head", its
+// rx pages freed twice). So the workers polling the group are waited out here, by their pass
+// epoch (Worker::quiesce), which fences both sides: at most two passes, the one in flight and
+// one more (a sleeping worker is woken). Both then wake: the monitor reads the links, and the
+// worker re-arms (net_vhost turns a new guest's notifications off).
 static int on_link_changed(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
   Group &group = *static_cast<Group *>(arg);
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // the driver's vid store before the count
-  while (group.vhost_arming.load(std::memory_order_seq_cst) != 0) rte_pause();
+  const bool guest_left = port_id == group.vhost_port && !port_link_up(port_id);
+  if (guest_left) group.quiesce_workers();
   // A guest that left: net_vhost forgets its queues' states without an event each, and the next
   // guest's enables arrive after this (same thread, later messages).
-  if (port_id == group.vhost_port && !port_link_up(port_id)) {
+  if (guest_left) {
     rte_spinlock_lock(&group.guest_queues_lock);
     group.guest_rx_queues_enabled.store(0, std::memory_order_relaxed);
     group.guest_queues_beyond_enabled.store(0, std::memory_order_relaxed);

@@ -101,32 +101,25 @@ static bool guest_memory_logged(uint16_t port_id, uint16_t /* any queue: it is t
          (features & kLogAll) != 0;
 }
 
-// The call inside the count: a guest leaving meanwhile (its LSC callback) waits for it to end.
-template <typename Result>
-static Result counted_as_arming(const PollUnit &unit, Result (*call)(uint16_t, uint16_t)) {
-  Group &group = *unit.group;
-  group.vhost_arming.fetch_add(1, std::memory_order_seq_cst);
-  const Result result = call(group.vhost_port, unit.queue);
-  group.vhost_arming.fetch_sub(1, std::memory_order_release);
-  return result;
-}
-
 // Only a connected guest's: with none there is no vring to flag (the guest's arrival wakes the
 // worker through its wakeup, see link_state.cc). Nothing at all while one of them migrates.
+// These calls read the guest's vhost device, which a guest leaving frees: they are part of the
+// worker's pass, which the guest's LSC callback waits out (link_monitor.cc).
 bool RxWaiter::arm() {
   for (const PollUnit &unit : vhost_queues_)
     if (unit.group->guest_ready.load(std::memory_order_relaxed) &&
-        counted_as_arming(unit, guest_memory_logged))
+        guest_memory_logged(unit.group->vhost_port, unit.queue))
       return false;
   for (const PollUnit &unit : vhost_queues_)
     if (unit.group->guest_ready.load(std::memory_order_relaxed) &&
-        counted_as_arming(unit, rte_eth_dev_rx_intr_enable) == 0)
+        rte_eth_dev_rx_intr_enable(unit.group->vhost_port, unit.queue) == 0)
       armed_.push_back(unit);
   return true;
 }
 
 void RxWaiter::disarm() {
-  for (const PollUnit &unit : armed_) counted_as_arming(unit, rte_eth_dev_rx_intr_disable);
+  for (const PollUnit &unit : armed_)
+    rte_eth_dev_rx_intr_disable(unit.group->vhost_port, unit.queue);
   armed_.clear();
 }
 

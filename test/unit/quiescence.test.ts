@@ -25,8 +25,13 @@ describe('worker quiescence under ThreadSanitizer (C++)', function () {
     assert.match(output, /quiescence stress: 200 rounds on 2 workers/);
   });
 
-  for (const wait of ['publish', 'second-wait'])
-    it(`reports a race when the ${wait === 'publish' ? 'group list is swapped' : "detach's second quiesce is left out"} before the free`, function () {
+  const leftOut: Record<string, string> = {
+    publish: 'the group list is swapped',
+    'second-wait': "the detach's second quiesce is left out",
+    'guest-left': "a departing guest's LSC callback does not wait out the workers",
+  };
+  for (const [wait, what] of Object.entries(leftOut))
+    it(`reports a race when ${what} before the free`, function () {
       const { status, output } = run(['--skip', wait, '--rounds', '100']);
       assert.equal(status, TSAN_REPORTED, output);
       assert.match(output, /WARNING: ThreadSanitizer: (data race|heap-use-after-free)/);

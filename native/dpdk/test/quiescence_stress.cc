@@ -7,6 +7,8 @@
 //   remove a group:   publish a list without it, then free its ports and it;
 //   detach a primary: clear eligibility, quiesce, clear present, quiesce, then free the port;
 //   attach a primary: make the port, then set present and eligible (release stores).
+//   a guest leaves:   net_vhost stops queuing, then the LSC callback waits out the group's workers
+//                     (Group::quiesce_workers, link_monitor.cc), then lib/vhost frees the device.
 // Two workers each poll a share of the groups; stats are summed meanwhile, as the status op does.
 // A wrong order or a missing wait is a data race TSan reports (exit status 66).
 //
@@ -15,13 +17,14 @@
 // without it; preloaded into an uninstrumented Node it cannot even map its shadow memory beside
 // DPDK's hugepage mappings. This program puts the one protocol our threads share under it.
 //
-//   quiescence_stress [--rounds N] [--skip publish|second-wait]
+//   quiescence_stress [--rounds N] [--skip publish|second-wait|guest-left]
 // --skip leaves out one wait that memory safety rests on (the publish before a group is freed,
-// the detach's second quiesce before its port is freed), to prove the check sees each: TSan must
-// then report. (The detach's first wait orders the tx drain, not memory: it is not one of them.)
-// (Built with -Wno-tsan: TSan does not model quiesce()'s seq_cst fence. The fence makes the
-// worker's next pass see a flag; the happens-before TSan checks comes from the release store
-// and acquire loads of `passes`, which it does model.)
+// the detach's second quiesce before its port is freed, the LSC callback's wait before a guest's
+// device is freed), to prove the check sees each: TSan must then report. (The detach's first wait
+// orders the tx drain, not memory: it is not one of them.) (Built with -Wno-tsan: TSan does not
+// model quiesce()'s seq_cst fence. The fence makes the worker's next pass see a flag; the
+// happens-before TSan checks comes from the release store and acquire loads of `passes`, which it
+// does model.)
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -41,13 +44,17 @@ struct PortState {
 };
 constexpr uint16_t kPorts = 64;
 PortState *ports[kPorts] = {};  // by port id; written by control threads, read by workers
+// net_vhost's allow_queuing of each vhost port: cleared as its guest leaves (a plain store in
+// net_vhost; relaxed here), set when the next one comes (its device published with it).
+std::atomic<bool> allow_queuing[kPorts] = {};
 
 // Stand-in for forward.cc: the same reads, in the same order, as a pass of the real one.
 unsigned poll_group(Group &group, uint16_t, unsigned lcore_id) {
   if (!group.vhost_present.load(std::memory_order_relaxed)) return 0;
   Counters &counters = group.counters.slot[lcore_id];
   count(counters.guest_dequeued, group.name.size() != 0);
-  ports[group.vhost_port]->frames++;  // only the polling worker writes them
+  if (allow_queuing[group.vhost_port].load(std::memory_order_acquire))
+    ports[group.vhost_port]->frames++;  // only the polling worker writes them
   const Path path = group.transmit_path();
   if (path != kNoPath) {
     ports[group.uplink(path).port_id]->frames++;
@@ -68,7 +75,7 @@ using namespace vhost_failover;
 namespace {
 
 // Which wait to leave out, if any (see --skip).
-enum class Skip { kNothing, kPublish, kSecondWait } skip = Skip::kNothing;
+enum class Skip { kNothing, kPublish, kSecondWait, kGuestLeft } skip = Skip::kNothing;
 
 // One control thread's share: its worker, its groups, its port ids.
 struct Lane {
@@ -83,6 +90,7 @@ std::unique_ptr<Group> make_group(const std::string &name, uint16_t vhost_port,
   group->name = name;
   group->vhost_port = vhost_port;
   ports[vhost_port] = new PortState;
+  allow_queuing[vhost_port].store(true, std::memory_order_release);
   group->vhost_present.store(true, std::memory_order_relaxed);  // published by the list
   Uplink &standby = group->uplink(kStandby);
   standby.port_id = standby_port;
@@ -92,9 +100,21 @@ std::unique_ptr<Group> make_group(const std::string &name, uint16_t vhost_port,
   return group;
 }
 
+// destroy_device, then new_device: the departing guest's device freed, the next one's made.
+void guest_leaves_and_returns(Group &group) {
+  allow_queuing[group.vhost_port].store(false, std::memory_order_relaxed);
+  if (skip != Skip::kGuestLeft) group.quiesce_workers();
+  delete ports[group.vhost_port];
+  ports[group.vhost_port] = new PortState;
+  allow_queuing[group.vhost_port].store(true, std::memory_order_release);
+}
+
 void publish_groups(Lane &lane) {
   auto list = std::make_unique<GroupList>();
-  for (auto &group : lane.groups) list->units.push_back({group.get(), 0});
+  for (auto &group : lane.groups) {
+    group->queue_workers[0].store(&lane.worker, std::memory_order_release);
+    list->units.push_back({group.get(), 0});
+  }
   if (skip == Skip::kPublish) {
     lane.worker.polled.store(list.get(), std::memory_order_release);
     lane.worker.owned = std::move(list);
@@ -145,6 +165,7 @@ void run_lane(Lane &lane, int rounds, uint64_t *frames_summed) {
     Group &group = *lane.groups.front();
     attach(group, primary_port);
     detach(lane, group);
+    guest_leaves_and_returns(group);
     // A second group comes and goes beside it, sometimes with the primary attached.
     lane.groups.push_back(make_group("vm-b-" + std::to_string(round), extra_vhost, extra_standby));
     publish_groups(lane);
@@ -162,7 +183,9 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "--skip") == 0 && i + 1 < argc) {
       const char *wait = argv[++i];
-      skip = std::strcmp(wait, "publish") == 0 ? Skip::kPublish : Skip::kSecondWait;
+      skip = std::strcmp(wait, "publish") == 0      ? Skip::kPublish
+             : std::strcmp(wait, "guest-left") == 0 ? Skip::kGuestLeft
+                                                    : Skip::kSecondWait;
     }
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
   }

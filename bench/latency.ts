@@ -2,7 +2,9 @@
 // run: ping from a namespace's bridge, through a tap, the switch and vhost-user, to a testpmd VM
 // that answers (icmpecho), and back. The kernel's share (ping, the bridge, the tap) is the same
 // on both sides, so the difference is the switches'. At a low rate every echo finds the switch
-// idle; at a high rate it is kept busy.
+// idle; at a high rate it is kept busy. The daemon runs three ways: its default (the timed
+// back-off between echoes), asleep on rx interrupts, and busy polling as testpmd does, which
+// leaves only what forwarding through it costs.
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -27,8 +29,19 @@ export const RATES: LatencyRate[] = [
   { label: '5,000 pps', intervalS: 0.0002, count: 10000 },
 ];
 
+/** The switches measured, in the order of the report. */
+export const LATENCY_SWITCHES = ['testpmd-io', 'vhost-failover', 'vhost-failover-irq', 'vhost-failover-busy'] as const;
+type LatencySwitch = (typeof LATENCY_SWITCHES)[number];
+
+/** How each of the daemon's runs idles between echoes. */
+const DAEMON_IDLE: Record<Exclude<LatencySwitch, 'testpmd-io'>, { rxInterrupts?: boolean; idleSleepMaxUs?: number }> = {
+  'vhost-failover': {},
+  'vhost-failover-irq': { rxInterrupts: true },
+  'vhost-failover-busy': { idleSleepMaxUs: 0 },
+};
+
 export interface LatencyResult {
-  which: 'vhost-failover' | 'testpmd-io';
+  which: LatencySwitch;
   rate: string;
   p50Us: number;
   p99Us: number;
@@ -53,14 +66,13 @@ async function pingAll(which: LatencyResult['which'], netns: Netns): Promise<Lat
   return results;
 }
 
-async function throughDaemon(): Promise<LatencyResult[]> {
-  // As the reference run measured it: the worker asleep on its interrupts between echoes.
-  const topology = await Topology.start(labConfig({ rxInterrupts: true }));
+async function throughDaemon(which: keyof typeof DAEMON_IDLE): Promise<LatencyResult[]> {
+  const topology = await Topology.start(labConfig(DAEMON_IDLE[which]));
   try {
     await topology.startVm('icmpecho');
     await topology.waitForActivePath('primary');
     await topology.announcementsDone();
-    return await pingAll('vhost-failover', topology.netns);
+    return await pingAll(which, topology.netns);
   } finally {
     await topology.stop();
   }
@@ -93,5 +105,5 @@ async function throughTestpmd(): Promise<LatencyResult[]> {
 }
 
 export async function measureLatency(which: LatencyResult['which']): Promise<LatencyResult[]> {
-  return which === 'vhost-failover' ? throughDaemon() : throughTestpmd();
+  return which === 'testpmd-io' ? throughTestpmd() : throughDaemon(which);
 }

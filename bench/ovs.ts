@@ -2,9 +2,13 @@
 // log, EAL file prefix and CPUs, so a host's own OVS (if any) is never touched. One netdev bridge
 // with a dpdkvhostuserclient port (the VM is the vhost-user server, as QEMU is with OVS) and an
 // active-backup bond of the two uplinks: the configuration an OVS user fails a VM over with.
+// ovs-vswitchd runs in a network namespace of its own: its netdev datapath makes persistent taps
+// for the datapath and the bridge ("ovs-netdev", "br0"), which would otherwise stay on the host
+// (and clash with a host's own br0); they go with the namespace.
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { Netns } from '../lab/netns';
 import { waitFor } from '../lab/wait';
 
 const VSWITCHD = '/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk';
@@ -30,6 +34,8 @@ export interface OvsOptions {
 }
 
 export class PrivateOvs {
+  private readonly netns = new Netns('vf-ovs');
+
   private constructor(private readonly options: OvsOptions) {}
 
   private get env(): NodeJS.ProcessEnv {
@@ -90,7 +96,11 @@ export class PrivateOvs {
       `other_config:pmd-cpu-mask=0x${(1 << pmdCpu).toString(16)}`,
       `other_config:dpdk-extra="${ealExtra}"`,
     );
-    run('taskset', [
+    run('ip', [
+      'netns',
+      'exec',
+      this.netns.name,
+      'taskset',
       '-c',
       String(mainCpu),
       VSWITCHD,
@@ -150,7 +160,7 @@ export class PrivateOvs {
       });
   }
 
-  /** Stops both daemons by their PIDs and leaves nothing running. */
+  /** Stops both daemons by their PIDs and leaves nothing running, nor their taps. */
   async stop(): Promise<void> {
     for (const name of ['ovs-vswitchd', 'ovsdb-server']) {
       const pid = this.pid(name);
@@ -164,6 +174,7 @@ export class PrivateOvs {
         process.kill(pid, 'SIGKILL');
       });
     }
+    this.netns.dispose();
   }
 
   get log(): string {

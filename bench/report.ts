@@ -1,6 +1,7 @@
 // The bench's results as Markdown tables: what the README's benchmark section shows.
 import type { BenchReport } from './run';
 import type { Switch } from './throughput';
+import { LATENCY_SWITCHES } from './latency';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const DIRECTION_NAMES = { guestToNetwork: 'guest → network', networkToGuest: 'network → guest' };
@@ -46,14 +47,15 @@ export function markdownReport(report: BenchReport): string {
     lines.push(
       '',
       'Round-trip latency: ping from the bridge through a tap, the switch and vhost-user to a testpmd VM answering (icmpecho), and back; ' +
-        `medians over ${report.rounds} rounds of each percentile.`,
+        `medians over ${report.rounds} rounds of each percentile. vhost-failover idles between echoes as configured by ` +
+        'default (the timed back-off), -irq asleep on rx interrupts, -busy polling without pause as testpmd does.',
       '',
       '| Rate | Switch | p50 (us) | p99 (us) | p99.9 (us) | Lost |',
       '| --- | --- | --: | --: | --: | --: |',
     );
     const rates = [...new Set(report.latency.map((l) => l.rate))];
     for (const rate of rates)
-      for (const which of ['testpmd-io', 'vhost-failover'] as const) {
+      for (const which of LATENCY_SWITCHES) {
         const rows = report.latency.filter((l) => l.rate === rate && l.which === which);
         const pick = (f: (l: (typeof rows)[number]) => number) => median(rows.map(f));
         lines.push(

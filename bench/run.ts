@@ -7,7 +7,7 @@ import path from 'path';
 import { measureFailoverLoss, type FailoverLossResult } from '../lab/failover-loss';
 import { barChartSvg } from './bar-chart';
 import { measureGroups, type GroupsResult } from './groups';
-import { measureLatency, type LatencyResult } from './latency';
+import { LATENCY_SWITCHES, measureLatency, type LatencyResult } from './latency';
 import { measureIdleCost, type IdleCost } from '../lab/idle-cost';
 import { PrivateOvs } from './ovs';
 import { ratePlotSvg, type RateSample } from './plot';
@@ -52,8 +52,11 @@ export interface GroupsCase {
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGuest').split(',') as Direction[];
-const FRAME_SIZES = (process.env.BENCH_FRAME_SIZES ?? '64,512,1518,9000').split(',').map(Number);
+const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'guestToNetwork,networkToGuest')
+  .split(',')
+  .filter(Boolean) as Direction[];
+// Empty lists leave a section out: BENCH_FRAME_SIZES= BENCH_QUEUES= BENCH_GROUPS= runs latency and idle cost only.
+const FRAME_SIZES = (process.env.BENCH_FRAME_SIZES ?? '64,512,1518,9000').split(',').filter(Boolean).map(Number);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
 const GROUP_COUNTS = (process.env.BENCH_GROUPS ?? '1,8,10').split(',').filter(Boolean).map(Number);
 // Multi-queue cases (64 B, both directions), beside the one-queue cases above.
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
     DIRECTIONS.length * FRAME_SIZES.length * ROUNDS * switches().length +
     DIRECTIONS.length * QUEUE_COUNTS.length * ROUNDS * 2 +
     GROUP_COUNTS.length * ROUNDS +
-    2 * ROUNDS +
+    LATENCY_SWITCHES.length * ROUNDS +
     3 +
     (skipFailover ? 0 : ROUNDS);
   const progress = new Progress(steps);
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
     for (const direction of DIRECTIONS) report.throughput.push(await throughputCase(direction, 64, progress, queues));
   for (const groups of GROUP_COUNTS) report.groups.push(await groupsCase(groups, progress));
   for (let round = 0; round < ROUNDS; round++)
-    for (const which of ['testpmd-io', 'vhost-failover'] as const) {
+    for (const which of LATENCY_SWITCHES) {
       progress.step(`latency round ${round + 1}/${ROUNDS}: ${which}`);
       report.latency.push(...(await measureLatency(which)));
     }
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
     const clusters = rates.flatMap((rate) =>
       (['p50Us', 'p99Us', 'p999Us'] as const).map((q) => ({
         label: `${rate} ${q.replace('Us', '').replace('p999', 'p99.9')}`,
-        bars: (['testpmd-io', 'vhost-failover'] as const).map((name) => ({
+        bars: LATENCY_SWITCHES.map((name) => ({
           name,
           value: median(report.latency.filter((l) => l.rate === rate && l.which === name).map((l) => l[q] / 1000)),
         })),

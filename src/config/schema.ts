@@ -237,8 +237,9 @@ export const configSchema = {
           description:
             'an idle worker sleeps until a frame can be there (a guest kick, a frame on a tap) instead of ' +
             'waking every idleSleepMaxUs; only where every port of the worker can interrupt (vhost, tap), ' +
-            'and not while a live migration copies the guest. Off by default while migration failures seen ' +
-            'with it on are not all explained',
+            'and not while a live migration copies the guest. Off by default: with it on, a migrated TCG ' +
+            "guest's memory was corrupted about once in 40 migrations, against once in 230 with it off " +
+            '(README, Live migration)',
           type: 'boolean',
           default: false,
         },

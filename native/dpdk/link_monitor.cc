@@ -93,12 +93,12 @@ static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void
 // it, nor arming its kicks. net_vhost means to ensure that (destroy_device clears
 // allow_queuing, then waits while while_queuing is set), but both sides use plain stores and
 // loads, which x86 may reorder (each side's store still in its store buffer while it loads the
-// other's flag): a worker can start a burst the wait does not see, and the destination of a
-// migration then replays descriptors the source completed (a guest's "id N is not a head", its
-// rx pages freed twice). So the workers polling the group are waited out here, by their pass
-// epoch (Worker::quiesce), which fences both sides: at most two passes, the one in flight and
-// one more (a sleeping worker is woken). Both then wake: the monitor reads the links, and the
-// worker re-arms (net_vhost turns a new guest's notifications off).
+// other's flag): a worker can start a burst the wait does not see, after which the index handed
+// to QEMU could miss what that burst consumed, and a migration's destination replay it. So the
+// workers polling the group are waited out here, by their pass epoch (Worker::quiesce), which
+// fences both sides: at most two passes, the one in flight and one more (a sleeping worker is
+// woken). Both then wake: the monitor reads the links, and the worker re-arms (net_vhost turns a
+// new guest's notifications off).
 static int on_link_changed(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
   Group &group = *static_cast<Group *>(arg);
   const bool guest_left = port_id == group.vhost_port && !port_link_up(port_id);

@@ -91,9 +91,9 @@ static constexpr uint64_t kLogAll = 1ULL << 26;
 // Turning the guest's kicks on or off writes its ring (used->flags, or avail_event with
 // EVENT_IDX), and lib/vhost does not log that write (vhost_enable_notify_split, 22.11 and
 // later): the destination could get that part of the ring as it was before. So while a
-// migration runs, the worker idles on its timed back-off and writes nothing unlogged. (A lab
-// guest's panic after about one migration in a hundred was suspected here first; it is QEMU's
-// under TCG, without vhost-user too: README, Live migration.)
+// migration runs, the worker idles on its timed back-off and writes nothing unlogged. (That does
+// not make rx interrupts safe to migrate with under TCG: README, Live migration, measures a
+// guest corrupted once in 40 migrations with them, once in 230 without; the cause is not found.)
 static bool guest_memory_logged(uint16_t port_id, uint16_t /* any queue: it is the guest's */) {
   const int vid = rte_eth_vhost_get_vid_from_port_id(port_id);
   uint64_t features = 0;

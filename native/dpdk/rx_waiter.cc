@@ -94,7 +94,7 @@ static constexpr uint64_t kLogAll = 1ULL << 26;
 // migration runs, the worker idles on its timed back-off and writes nothing unlogged. (That does
 // not make rx interrupts safe to migrate with under TCG: README, Live migration, measures a
 // guest corrupted once in 40 migrations with them, once in 230 without; the cause is not found.)
-static bool guest_memory_logged(uint16_t port_id, uint16_t /* any queue: it is the guest's */) {
+static bool guest_memory_logged(uint16_t port_id) {
   const int vid = rte_eth_vhost_get_vid_from_port_id(port_id);
   uint64_t features = 0;
   return vid >= 0 && rte_vhost_get_negotiated_features(vid, &features) == 0 &&
@@ -108,7 +108,7 @@ static bool guest_memory_logged(uint16_t port_id, uint16_t /* any queue: it is t
 bool RxWaiter::arm() {
   for (const PollUnit &unit : vhost_queues_)
     if (unit.group->guest_ready.load(std::memory_order_relaxed) &&
-        guest_memory_logged(unit.group->vhost_port, unit.queue))
+        guest_memory_logged(unit.group->vhost_port))
       return false;
   for (const PollUnit &unit : vhost_queues_)
     if (unit.group->guest_ready.load(std::memory_order_relaxed) &&

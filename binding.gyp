@@ -57,6 +57,7 @@
               "native/dpdk/rx_filter.cc",
               "native/dpdk/test/main.cc",
               "native/dpdk/test/announce_frames_test.cc",
+              "native/dpdk/test/control_characters_test.cc",
               "native/dpdk/test/guest_frames_test.cc",
               "native/dpdk/test/guest_addresses_test.cc",
               "native/dpdk/test/rx_filter_test.cc",

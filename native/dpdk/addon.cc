@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "control_characters.h"
 #include "dataplane.h"
 #include "peer_credentials.h"
 #include "service_notify.h"
@@ -45,10 +46,24 @@ void check(const Napi::Env &env, const std::string &error) {
   if (!error.empty()) throw Napi::Error::New(env, error);
 }
 
+// Every string from JavaScript is converted here and nowhere else: a control character, a NUL
+// above all, is refused with a thrown Error before native code sees it (control_characters.h).
+std::string text(const Napi::Env &env, const Napi::Value &value, const std::string &what) {
+  if (!value.IsString()) throw Napi::TypeError::New(env, what + " must be a string");
+  std::string out = value.As<Napi::String>();
+  const size_t at = vhfo::first_control_character(out);
+  if (at != std::string::npos)
+    throw Napi::TypeError::New(
+        env, what + " holds a control character (byte " + std::to_string(at) + "): refused");
+  return out;
+}
+
 std::string string_arg(const Napi::CallbackInfo &info, size_t index, const char *what) {
-  if (!info[index].IsString())
-    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
-  return info[index].As<Napi::String>();
+  return text(info.Env(), info[index], what);
+}
+
+std::string string_field(const Napi::Object &object, const char *key) {
+  return text(object.Env(), object.Get(key), key);
 }
 
 Napi::Object object_arg(const Napi::CallbackInfo &info, size_t index, const char *what) {
@@ -65,10 +80,14 @@ std::vector<unsigned> uints(const Napi::Value &value) {
   return out;
 }
 
-std::vector<std::string> strings(const Napi::Value &value) {
+std::vector<std::string> strings(const Napi::Value &value, const char *what) {
+  if (!value.IsArray())
+    throw Napi::TypeError::New(value.Env(), std::string(what) + " must be an array");
   std::vector<std::string> out;
   Napi::Array array = value.As<Napi::Array>();
-  for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).ToString());
+  for (uint32_t i = 0; i < array.Length(); i++)
+    out.push_back(
+        text(value.Env(), array.Get(i), std::string(what) + "[" + std::to_string(i) + "]"));
   return out;
 }
 
@@ -157,7 +176,7 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "onEvent must be a function");
   if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "onLog must be a function");
   vhfo::DataplaneOptions parsed;
-  parsed.eal_args = strings(options.Get("ealArgs"));
+  parsed.eal_args = strings(options.Get("ealArgs"), "ealArgs");
   parsed.worker_lcores = uints(options.Get("workerLcores"));
   parsed.mbufs = uint_field(options, "mbufs");
   parsed.max_mtu = uint_field(options, "maxMtu");
@@ -188,10 +207,10 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
 Napi::Value AddGroup(const Napi::CallbackInfo &info) {
   Napi::Object spec = object_arg(info, 0, "group spec");
   vhfo::GroupSpec parsed;
-  parsed.name = spec.Get("name").ToString();
-  parsed.mac = spec.Get("mac").ToString();
+  parsed.name = string_field(spec, "name");
+  parsed.mac = string_field(spec, "mac");
   parsed.mtu = uint_field(spec, "mtu");
-  const std::string rx = spec.Get("rx").ToString();
+  const std::string rx = string_field(spec, "rx");
   if (rx == "failover")
     parsed.rx_mode = vhfo::RxMode::kFailover;
   else if (rx == "both")
@@ -202,9 +221,9 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
     throw Napi::TypeError::New(info.Env(), "rx must be failover, both or active, not " + rx);
   parsed.rx_grace_ms = uint_field(spec, "rxGraceMs");
   parsed.spoof_check = spec.Get("spoofCheck").ToBoolean();
-  parsed.vhost_devargs = spec.Get("vhostDevargs").ToString();
-  parsed.primary_devargs = spec.Get("primaryDevargs").ToString();
-  parsed.standby_devargs = spec.Get("standbyDevargs").ToString();
+  parsed.vhost_devargs = string_field(spec, "vhostDevargs");
+  parsed.primary_devargs = string_field(spec, "primaryDevargs");
+  parsed.standby_devargs = string_field(spec, "standbyDevargs");
   parsed.set_primary_mac = spec.Get("setPrimaryMac").ToBoolean();
   parsed.rx_descriptors = uint_field(spec, "rxDescriptors");
   parsed.tx_descriptors = uint_field(spec, "txDescriptors");
@@ -278,10 +297,10 @@ Napi::Value SetRxFilter(const Napi::CallbackInfo &info) {
   Napi::Object spec = object_arg(info, 1, "filter");
   vhfo::RxFilter filter;
   filter.all_multicast = spec.Get("allMulticast").ToBoolean();
-  for (const std::string &text : strings(spec.Get("multicast"))) {
+  for (const std::string &address : strings(spec.Get("multicast"), "multicast")) {
     rte_ether_addr mac;
-    if (rte_ether_unformat_addr(text.c_str(), &mac) != 0)
-      throw Napi::Error::New(info.Env(), "\"" + text + "\" is not a MAC address");
+    if (rte_ether_unformat_addr(address.c_str(), &mac) != 0)
+      throw Napi::Error::New(info.Env(), "\"" + address + "\" is not a MAC address");
     filter.multicast.push_back(mac);
   }
   filter.vlan_filtering = spec.Get("vlanFiltering").ToBoolean();

@@ -25,4 +25,44 @@ describe('native addon contract', function () {
     assert.throws(() => call('start', 42, () => {}), /options must be an object/);
     assert.equal(call('shutdown'), undefined, 'shutdown before start is harmless');
   });
+
+  // The schema refuses these too; the addon is the last line, as C reads a string up to its NUL.
+  it('refuses every string that holds a NUL or another control character, naming it, before any native code uses it', function () {
+    const call = (name: string, ...args: unknown[]) => (addon[name] as (...a: unknown[]) => unknown)(...args);
+    const spec = {
+      name: 'vm1',
+      mac: '52:54:00:00:00:01',
+      rx: 'failover',
+      vhostDevargs: 'net_vhost_vm1,iface=/run/vhost-failover/vm1.sock,client=1',
+      primaryDevargs: 'net_tap0,iface=vm1-p',
+      standbyDevargs: 'net_tap1,iface=vm1-s',
+    };
+    // assert.throws matches a RegExp against "TypeError: <message>".
+    const refusal = (what: string) => new RegExp(`: ${what.replace(/[[\]]/g, '\\$&')} holds a control character`);
+    for (const bad of ['\0', '\n', '\x1b', '\x7f', '\u0085'])
+      for (const field of Object.keys(spec) as (keyof typeof spec)[]) {
+        const value = `${spec[field].slice(0, 4)}${bad}${spec[field].slice(4)}`;
+        assert.throws(
+          () => call('addGroup', { ...spec, [field]: value }),
+          refusal(field),
+          `${field} with ${JSON.stringify(bad)}`,
+        );
+      }
+    assert.throws(
+      () =>
+        call(
+          'start',
+          { ealArgs: ['--in-memory', '--vdev=net_pcap0\0'] },
+          () => {},
+          () => {},
+        ),
+      refusal('ealArgs[1]'),
+    );
+    assert.throws(
+      () => call('setRxFilter', 'vm1', { multicast: ['01:00:5e:00:00:01\n'], vlans: [] }),
+      refusal('multicast[0]'),
+    );
+    assert.throws(() => call('notifyService', 'READY=1\nMAINPID=1'), refusal('state'));
+    assert.throws(() => call('addGroup', { ...spec, name: 7 }), /name must be a string/);
+  });
 });

@@ -2,15 +2,20 @@
 # Builds the lab guest's initramfs: busybox-static, iproute2's ip with its libraries, init.sh,
 # and the modules virtio-net over PCI and 802.1Q need, in load order, from a Debian kernel
 # package unpacked under KERNEL_ROOT (scripts/setup-lab puts one there; it is never installed).
-# Usage: build-initramfs.sh KERNEL_ROOT OUT_DIR. Writes OUT_DIR/initramfs.cpio.gz and
-# OUT_DIR/vmlinuz; rebuilds only when init.sh, this script or the kernel is newer than the image.
+# Usage: build-initramfs.sh KERNEL_ROOT OUT_DIR [INIT MODULE...]: another /init and its modules
+# for another image (lab/vf's L1 host). Writes OUT_DIR/initramfs.cpio.gz and OUT_DIR/vmlinuz;
+# rebuilds only when the init, this script or the kernel is newer than the image.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "${1:?usage: build-initramfs.sh KERNEL_ROOT OUT_DIR}" && pwd)"
-OUT="${2:?usage: build-initramfs.sh KERNEL_ROOT OUT_DIR}"
+usage="usage: build-initramfs.sh KERNEL_ROOT OUT_DIR [INIT MODULE...]"
+ROOT="$(cd "${1:?$usage}" && pwd)"
+OUT="${2:?$usage}"
+INIT="${3:-$HERE/init.sh}"
+MODULES=("${@:4}")
+[ ${#MODULES[@]} -gt 0 ] || MODULES=(virtio_pci virtio_net 8021q)
 mkdir -p "$OUT"
 if [ -f "$OUT/initramfs.cpio.gz" ] && [ -e "$OUT/vmlinuz" ] &&
-  [ "$OUT/initramfs.cpio.gz" -nt "$HERE/init.sh" ] && [ "$OUT/initramfs.cpio.gz" -nt "$0" ] &&
+  [ "$OUT/initramfs.cpio.gz" -nt "$INIT" ] && [ "$OUT/initramfs.cpio.gz" -nt "$0" ] &&
   [ "$OUT/initramfs.cpio.gz" -nt "$ROOT/.unpacked" ]; then
   exit 0
 fi
@@ -36,7 +41,7 @@ done
 # Modules with their dependencies, in the order modprobe would load them.
 : >"$STAGE/etc/modules.order"
 declare -A seen=()
-for module in virtio_pci virtio_net 8021q; do
+for module in "${MODULES[@]}"; do
   while read -r kind path _; do
     [ "$kind" = insmod ] && [ -z "${seen[$path]:-}" ] || continue
     seen[$path]=1
@@ -47,7 +52,7 @@ for module in virtio_pci virtio_net 8021q; do
   done < <(modprobe -d "$ROOT" -S "$KVER" --show-depends "$module")
 done
 
-install -m0755 "$HERE/init.sh" "$STAGE/init"
+install -m0755 "$INIT" "$STAGE/init"
 (cd "$STAGE" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet | gzip -n -6) >"$OUT/.initramfs.tmp"
 mv -f "$OUT/.initramfs.tmp" "$OUT/initramfs.cpio.gz"
 ln -sfn "$ROOT/boot/vmlinuz-$KVER" "$OUT/vmlinuz"

@@ -2,6 +2,7 @@
 // and returns. The only module that loads the addon; everything else uses the typed wrapper in
 // dataplane.ts. test/unit/addon-contract.test.ts loads the real addon and holds it to this file.
 import path from 'path';
+import { AddonFileRefused, loadAddonFile } from './addon-file';
 import type { UplinkRxFilter } from '../guest/rx-filter';
 
 export type PathName = 'primary' | 'standby' | 'none';
@@ -260,16 +261,25 @@ const everyFunctionListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyFunctionListed;
 
 // VHOST_FAILOVER_ADDON names another build of the addon: the sanitizer build (README,
-// Reliability), which the lab starts the daemon with under VHOST_FAILOVER_SANITIZE=1.
+// Reliability), which the lab starts the daemon with under VHOST_FAILOVER_SANITIZE=1. Either file
+// must pass addon-file.ts's owner and mode checks.
 export const addonPath = path.resolve(
   process.env.VHOST_FAILOVER_ADDON ?? path.join(__dirname, '..', '..', '..', 'build', 'Release', 'vhost_failover.node'),
 );
 
+// Loaded once per process, as require() would: the addon's state is the process's.
+let loaded: NativeAddon | undefined;
+
 export function loadAddon(): NativeAddon {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(addonPath) as NativeAddon;
+    loaded ??= loadAddonFile(addonPath, (openPath) => {
+      const module = { exports: {} };
+      process.dlopen(module, openPath);
+      return module.exports as NativeAddon;
+    });
+    return loaded;
   } catch (err) {
+    if (err instanceof AddonFileRefused) throw err;
     throw new Error(
       `cannot load the native data plane from ${addonPath}: ${(err as Error).message}\n` +
         'build it with `npm run build:native` (or run scripts/setup)',

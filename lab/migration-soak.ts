@@ -8,6 +8,7 @@ import { MigrationLab, migrationOutage, type MigrationHost, type MigrationTimeli
 import { writeOutageDiagnostics } from './outage-diagnostics';
 import { Pinger, type PingGaps } from './ping-gaps';
 import { processSample, type ProcessSample } from './process-sample';
+import { StreamSender } from './stream-sender';
 import { BRIDGE, GUEST_IP } from './topology';
 import { waitFor } from './wait';
 
@@ -20,6 +21,12 @@ export interface MigrationSoakSummary {
   gapsMs: number[];
   downtimesMs: number[];
   pingsLost: number;
+  /** Migrations by QEMU's dirty-bitmap passes (QEMU 7.2's TCG bug needed 4 or more). */
+  byDirtySyncs: Record<number, number>;
+  /** Migrations whose guest RAM was compared, source against destination, and found identical. */
+  ramChecked: number;
+  /** The stream into the guest across every migration: its MD5 sent and received. */
+  stream?: { bytes: number; sentMd5: string; receivedMd5: string };
   daemons: Record<'A' | 'B', { settled: ProcessSample; last: ProcessSample }>;
 }
 
@@ -27,7 +34,11 @@ export function describeMigration(t: MigrationTimeline, gaps: PingGaps): string 
   const since = (at: number | undefined) =>
     at === undefined ? '?' : `${(at - t.destinationResumedAtMs).toFixed(1)} ms`;
   return (
-    `${t.from}→${t.to}: QEMU downtime ${t.downtimeMs} ms (stop to resume ` +
+    `${t.from}→${t.to}: ${t.dirtySyncs} dirty-bitmap passes, ` +
+    (t.ram
+      ? `guest RAM identical on both sides (${(t.ram.bytes / 2 ** 20).toFixed(0)} MiB compared in ${t.ram.elapsedMs} ms), `
+      : '') +
+    `QEMU downtime ${t.downtimeMs} ms (stop to resume ` +
     `${(t.destinationResumedAtMs - t.sourceStoppedAtMs).toFixed(1)} ms, total ${t.totalMs} ms); ` +
     `ping gap ${gaps.longestGapMs.toFixed(1)} ms, ${gaps.lostInOutage} lost in the outage, ${gaps.lostElsewhere} elsewhere; ` +
     `after the resume: guest up at ${since(t.guestUpAtMs)}, first RARP on the wire at ` +
@@ -62,7 +73,17 @@ export interface MigrationSoakOptions {
   diagnosticsDir?: string;
   /** How long to keep watching for pings to come back after the outage, ms (default 120 s). */
   watchMs?: number;
+  /**
+   * A TCP stream into the guest across every migration, bytes/s (0: none). Its pages keep being
+   * dirtied while the copy runs, so migrations take several dirty-bitmap passes as a busy guest's do;
+   * an idle guest's rarely take more than three.
+   */
+  streamBytesPerS?: number;
+  /** Compare guest RAM on both sides at every migration (default true). */
+  checkRam?: boolean;
 }
+
+const SINK_PORT = 5001;
 
 /** How long pings may stay unanswered after a migration before it counts as an outage. */
 const OUTAGE_MS = 30000;
@@ -78,18 +99,27 @@ export async function runMigrationSoak(
   // DPDK injects that RARP into the guest's transmit queue, and the daemons' own rounds and that
   // RARP are all that moves the MAC.
   const daemons = options.rxInterrupts !== undefined ? { rxInterrupts: options.rxInterrupts } : {};
-  const lab = await MigrationLab.start({ guestAnnounce: false }, daemons);
+  const streamBytesPerS = options.streamBytesPerS ?? 0;
+  const lab = await MigrationLab.start(
+    { guestAnnounce: false, ...(streamBytesPerS > 0 ? { sinkPort: SINK_PORT } : {}) },
+    daemons,
+  );
   lab.diagnosticsDir = options.diagnosticsDir;
+  lab.checkRam = options.checkRam ?? true;
   let pinger: Pinger | undefined;
+  let sender: StreamSender | undefined;
   try {
     const { A, B } = lab.hosts;
     const baseline = { A: await mbufsInUse(A), B: await mbufsInUse(B) };
     await lab.boot();
+    if (streamBytesPerS > 0) sender = StreamSender.start(lab.topology.netns.name, GUEST_IP, SINK_PORT, streamBytesPerS);
     const summary: MigrationSoakSummary = {
       migrations: 0,
       gapsMs: [],
       downtimesMs: [],
       pingsLost: 0,
+      byDirtySyncs: {},
+      ramChecked: 0,
       daemons: {} as MigrationSoakSummary['daemons'],
     };
     let settled: Record<'A' | 'B', ProcessSample> | undefined;
@@ -141,6 +171,8 @@ export async function runMigrationSoak(
       summary.gapsMs.push(gaps.longestGapMs);
       summary.downtimesMs.push(timeline.downtimeMs);
       summary.pingsLost += gaps.lostInOutage + gaps.lostElsewhere;
+      summary.byDirtySyncs[timeline.dirtySyncs] = (summary.byDirtySyncs[timeline.dirtySyncs] ?? 0) + 1;
+      if (timeline.ram) summary.ramChecked++;
       if (gaps.lostElsewhere > 0) throw new Error(`migration ${i}: ${gaps.lostElsewhere} pings lost outside its gap`);
       if (timeline.rounds.source > 0)
         throw new Error(`migration ${i}: daemon ${timeline.from} announced a guest that had left`);
@@ -149,6 +181,18 @@ export async function runMigrationSoak(
         throw new Error(`migration ${i}: the bridge has the guest on ${learned}, not ${lab.current.primaryTap}`);
       // Both daemons have been source and destination once: from here on nothing may grow.
       if (i === 2) settled = { A: processSample(A.daemon.pid), B: processSample(B.daemon.pid) };
+    }
+    if (sender) {
+      const sent = await sender.stop();
+      sender = undefined;
+      const vm = lab.vm!;
+      await waitFor('the guest to print its MD5', () => /GUEST-SINK md5=[0-9a-f]{32}/.test(vm.console()), 60000);
+      const receivedMd5 = /GUEST-SINK md5=([0-9a-f]{32})/.exec(vm.console())![1];
+      summary.stream = { bytes: sent.bytes, sentMd5: sent.md5, receivedMd5 };
+      if (receivedMd5 !== sent.md5)
+        throw new Error(
+          `the guest received other bytes than were sent (${sent.bytes} bytes, md5 ${sent.md5}, guest ${receivedMd5})`,
+        );
     }
     for (const host of [A, B]) {
       await waitFor(
@@ -168,6 +212,7 @@ export async function runMigrationSoak(
     return summary;
   } finally {
     await pinger?.abandon().catch(() => undefined);
+    await sender?.stop().catch(() => undefined);
     await lab.stop();
   }
 }
@@ -187,6 +232,13 @@ export function formatMigrationSoak(summary: MigrationSoakSummary): string {
     `| QEMU downtime (ms) | median ${median(summary.downtimesMs)}, max ${max(summary.downtimesMs)} |`,
     `| longest ping gap (ms) | median ${median(summary.gapsMs).toFixed(1)}, max ${max(summary.gapsMs).toFixed(1)} |`,
     `| pings lost | ${summary.pingsLost}, all sent while the guest was between hosts |`,
+    `| dirty-bitmap passes | ${Object.entries(summary.byDirtySyncs)
+      .map(([passes, n]) => `${passes}: ${n}`)
+      .join(', ')} (passes: migrations) |`,
+    `| guest RAM compared, source and destination | ${summary.ramChecked} migrations, every page identical |`,
+    ...(summary.stream
+      ? [`| stream into the guest | ${summary.stream.bytes} bytes, MD5 identical on both ends |`]
+      : []),
     `| daemon A, from the 2nd migration to the last | ${daemon('A')} |`,
     `| daemon B, likewise | ${daemon('B')} |`,
   ].join('\n');

@@ -12,6 +12,7 @@ import os from 'os';
 import path from 'path';
 import { QmpClient, type QmpEvent } from '../src/guest/qmp-client';
 import { Capture } from './capture';
+import { compareGuestRam, describeRamDifference, type GuestRamComparison } from './guest-ram';
 import type { Outage } from './ping-gaps';
 import { DaemonProcess } from './daemon-process';
 import { threadStacks, writeOutageDiagnostics } from './outage-diagnostics';
@@ -46,6 +47,10 @@ export interface MigrationTimeline {
   firstRequestAtMs?: number;
   /** Announcement rounds each daemon sent from the migration's start until that first RARP was seen. */
   rounds: { source: number; destination: number };
+  /** QEMU's passes over the dirty bitmap (query-migrate's ram.dirty-sync-count). */
+  dirtySyncs: number;
+  /** The guest's RAM on both sides while it ran nowhere (the guest stayed paused that long longer). */
+  ram?: GuestRamComparison;
 }
 
 /**
@@ -83,7 +88,11 @@ interface QueryMigrate {
   downtime?: number;
   'total-time'?: number;
   'error-desc'?: string;
+  ram?: { 'dirty-sync-count'?: number };
 }
+
+/** A migration that lost guest pages on the way: the guest would run on with stale memory. */
+export class GuestRamDiffers extends Error {}
 
 async function rounds(host: MigrationHost): Promise<number> {
   const { primary, standby } = (await host.daemon.stats()).groups.vm1.announcementsSent;
@@ -101,6 +110,11 @@ export class MigrationLab {
   current: MigrationHost;
   /** Where a migration whose step times out writes what the daemons and QEMUs were doing. */
   diagnosticsDir?: string;
+  /**
+   * Compare the stopped source's guest RAM with the destination's before the guest resumes there
+   * (guest-ram.ts): about a second more of downtime, and a lost page named at the migration that lost it.
+   */
+  checkRam = true;
   private vms = 0;
   private migrations = 0;
 
@@ -187,7 +201,11 @@ export class MigrationLab {
       10000,
     );
     const roundsBefore = { source: await rounds(source), destination: await rounds(target) };
-    const destination = await QemuVm.startIncoming({ ...this.guest, dir, vhostSocket: target.vhostSocket }, uri);
+    const destination = await QemuVm.startIncoming(
+      { ...this.guest, dir, vhostSocket: target.vhostSocket },
+      uri,
+      this.checkRam,
+    );
     let capture: Capture | undefined;
     let requests: Capture | undefined;
     const clients: QmpClient[] = [];
@@ -226,6 +244,7 @@ export class MigrationLab {
         50,
       );
       if (done.status !== 'completed') throw new Error(`migration ${done.status}: ${done['error-desc'] ?? ''}`);
+      const ram = this.checkRam ? await this.compareRam(to, sourceVm, destination) : undefined;
       await waitFor(
         'the guest to run on the destination',
         () => destinationEvents.some((e) => e.event === 'RESUME'),
@@ -271,9 +290,11 @@ export class MigrationLab {
           source: (await rounds(source)) - roundsBefore.source,
           destination: (await rounds(target)) - roundsBefore.destination,
         },
+        dirtySyncs: done.ram?.['dirty-sync-count'] ?? NaN,
+        ram,
       };
     } catch (err) {
-      if (!this.diagnosticsDir) throw err;
+      if (!this.diagnosticsDir || err instanceof GuestRamDiffers) throw err;
       // A step that timed out: what each daemon and both QEMUs were doing, before anything is torn down.
       const where = path.join(this.diagnosticsDir, `migration-${migration}`);
       const status = async (client: QmpClient | undefined) =>
@@ -311,6 +332,23 @@ export class MigrationLab {
     if (typeof code === 'number' && code !== 0)
       problems.push(`daemon B exited with ${code}:\n${this.hosts.B.daemon.log}`);
     if (problems.length > 0) throw new Error(problems.join('; '));
+  }
+
+  /**
+   * Once the destination has loaded the guest (paused, -S): both sides' RAM compared, then `cont`.
+   * A difference throws: the guest must not run on with memory it never had.
+   */
+  private async compareRam(to: QmpClient, source: QemuVm, destination: QemuVm): Promise<GuestRamComparison> {
+    await waitFor(
+      'the destination to hold the loaded guest',
+      async () => (await to.execute<{ status: string }>('query-status')).status === 'paused',
+      30000,
+      50,
+    );
+    const ram = compareGuestRam(source.pid!, destination.pid!);
+    if (ram.differingPages > 0) throw new GuestRamDiffers(describeRamDifference(ram));
+    await to.execute('cont');
+    return ram;
   }
 
   /** A fresh directory per QEMU (its QMP socket, console and migration socket). */

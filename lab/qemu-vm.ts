@@ -11,6 +11,16 @@ const GUEST_DIR = path.resolve(__dirname, '..', '..', 'lab', 'qemu-guest');
 const IMAGE_DIR = path.resolve(__dirname, '..', '..', 'build', 'qemu-guest');
 /** A Debian kernel package unpacked by scripts/setup-lab, never installed on the host. */
 const KERNEL_DIR = path.resolve(__dirname, '..', '..', 'build', 'lab', 'guest-kernel');
+/**
+ * The guest's RAM, 256 MiB + 8 KiB: QEMU 7.2 under TCG loses dirty-page tracking on a RAM block
+ * whose size is a multiple of 256 KiB (a store through a TLB entry already marked dirty stops
+ * marking the page; fixed upstream in QEMU 9.0), so a migration with 4 or more dirty-bitmap passes
+ * sends stale pages. Any size off that multiple avoids it; the memfd backing it has the same size.
+ */
+export const GUEST_RAM_KIB = 256 * 1024 + 8;
+
+/** The memory backend's id: QEMU names its memfd after it (`/memfd:mem`), where guest-ram.ts finds it. */
+export const RAM_BACKEND = 'mem';
 
 export interface QemuVmOptions {
   /** Where the QMP socket and the console log go. */
@@ -97,10 +107,11 @@ export class QemuVm {
   /**
    * A live migration's destination: the same machine and devices (on another vhost-user socket
    * in `options`), waiting for the guest's state on `uri`. Resolves once its QMP socket and a unix
-   * `uri`'s socket exist.
+   * `uri`'s socket exist. `paused`: the guest stays stopped once its state has loaded (-S) until
+   * QMP's `cont`, so its memory can be read as it arrived.
    */
-  static async startIncoming(options: QemuVmOptions, uri: string): Promise<QemuVm> {
-    const { child, stderr } = QemuVm.spawn(options, ['-incoming', uri]);
+  static async startIncoming(options: QemuVmOptions, uri: string, paused = false): Promise<QemuVm> {
+    const { child, stderr } = QemuVm.spawn(options, ['-incoming', uri, ...(paused ? ['-S'] : [])]);
     const vm = new QemuVm(child, options);
     try {
       // An exit ends the wait at once (a throw would only be retried until the timeout).
@@ -137,14 +148,19 @@ export class QemuVm {
         '-smp',
         String(options.cpus ?? 1),
         '-m',
-        '256',
+        `${GUEST_RAM_KIB}k`,
       ],
       ...['-nodefaults', '-display', 'none', '-no-reboot'],
       ...['-kernel', path.join(IMAGE_DIR, 'vmlinuz'), '-initrd', path.join(IMAGE_DIR, 'initramfs.cpio.gz')],
       ...['-append', append, '-serial', `file:${path.join(options.dir, 'console.log')}`],
       ...['-qmp', `unix:${path.join(options.dir, 'qmp.sock')},server=on,wait=off`],
       // vhost-user shares guest memory with the backend: a memfd, shared.
-      ...['-object', 'memory-backend-memfd,id=mem,size=256M,share=on', '-numa', 'node,memdev=mem'],
+      ...[
+        '-object',
+        `memory-backend-memfd,id=${RAM_BACKEND},size=${GUEST_RAM_KIB}K,share=on`,
+        '-numa',
+        `node,memdev=${RAM_BACKEND}`,
+      ],
       ...(options.qemuTap
         ? ['-netdev', `tap,id=net0,ifname=${options.qemuTap.ifname},script=no,downscript=no,vhost=off`]
         : [

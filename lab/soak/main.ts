@@ -8,6 +8,8 @@
 //                        (default 20; 0 with --quick); --faults 0 runs only those
 //   --rx-interrupts on|off  the daemons' dataplane.rxInterrupts in the migrations (their default otherwise)
 //   --diagnostics DIR    if pings stop after a migration, write what the daemons were doing there
+//   --stream BYTES_PER_S a TCP stream into the guest across the migrations (default 1048576; 0: none)
+//   --no-ram-check       skip comparing guest RAM on both sides at each migration
 //   --json FILE          also write the summary as JSON
 import fs from 'fs';
 import { formatMigrationSoak, runMigrationSoak } from '../migration-soak';
@@ -71,6 +73,8 @@ async function main(): Promise<void> {
       const summary = await runMigrationSoak(migrations, (line) => console.log(`migration ${line}`), {
         ...(interrupts !== undefined ? { rxInterrupts: interrupts === 'on' } : {}),
         ...(option('--diagnostics') ? { diagnosticsDir: option('--diagnostics') } : {}),
+        streamBytesPerS: Number(option('--stream') ?? 1 << 20),
+        checkRam: !process.argv.includes('--no-ram-check'),
       });
       result.migrations = summary;
       console.log(`\n${formatMigrationSoak(summary)}`);

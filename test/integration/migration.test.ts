@@ -88,8 +88,10 @@ describe('live migration (real DPDK, two daemons, a Linux guest under TCG)', fun
     const summary = await runMigrationSoak(MIGRATIONS, (line) => console.log(`      ${line}`), {
       diagnosticsDir,
       watchMs: 5000,
+      streamBytesPerS: STREAM_BYTES_PER_S,
     });
     console.log(formatMigrationSoak(summary).replace(/^/gm, '      '));
     assert.equal(summary.migrations, MIGRATIONS);
+    assert.equal(summary.ramChecked, MIGRATIONS, 'a migration went unchecked');
   });
 });

@@ -8,6 +8,7 @@ import net from 'net';
 import path from 'path';
 import { exchange, request } from '../../src/control/client';
 import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_USER, RESERVED_CONNECTIONS } from '../../src/control/protocol';
+import { cliAsUser } from '../../lab/as-user';
 import { Capture } from '../../lab/capture';
 import { HostileQmp } from '../../lab/hostile-qmp';
 import { openLedger } from '../../lab/ledger';
@@ -127,9 +128,9 @@ describe('trust boundaries: QEMU (real DPDK, a hostile QMP peer)', function () {
   this.timeout(180000);
   const lab = topologyPerTest();
 
-  it('survives QMP lines that are not objects, 16 MiB lines, unanswered commands and bad replies, forwarding on, and resyncs', async function () {
+  it('survives QMP lines that are not objects, 16 MiB lines, unanswered commands, bad replies and control characters, forwarding on, and resyncs', async function () {
     const t = await lab.start(labConfig({ qmp: true }));
-    const script = ['not-an-object', 'null', 'huge-line', 'never-answer', 'bad-reply'] as const;
+    const script = ['not-an-object', 'null', 'huge-line', 'never-answer', 'bad-reply', 'control-character'] as const;
     const qmp = await HostileQmp.listen(t.group.qmp!.socket, [...script], {
       multicast: ['01:00:5e:01:02:03'],
       vlans: [0, 100],
@@ -158,6 +159,7 @@ describe('trust boundaries: QEMU (real DPDK, a hostile QMP peer)', function () {
         'longer than 1048576 bytes',
         'did not answer',
         'query-rx-filter reply',
+        'holds a control character',
       ])
         assert.ok(t.daemon!.log.includes(reason), `no reset logged for: ${reason}`);
       await vm.command('stop');
@@ -208,10 +210,7 @@ describe('trust boundaries: control clients (real DPDK)', function () {
   it("lets a non-root member of control.group read but not change, and logs every change with the peer's uid and pid", async function () {
     const t = await lab.start(labConfig({ control: { mode: '0660', group: 'nogroup' } }));
     fs.chmodSync(t.dir, 0o755); // only the socket's own mode and group may decide
-    const asNobody = (...args: string[]) =>
-      spawnSync('runuser', ['-u', 'nobody', '-g', 'nogroup', '--', process.execPath, CLI, ...args], {
-        encoding: 'utf8',
-      });
+    const asNobody = (...args: string[]) => cliAsUser('nobody', 'nogroup', args);
     const status = asNobody('status', '--socket', t.controlSocket);
     assert.equal(status.status, 0, status.stderr);
     assert.match(status.stdout, /vm1\s+waiting\s+primary/);

@@ -30,11 +30,9 @@ export interface VmOptions {
 
 export type TestpmdVm = Testpmd & { readonly options: VmOptions };
 
-export async function startVm(options: VmOptions): Promise<TestpmdVm> {
+/** testpmd's EAL and application arguments for the VM (without -i, which Testpmd adds). */
+export function vmArgs(options: VmOptions): { eal: string[]; app: string[] } {
   const cpu = options.cpu ?? 0;
-  // QEMU unlinks a listening socket's path before it binds; testpmd refuses a path a killed
-  // testpmd left behind, so the lab does what QEMU would.
-  if (options.vhostServer) fs.rmSync(options.socket, { force: true });
   const queues = options.queues ?? 1;
   // Multi-queue needs the control queue: the virtio PMD enables its queue pairs with a command.
   const mq = queues > 1 ? `queues=${queues},cq=1` : 'queues=1';
@@ -47,5 +45,13 @@ export async function startVm(options: VmOptions): Promise<TestpmdVm> {
   app.push(`--forward-mode=${options.mode}`, `--txpkts=${options.frameBytes ?? 64}`);
   if (options.peerMac) app.push(`--eth-peer=0,${options.peerMac}`);
   if (options.txIp) app.push(`--tx-ip=${options.txIp[0]},${options.txIp[1]}`);
+  return { eal, app };
+}
+
+export async function startVm(options: VmOptions): Promise<TestpmdVm> {
+  // QEMU unlinks a listening socket's path before it binds; testpmd refuses a path a killed
+  // testpmd left behind, so the lab does what QEMU would.
+  if (options.vhostServer) fs.rmSync(options.socket, { force: true });
+  const { eal, app } = vmArgs(options);
   return Object.assign(await Testpmd.start(eal, app), { options });
 }

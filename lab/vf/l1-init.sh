@@ -25,8 +25,12 @@ exec </dev/null >/dev/console 2>&1
 kernel=$(uname -r)
 mkdir -p "/lib/modules/$kernel"
 mount --bind "$CHECKOUT/build/lab/guest-kernel/lib/modules/$kernel" "/lib/modules/$kernel"
+# No udev loads drivers here: tun for the daemon's taps (the rest, igb and vfio-pci, on demand).
+modprobe tun
 ip link set lo up
 hostname l1
+# No IPv6 chatter (router solicitations, MLD) from the PF in the wire's counters.
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 
 ctl=/run/l1ctl
 mkdir -p "$ctl"

@@ -1,0 +1,96 @@
+// The daemon inside the L1 host, run from this checkout as it is built here, with its log in the
+// control share. Control requests reach its socket in L1 through a small Python client run there
+// (Python starts in about 2 s under TCG, Node in 4 s).
+import fs from 'fs';
+import path from 'path';
+import { PROTOCOL_VERSION, type Op, type OpReplies, type Reply } from '../../src/control/protocol';
+import { waitFor } from '../wait';
+import { L1Process } from './l1-process';
+import { L1_CTL_DIR, shellQuote, type L1Vm } from './l1-vm';
+
+const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
+/** Where the daemon's sockets live in L1 (its tmpfs /run). */
+export const L1_DAEMON_DIR = '/run/vf-lab';
+
+// One request line in, the reply line out.
+const CONTROL_CLIENT = `import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\\n")
+reply = b""
+while b"\\n" not in reply:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    reply += chunk
+sys.stdout.write(reply.decode())
+`;
+
+export class L1Daemon {
+  private constructor(
+    private readonly l1: L1Vm,
+    private readonly process: L1Process,
+    readonly controlSocket: string,
+  ) {}
+
+  /** Writes `config` into the share, starts the daemon and resolves once its socket answers. */
+  static async start(
+    l1: L1Vm,
+    config: Record<string, unknown> & { control: { socket: string } },
+    timeoutMs = 90000,
+  ): Promise<L1Daemon> {
+    fs.writeFileSync(path.join(l1.ctlDir, 'daemon.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+    fs.writeFileSync(path.join(l1.ctlDir, 'control-client.py'), CONTROL_CLIENT);
+    await l1.runOk(`mkdir -p -m 0700 ${L1_DAEMON_DIR}`);
+    const process = await L1Process.start(
+      l1,
+      'daemon',
+      ['node', 'dist/src/cli.js', 'run', '--config', `${L1_CTL_DIR}/daemon.json`],
+      CHECKOUT,
+    );
+    const daemon = new L1Daemon(l1, process, config.control.socket);
+    try {
+      await waitFor(
+        'the daemon in L1 to answer on its control socket',
+        async () => {
+          if (!(await process.alive())) throw new Error(`the daemon in L1 exited:\n${process.log}`);
+          return (await daemon.request('groups').catch(() => undefined)) !== undefined;
+        },
+        timeoutMs,
+        500,
+      );
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+    return daemon;
+  }
+
+  get log(): string {
+    return this.process.log;
+  }
+
+  /** One control request; rejects with the daemon's error when it refuses. */
+  async request<O extends Op>(op: O, args: Record<string, unknown> = {}): Promise<OpReplies[O]> {
+    const line = JSON.stringify({ v: PROTOCOL_VERSION, id: 1, op, ...args });
+    const stdout = await this.l1.runOk(
+      `/usr/bin/python3 ${L1_CTL_DIR}/control-client.py ${shellQuote(this.controlSocket)} ${shellQuote(line)}`,
+    );
+    const reply = JSON.parse(stdout) as Reply;
+    if (!reply.ok) throw new Error(`the daemon refused ${op}: ${reply.error}`);
+    return reply.result as OpReplies[O];
+  }
+
+  status(): Promise<OpReplies['status']> {
+    return this.request('status');
+  }
+
+  stats(): Promise<OpReplies['stats']> {
+    return this.request('stats');
+  }
+
+  stop(): Promise<void> {
+    return this.process.stop(30000);
+  }
+}

@@ -1,0 +1,54 @@
+// The guest of the VF lab: testpmd on net_virtio_user inside L1 (the lab's testpmd VM, see
+// lab/testpmd-vm.ts), non-interactive, printing its port's counters every second into its log.
+import { vmArgs, type VmOptions } from '../testpmd-vm';
+import { waitFor } from '../wait';
+import { L1Process } from './l1-process';
+import type { L1Vm } from './l1-vm';
+
+export class L1Testpmd {
+  private constructor(private readonly process: L1Process) {}
+
+  static async start(l1: L1Vm, options: VmOptions): Promise<L1Testpmd> {
+    const { eal, app } = vmArgs(options);
+    const process = await L1Process.start(l1, 'testpmd', [
+      'stdbuf',
+      '-o0',
+      'dpdk-testpmd',
+      ...eal,
+      '--',
+      ...app,
+      '--stats-period=1',
+    ]);
+    const testpmd = new L1Testpmd(process);
+    try {
+      await waitFor(
+        'testpmd in L1 to forward',
+        async () => {
+          if (!(await process.alive())) throw new Error(`testpmd in L1 exited:\n${process.log}`);
+          return testpmd.txPackets() > 0;
+        },
+        60000,
+        500,
+      );
+    } catch (err) {
+      await process.stop();
+      throw err;
+    }
+    return testpmd;
+  }
+
+  get log(): string {
+    return this.process.log;
+  }
+
+  /** Its port's TX-packets, as of its last printed statistics. */
+  txPackets(): number {
+    const all = [...this.log.matchAll(/TX-packets:\s*(\d+)/g)];
+    return all.length ? Number(all[all.length - 1][1]) : 0;
+  }
+
+  /** SIGTERM (testpmd stops forwarding, closes its port and exits). */
+  stop(): Promise<void> {
+    return this.process.stop();
+  }
+}

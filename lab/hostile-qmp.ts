@@ -5,7 +5,8 @@ import fs from 'fs';
 import net from 'net';
 
 /** What the server does with the connection's first command after qmp_capabilities. */
-export type QmpMisbehaviour = 'not-an-object' | 'null' | 'huge-line' | 'never-answer' | 'bad-reply';
+export type QmpMisbehaviour =
+  'not-an-object' | 'null' | 'huge-line' | 'never-answer' | 'bad-reply' | 'control-character';
 
 export interface GoodFilter {
   multicast: string[];
@@ -79,28 +80,30 @@ export class HostileQmp {
       case 'bad-reply':
         send({ return: [{ name: 'nic0', promiscuous: 'yes' }], id: command.id });
         return;
+      case 'control-character':
+        // A well-formed filter but for a NUL in the device's name.
+        send({ return: [{ ...this.goodFilter(), name: 'nic0\u0000x' }], id: command.id });
+        return;
     }
     if (command.execute === 'qom-get') send({ return: 1500, id: command.id });
-    else if (command.execute === 'query-rx-filter')
-      send({
-        return: [
-          {
-            name: 'nic0',
-            promiscuous: false,
-            multicast: 'normal',
-            'multicast-overflow': false,
-            'multicast-table': this.filter.multicast,
-            vlan: 'normal',
-            'vlan-table': this.filter.vlans,
-            unicast: 'normal',
-            'unicast-overflow': false,
-            'unicast-table': [],
-            'broadcast-allowed': true,
-            'main-mac': '52:54:00:00:0f:01',
-          },
-        ],
-        id: command.id,
-      });
+    else if (command.execute === 'query-rx-filter') send({ return: [this.goodFilter()], id: command.id });
     else send({ error: { class: 'CommandNotFound', desc: `no ${command.execute} here` }, id: command.id });
+  }
+
+  private goodFilter(): object {
+    return {
+      name: 'nic0',
+      promiscuous: false,
+      multicast: 'normal',
+      'multicast-overflow': false,
+      'multicast-table': this.filter.multicast,
+      vlan: 'normal',
+      'vlan-table': this.filter.vlans,
+      unicast: 'normal',
+      'unicast-overflow': false,
+      'unicast-table': [],
+      'broadcast-allowed': true,
+      'main-mac': '52:54:00:00:0f:01',
+    };
   }
 }

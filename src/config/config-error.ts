@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from './control-characters';
+
 /** One thing wrong with a configuration: the field it is about and what to do. */
 export interface Problem {
   /** The field as the user would write it, e.g. `groups[1].mac`. */
@@ -28,8 +30,11 @@ export class ConfigError extends Error {
 
 const MAX_SHOWN_VALUE_LENGTH = 80;
 
-/** The value as JSON, shortened so that one problem stays one readable line. */
+/**
+ * The value as JSON, shortened so that one problem stays one readable line; control characters
+ * JSON leaves as they are (DEL, C1) are escaped too.
+ */
 export function showValue(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
+  const json = escapeControlCharacters(JSON.stringify(value) ?? String(value));
   return json.length > MAX_SHOWN_VALUE_LENGTH ? `${json.slice(0, MAX_SHOWN_VALUE_LENGTH - 3)}...` : json;
 }

@@ -101,6 +101,10 @@ const explainers: Record<string, (failure: Failure) => Explanation> = {
   maxItems: ({ value, schema }) => ({
     text: `${showValue(value)} has too many items; ${howToWrite(schema)}`,
   }),
+  // The only `not` is the control-character rule every string field has.
+  not: ({ value, schema }) => ({
+    text: `${showValue(value)} holds a control character; ${patternHints[schema.not.pattern].fix}`,
+  }),
   maxLength: ({ value, schema }) => ({
     text: `${showValue(value)} is too long; use at most ${schema.maxLength} characters`,
   }),
@@ -120,7 +124,7 @@ function fieldPath(root: unknown, segments: string[]): string {
   let node = root;
   for (const segment of segments) {
     if (Array.isArray(node)) path += `[${segment}]`;
-    else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) path += `[${JSON.stringify(segment)}]`;
+    else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) path += `[${showValue(segment)}]`;
     else path += path === '' ? segment : `.${segment}`;
     node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[segment] : undefined;
   }
@@ -149,7 +153,11 @@ function describeError(error: ErrorObject, root: unknown): Problem {
 export function schemaProblems(candidate: unknown): Problem[] {
   if (validateSchema(candidate)) return [];
   const problems = new Map<string, Problem>();
-  for (const error of validateSchema.errors ?? []) {
+  // A control character says more than the pattern it also fails: its problem comes first.
+  const errors = [...(validateSchema.errors ?? [])].sort(
+    (a, b) => Number(b.keyword === 'not') - Number(a.keyword === 'not'),
+  );
+  for (const error of errors) {
     const problem = describeError(error, candidate);
     if (!problems.has(problem.path)) problems.set(problem.path, problem);
   }

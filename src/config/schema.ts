@@ -1,6 +1,7 @@
 // The configuration file format as a JSON Schema (draft-07), validated by ajv with
 // `useDefaults: true`, so the defaults written here are the program's defaults.
 // config/schema.json is a copy of `configSchema` for editors; a unit test keeps the two equal.
+import { CONTROL_CHARACTER_PATTERN, CONTROL_CHARACTER_RULE } from './control-characters';
 
 export const FILE_PREFIX_PATTERN = '^[A-Za-z0-9_-]{1,40}$';
 export const GROUP_NAME_PATTERN = '^[A-Za-z0-9_]{1,32}$';
@@ -84,6 +85,11 @@ export const patternHints: Readonly<Record<string, PatternHint>> = {
   [FILE_MODE_PATTERN]: {
     expected: 'an octal file mode',
     fix: 'write three octal digits, like "0600" or "0660"',
+  },
+  // Every string field must not match this one (everyStringPrintable).
+  [CONTROL_CHARACTER_PATTERN]: {
+    expected: 'free of control characters',
+    fix: `write it with ${CONTROL_CHARACTER_RULE}`,
   },
   [DEVARGS_PATTERN]: {
     expected: 'a DPDK device',
@@ -179,7 +185,18 @@ const descriptorCount = {
   default: 512,
 } as const;
 
-export const configSchema = {
+/**
+ * `schema` with the control-character rule on every string field, written once here so that no
+ * field, present or future, can go without it. The type is the input's: the rule narrows no type.
+ */
+function everyStringPrintable<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(everyStringPrintable) as T;
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const node = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, everyStringPrintable(value)]));
+  return (node.type === 'string' ? { ...node, not: { pattern: CONTROL_CHARACTER_PATTERN } } : node) as T;
+}
+
+export const configSchema = everyStringPrintable({
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'vhost-failover configuration',
   type: 'object',
@@ -548,4 +565,4 @@ export const configSchema = {
       },
     },
   },
-} as const;
+} as const);

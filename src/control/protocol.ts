@@ -3,6 +3,7 @@
 //   request  {"v":1,"id":7,"op":"stats","group":"vm1"}
 //   reply    {"v":1,"id":7,"ok":true,"result":{...}}  or  {"v":1,"id":7,"ok":false,"error":"..."}
 import type { GroupConfig, LogLevel } from '../config';
+import { CONTROL_CHARACTER_RULE, controlCharacterAt } from '../config/control-characters';
 import type { DetachReport, GroupStatsReport, GroupStatusReport, SwitchReport } from '../group/reports';
 
 export const PROTOCOL_VERSION = 1;
@@ -103,6 +104,12 @@ export function parseRequest(line: string): Request {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new RequestError('request must be a JSON object like {"v":1,"op":"status"}');
   const request = value as Record<string, unknown>;
+  // Before any field is read: no string of a request reaches a handler, a log or C++ with one.
+  const at = controlCharacterAt(request);
+  if (at !== undefined)
+    throw new RequestError(
+      `"${at}" holds a control character; every string of a request must have ${CONTROL_CHARACTER_RULE}`,
+    );
   if (request.v !== undefined && request.v !== PROTOCOL_VERSION)
     throw new RequestError(`protocol version ${JSON.stringify(request.v)} is not supported; use ${PROTOCOL_VERSION}`);
   if (typeof request.op !== 'string') throw new RequestError('request needs "op", a string naming the operation');

@@ -7,6 +7,7 @@
 // process) with the reason, which the owner logs before it reconnects.
 import { EventEmitter } from 'events';
 import net from 'net';
+import { CONTROL_CHARACTER_RULE, controlCharacterAt, escapeControlCharacters } from '../config/control-characters';
 
 export interface QmpEvent {
   event: string;
@@ -158,9 +159,18 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     try {
       message = JSON.parse(line);
     } catch {
-      return this.reset(`QEMU sent a line that is not JSON: ${line.slice(0, 80)}`);
+      return this.reset(`QEMU sent a line that is not JSON: ${escapeControlCharacters(line.slice(0, 80))}`);
     }
-    if (!isObject(message)) return this.reset(`QEMU sent ${JSON.stringify(message).slice(0, 80)}, not a JSON object`);
+    if (!isObject(message))
+      return this.reset(
+        `QEMU sent ${escapeControlCharacters(JSON.stringify(message).slice(0, 80))}, not a JSON object`,
+      );
+    // QEMU's own messages never hold one; a peer that sends one is not QEMU talking.
+    const at = controlCharacterAt(message);
+    if (at !== undefined)
+      return this.reset(
+        `QEMU sent a message whose "${at}" holds a control character (QMP strings have ${CONTROL_CHARACTER_RULE})`,
+      );
     if ('QMP' in message) {
       this.greeted?.();
     } else if (typeof message.event === 'string') {

@@ -1,9 +1,9 @@
 // Reads a configuration file into plain data, reporting syntax errors by line and column.
 
-import { readFileSync } from 'fs';
 import { extname } from 'path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from './config-error';
+import { readTrustedFile, UntrustedFileError } from './trusted-file';
 
 // JSON is YAML with the JSON schema, so one parser gives both formats the same line/column
 // reports; the JSON schema rejects unquoted strings, which JSON does not have.
@@ -22,9 +22,13 @@ export function readConfigFile(file: string): unknown {
   }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTrustedFile(file);
   } catch (err) {
-    const problem = `cannot read the file (${(err as Error).message}); check the path and permissions`;
+    const { message } = err as Error;
+    const problem =
+      err instanceof UntrustedFileError
+        ? `root or the daemon's user alone may be able to change it: ${message}`
+        : `cannot read the file (${message}); check the path and permissions`;
     throw new ConfigError(file, [problem]);
   }
   const lineCounter = new LineCounter();

@@ -6,6 +6,7 @@ import { posix } from 'path';
 import { Problem, showValue } from './config-error';
 import { devargsProblems, kernelInterface, parseDevargs, type DeviceRules } from './devargs-rules';
 import { deviceName } from './device-name';
+import { extraEalArgsProblems } from './eal-rules';
 import { MAC_PATTERN, UPLINK_DRIVERS } from './schema';
 import { unicastMacProblem } from './unicast-mac';
 
@@ -157,6 +158,12 @@ function descriptorCountProblems(dataplane: Fields): Problem[] {
   });
 }
 
+function ealArgsProblems(dataplane: Fields): Problem[] {
+  const args = dataplane.extraEalArgs;
+  if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) return [];
+  return extraEalArgsProblems(args).map(([i, text]) => ({ path: `dataplane.extraEalArgs[${i}]`, text }));
+}
+
 /** DPDK 22.11's net_tap overflows its stack at start with more (tap_mp_req_on_rxtx: 8 fds). */
 export const TAP_MAX_QUEUES = 4;
 
@@ -196,6 +203,7 @@ export function crossFieldProblems(config: unknown): Problem[] {
   const groups = Array.isArray(root.groups) ? root.groups.map(fieldsOf) : [];
   return [
     ...descriptorCountProblems(fieldsOf(root.dataplane)),
+    ...ealArgsProblems(fieldsOf(root.dataplane)),
     ...macProblems(groups),
     ...duplicateMacs(groups),
     ...duplicateNames(groups),

@@ -261,7 +261,10 @@ export const configSchema = everyStringPrintable({
           default: false,
         },
         extraEalArgs: {
-          description: 'more EAL arguments, passed as given',
+          description:
+            'more EAL arguments, appended last: only options that tune memory, logging or VFIO (--log-level, ' +
+            '--syslog, -n, -m, --socket-mem, --socket-limit, --huge-dir, --legacy-mem, --single-file-segments, ' +
+            '--iova-mode, --vfio-intr, --vfio-vf-token, --no-telemetry), each value of its form',
           type: 'array',
           items: { type: 'string' },
           default: [],

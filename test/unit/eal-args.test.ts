@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { extraEalArgsProblems } from '../../src/config/eal-rules';
 import { planEal } from '../../src/dataplane/eal-args';
 import { minimalConfig } from '../support/configs';
 
@@ -28,5 +29,55 @@ describe('EAL arguments', function () {
   it('appends extraEalArgs last, so they can override', function () {
     const { args } = planEal(config({ extraEalArgs: ['--log-level', '*:debug'] }), 2);
     assert.deepEqual(args.slice(-2), ['--log-level', '*:debug']);
+  });
+});
+
+describe('extraEalArgs allow-list', function () {
+  it('takes the options that tune memory, logging and VFIO, in both spellings', function () {
+    const args = [
+      ...['--log-level', 'pmd.net.tap:debug', '--log-level=lib.eal:8', '-n', '4', '-m512', '--socket-mem=1024,1024'],
+      ...['--huge-dir', '/dev/hugepages-1G', '--legacy-mem', '--iova-mode', 'va', '--vfio-intr=msix', '--no-telemetry'],
+      ...['--vfio-vf-token', '14d63f20-8445-11ea-8900-1f9ce7d5650d'],
+    ];
+    assert.deepEqual(extraEalArgsProblems(args), []);
+  });
+
+  it('refuses what reaches past the daemon: devices, shared objects, PCI probing, its own settings', function () {
+    const refused: Array<[string[], RegExp]> = [
+      [
+        ['--vdev', 'net_pcap0,rx_pcap=/etc/shadow'],
+        /--vdev is refused: it makes a device around the devargs allow-list/,
+      ],
+      [['--vdev=net_pcap0,rx_pcap=/etc/shadow'], /--vdev is refused/],
+      [['-d', '/tmp/evil.so'], /-d is refused: it loads a shared object/],
+      [['-d/tmp/evil.so'], /-d is refused/],
+      [['-a', '0000:3b:00.0'], /-a is refused: it probes PCI functions/],
+      [['-b', '0000:3b:00.0'], /-b is refused/],
+      [['--file-prefix', 'other'], /--file-prefix is refused: it is set by dataplane.filePrefix/],
+      [['--lcores', '0@0'], /--lcores is refused: it lcores are set by dataplane.workerCpus/],
+      [['--telemetry'], /--telemetry is refused/],
+      [['--vde', 'net_null0'], /"--vde" is not an EAL option allowed here; allowed: --log-level/],
+      [['--'], /"--" is not an EAL option allowed here/],
+      [['net_null0'], /"net_null0" is not an EAL option allowed here/],
+    ];
+    for (const [args, expected] of refused) {
+      const problems = extraEalArgsProblems(args);
+      assert.equal(problems.length, 1, `${args.join(' ')}: ${JSON.stringify(problems)}`);
+      assert.match(problems[0][1], expected);
+    }
+  });
+
+  it('checks values, so that an option cannot carry another', function () {
+    assert.match(extraEalArgsProblems(['--log-level', '--vdev=net_null0'])[0][1], /--log-level needs a level/);
+    assert.match(extraEalArgsProblems(['-n'])[0][1], /-n needs the number of memory channels, not ""/);
+    assert.match(extraEalArgsProblems(['--legacy-mem=1'])[0][1], /--legacy-mem takes no value/);
+    assert.match(extraEalArgsProblems(['--huge-dir', 'relative'])[0][1], /--huge-dir needs a hugetlbfs mount point/);
+  });
+
+  it('reports a refused argument as a config problem at its place in the list', function () {
+    assert.throws(
+      () => minimalConfig({ dataplane: { extraEalArgs: ['-n', '4', '--vdev', 'net_null0'] } }),
+      /dataplane\.extraEalArgs\[2\]: EAL option --vdev is refused/,
+    );
   });
 });

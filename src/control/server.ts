@@ -28,14 +28,13 @@ import {
   type Reply,
   type Request,
 } from './protocol';
+import { loggable, RefusalLog } from './refusal-log';
 import { OwnedSocketFile, removeStaleSocket } from './socket-file';
 
-/** A connection with no request for this long is closed. */
-const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+/** A connection with no traffic for this long is closed (the CLI opens one per request). */
+export const CONTROL_IDLE_TIMEOUT_MS = 60 * 1000;
 /** A refused client gets this long to read why before its connection is closed. */
 const REFUSAL_LINGER_MS = 1000;
-/** Refusals logged per connection; beyond it they are counted, not logged (no log flooding). */
-const LOGGED_REFUSALS = 10;
 
 /** Who is at the other end of a connection; undefined when the kernel cannot say. */
 export type PeerOf = (socket: net.Socket) => Peer | undefined;
@@ -45,6 +44,7 @@ export class ControlServer {
   private socketFile?: OwnedSocketFile;
   /** Every connection being served, with the peer the kernel named for it. */
   private readonly connections = new Map<net.Socket, Peer | undefined>();
+  private readonly refusals: RefusalLog;
 
   constructor(
     private readonly config: ControlConfig,
@@ -52,7 +52,9 @@ export class ControlServer {
     private access: AccessPolicy,
     private readonly peerOf: PeerOf,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.refusals = new RefusalLog(log);
+  }
 
   /** Binds the socket; refuses, naming it, when another daemon serves it already. */
   async listen(): Promise<void> {
@@ -91,6 +93,7 @@ export class ControlServer {
 
   async close(): Promise<void> {
     for (const socket of this.connections.keys()) socket.destroy();
+    this.refusals.close();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -125,8 +128,7 @@ export class ControlServer {
 
   private serve(socket: net.Socket, peer: Peer | undefined): void {
     socket.setEncoding('utf8');
-    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
-    const refusals = { count: 0 };
+    socket.setTimeout(CONTROL_IDLE_TIMEOUT_MS, () => socket.destroy());
 
     let pending = '';
     let inFlight = 0;
@@ -142,7 +144,7 @@ export class ControlServer {
         inFlight++;
         // Replies go out in request order even when a handler is asynchronous.
         replies = replies.then(async () => {
-          const reply = line.length > MAX_REQUEST_BYTES ? tooLong() : await this.answer(line, peer, refusals);
+          const reply = line.length > MAX_REQUEST_BYTES ? tooLong() : await this.answer(line, peer);
           inFlight--;
           if (socket.destroyed) return;
           socket.write(encode(reply) + '\n');
@@ -170,7 +172,7 @@ export class ControlServer {
     socket.on('drain', pump);
   }
 
-  private async answer(line: string, peer: Peer | undefined, refusals: { count: number }): Promise<Reply> {
+  private async answer(line: string, peer: Peer | undefined): Promise<Reply> {
     let request: Request | undefined;
     let entry: OpEntry<unknown> | undefined;
     try {
@@ -180,17 +182,12 @@ export class ControlServer {
       if (!entry) throw new RequestError(`unknown op "${request.op}"; known: ${Object.keys(handlers).join(', ')}`);
       if (!this.access.allows(peer, entry.access)) throw new RequestError(denied(request.op, peer));
       const result = await entry.run(request);
-      if (entry.access === 'change') this.log.info({ op: request.op, args: argsOf(request), peer }, 'control: changed');
+      if (entry.access === 'change')
+        this.log.info({ op: request.op, args: loggable(argsOf(request)), peer }, 'control: changed');
       return { v: PROTOCOL_VERSION, id: request.id, ok: true, result };
     } catch (err) {
       const message = (err as Error).message;
-      if (++refusals.count <= LOGGED_REFUSALS)
-        this.log.warn(
-          { op: request?.op, args: request && argsOf(request), peer, error: message },
-          'control request refused',
-        );
-      if (refusals.count === LOGGED_REFUSALS)
-        this.log.warn({ peer }, "control: this client's further refused requests are not logged");
+      this.refusals.refused(peer, { op: request?.op, args: request && argsOf(request), error: message });
       return failure(request?.id, message);
     }
   }

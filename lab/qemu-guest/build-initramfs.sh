@@ -42,8 +42,11 @@ done
 : >"$STAGE/etc/modules.order"
 declare -A seen=()
 for module in "${MODULES[@]}"; do
-  while read -r kind path _; do
-    [ "$kind" = insmod ] && [ -z "${seen[$path]:-}" ] || continue
+  while read -r line; do
+    # "insmod PATH [OPTIONS]": the path may hold spaces (a checkout's), so it ends at .ko[.xz|.zst].
+    [[ $line =~ ^insmod\ (.*\.ko(\.xz|\.zst)?)( |$) ]] || continue
+    path=${BASH_REMATCH[1]}
+    [ -z "${seen[$path]:-}" ] || continue
     seen[$path]=1
     target="$STAGE/lib/modules/$(basename "$path")"
     install -D -m0644 "$path" "$target"

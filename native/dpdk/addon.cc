@@ -450,7 +450,10 @@ Napi::Value WorkerPasses(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value NotifyService(const Napi::CallbackInfo &info) {
-  return Napi::Boolean::New(info.Env(), vhfo::notify_service(string_arg(info, 0, "state")));
+  std::string state;
+  for (const std::string &assignment : strings(info[0], "assignments"))
+    state += (state.empty() ? "" : "\n") + assignment;
+  return Napi::Boolean::New(info.Env(), vhfo::notify_service(state));
 }
 
 Napi::Value MbufsInUse(const Napi::CallbackInfo &info) {
@@ -479,6 +482,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setGarpMaxAge", Napi::Function::New(env, SetGarpMaxAge));
   exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));
+// sd_notify's state is assignments, one per line: each crosses as a string of its own and is
+// checked as every string is, so no value (STATUS='s text) can add an assignment.
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));
   exports.Set("mbufsInUse", Napi::Function::New(env, MbufsInUse));

@@ -35,7 +35,7 @@ export async function runDaemon(configPath: string): Promise<void> {
   const log = createLogger(config.log.level);
   const dataplane = new Dataplane();
   const daemon = new Daemon(config, log, dataplane, { configPath });
-  const service = new ServiceNotifier((state) => dataplane.notifyService(state), log);
+  const service = new ServiceNotifier((assignments) => dataplane.notifyService(assignments), log);
   // In turn with the control plane's changes: none runs on a half-started daemon.
   const started = daemon.serialized(() => daemon.start());
   let stopping = false;

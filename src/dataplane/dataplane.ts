@@ -87,8 +87,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   }
 
   /** Tells the service manager (systemd's sd_notify protocol); false when there is none. */
-  notifyService(state: string): boolean {
-    return this.addon.notifyService(state);
+  notifyService(assignments: string[]): boolean {
+    return this.addon.notifyService(assignments);
   }
 
   /** Who is at the other end of a connected unix socket, as the kernel says. */

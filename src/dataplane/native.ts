@@ -220,7 +220,8 @@ export interface NativeAddon {
   /** Passes each worker lcore has made; one that stops advancing is stuck. */
   workerPasses(): number[];
   /** Sends a service-manager notification (sd_notify); false without $NOTIFY_SOCKET. */
-  notifyService(state: string): boolean;
+  /** systemd's notify protocol: `KEY=value` assignments, sent as one datagram of lines. */
+  notifyService(assignments: string[]): boolean;
   shutdown(): void;
   /** The native SwitchCause names, in enum order: must equal SWITCH_CAUSES. */
   readonly switchCauses: readonly string[];

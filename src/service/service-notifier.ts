@@ -8,22 +8,22 @@ export class ServiceNotifier {
   private watchdog?: NodeJS.Timeout;
 
   constructor(
-    private readonly send: (state: string) => boolean,
+    private readonly send: (assignments: string[]) => boolean,
     private readonly log: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   ready(status: string): void {
-    this.send(`READY=1\nSTATUS=${status}\nMAINPID=${process.pid}`);
+    this.send(['READY=1', `STATUS=${status}`, `MAINPID=${process.pid}`]);
   }
 
   reloading(): void {
-    this.send('RELOADING=1\nSTATUS=reloading the configuration');
+    this.send(['RELOADING=1', 'STATUS=reloading the configuration']);
   }
 
   stopping(): void {
     this.stopWatchdog();
-    this.send('STOPPING=1\nSTATUS=stopping');
+    this.send(['STOPPING=1', 'STATUS=stopping']);
   }
 
   /**
@@ -36,7 +36,7 @@ export class ServiceNotifier {
     if (!Number.isFinite(usec) || usec <= 0 || (forPid && Number(forPid) !== process.pid)) return;
     this.watchdog = setInterval(() => {
       const problem = healthy();
-      if (problem === undefined) this.send('WATCHDOG=1');
+      if (problem === undefined) this.send(['WATCHDOG=1']);
       else this.log.error({ problem }, 'not feeding the watchdog');
     }, usec / 3000);
     this.watchdog.unref();

@@ -218,8 +218,8 @@ export class FakeAddon implements NativeAddon {
     return [++this.workerPassCount];
   }
 
-  notifyService(state: string): boolean {
-    this.notifications.push(state);
+  notifyService(assignments: string[]): boolean {
+    this.notifications.push(assignments.join('\n'));
     return true;
   }
 

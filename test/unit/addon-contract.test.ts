@@ -62,7 +62,7 @@ describe('native addon contract', function () {
       () => call('setRxFilter', 'vm1', { multicast: ['01:00:5e:00:00:01\n'], vlans: [] }),
       refusal('multicast[0]'),
     );
-    assert.throws(() => call('notifyService', 'READY=1\nMAINPID=1'), refusal('state'));
+    assert.throws(() => call('notifyService', ['READY=1', 'STATUS=up\nMAINPID=1']), refusal('assignments[1]'));
     assert.throws(() => call('addGroup', { ...spec, name: 7 }), /name must be a string/);
   });
 });

@@ -107,12 +107,15 @@ export class Topology {
     fs.mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Namespace, bridge, daemon (inside the namespace), whose taps join the bridge. */
-  static async start(config: Config = labConfig()): Promise<Topology> {
+  /**
+   * Namespace, bridge, daemon (inside the namespace), whose taps join the bridge. `wrapper`: a
+   * command the daemon runs under (DaemonProcess.launch).
+   */
+  static async start(config: Config = labConfig(), wrapper?: string[]): Promise<Topology> {
     const topology = new Topology(config);
     try {
       topology.netns.addBridge(BRIDGE, BRIDGE_CIDR);
-      topology.daemon = await DaemonProcess.start(config, topology.dir, topology.netns);
+      topology.daemon = await DaemonProcess.start(config, topology.dir, topology.netns, {}, wrapper);
     } catch (err) {
       await topology.stop();
       throw err;

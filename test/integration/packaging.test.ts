@@ -6,6 +6,7 @@ import { spawnSync, type SpawnSyncOptions } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { allowedSystemCalls, unitValues } from '../../lab/systemd-unit';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -111,6 +112,25 @@ describe('Debian package', function () {
       .filter((line) => line.trim() !== '')
       .filter((line) => !/Command \/usr\/bin\/vhost-failover is not executable: No such file or directory/.test(line));
     assert.deepEqual(complaints, []);
+  });
+
+  // test/integration/unit-confinement.test.ts runs the daemon under these capabilities and filter.
+  it('confines the daemon: a system call filter, a closed device policy naming vfio and tun, no CAP_SYS_ADMIN', function () {
+    const unit = fs.readFileSync(path.join(unpacked, 'lib/systemd/system/vhost-failover.service'), 'utf8');
+    const values = (key: string) => unitValues(unit, key);
+    assert.deepEqual(values('SystemCallFilter'), ['@system-service @pkey']);
+    assert.deepEqual(values('SystemCallErrorNumber'), ['EPERM']);
+    assert.deepEqual(values('SystemCallArchitectures'), ['native']);
+    assert.deepEqual(values('DevicePolicy'), ['closed']);
+    assert.deepEqual(values('DeviceAllow'), ['/dev/vfio/vfio rw', 'char-vfio rw', '/dev/net/tun rw']);
+    assert.deepEqual(values('PrivateDevices'), [], 'PrivateDevices= would hide vfio and /dev/net/tun');
+    for (const key of ['CapabilityBoundingSet', 'AmbientCapabilities'])
+      assert.deepEqual(values(key), ['CAP_NET_ADMIN CAP_IPC_LOCK CAP_DAC_OVERRIDE CAP_CHOWN'], key);
+    // systemd's own reading of the filter: no raw I/O, mounts, modules or bpf for the daemon.
+    const allowed = allowedSystemCalls(values('SystemCallFilter')[0].split(' '));
+    assert.ok(allowed.has('memfd_create') && allowed.has('mbind'), "EAL's hugepage calls");
+    for (const call of ['iopl', 'ioperm', 'mount', 'init_module', 'bpf', 'kexec_load'])
+      assert.ok(!allowed.has(call), `${call} is allowed`);
   });
 });
 

@@ -3,7 +3,8 @@ import type { Config } from '../../src/config';
 import { Topology } from '../../lab/topology';
 
 export interface Lab {
-  start(config?: Config): Promise<Topology>;
+  /** `wrapper`: a command the daemon runs under (Topology.start). */
+  start(config?: Config, wrapper?: string[]): Promise<Topology>;
 }
 
 /** Call inside a describe(): each test's topology is stopped in an afterEach hook. */
@@ -15,12 +16,12 @@ export function topologyPerTest(): Lab {
     await topology?.stop();
   });
   return {
-    async start(config?: Config) {
+    async start(config?: Config, wrapper?: string[]) {
       // A second topology in one test replaces the first.
       const previous = current;
       current = undefined;
       await previous?.stop();
-      current = await Topology.start(config);
+      current = await Topology.start(config, wrapper);
       return current;
     },
   };

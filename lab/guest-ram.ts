@@ -6,7 +6,6 @@
 // lost it, not later as a guest kernel's panic.
 import fs from 'fs';
 import path from 'path';
-import { RAM_BACKEND } from './qemu-vm';
 
 const PAGE_BYTES = 4096;
 const CHUNK_BYTES = 1 << 20;
@@ -21,14 +20,21 @@ export interface GuestRamComparison {
   elapsedMs: number;
 }
 
-/** The path under /proc of a QEMU's guest RAM memfd. */
+/**
+ * What QEMU names the memfd of a memory-backend-memfd (its type, whatever the object's id); its
+ * other memfds (vhost-log, the dirty log it shares with the backend) are named otherwise.
+ */
+const RAM_MEMFD = '/memfd:memory-backend-memfd';
+
+/** The path under /proc of a QEMU's guest RAM memfd (the lab's guests have exactly one). */
 function ramFile(qemuPid: number): string {
   const fds = `/proc/${qemuPid}/fd`;
-  for (const fd of fs.readdirSync(fds)) {
-    const target = fs.readlinkSync(path.join(fds, fd), { encoding: 'utf8' });
-    if (target.startsWith(`/memfd:${RAM_BACKEND} `) || target === `/memfd:${RAM_BACKEND}`) return path.join(fds, fd);
-  }
-  throw new Error(`QEMU ${qemuPid} holds no memfd named ${RAM_BACKEND}`);
+  const ram = fs
+    .readdirSync(fds)
+    .map((fd) => path.join(fds, fd))
+    .filter((fd) => fs.readlinkSync(fd, { encoding: 'utf8' }).replace(/ \(deleted\)$/, '') === RAM_MEMFD);
+  if (ram.length !== 1) throw new Error(`QEMU ${qemuPid} holds ${ram.length} memfds named ${RAM_MEMFD}, not one`);
+  return ram[0];
 }
 
 export function compareGuestRam(sourcePid: number, destinationPid: number): GuestRamComparison {

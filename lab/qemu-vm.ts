@@ -19,9 +19,6 @@ const KERNEL_DIR = path.resolve(__dirname, '..', '..', 'build', 'lab', 'guest-ke
  */
 export const GUEST_RAM_KIB = 256 * 1024 + 8;
 
-/** The memory backend's id: QEMU names its memfd after it (`/memfd:mem`), where guest-ram.ts finds it. */
-export const RAM_BACKEND = 'mem';
-
 export interface QemuVmOptions {
   /** Where the QMP socket and the console log go. */
   dir: string;
@@ -155,12 +152,7 @@ export class QemuVm {
       ...['-append', append, '-serial', `file:${path.join(options.dir, 'console.log')}`],
       ...['-qmp', `unix:${path.join(options.dir, 'qmp.sock')},server=on,wait=off`],
       // vhost-user shares guest memory with the backend: a memfd, shared.
-      ...[
-        '-object',
-        `memory-backend-memfd,id=${RAM_BACKEND},size=${GUEST_RAM_KIB}K,share=on`,
-        '-numa',
-        `node,memdev=${RAM_BACKEND}`,
-      ],
+      ...['-object', `memory-backend-memfd,id=mem,size=${GUEST_RAM_KIB}K,share=on`, '-numa', `node,memdev=mem`],
       ...(options.qemuTap
         ? ['-netdev', `tap,id=net0,ifname=${options.qemuTap.ifname},script=no,downscript=no,vhost=off`]
         : [

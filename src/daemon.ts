@@ -29,6 +29,7 @@ import { Dataplane, type DpdkLogLine, type NativeEvent } from './dataplane';
 import { GroupRuntime, type GroupOrigin, type GroupRuntimeSettings } from './group/group-runtime';
 import type { GroupStatusReport } from './group/reports';
 import { RetryWithBackoff } from './group/retry-backoff';
+import { checkDeviceClaim } from './host/device-claims';
 import { directoryError } from './host/directory-error';
 import type { Logger } from './log';
 import { MetricsServer } from './metrics/server';
@@ -415,6 +416,7 @@ export class Daemon implements ControlTarget {
       }
       await removeStaleSocket(group.vhost.socket);
     }
+    for (const uplink of [group.primary, group.standby]) checkDeviceClaim(uplink.devargs);
     const { rxDescriptors, txDescriptors } = this.current.dataplane;
     const settings = this.settingsFor(group);
     const { native, primaryError } = this.dataplane.addGroup(group, {

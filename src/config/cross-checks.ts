@@ -4,7 +4,7 @@
 
 import { posix } from 'path';
 import { Problem, showValue } from './config-error';
-import { devargsProblems, kernelInterface, parseDevargs, type DeviceRules } from './devargs-rules';
+import { devargsProblems, kernelInterface, kernelInterfaces, parseDevargs, type DeviceRules } from './devargs-rules';
 import { deviceName } from './device-name';
 import { extraEalArgsProblems } from './eal-rules';
 import { MAC_PATTERN, UPLINK_DRIVERS } from './schema';
@@ -80,8 +80,8 @@ function duplicateDevices(groups: Fields[]): Problem[] {
   const claims = [
     ...uplinks.flatMap(({ path, owner, devargs }) => claim(path, owner, devargs, deviceName)),
     ...uplinks.flatMap(({ path, owner, devargs }) =>
-      typeof devargs === 'string' && kernelInterface(devargs)
-        ? claim(path, owner, devargs, (value) => `interface ${kernelInterface(value)}`)
+      typeof devargs === 'string'
+        ? kernelInterfaces(devargs).flatMap((iface) => claim(path, owner, devargs, () => `interface ${iface}`))
         : [],
     ),
   ];

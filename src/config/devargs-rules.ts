@@ -1,6 +1,7 @@
 // Which DPDK devices may be uplinks, and with which options. Devargs reach EAL as the daemon's
-// root, so they are checked against an allow-list: a PCI address, or a virtual device of a
-// driver the project runs, each option known and its value of the expected form. Options that
+// root, so they are checked against an allow-list: a PCI address (with options its driver family
+// allows), or a virtual device of a driver the project runs, each option known and its value of
+// the expected form. Options that
 // open files, or that reach beyond the device (a tap mirroring a host interface), are refused
 // unless the operator's config allows them.
 import { posix } from 'path';
@@ -41,9 +42,12 @@ interface DriverRule {
 // iface= is required: the kernel interface is the device's identity (one uplink per interface)
 // and what a bridge takes; the driver's own default name (dtapN) is not known beforehand.
 const TAP: DriverRule = {
-  options: { iface: 'ifname', mac: 'mac', persist: 'flag' },
+  options: { iface: 'ifname', mac: 'mac' },
   required: ['iface'],
-  refused: { remote: "mirrors a host interface's traffic into the tap" },
+  refused: {
+    remote: "mirrors a host interface's traffic into the tap",
+    persist: 'leaves the tap behind the daemon, whose next start would have to adopt it',
+  },
 };
 
 const DRIVER_RULES: Record<Exclude<UplinkDriver, 'pci'>, DriverRule> = {
@@ -105,9 +109,61 @@ const DRIVER_RULES: Record<Exclude<UplinkDriver, 'pci'>, DriverRule> = {
 };
 
 const PCI_ADDRESS = /^(?:[0-9a-f]{1,4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;
-// PCI drivers' own options (e.g. mlx5's txq_inline): any key, but a value that names no path.
-const PCI_OPTION_KEY = /^[a-z][a-z0-9_]{0,31}$/;
-const PCI_OPTION_VALUE = /^[A-Za-z0-9_.:[\]-]{0,64}$/;
+
+/**
+ * PCI drivers' own options, per driver family (EAL picks the driver by the device's vendor and
+ * device id; the family is known from its vendor id in sysfs): only options that tune the device
+ * itself.
+ */
+export const PCI_DRIVER_OPTIONS: Record<string, { drivers: string; options: Record<string, ValueKind> }> = {
+  '0x8086': {
+    drivers: 'Intel (iavf, ixgbevf, igbvf)',
+    options: { watchdog_period: 'uint', quanta_size: 'uint', pflink_fullchk: 'bool01' },
+  },
+  '0x15b3': {
+    drivers: 'NVIDIA Mellanox (mlx5)',
+    options: {
+      rxq_cqe_comp_en: 'uint',
+      mprq_en: 'bool01',
+      rx_vec_en: 'bool01',
+      txq_inline_max: 'uint',
+      txq_inline_min: 'uint',
+      txq_inline_mpw: 'uint',
+      txq_mpw_en: 'bool01',
+      dv_flow_en: 'uint',
+      allow_duplicate_pattern: 'bool01',
+    },
+  },
+  '0x1af4': { drivers: 'virtio (net_virtio)', options: { speed: 'uint', vectorized: 'bool01' } },
+};
+
+// Options that change what a device is or reach beyond it.
+const REFUSED_PCI_OPTIONS: Record<string, string> = {
+  cap: "makes an iavf VF its PF's switch control (cap=dcf), which programs every VF of the port",
+  representor: "probes the switch's representor ports beside the device, other VFs' traffic included",
+  class: 'probes the device as another class (vdpa, crypto, regex) than a network port',
+  dv_esw_en: "turns on the NIC's e-switch control, which reaches every port of the switch",
+};
+
+/**
+ * Why `devargs` (a PCI device whose sysfs vendor id is `vendor`) gives options its driver family
+ * does not take; the device's identity is known only on the host, so this runs before the probe.
+ */
+export function pciOptionProblems(devargs: string, vendor: string): string[] {
+  const family = PCI_DRIVER_OPTIONS[vendor];
+  return parseDevargs(devargs).options.flatMap(({ key }) => {
+    if (!family)
+      return [`option ${key}: a PCI device of vendor ${vendor} (no driver family known here) takes no options here`];
+    if (key in family.options) return [];
+    return [`option ${key} is not one of ${family.drivers}'s; use ${Object.keys(family.options).join(', ') || 'none'}`];
+  });
+}
+
+/** Every PCI option some family allows, and its value's kind. */
+const ANY_PCI_DRIVER_OPTION: Record<string, ValueKind> = Object.assign(
+  {},
+  ...Object.values(PCI_DRIVER_OPTIONS).map((family) => family.options),
+);
 // A vdev's name is its driver's name and an index: EAL picks the driver by name prefix, so
 // nothing else may follow (no "net_tap_x", no alias such as "eth_pcap0").
 const VDEV_NAME = /^(net_[a-z_]+?)(\d{1,4})$/;
@@ -129,11 +185,6 @@ export function parseDevargs(devargs: string): ParsedDevargs {
   const vdev = VDEV_NAME.exec(name)?.[1];
   const driver = vdev && vdev in DRIVER_RULES ? (vdev as UplinkDriver) : undefined;
   return { name, driver, options };
-}
-
-/** The value of an option, if given. */
-export function devargsOption(devargs: string, key: string): string | undefined {
-  return parseDevargs(devargs).options.find((option) => option.key === key)?.value;
 }
 
 /** True when `path` lies in one of `directories` (after normalising both: no way out with ".."). */
@@ -173,11 +224,14 @@ export function devargsProblems(devargs: string, rules: DeviceRules): string[] {
   if (!rules.drivers.includes(driver))
     return [`driver ${driver} is not allowed here; devices.drivers allows ${allowed}`];
   if (driver === 'pci')
-    return options.flatMap(({ key, value }) =>
-      PCI_OPTION_KEY.test(key) && PCI_OPTION_VALUE.test(value)
-        ? []
-        : [`PCI option ${key}=${value} is not a plain key=value (letters, digits and _ . : - only; no paths)`],
-    );
+    return options.flatMap(({ key, value }) => {
+      const refused = REFUSED_PCI_OPTIONS[key];
+      if (refused) return [`PCI option ${key} is refused: it ${refused}`];
+      const kind = ANY_PCI_DRIVER_OPTION[key];
+      if (!kind)
+        return [`${key} is not a PCI driver option allowed here; use ${Object.keys(ANY_PCI_DRIVER_OPTION).join(', ')}`];
+      return valueProblem('pci', key, value, kind, rules) ?? [];
+    });
   const rule = DRIVER_RULES[driver];
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -203,14 +257,22 @@ export function devargsProblems(devargs: string, rules: DeviceRules): string[] {
   return problems;
 }
 
+// Options naming a kernel interface a device makes (a tap's) or attaches to (af_packet, pcap).
+const INTERFACE_OPTIONS = ['iface', 'rx_iface', 'rx_iface_in', 'tx_iface'];
+
 /**
- * The kernel interface a device drives (a tap's or tun's own, the one af_packet, af_xdp or pcap
- * attaches to): two uplinks on one interface are one device, however their devargs differ.
+ * Every kernel interface a device drives, each once (pcap may read one and write another): two
+ * uplinks sharing any of them are one device, however their devargs differ.
  */
-export function kernelInterface(devargs: string): string | undefined {
+export function kernelInterfaces(devargs: string): string[] {
   const { driver, options } = parseDevargs(devargs);
-  if (!driver || driver === 'pci') return undefined;
-  return options.find((option) => ['iface', 'rx_iface', 'rx_iface_in', 'tx_iface'].includes(option.key))?.value;
+  if (!driver || driver === 'pci') return [];
+  return [...new Set(options.filter((option) => INTERFACE_OPTIONS.includes(option.key)).map((option) => option.value))];
+}
+
+/** The first of them: a tap's or tun's own interface, the one a bridge takes. */
+export function kernelInterface(devargs: string): string | undefined {
+  return kernelInterfaces(devargs)[0];
 }
 
 /** Paths in devargs that name sockets (net_memif's socket=), for the run-time directory check. */

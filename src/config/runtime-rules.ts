@@ -3,7 +3,7 @@
 // file's own paths and devices are the operator's and need no such rule.
 import fs from 'fs';
 import path from 'path';
-import { devargsOption, devargsSocketPaths, liesUnder, parseDevargs } from './devargs-rules';
+import { devargsSocketPaths, kernelInterfaces, liesUnder, parseDevargs } from './devargs-rules';
 import { deviceName } from './device-name';
 import type { Config, GroupConfig } from './types';
 
@@ -47,9 +47,6 @@ export function runtimeBridgeProblems(group: GroupConfig, config: Config): strin
     .map((bridge) => `bridge ${bridge} is not one the config file's groups use or devices.bridges lists`);
 }
 
-// Options naming an existing host interface a driver attaches to (captures, steers traffic of).
-const HOST_INTERFACE_OPTIONS = ['iface', 'rx_iface', 'rx_iface_in', 'tx_iface'];
-
 function matches(name: string, patterns: readonly string[]): boolean {
   return patterns.some((pattern) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern));
 }
@@ -73,12 +70,12 @@ export function runtimeDeviceProblems(devargs: string, devices: Config['devices'
         ];
   }
   if (driver === 'net_tap' || driver === 'net_tun') return [];
-  return HOST_INTERFACE_OPTIONS.flatMap((key) => {
-    const iface = devargsOption(devargs, key);
-    return iface === undefined || matches(iface, devices.interfaces)
+  // Every host interface the driver attaches to (captures, steers traffic of).
+  return kernelInterfaces(devargs).flatMap((iface) =>
+    matches(iface, devices.interfaces)
       ? []
       : [
           `${driver} would attach to host interface ${iface}; at run time only interfaces devices.interfaces lists (${devices.interfaces.join(', ') || 'none'})`,
-        ];
-  });
+        ],
+  );
 }

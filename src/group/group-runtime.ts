@@ -4,6 +4,7 @@
 // creates one per group and routes the group's native events here; nothing else keeps per-group
 // state.
 import { kernelInterface } from '../config/devargs-rules';
+import { checkDeviceClaim } from '../host/device-claims';
 import type { AnnounceConfig, FailoverConfig, GroupConfig, UplinkConfig } from '../config';
 import type { DataplaneGroup, GroupPortStats, NativeEvent, UplinkName } from '../dataplane';
 import { Announcer } from '../failover/announcer';
@@ -171,6 +172,7 @@ export class GroupRuntime implements GroupView {
    * the caller), or the configured one being tried again.
    */
   attachPrimary(primary: UplinkConfig, by: 'operator' | 'retry' = 'operator'): GroupStatusReport {
+    checkDeviceClaim(primary.devargs);
     this.native.attachPrimary(primary);
     this.primaryRetry.cancel();
     if (by === 'operator') this.primaryByOperator = 'attached';

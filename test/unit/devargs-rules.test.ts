@@ -5,7 +5,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { ConfigError, validateConfig } from '../../src/config';
-import { devargsProblems, kernelInterface } from '../../src/config/devargs-rules';
+import { devargsProblems, kernelInterface, pciOptionProblems } from '../../src/config/devargs-rules';
 import { groupPaths, pathsOutside, runtimeDeviceProblems, runtimeDirectories } from '../../src/config/runtime-rules';
 import { UPLINK_DRIVERS } from '../../src/config/schema';
 import { minimalConfig } from '../support/configs';
@@ -36,9 +36,10 @@ describe('uplink devices (devargs allow-list)', function () {
   it('takes PCI addresses with plain options and the lab drivers with their own', function () {
     for (const devargs of [
       '0000:3b:02.1',
-      '3b:02.1,txq_inline=128',
+      '3b:02.1,txq_inline_max=128',
+      '0000:3b:02.1,watchdog_period=0',
       'net_tap0,iface=sb-vm1',
-      'net_tap3,iface=x,mac=fixed,persist',
+      'net_tap3,iface=x,mac=fixed',
       'net_af_packet0,iface=veth1,qpairs=1',
       'net_af_xdp0,iface=veth1,start_queue=0',
       'net_null0,size=64,copy=1',
@@ -77,6 +78,10 @@ describe('uplink devices (devargs allow-list)', function () {
     assert.match(devargsProblems('net_tap0,iface=x,bogus=1', defaults)[0], /net_tap has no option bogus/);
     assert.match(devargsProblems('net_tap0,iface=../../x', defaults)[0], /is not an interface name/);
     assert.match(devargsProblems('net_tap0,iface=x,remote=eth0', defaults)[0], /refused: it mirrors a host interface/);
+    assert.match(
+      devargsProblems('net_tap0,iface=x,persist', defaults)[0],
+      /persist of net_tap is refused: it leaves the tap behind/,
+    );
     assert.match(devargsProblems('net_tap0', defaults)[0], /net_tap needs option iface/);
     assert.match(
       devargsProblems('net_memif0,role=client,socket=/run/m.sock', defaults)[0],
@@ -87,8 +92,33 @@ describe('uplink devices (devargs allow-list)', function () {
       /socket-abstract=no/,
     );
     assert.match(devargsProblems('net_af_packet0', defaults)[0], /needs option iface/);
-    assert.match(devargsProblems('0000:3b:02.1,path=/etc/x', defaults)[0], /no paths/);
+    assert.match(devargsProblems('0000:3b:02.1,path=/etc/x', defaults)[0], /path is not a PCI driver option allowed/);
+    assert.match(devargsProblems('0000:3b:02.1,txq_inline_max=/x', defaults)[0], /is not a number/);
     assert.match(devargsProblems('net_tap0,iface=a,iface=b', defaults)[0], /given twice/);
+  });
+
+  it("refuses PCI options that change what a device is or reach the switch's other ports", function () {
+    for (const [devargs, reason] of [
+      ['0000:3b:02.1,cap=dcf', /PCI option cap is refused: it makes an iavf VF its PF's switch control/],
+      [
+        '0000:3b:00.0,representor=vf[0-3]',
+        /PCI option representor is refused: it probes the switch's representor ports/,
+      ],
+      ['0000:3b:00.0,class=vdpa', /PCI option class is refused: it probes the device as another class/],
+      ['0000:3b:00.0,dv_esw_en=1', /PCI option dv_esw_en is refused/],
+    ] as const)
+      assert.match(devargsProblems(devargs, defaults)[0], reason);
+  });
+
+  it("takes a PCI option only from the device's own driver family", function () {
+    assert.deepEqual(pciOptionProblems('0000:3b:02.1,watchdog_period=0', '0x8086'), []);
+    assert.deepEqual(pciOptionProblems('0000:3b:02.1,txq_inline_max=64', '0x15b3'), []);
+    assert.match(
+      pciOptionProblems('0000:3b:02.1,txq_inline_max=64', '0x8086')[0],
+      /option txq_inline_max is not one of Intel \(iavf, ixgbevf, igbvf\)'s; use watchdog_period, quanta_size, pflink_fullchk/,
+    );
+    assert.match(pciOptionProblems('0000:3b:02.1,speed=1', '0x1234')[0], /vendor 0x1234.*takes no options here/);
+    assert.deepEqual(pciOptionProblems('0000:3b:02.1', '0x1234'), []);
   });
 
   it('holds the config file to the same rules, naming the field', function () {
@@ -96,6 +126,24 @@ describe('uplink devices (devargs allow-list)', function () {
       problems({ groups: [group(1, 'net_pcap0,tx_pcap=/tmp/x')] }).some((p) =>
         p.startsWith('groups[0].primary.devargs: option tx_pcap of net_pcap opens a file'),
       ),
+    );
+  });
+
+  it("sees a device's second interface option too: pcap's tx_iface may not take another uplink's tap", function () {
+    const config = {
+      devices: { fileOptions: false },
+      groups: [group(1, 'net_tap0,iface=vf1'), group(2, 'net_pcap0,rx_iface=eth9,tx_iface=vf1')],
+    };
+    assert.ok(
+      problems(config).includes(
+        'groups[1].primary.devargs: "net_pcap0,rx_iface=eth9,tx_iface=vf1" (interface "vf1") is already used by groups[0].primary.devargs; a device can be an uplink of only one group',
+      ),
+      problems(config).join('\n'),
+    );
+    assert.deepEqual(
+      problems({ groups: [group(1, 'net_pcap0,rx_iface=eth9,tx_iface=eth9')] }),
+      [],
+      'one device reading and writing one interface',
     );
   });
 

@@ -23,6 +23,8 @@
       "native/dpdk/rx_filter.cc",
       "native/dpdk/rx_waiter.cc",
       "native/dpdk/service_notify.cc",
+      "native/dpdk/tx_progress.cc",
+      "native/dpdk/tx_stall_injection.cc",
       "native/dpdk/worker.cc"
     ]
   },

@@ -95,6 +95,15 @@ unsigned uint_field(const Napi::Object &object, const char *key) {
   return object.Get(key).ToNumber().Uint32Value();
 }
 
+// The primary's MAC mode as the control plane names it: "set", "check" or "leave".
+vhfo::MacMode mac_mode(const Napi::Value &value) {
+  const std::string name = text(value.Env(), value, "primary MAC mode");
+  if (name == "set") return vhfo::MacMode::kSet;
+  if (name == "check") return vhfo::MacMode::kCheck;
+  if (name == "leave") return vhfo::MacMode::kLeave;
+  throw Napi::TypeError::New(value.Env(), "primary MAC mode must be set, check or leave");
+}
+
 const char *event_type_name(vhfo::EventType type) {
   switch (type) {
     case vhfo::EventType::kLink:
@@ -105,6 +114,8 @@ const char *event_type_name(vhfo::EventType type) {
       return "removed";
     case vhfo::EventType::kSwitchGap:
       return "switchGap";
+    case vhfo::EventType::kPrimaryFault:
+      return "primaryFault";
     default:
       return "pathSwitched";
   }
@@ -120,8 +131,9 @@ Napi::Object to_js(Napi::Env env, const vhfo::Event &event) {
   if (event.type == vhfo::EventType::kPathSwitched) {
     out.Set("from", event.from);
     out.Set("to", event.to);
-    out.Set("cause", vhfo::switch_cause_name(event.cause));
   }
+  if (event.type == vhfo::EventType::kPathSwitched || event.type == vhfo::EventType::kPrimaryFault)
+    out.Set("cause", vhfo::switch_cause_name(event.cause));
   if (event.type == vhfo::EventType::kSwitchGap) out.Set("gapUs", event.gap_us);
   out.Set("reason", event.reason);
   if (event.port_id >= 0) out.Set("portId", event.port_id);
@@ -224,7 +236,7 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
   parsed.vhost_devargs = string_field(spec, "vhostDevargs");
   parsed.primary_devargs = string_field(spec, "primaryDevargs");
   parsed.standby_devargs = string_field(spec, "standbyDevargs");
-  parsed.set_primary_mac = spec.Get("setPrimaryMac").ToBoolean();
+  parsed.primary_mac_mode = mac_mode(spec.Get("primaryMac"));
   parsed.rx_descriptors = uint_field(spec, "rxDescriptors");
   parsed.tx_descriptors = uint_field(spec, "txDescriptors");
   parsed.garp_max_age_ms = uint_field(spec, "garpMaxAgeMs");
@@ -249,12 +261,30 @@ Napi::Value DetachPrimary(const Napi::CallbackInfo &info) {
 Napi::Value AttachPrimary(const Napi::CallbackInfo &info) {
   check(info.Env(), started(info.Env())
                         .attach_primary(string_arg(info, 0, "group"),
-                                        string_arg(info, 1, "devargs"), info[2].ToBoolean()));
+                                        string_arg(info, 1, "devargs"), mac_mode(info[2])));
   return info.Env().Undefined();
 }
 
+Napi::Value ResetPrimary(const Napi::CallbackInfo &info) {
+  check(info.Env(), started(info.Env()).reset_primary(string_arg(info, 0, "group")));
+  return info.Env().Undefined();
+}
+
+// "rmv" (ethdev's removal event) or "device-event" (the kernel's request to release the device).
 Napi::Value InjectPrimaryRemoval(const Napi::CallbackInfo &info) {
-  check(info.Env(), started(info.Env()).inject_primary_removal(string_arg(info, 0, "group")));
+  const std::string signal = string_arg(info, 1, "signal");
+  if (signal != "rmv" && signal != "device-event")
+    throw Napi::TypeError::New(info.Env(), "signal must be \"rmv\" or \"device-event\"");
+  check(info.Env(),
+        started(info.Env())
+            .inject_primary_removal(string_arg(info, 0, "group"),
+                                    signal == "rmv" ? vhfo::RemovalSignal::kEthdevRmv
+                                                    : vhfo::RemovalSignal::kDeviceEvent));
+  return info.Env().Undefined();
+}
+
+Napi::Value InjectTxStall(const Napi::CallbackInfo &info) {
+  check(info.Env(), started(info.Env()).inject_tx_stall(string_arg(info, 0, "group")));
   return info.Env().Undefined();
 }
 
@@ -449,6 +479,8 @@ Napi::Value WorkerPasses(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// sd_notify's state is assignments, one per line: each crosses as a string of its own and is
+// checked as every string is, so no value (STATUS='s text) can add an assignment.
 Napi::Value NotifyService(const Napi::CallbackInfo &info) {
   std::string state;
   for (const std::string &assignment : strings(info[0], "assignments"))
@@ -479,11 +511,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setRxFilter", Napi::Function::New(env, SetRxFilter));
   exports.Set("injectPrimaryRemoval", Napi::Function::New(env, InjectPrimaryRemoval));
   exports.Set("injectDriverStall", Napi::Function::New(env, InjectDriverStall));
+  exports.Set("injectTxStall", Napi::Function::New(env, InjectTxStall));
+  exports.Set("resetPrimary", Napi::Function::New(env, ResetPrimary));
   exports.Set("setGarpMaxAge", Napi::Function::New(env, SetGarpMaxAge));
   exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));
-// sd_notify's state is assignments, one per line: each crosses as a string of its own and is
-// checked as every string is, so no value (STATUS='s text) can add an assignment.
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));
   exports.Set("mbufsInUse", Napi::Function::New(env, MbufsInUse));

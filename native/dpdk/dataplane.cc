@@ -2,6 +2,7 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_launch.h>
@@ -110,8 +111,7 @@ void Dataplane::release(PortCallLock &calls, uint16_t &port_id) {
   port_id = UINT16_MAX;
 }
 
-std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs,
-                                   bool set_mac) {
+PortSetup Dataplane::uplink_setup(Group &group, Path path) const {
   PortSetup setup;
   setup.pool = pool_;
   setup.rx_interrupt = options_.rx_interrupts;
@@ -120,11 +120,18 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
   setup.tx_descriptors = group.tx_descriptors;
   setup.mtu = group.mtu;
   // The primary answers for the guest's MAC, as the VF does under Linux net_failover.
-  setup.mac = set_mac ? &group.guest_mac : nullptr;
+  setup.mac = &group.guest_mac;
+  setup.mac_mode = group.uplink(path).mac_mode;
+  return setup;
+}
+
+std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs,
+                                   MacMode mac_mode) {
   Uplink &uplink = group.uplink(path);
   uplink.devargs = devargs;
+  uplink.mac_mode = mac_mode;
   std::string error = probe_unclaimed(devargs, &uplink.port_id);
-  if (error.empty()) error = port_start(uplink.port_id, setup);
+  if (error.empty()) error = port_start(uplink.port_id, uplink_setup(group, path));
   return error.empty() ? "" : std::string(path_name(path)) + " port: " + error;
 }
 
@@ -136,11 +143,11 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::stri
   std::string error = probe_unclaimed(spec.vhost_devargs, &group.vhost_port);
   if (error.empty()) error = port_start(group.vhost_port, setup);
   if (!error.empty()) return "vhost port: " + error;
-  error = open_uplink(group, kStandby, spec.standby_devargs, false);
+  error = open_uplink(group, kStandby, spec.standby_devargs, MacMode::kLeave);
   if (!error.empty()) return error;
   // The primary is the one port a group can do without: it starts on its standby.
   Uplink &primary = group.uplink(kPrimary);
-  *primary_error = open_uplink(group, kPrimary, spec.primary_devargs, spec.set_primary_mac);
+  *primary_error = open_uplink(group, kPrimary, spec.primary_devargs, spec.primary_mac_mode);
   if (!primary_error->empty()) {
     release(primary.calls, primary.port_id);
     primary.devargs.clear();
@@ -150,7 +157,10 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::stri
 
 void Dataplane::close_ports(Group &group) {
   release(group.vhost_calls, group.vhost_port);
-  for (Uplink &uplink : group.uplinks) release(uplink.calls, uplink.port_id);
+  for (Uplink &uplink : group.uplinks) {
+    tx_stall_remove(uplink.port_id, &uplink.injected_tx_stalls);
+    release(uplink.calls, uplink.port_id);
+  }
 }
 
 std::string Dataplane::no_such_group(const std::string &name) {
@@ -201,6 +211,7 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   // device has nothing left to send.
   if (was_present) *drain = port_drain_tx(primary.port_id, group->queues, kTxDrainTimeoutUs);
   monitor_.unwatch_port(*group, primary.port_id);
+  tx_stall_remove(primary.port_id, &primary.injected_tx_stalls);
   release(primary.calls, primary.port_id);
   primary.devargs.clear();
   primary.applied_vlans.clear();
@@ -229,14 +240,14 @@ std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &fi
 }
 
 std::string Dataplane::attach_primary(const std::string &name, const std::string &devargs,
-                                      bool set_mac) {
+                                      MacMode mac_mode) {
   Group *group = find(name);
   if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
   if (primary.port_id != UINT16_MAX)
     return "group \"" + name + "\" already has a primary (" + primary.devargs +
            "); detach it first";
-  std::string error = open_uplink(*group, kPrimary, devargs, set_mac);
+  std::string error = open_uplink(*group, kPrimary, devargs, mac_mode);
   if (error.empty()) error = pool_room_after(*group, pool_, options_.mbufs);
   if (!error.empty()) {
     release(primary.calls, primary.port_id);
@@ -244,6 +255,7 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
     return error;
   }
   group->primary_loss_seen_by_worker = false;  // about the old primary
+  link_primary_restored(*group);               // a new device is in service
   apply_rx_filter(*group, kPrimary);           // before it carries anything
   primary.generation.fetch_add(1, std::memory_order_release);
   primary.present.store(true, std::memory_order_release);
@@ -271,6 +283,7 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   group->queues = static_cast<uint16_t>(spec.queues);
   const uint64_t tsc_per_ms = rte_get_tsc_hz() / 1000;
   group->rx_grace_tsc = spec.rx_grace_ms * tsc_per_ms;
+  group->tx_stall_tsc = kTxStallMs * tsc_per_ms;
   group->guest_addresses.max_age_tsc = spec.garp_max_age_ms * tsc_per_ms;
   group->sink = &sink_;
   group->link_wakeup = &monitor_.wakeup();
@@ -390,11 +403,57 @@ std::string Dataplane::inject_driver_stall(const std::string &name, unsigned ms)
   return "";
 }
 
-std::string Dataplane::inject_primary_removal(const std::string &name) {
+std::string Dataplane::inject_primary_removal(const std::string &name, RemovalSignal signal) {
   std::string error;
-  std::string missing =
-      with_group(name, [&](Group &group) { error = LinkMonitor::inject_primary_removal(group); });
+  std::string missing = with_group(
+      name, [&](Group &group) { error = LinkMonitor::inject_primary_removal(group, signal); });
   return missing.empty() ? error : missing;
+}
+
+std::string Dataplane::inject_tx_stall(const std::string &name) {
+  Group *group = find(name);
+  if (!group) return no_such_group(name);
+  Uplink &primary = group->uplink(kPrimary);
+  if (!primary.present.load()) return "group \"" + name + "\" has no primary in service";
+  std::lock_guard<PortCallLock> lock(primary.calls);
+  return tx_stall_inject(primary.port_id, group->queues, &primary.injected_tx_stalls);
+}
+
+std::string Dataplane::reset_primary(const std::string &name) {
+  std::vector<Worker *> workers;
+  Group *group = find(name, &workers);
+  if (!group) return no_such_group(name);
+  Uplink &primary = group->uplink(kPrimary);
+  if (primary.port_id == UINT16_MAX) return "group \"" + name + "\" has no primary to reset";
+  link_set_primary_eligible(*group, false, SwitchCause::kReset, "primary being reset");
+  quiesce(workers);  // none still in a burst on it
+  {
+    std::lock_guard<std::mutex> lock(group->control_mutex);
+    primary.present = false;
+    primary.link_up = false;
+  }
+  quiesce(workers);  // none polls it any more
+  monitor_.unwatch_port(*group, primary.port_id);
+  std::string error;
+  {
+    std::lock_guard<PortCallLock> lock(primary.calls);
+    tx_stall_remove(primary.port_id, &primary.injected_tx_stalls);
+    // Stops the port and has its driver re-initialise the device (for a VF: a reset handshake
+    // with its PF). A driver without reset (ENOTSUP) is re-probed by the caller instead.
+    const int ret = rte_eth_dev_reset(primary.port_id);
+    error = ret != 0 ? std::string("rte_eth_dev_reset: ") + rte_strerror(-ret)
+                     : port_start(primary.port_id, uplink_setup(*group, kPrimary));
+  }
+  if (!error.empty()) return "primary port: " + error;
+  primary.applied_vlans.clear();  // the reset emptied the port's filters
+  apply_rx_filter(*group, kPrimary);
+  link_primary_restored(*group);
+  primary.generation.fetch_add(1, std::memory_order_release);
+  primary.present.store(true, std::memory_order_release);
+  monitor_.watch_port(*group, primary.port_id);
+  link_observe(*group, "reset");
+  group->wake_workers();
+  return "";
 }
 
 static UplinkReport report_uplink(const Uplink &uplink) {

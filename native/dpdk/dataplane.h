@@ -41,7 +41,7 @@ struct GroupSpec {
   std::string vhost_devargs;
   std::string primary_devargs;
   std::string standby_devargs;
-  bool set_primary_mac = true;
+  MacMode primary_mac_mode = MacMode::kLeave;
   unsigned rx_descriptors = 512;
   unsigned tx_descriptors = 512;
   unsigned garp_max_age_ms = 0;  // announce addresses seen this recently; 0: no learning, no GARP
@@ -74,7 +74,12 @@ class Dataplane {
   std::string set_rx_filter(const std::string &name, const RxFilter &filter);
   // Probes and starts a new primary for a group that has none; the policy decides when it
   // carries traffic once its link is up.
-  std::string attach_primary(const std::string &name, const std::string &devargs, bool set_mac);
+  std::string attach_primary(const std::string &name, const std::string &devargs, MacMode mac_mode);
+  // Recovers a primary native code took out of service (a transmit stall, a reset its driver
+  // asked for): out of the workers' sight, rte_eth_dev_reset, then configured and started again
+  // as at attach (queues, RSS, MAC, receive filter). An error leaves the port stopped and not
+  // present: the caller then detaches it and probes it afresh.
+  std::string reset_primary(const std::string &name);
   // Asks the worker, which owns the uplinks' tx queues, to send one announcement round (RARP and
   // GARPs) on the group's transmitting path.
   std::string announce(const std::string &name);
@@ -84,8 +89,12 @@ class Dataplane {
                                    const std::string &reason, bool *applied);
   // How recently the guest must have claimed an address for its GARP (a reload); 0: no learning.
   std::string set_garp_max_age(const std::string &name, unsigned ms);
-  // Fault injection (labs): the primary's removal callback runs on the interrupt thread.
-  std::string inject_primary_removal(const std::string &name);
+  // Fault injection (labs): the primary's removal callback runs on the interrupt thread, as
+  // ethdev's RMV event or as the device event the kernel's request to release it raises.
+  std::string inject_primary_removal(const std::string &name, RemovalSignal signal);
+  // Fault injection (labs): the primary refuses every frame (tx_stall_injection.h) until it is
+  // reset or released; its link still reads up.
+  std::string inject_tx_stall(const std::string &name);
   // Fault injection (labs): a thread holds both uplinks' call locks for `ms`, as a slow driver
   // call (a PF mailbox that does not answer) would; other groups must not notice.
   std::string inject_driver_stall(const std::string &name, unsigned ms);
@@ -100,7 +109,8 @@ class Dataplane {
 
  private:
   std::string open_ports(Group &group, const GroupSpec &spec, std::string *primary_error);
-  std::string open_uplink(Group &group, Path path, const std::string &devargs, bool set_mac);
+  std::string open_uplink(Group &group, Path path, const std::string &devargs, MacMode mac_mode);
+  PortSetup uplink_setup(Group &group, Path path) const;
   // port_probe(), refusing a port some group already uses.
   std::string probe_unclaimed(const std::string &devargs, uint16_t *port_id);
   // Closes a port this dataplane claimed and forgets it; sets the id to UINT16_MAX.

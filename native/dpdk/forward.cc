@@ -51,7 +51,10 @@ static uint16_t transmit(Group &group, uint16_t q, Path path, rte_mbuf **pkts, u
   const uint16_t sent = send(group.uplink(path).port_id, q, pkts, n, &bytes);
   count(counters.tx_packets[path], sent);
   count(counters.tx_bytes[path], bytes);
-  if (sent > 0) note_sent_on(group, group.queue_owned[q], path);
+  if (sent > 0) {
+    note_sent_on(group, group.queue_owned[q], path);
+    group.queue_owned[q].primary_refused_since_tsc = 0;  // the uplinks take frames
+  }
   return sent;
 }
 
@@ -89,6 +92,30 @@ static bool primary_just_died(Group &group, Group::QueueOwned &mine) {
   return true;
 }
 
+// A primary that refuses every frame while its link reads up (tx_progress.h: a VF whose ring a
+// PF reset left full) is out of service once it has done so for kTxStallMs, in this period of
+// service. Runs only on a burst the primary refused entirely: a clock read, no driver call.
+static bool primary_tx_stalled(Group &group, Group::QueueOwned &mine) {
+  const uint64_t now = rte_rdtsc();
+  const uint32_t epoch = group.primary_service_epoch.load(std::memory_order_relaxed);
+  if (mine.primary_refused_since_tsc == 0 || mine.primary_refused_epoch != epoch) {
+    mine.primary_refused_since_tsc = now;
+    mine.primary_refused_epoch = epoch;
+    return false;
+  }
+  if (now - mine.primary_refused_since_tsc < group.tx_stall_tsc) return false;
+  mine.primary_refused_since_tsc = 0;
+  group.primary_eligible.store(false, std::memory_order_release);
+  group.primary_tx_stall_seen.store(true, std::memory_order_release);
+  group.link_wakeup->notify();
+  return true;
+}
+
+// The primary refused some of a burst: has it failed (its link is down, or it stalled)?
+static bool primary_failed(Group &group, Group::QueueOwned &mine, uint16_t sent) {
+  return primary_just_died(group, mine) || (sent == 0 && primary_tx_stalled(group, mine));
+}
+
 static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
   rte_mbuf *pkts[kBurst];
   const uint16_t received = rte_eth_rx_burst(group.vhost_port, q, pkts, kBurst);
@@ -98,7 +125,7 @@ static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
   learn_guest_addresses(group.guest_addresses, group.guest_mac, pkts, n);
   Path path = group.transmit_path();
   uint16_t sent = path == kNoPath ? 0 : transmit(group, q, path, pkts, n, counters);
-  if (sent < n && path == kPrimary && primary_just_died(group, group.queue_owned[q])) {
+  if (sent < n && path == kPrimary && primary_failed(group, group.queue_owned[q], sent)) {
     path = group.transmit_path();
     if (path != kNoPath) sent += transmit(group, q, path, pkts + sent, n - sent, counters);
   }
@@ -124,6 +151,7 @@ static unsigned network_to_guest(Group &group, uint16_t q, Path path, Counters &
   rte_mbuf *pkts[kBurst];
   const uint16_t n = rte_eth_rx_burst(group.uplink(path).port_id, q, pkts, kBurst);
   if (n == 0) return 0;
+  note_network_claims(group.guest_addresses, group.guest_mac, pkts, n);
   if (!group.delivers_from(path)) {
     rte_pktmbuf_free_bulk(pkts, n);
     count(counters.rx_dropped_inactive[path], n);

@@ -17,8 +17,11 @@
 #include "events.h"
 #include "guest_addresses.h"
 #include "guest_frames.h"
+#include "port.h"
 #include "port_call_lock.h"
 #include "rx_filter.h"
+#include "tx_progress.h"
+#include "tx_stall_injection.h"
 #include "wakeup.h"
 
 namespace vhost_failover {
@@ -57,6 +60,13 @@ struct Uplink {
   std::atomic<uint64_t> readings{0};
   uint64_t last_applied_reading = 0;  // control_mutex
   PortCallLock calls;
+  // The port's rte_device name ("0000:3b:02.1", "net_tap0"): the kernel's request to release a
+  // device names it. Written only while no device event callback is registered for it.
+  std::string device_name;
+  MacMode mac_mode = MacMode::kLeave;  // what the port's start does with the guest's MAC
+  // Frames refused by an injected transmit stall (labs), on each queue; removed before the port
+  // is reset or released. Node thread only.
+  TxCallbacks injected_tx_stalls;
   // How the port took the guest's receive filter, and the VLAN entries it holds (Node thread).
   RxFilterOutcome rx_filter_outcome;
   std::vector<uint16_t> applied_vlans;
@@ -91,6 +101,21 @@ struct Group {
   // primary's link drops or the device goes away; only the control plane (failback policy)
   // sets it again, and only while the link is up.
   std::atomic<bool> primary_eligible{false};
+  // Native code took the primary out of service (its transmit stalled, its driver asked for a
+  // reset): eligibility cannot be set again until the control plane has reset or re-probed the
+  // port. Written under control_mutex.
+  std::atomic<bool> primary_needs_reset{false};
+  // Bumped each time the primary becomes eligible: a queue's refusal window (tx_progress.h) from an
+  // earlier period of service does not carry into this one.
+  std::atomic<uint32_t> primary_service_epoch{0};
+  // Set by the worker that found the primary's transmit stalled, and by the interrupt thread when
+  // the primary's driver asks for a reset; the monitor reports each (a primaryFault) and clears it.
+  std::atomic<bool> primary_tx_stall_seen{false};
+  std::atomic<bool> primary_reset_requested{false};
+  // How long the primary may refuse every frame, or leave frames handed to it unsent, before it
+  // is out of service (tx_progress.h).
+  uint64_t tx_stall_tsc = 0;
+  TxProgress primary_tx_progress;  // the monitor thread's
 
   // What the worker polling queue q owns, each on its own cache line so that its stores never
   // invalidate the flags other threads write or read, nor another queue's worker's state.
@@ -100,6 +125,10 @@ struct Group {
     uint64_t last_tx_tsc = 0;
     // When it may next ask the primary's link state after a refused send.
     uint64_t primary_link_check_after_tsc = 0;
+    // Since when the primary has refused every burst of this queue (0: it took the last one), in
+    // which period of service (primary_service_epoch).
+    uint64_t primary_refused_since_tsc = 0;
+    uint32_t primary_refused_epoch = 0;
   } queue_owned[kMaxQueues];
 
   // Which of the vhost port's tx queues (the guest's rx queues) the guest has enabled, a bit per

@@ -1,7 +1,10 @@
+// Device events are experimental in DPDK 22.11 (and unchanged since).
+#define ALLOW_EXPERIMENTAL_API
 #include "link_monitor.h"
 
 #include <poll.h>
 #include <rte_alarm.h>
+#include <rte_dev.h>
 #include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -48,7 +51,9 @@ void LinkMonitor::stop() {
 }
 
 unsigned LinkMonitor::sleep_us() const {
-  return polled_ports_.load(std::memory_order_relaxed) > 0 ? poll_interval_us_ : kSafetyReadUs;
+  if (polled_ports_.load(std::memory_order_relaxed) > 0) return poll_interval_us_;
+  return watched_primaries_.load(std::memory_order_relaxed) > 0 ? kTxProgressCheckMs * 1000
+                                                                : kSafetyReadUs;
 }
 
 void *LinkMonitor::run(void *arg) {
@@ -74,7 +79,10 @@ void *LinkMonitor::run(void *arg) {
     if (ready > 0 && (fds[1].revents & POLLIN) && self.netlink_.drain()) source = "netlink";
     if (self.stop_requested_.load()) break;
     retry_soon = false;
-    self.for_each_group_([&](Group &group) { retry_soon |= !link_observe(group, source); });
+    self.for_each_group_([&](Group &group) {
+      retry_soon |= !link_observe(group, source);
+      tx_progress_check(group, monotonic_ns());
+    });
   }
   return nullptr;
 }
@@ -83,6 +91,31 @@ static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void
   Group &group = *static_cast<Group *>(arg);
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).port_id == port_id) link_mark_removed(group, path);
+  return 0;
+}
+
+// The kernel asks vfio's user to release a device (sriov_numvfs lowered, the PF's driver
+// unloaded, a hot-unplug) and its write waits until the device is closed. DPDK 22.11 passes the
+// request on only as this device event, on the interrupt thread (pci_vfio_req_handler, then the
+// PCI bus's hot-unplug handler), and raises no ethdev RMV for it. A surprise removal, then: the
+// primary fails over here, and the control plane closes the device at once (detach), so that the
+// host's tooling never waits on the daemon; its retry attaches the device when it is back.
+static void on_device_event(const char *device_name, rte_dev_event_type event, void *arg) {
+  if (event != RTE_DEV_EVENT_REMOVE) return;
+  Group &group = *static_cast<Group *>(arg);
+  for (Path path : {kPrimary, kStandby})
+    if (group.uplink(path).device_name == device_name) link_mark_removed(group, path);
+}
+
+// The primary's driver asks for a reset (iavf, ixgbevf and others after their PF reset): its
+// queues may be disabled while its link reads up. On the interrupt thread: out of service at
+// once, and the monitor reports it; the control plane resets the port (Dataplane::reset_primary).
+static int on_reset_requested(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
+  Group &group = *static_cast<Group *>(arg);
+  if (group.uplink(kPrimary).port_id != port_id) return 0;
+  group.primary_eligible.store(false, std::memory_order_release);
+  group.primary_reset_requested.store(true, std::memory_order_release);
+  group.link_wakeup->notify();
   return 0;
 }
 
@@ -148,11 +181,22 @@ static void remove_primary_now(void *arg) {
   if (port_id != UINT16_MAX) on_port_removed(port_id, RTE_ETH_EVENT_INTR_RMV, &group, nullptr);
 }
 
-std::string LinkMonitor::inject_primary_removal(Group &group) {
+// As pci_vfio_req_handler does: DPDK dispatches the event to the callbacks registered for the
+// device's name.
+static void request_primary_release_now(void *arg) {
+  Group &group = *static_cast<Group *>(arg);
+  if (group.uplink(kPrimary).port_id != UINT16_MAX)
+    rte_dev_event_callback_process(group.uplink(kPrimary).device_name.c_str(),
+                                   RTE_DEV_EVENT_REMOVE);
+}
+
+std::string LinkMonitor::inject_primary_removal(Group &group, RemovalSignal signal) {
   if (group.uplink(kPrimary).port_id == UINT16_MAX)
     return "group \"" + group.name + "\" has no primary";
   // An alarm runs its callback on the interrupt thread, as the removal interrupt would.
-  const int ret = rte_eal_alarm_set(1, remove_primary_now, &group);
+  const int ret = rte_eal_alarm_set(
+      1, signal == RemovalSignal::kDeviceEvent ? request_primary_release_now : remove_primary_now,
+      &group);
   return ret == 0 ? "" : std::string("cannot schedule the removal: ") + strerror(-ret);
 }
 
@@ -167,10 +211,31 @@ static void unregister(uint16_t port_id, rte_eth_event_type event, rte_eth_dev_c
   while (rte_eth_dev_callback_unregister(port_id, event, fn, arg) == -EAGAIN) rte_pause();
 }
 
+static Uplink *uplink_of(Group &group, uint16_t port_id) {
+  for (Path path : {kPrimary, kStandby})
+    if (group.uplink(path).port_id == port_id) return &group.uplink(path);
+  return nullptr;
+}
+
+static void unregister_device_events(const std::string &device_name, Group &group) {
+  while (rte_dev_event_callback_unregister(device_name.c_str(), on_device_event, &group) == -EAGAIN)
+    rte_pause();
+}
+
 void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
   rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
   const LinkSource source = link_source_of(port_id);
-  sources_[port_id] = source;
+  Watched &watched = watched_[port_id] = {source, "", port_id == group.uplink(kPrimary).port_id};
+  if (Uplink *uplink = uplink_of(group, port_id)) {
+    uplink->device_name = watched.device_name = port_device_name(port_id);
+    if (!watched.device_name.empty())
+      rte_dev_event_callback_register(watched.device_name.c_str(), on_device_event, &group);
+  }
+  if (watched.primary) {
+    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RESET, on_reset_requested, &group);
+    watched_primaries_.fetch_add(1);
+    wakeup_.notify();  // a long sleep would check its progress late
+  }
   switch (source) {
     case LinkSource::kLscEvent:
       rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &group);
@@ -186,10 +251,16 @@ void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
 
 void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
   unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
-  const auto watched = sources_.find(port_id);
-  if (watched == sources_.end()) return;
-  const LinkSource source = watched->second;
-  sources_.erase(watched);
+  const auto found = watched_.find(port_id);
+  if (found == watched_.end()) return;
+  const Watched watched = found->second;
+  watched_.erase(found);
+  if (!watched.device_name.empty()) unregister_device_events(watched.device_name, group);
+  if (watched.primary) {
+    unregister(port_id, RTE_ETH_EVENT_INTR_RESET, on_reset_requested, &group);
+    watched_primaries_.fetch_sub(1);
+  }
+  const LinkSource source = watched.source;
   switch (source) {
     case LinkSource::kLscEvent:
       unregister(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &group);
@@ -211,6 +282,7 @@ void LinkMonitor::watch(Group &group) {
 
 void LinkMonitor::unwatch(Group &group) {
   rte_eal_alarm_cancel(remove_primary_now, &group);  // waits for one that is running
+  rte_eal_alarm_cancel(request_primary_release_now, &group);
   unregister(group.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state, &group);
   for_each_port(group, [&](uint16_t port_id) { unwatch_port(group, port_id); });
 }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <string>
 
 #include "group.h"
 #include "link_source.h"
@@ -19,6 +20,11 @@
 #include "wakeup.h"
 
 namespace vhost_failover {
+
+// How a device's removal reaches the daemon: ethdev's RMV event (drivers that raise it), or a
+// device event (RTE_DEV_EVENT_REMOVE), which DPDK raises for the kernel's request to release a
+// vfio device (an SR-IOV VF whose PF lowers sriov_numvfs) and for a PCI device's removal uevent.
+enum class RemovalSignal : uint8_t { kEthdevRmv, kDeviceEvent };
 
 class LinkMonitor {
  public:
@@ -37,8 +43,9 @@ class LinkMonitor {
 
   // Fault injection for labs without a device that raises RMV (no virtual one does): runs the
   // removal callback for the group's primary on the EAL interrupt thread, where DPDK delivers a
-  // real one. Returns an error text or "".
-  static std::string inject_primary_removal(Group &group);
+  // real one; for kDeviceEvent through DPDK's device event dispatch, by the device's name, as
+  // the vfio request does. Returns an error text or "".
+  static std::string inject_primary_removal(Group &group, RemovalSignal signal);
 
  private:
   static void *run(void *self);
@@ -48,11 +55,20 @@ class LinkMonitor {
   bool started_ = false;
   std::atomic<bool> stop_requested_{false};
   std::atomic<unsigned> polled_ports_{0};
+  // Primaries watched: while there is one, the monitor wakes at least every kTxProgressCheckMs
+  // to compare what was handed to it with what it sent (tx_progress.h).
+  std::atomic<unsigned> watched_primaries_{0};
   unsigned poll_interval_us_ = 1000;
   ForEachGroup for_each_group_;
-  // How each watched port tells its link changes, as found when it was watched (a removed
-  // device can no longer say). Node thread only.
-  std::map<uint16_t, LinkSource> sources_;
+  // How each watched port tells its link changes, and the device name its device events are
+  // registered under, as found when it was watched (a removed device can no longer say). Node
+  // thread only.
+  struct Watched {
+    LinkSource source;
+    std::string device_name;
+    bool primary;
+  };
+  std::map<uint16_t, Watched> watched_;
   Wakeup wakeup_;
   NetlinkLinks netlink_;
 };

@@ -146,6 +146,41 @@ static void report_switch_gap_locked(Group &group) {
   emit(group, std::move(event));
 }
 
+static void primary_fault_locked(Group &group, SwitchCause cause, const std::string &reason) {
+  group.primary_eligible.store(false, std::memory_order_release);
+  // One fault per period of service: the control plane is already resetting the port.
+  if (!group.primary_needs_reset.exchange(true)) {
+    Event event;
+    event.type = EventType::kPrimaryFault;
+    event.port = path_name(kPrimary);
+    event.cause = cause;
+    event.reason = reason;
+    emit(group, std::move(event));
+  }
+  report_path_locked(group, cause, reason);
+}
+
+// What the worker and the interrupt thread flagged since the last look.
+static void report_primary_faults_locked(Group &group) {
+  if (group.primary_tx_stall_seen.exchange(false))
+    primary_fault_locked(group, SwitchCause::kTxStalled,
+                         "primary tx stalled: it refused every frame for " +
+                             std::to_string(kTxStallMs) + " ms with its link up");
+  if (group.primary_reset_requested.exchange(false))
+    primary_fault_locked(group, SwitchCause::kReset,
+                         "primary reset requested by its driver (RTE_ETH_EVENT_INTR_RESET)");
+}
+
+void link_primary_fault(Group &group, SwitchCause cause, const std::string &reason) {
+  std::lock_guard<std::mutex> lock(group.control_mutex);
+  primary_fault_locked(group, cause, reason);
+}
+
+void link_primary_restored(Group &group) {
+  std::lock_guard<std::mutex> lock(group.control_mutex);
+  group.primary_needs_reset.store(false);
+}
+
 bool link_observe(Group &group, const char *source) {
   // Driver calls first, outside control_mutex: a slow one never holds up the flags.
   const LinkReading guest = read_guest(group);
@@ -153,6 +188,7 @@ bool link_observe(Group &group, const char *source) {
   std::lock_guard<std::mutex> lock(group.control_mutex);
   report_switch_gap_locked(group);
   report_guest_queues_beyond_locked(group);
+  report_primary_faults_locked(group);
   if (guest.taken && group.vhost_present.load()) apply_guest(group, guest.up, source);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group.uplink(path);
@@ -192,11 +228,15 @@ bool link_set_primary_eligible(Group &group, bool eligible, SwitchCause cause,
                                const std::string &reason) {
   std::lock_guard<std::mutex> lock(group.control_mutex);
   const Uplink &primary = group.uplink(kPrimary);
-  const bool usable = primary.present.load() && primary.link_up.load();
+  const bool usable =
+      primary.present.load() && primary.link_up.load() && !group.primary_needs_reset.load();
   // Before the primary takes over: the standby's frames still in flight reach the guest for the
-  // grace window (rx: failover). Ordered before the release store the worker acquires.
-  if (eligible && usable && !group.primary_eligible.load())
+  // grace window (rx: failover), and the workers' stall windows start afresh. Ordered before the
+  // release store the worker acquires.
+  if (eligible && usable && !group.primary_eligible.load()) {
     group.standby_rx_until_tsc.store(rte_rdtsc() + group.rx_grace_tsc, std::memory_order_relaxed);
+    group.primary_service_epoch.fetch_add(1, std::memory_order_relaxed);
+  }
   group.primary_eligible.store(eligible && usable, std::memory_order_release);
   report_path_locked(group, cause, reason);
   return !eligible || usable;

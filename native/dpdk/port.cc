@@ -4,13 +4,14 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_ether.h>
 
 #include <algorithm>
 
 namespace vhost_failover {
 
-static std::string failed(const char *what, uint16_t port_id, int ret) {
-  return std::string(what) + " failed on port " + std::to_string(port_id) + ": " +
+static std::string failed(const std::string &what, uint16_t port_id, int ret) {
+  return what + " failed on port " + std::to_string(port_id) + ": " +
          rte_strerror(ret < 0 ? -ret : ret);
 }
 
@@ -27,6 +28,35 @@ std::string port_probe(const std::string &devargs, uint16_t *port_id) {
     return "";
   }
   return "device \"" + devargs + "\" was probed but has no ethdev port";
+}
+
+static std::string mac_text(const rte_ether_addr &mac) {
+  char text[RTE_ETHER_ADDR_FMT_SIZE];
+  rte_ether_format_addr(text, sizeof(text), &mac);
+  return text;
+}
+
+// A PF may refuse a VF's MAC (one its administrator pinned, with trust off) without the driver
+// saying so: ask the port what it carries now. Some drivers (igbvf) record the address asked for
+// whatever the PF answered; the control plane also asks the PF (src/host/vf-mac.ts).
+static std::string apply_guest_mac(uint16_t port_id, const rte_ether_addr &guest, MacMode mode) {
+  int ret;
+  if (mode == MacMode::kSet &&
+      (ret = rte_eth_dev_default_mac_addr_set(port_id, const_cast<rte_ether_addr *>(&guest))))
+    return failed("setting the guest's MAC " + mac_text(guest), port_id, ret) +
+           " (its PF refused it? an administrator's MAC with trust off is kept)";
+  rte_ether_addr carried;
+  if ((ret = rte_eth_macaddr_get(port_id, &carried)) != 0)
+    return failed("reading the port's MAC", port_id, ret);
+  if (rte_is_same_ether_addr(&carried, &guest)) return "";
+  if (mode == MacMode::kSet)
+    return "port " + std::to_string(port_id) + " kept its MAC " + mac_text(carried) +
+           ": the guest's " + mac_text(guest) + " was refused (by its PF?)";
+  return "port " + std::to_string(port_id) + " carries the MAC " + mac_text(carried) +
+         ", not the guest's " + mac_text(guest) +
+         ": with guestMac: keep its administrator gives it the guest's MAC through the PF (ip link "
+         "set <pf> vf <n> mac " +
+         mac_text(guest) + ", or vhost-failover prepare-vf), or guestMac: set lets the daemon";
 }
 
 std::string port_start(uint16_t port_id, const PortSetup &setup) {
@@ -94,9 +124,10 @@ std::string port_start(uint16_t port_id, const PortSetup &setup) {
     if ((ret = rte_eth_tx_queue_setup(port_id, q, tx_descriptors, socket, nullptr)))
       return failed("rte_eth_tx_queue_setup", port_id, ret);
   }
-  if (setup.mac &&
-      (ret = rte_eth_dev_default_mac_addr_set(port_id, const_cast<rte_ether_addr *>(setup.mac))))
-    return failed("setting the guest MAC", port_id, ret);
+  if (setup.mac && setup.mac_mode != MacMode::kLeave) {
+    std::string error = apply_guest_mac(port_id, *setup.mac, setup.mac_mode);
+    if (!error.empty()) return error;
+  }
   // Multicast the guest joined must reach it whichever path is active; a VF that refuses
   // all-multicast (untrusted) still forwards what its filters allow.
   rte_eth_allmulticast_enable(port_id);
@@ -147,6 +178,13 @@ void port_release(uint16_t port_id) {
   rte_eth_dev_stop(port_id);
   rte_eth_dev_close(port_id);
   if (device) rte_dev_remove(device);
+}
+
+std::string port_device_name(uint16_t port_id) {
+  rte_eth_dev_info info;
+  if (rte_eth_dev_info_get(port_id, &info) != 0 || !info.device) return "";
+  const char *name = rte_dev_name(info.device);
+  return name ? name : "";
 }
 
 bool port_link_up(uint16_t port_id) {

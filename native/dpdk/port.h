@@ -9,12 +9,20 @@ struct rte_ether_addr;
 
 namespace vhost_failover {
 
+// What a port's start does with the guest's MAC.
+enum class MacMode : uint8_t {
+  kLeave,  // nothing: a vdev's MAC belongs to a host interface
+  kSet,    // give the port the guest's MAC, and verify that it took it
+  kCheck,  // never write it (the VF's administrator set it through the PF); the port must carry it
+};
+
 struct PortSetup {
   uint16_t mtu = 0;  // 0 keeps the driver's default
   uint16_t rx_descriptors = 512;
   uint16_t tx_descriptors = 512;
   rte_mempool *pool = nullptr;
-  const rte_ether_addr *mac = nullptr;  // set as the port's address when given
+  const rte_ether_addr *mac = nullptr;  // the guest's, for mac_mode
+  MacMode mac_mode = MacMode::kLeave;
   bool rx_interrupt = false;  // give the rx queues interrupt fds where the driver's are usable
   uint16_t queues = 1;        // rx and tx queue pairs; spread by RSS where the driver has it
 };
@@ -38,6 +46,9 @@ TxDrain port_drain_tx(uint16_t port_id, uint16_t queues, unsigned timeout_us);
 
 // Stops, closes and hot-unplugs the device. Safe on a port that failed half way.
 void port_release(uint16_t port_id);
+
+// The name of the device behind the port ("0000:3b:02.1", "net_tap0"); "" if it has none.
+std::string port_device_name(uint16_t port_id);
 
 // Link state as the driver reads it now, without waiting for a link to settle.
 bool port_link_up(uint16_t port_id);

@@ -79,6 +79,9 @@ function problems(groups: GroupStatusReply[], health?: HealthReply): string {
             `${clock(group.primaryRetry.nextAttemptAtIso)}: ${group.primaryRetry.lastError}`,
         ]
       : []),
+    ...(group.policy?.primaryFault
+      ? [`${group.name}: primary out of service (${group.policy.primaryFault}), on the standby until it is reset`]
+      : []),
     ...Object.entries(group.bridges)
       .filter(([, bridge]) => bridge?.startsWith('not joined'))
       .map(([path, bridge]) => `${group.name}: ${path} ${bridge}`),

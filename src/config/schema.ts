@@ -123,11 +123,15 @@ const uplink = {
       pattern: DEVARGS_PATTERN,
       examples: ['0000:3b:02.1', 'net_tap0,iface=sb-vm1'],
     },
-    setGuestMac: {
+    guestMac: {
       description:
-        "primary only: give the port the guest's MAC (default: yes for a PCI device such as a VF, " +
-        'no for a vdev, whose MAC belongs to a host interface)',
-      type: 'boolean',
+        "primary only: 'keep' (default) never writes the port's MAC: a PCI device such as a VF must " +
+        "already carry the guest's, given by its administrator through the PF (ip link set <pf> vf " +
+        "<n> mac ..., or prepare-vf), as net_failover pairs a VF with its virtio NIC by MAC; a vdev's " +
+        "MAC belongs to a host interface and is left alone. 'set' gives the port the guest's MAC and " +
+        'verifies that it took it (a PF refuses it where its administrator pinned another, with trust ' +
+        'off; with trust on, it replaces theirs)',
+      enum: ['keep', 'set'],
     },
     bridge: {
       description:

@@ -4,6 +4,7 @@
 // ControlTarget.
 import type { GroupConfig, LogLevel } from '../config';
 import { LOG_LEVELS } from '../config';
+import type { RemovalSignal } from '../dataplane';
 import type { OperatorCommand } from '../failover/policy';
 import type { DetachReport, GroupStatusReport, GroupsView, GroupView, SwitchReport } from '../group/reports';
 import type { Access } from './access';
@@ -22,7 +23,8 @@ import {
 export interface ControlledGroup extends GroupView {
   command(to: OperatorCommand): SwitchReport;
   detachPrimary(): DetachReport;
-  injectPrimaryRemoval(): void;
+  injectPrimaryRemoval(signal: RemovalSignal): void;
+  injectTxStall(): void;
   injectDriverStall(ms: number): void;
 }
 
@@ -53,6 +55,7 @@ export type Handlers = { [O in Op]: OpEntry<OpReplies[O]> };
 
 const SWITCH_TARGETS: readonly OperatorCommand[] = ['primary', 'standby', 'auto'];
 const MAX_STALL_MS = 60000;
+const REMOVAL_SIGNALS: readonly RemovalSignal[] = ['rmv', 'device-event'];
 
 /** Runs fn, turning what it throws into a refusal with the same message. */
 function refusing<T>(fn: () => T): T {
@@ -124,8 +127,15 @@ export function controlHandlers(target: ControlTarget): Handlers {
     'inject-removal': change((request) => {
       const group = groupOf(request);
       faultInjection();
-      refusing(() => group.injectPrimaryRemoval());
-      return { injected: 'removal', group: group.name };
+      const signal = request.signal === undefined ? 'rmv' : oneOf(request, 'signal', REMOVAL_SIGNALS);
+      refusing(() => group.injectPrimaryRemoval(signal));
+      return { injected: 'removal', group: group.name, signal };
+    }),
+    'inject-tx-stall': change((request) => {
+      const group = groupOf(request);
+      faultInjection();
+      refusing(() => group.injectTxStall());
+      return { injected: 'tx-stall', group: group.name };
     }),
     'inject-stall': change((request) => {
       const group = groupOf(request);

@@ -4,6 +4,7 @@
 //   reply    {"v":1,"id":7,"ok":true,"result":{...}}  or  {"v":1,"id":7,"ok":false,"error":"..."}
 import type { GroupConfig, LogLevel } from '../config';
 import { CONTROL_CHARACTER_RULE, controlCharacterAt } from '../config/control-characters';
+import type { RemovalSignal } from '../dataplane';
 import type { DetachReport, GroupStatsReport, GroupStatusReport, SwitchReport } from '../group/reports';
 
 export const PROTOCOL_VERSION = 1;
@@ -74,7 +75,8 @@ export interface OpReplies {
   attach: GroupStatusReply;
   'add-group': GroupConfig;
   'remove-group': { removed: string };
-  'inject-removal': { injected: 'removal'; group: string };
+  'inject-removal': { injected: 'removal'; group: string; signal: RemovalSignal };
+  'inject-tx-stall': { injected: 'tx-stall'; group: string };
   'inject-stall': { injected: 'stall'; group: string; ms: number };
   'set-log-level': { level: LogLevel };
 }

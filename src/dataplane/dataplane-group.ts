@@ -4,7 +4,25 @@
 import { isPciDevice, type UplinkConfig } from '../config';
 import { withPciDiagnosis } from '../host/pci-binding';
 import type { UplinkRxFilter } from '../guest/rx-filter';
-import type { DecisionCause, GroupPortStats, GroupStats, GroupStatus, NativeAddon, TxDrain } from './native';
+import type {
+  DecisionCause,
+  GroupPortStats,
+  GroupStats,
+  GroupStatus,
+  NativeAddon,
+  PrimaryMacMode,
+  RemovalSignal,
+  TxDrain,
+} from './native';
+
+/**
+ * What the primary's start does with the guest's MAC (config `guestMac`): a PCI device keeps the
+ * MAC its administrator gave it and must carry the guest's; a vdev's belongs to a host interface.
+ */
+export function primaryMacMode(uplink: UplinkConfig): PrimaryMacMode {
+  if (uplink.guestMac === 'set') return 'set';
+  return isPciDevice(uplink.devargs) ? 'check' : 'leave';
+}
 
 export class DataplaneGroup {
   constructor(
@@ -25,7 +43,7 @@ export class DataplaneGroup {
   /** Probes and starts a new primary; the policy decides when it carries traffic. */
   attachPrimary(uplink: UplinkConfig): void {
     try {
-      this.addon.attachPrimary(this.name, uplink.devargs, uplink.setGuestMac ?? isPciDevice(uplink.devargs));
+      this.addon.attachPrimary(this.name, uplink.devargs, primaryMacMode(uplink));
     } catch (err) {
       throw new Error(withPciDiagnosis((err as Error).message, uplink.devargs));
     }
@@ -36,9 +54,23 @@ export class DataplaneGroup {
     this.addon.setRxFilter(this.name, filter);
   }
 
-  /** Fault injection: the primary's removal callback runs as if the device had been pulled. */
-  injectPrimaryRemoval(): void {
-    this.addon.injectPrimaryRemoval(this.name);
+  /**
+   * Fault injection: the primary's removal callback runs as if the device had been pulled (`rmv`),
+   * or as if the kernel asked the daemon to release it (`device-event`, a VF's PF lowering
+   * sriov_numvfs).
+   */
+  injectPrimaryRemoval(signal: RemovalSignal): void {
+    this.addon.injectPrimaryRemoval(this.name, signal);
+  }
+
+  /** Fault injection: the primary refuses every frame, its link up, until it is reset or released. */
+  injectTxStall(): void {
+    this.addon.injectTxStall(this.name);
+  }
+
+  /** Puts a primary native code took out of service back (driver reset); throws if the driver cannot. */
+  resetPrimary(): void {
+    this.addon.resetPrimary(this.name);
   }
 
   /** How recently the guest must have claimed an address for its GARP; 0: no learning. */

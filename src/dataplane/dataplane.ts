@@ -1,9 +1,9 @@
 // Typed face of the native data plane. Owns the addon's lifetime (start once, shut down once),
 // hands out one DataplaneGroup per group, and re-emits the native events.
 import { EventEmitter } from 'events';
-import { isPciDevice, type Config, type GroupConfig } from '../config';
+import type { Config, GroupConfig } from '../config';
 import { withPciDiagnosis } from '../host/pci-binding';
-import { DataplaneGroup } from './dataplane-group';
+import { DataplaneGroup, primaryMacMode } from './dataplane-group';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
 import { loadAddon, type DpdkLogLine, type NativeAddon, type NativeEvent, type PeerCredentials } from './native';
@@ -66,7 +66,7 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         vhostDevargs: vhostDevargs(group),
         primaryDevargs: group.primary.devargs,
         standbyDevargs: group.standby.devargs,
-        setPrimaryMac: group.primary.setGuestMac ?? isPciDevice(group.primary.devargs),
+        primaryMac: primaryMacMode(group.primary),
         ...settings,
       });
     } catch (err) {

@@ -1,5 +1,5 @@
 export { Dataplane, type GroupSettings } from './dataplane';
-export { DataplaneGroup } from './dataplane-group';
+export { DataplaneGroup, primaryMacMode } from './dataplane-group';
 export { SWITCH_CAUSES } from './native';
 export type {
   DecisionCause,
@@ -16,6 +16,9 @@ export type {
   PathSwitchedEvent,
   PeerCredentials,
   PerPath,
+  PrimaryFaultCause,
+  PrimaryFaultEvent,
+  RemovalSignal,
   SwitchCause,
   TxDrain,
   UplinkName,

@@ -13,8 +13,19 @@ export type PortRole = UplinkName | 'vhost';
  * Why the transmitting path changed, in the native enum's order (native/dpdk/events.h,
  * kSwitchCauseNames). The control plane passes the last three with its decisions.
  */
-export const SWITCH_CAUSES = ['link-up', 'link-down', 'removed', 'detached', 'operator', 'policy'] as const;
+export const SWITCH_CAUSES = [
+  'link-up',
+  'link-down',
+  'removed',
+  'tx-stalled',
+  'reset',
+  'detached',
+  'operator',
+  'policy',
+] as const;
 export type SwitchCause = (typeof SWITCH_CAUSES)[number];
+/** Why native code took the primary out of service until it is reset or re-probed. */
+export type PrimaryFaultCause = Extract<SwitchCause, 'tx-stalled' | 'reset'>;
 /** The causes the control plane may give when it sets the primary's eligibility. */
 export type DecisionCause = Extract<SwitchCause, 'detached' | 'operator' | 'policy'>;
 
@@ -47,12 +58,36 @@ export interface PathSwitchedEvent extends EventBase {
   to: PathName;
   cause: SwitchCause;
 }
+/**
+ * Native code took the primary out of service: its transmit made no progress for 100 ms with its
+ * link up (`tx-stalled`), or its driver asked for a reset (`reset`, RTE_ETH_EVENT_INTR_RESET). It
+ * is not eligible again until resetPrimary (or a detach and attach) has put it back in service.
+ */
+export interface PrimaryFaultEvent extends EventBase {
+  type: 'primaryFault';
+  port: 'primary';
+  cause: PrimaryFaultCause;
+}
 /** The worker measured a switch's gap: last frame on the old path to the first on the new. */
 export interface SwitchGapEvent extends EventBase {
   type: 'switchGap';
   gapUs: number;
 }
-export type NativeEvent = LinkEvent | GuestEvent | RemovedEvent | PathSwitchedEvent | SwitchGapEvent;
+export type NativeEvent =
+  LinkEvent | GuestEvent | RemovedEvent | PathSwitchedEvent | SwitchGapEvent | PrimaryFaultEvent;
+
+/**
+ * What the primary's start does with the guest's MAC: give it to the port and verify it took
+ * (`set`), require that the port already carries it and never write it (`check`), or nothing
+ * (`leave`: a vdev's MAC belongs to a host interface).
+ */
+export type PrimaryMacMode = 'set' | 'check' | 'leave';
+
+/**
+ * How a removal reaches native code: ethdev's RMV event, or the device event DPDK raises for the
+ * kernel's request to release a vfio device (an SR-IOV VF whose PF lowers sriov_numvfs).
+ */
+export type RemovalSignal = 'rmv' | 'device-event';
 
 /** A line DPDK logged, with its level (RTE_LOG_EMERG 1 .. RTE_LOG_DEBUG 8). */
 export interface DpdkLogLine {
@@ -109,7 +144,7 @@ export interface NativeGroupSpec {
   vhostDevargs: string;
   primaryDevargs: string;
   standbyDevargs: string;
-  setPrimaryMac: boolean;
+  primaryMac: PrimaryMacMode;
   rxDescriptors: number;
   txDescriptors: number;
   /** GARPs for addresses learned from the guest's ARP seen this recently; 0: no learning. */
@@ -204,14 +239,21 @@ export interface NativeAddon {
   removeGroup(group: string): void;
   announce(group: string): void;
   detachPrimary(group: string): TxDrain;
-  injectPrimaryRemoval(group: string): void;
+  injectPrimaryRemoval(group: string, signal: RemovalSignal): void;
+  /** Labs: the primary refuses every frame (its link still up) until it is reset or released. */
+  injectTxStall(group: string): void;
+  /**
+   * Puts a primary native code took out of service back: rte_eth_dev_reset, then configured and
+   * started as at attach. Throws when the driver cannot (then detach it and attach it again).
+   */
+  resetPrimary(group: string): void;
   setGarpMaxAge(group: string, ms: number): void;
   /** Labs: a native thread holds the group's uplinks' driver-call locks for `ms`. */
   injectDriverStall(group: string, ms: number): void;
   /** Who is at the other end of a connected unix socket (SO_PEERCRED). */
   peerCredentials(fd: number): PeerCredentials;
   setRxFilter(group: string, filter: UplinkRxFilter): void;
-  attachPrimary(group: string, devargs: string, setGuestMac: boolean): void;
+  attachPrimary(group: string, devargs: string, primaryMac: PrimaryMacMode): void;
   setPrimaryEligible(group: string, eligible: boolean, cause: DecisionCause, reason: string): boolean;
   groupStatus(group: string): GroupStatus;
   groupStats(group: string): GroupStats;
@@ -242,6 +284,8 @@ export const ADDON_FUNCTIONS = [
   'detachPrimary',
   'injectPrimaryRemoval',
   'injectDriverStall',
+  'injectTxStall',
+  'resetPrimary',
   'setGarpMaxAge',
   'peerCredentials',
   'setRxFilter',

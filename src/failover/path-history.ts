@@ -3,7 +3,8 @@
 import type { PathName, PathSwitchedEvent } from '../dataplane';
 
 /** Why a path switch happened, as a metric label. */
-export type SwitchKind = 'link-down' | 'removed' | 'detached' | 'operator' | 'failback' | 'other';
+export type SwitchKind =
+  'link-down' | 'removed' | 'tx-stalled' | 'reset' | 'detached' | 'operator' | 'failback' | 'other';
 export type SwitchCounts = Partial<Record<SwitchKind, number>>;
 
 export interface PathRecord {
@@ -23,6 +24,8 @@ export function switchKind(event: Pick<PathSwitchedEvent, 'cause' | 'to'>): Swit
   if (event.cause === 'operator') return 'operator';
   if (event.to === 'primary') return 'failback';
   if (event.cause === 'link-down') return 'link-down';
+  if (event.cause === 'tx-stalled') return 'tx-stalled';
+  if (event.cause === 'reset') return 'reset';
   return 'other';
 }
 

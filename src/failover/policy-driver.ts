@@ -38,11 +38,17 @@ export class PolicyDriver {
     else if (event.type === 'link' && event.port === 'standby') this.apply(policy.standbyLink(event.up, now));
     else if (event.type === 'removed' && event.port === 'primary')
       this.apply(policy.primaryPresence(false, 'removed', now));
+    else if (event.type === 'primaryFault') this.apply(policy.primaryFault(event.cause, now));
     else if (event.type === 'guest') policy.guest(event.up, now);
   }
 
-  primaryPresence(present: boolean, cause: 'attached' | 'detached'): void {
+  primaryPresence(present: boolean, cause: 'attached' | 'detached' | 'reprobing'): void {
     this.apply(this.policy.primaryPresence(present, cause, this.nowMs()));
+  }
+
+  /** The primary native code took out of service was reset. */
+  primaryRestored(): void {
+    this.apply(this.policy.primaryRestored(this.nowMs()));
   }
 
   command(command: OperatorCommand): Decision {

@@ -3,7 +3,7 @@
 // failback (revertive delay, or never without the operator), flap damping, operator overrides.
 // Pure: no timers, no I/O. The caller passes the time and calls tick() at nextDeadlineMs().
 import type { FailoverConfig, FlapDampingConfig } from '../config';
-import type { DecisionCause } from '../dataplane';
+import type { DecisionCause, PrimaryFaultCause } from '../dataplane';
 import { FlapDamper } from './flap-damping';
 
 export type { FlapDampingConfig };
@@ -11,7 +11,8 @@ export type { FlapDampingConfig };
 export type PolicyConfig = FailoverConfig;
 export type FailbackMode = FailoverConfig['mode'];
 export type OperatorCommand = 'auto' | 'primary' | 'standby';
-export type PresenceCause = 'attached' | 'detached' | 'removed';
+/** `reprobing`: a primary native code took out of service could not be reset; it is probed afresh. */
+export type PresenceCause = 'attached' | 'detached' | 'removed' | 'reprobing';
 
 export interface Decision {
   primaryEligible: boolean;
@@ -29,6 +30,8 @@ export interface PolicySnapshot {
   primaryEligible: boolean;
   primaryPresent: boolean;
   primaryLinkUp: boolean;
+  /** Native code took the primary out of service and it has not been reset since. */
+  primaryFault: PrimaryFaultCause | null;
   standbyLinkUp: boolean;
   guestConnected: boolean;
   failbackAtMs: number | undefined;
@@ -59,6 +62,8 @@ export class FailoverPolicy {
   private primaryPresent = false;
   private primaryAbsence: 'not attached' | PresenceCause = 'not attached';
   private primaryLinkUp = false;
+  /** Out of service until reset: its link may read up, but it does not transmit (or asked for a reset). */
+  private primaryFaulted: PrimaryFaultCause | null = null;
   // A tap rarely reports link changes: assume it is up until told otherwise.
   private standbyLinkUp = true;
   private guestConnected = false;
@@ -85,9 +90,29 @@ export class FailoverPolicy {
     });
   }
 
+  /**
+   * Native code took the primary out of service (`tx-stalled`: its transmit made no progress with
+   * its link up; `reset`: its driver asked for one). A transition to unusable like a link loss, so
+   * flap damping counts it; it is usable again only once reset (primaryRestored) or probed afresh.
+   */
+  primaryFault(cause: PrimaryFaultCause, nowMs: number): Decision {
+    return this.primaryChanged(`primary ${cause === 'reset' ? 'reset requested' : 'tx stalled'}`, nowMs, () => {
+      this.primaryFaulted = cause;
+    });
+  }
+
+  /** The primary was reset: it may carry traffic again once its link is up, after the failback delay. */
+  primaryRestored(nowMs: number): Decision {
+    return this.primaryChanged('primary reset: back in service', nowMs, () => {
+      this.primaryFaulted = null;
+    });
+  }
+
   primaryPresence(present: boolean, cause: PresenceCause, nowMs: number): Decision {
     const decision = this.primaryChanged(`primary ${cause}`, nowMs, () => {
       this.primaryPresent = present;
+      // A device attached is probed afresh; one gone has no fault left to mend.
+      this.primaryFaulted = null;
       if (present) return;
       this.primaryAbsence = cause;
       // A device attached later is a new port: it reports its own link state.
@@ -139,6 +164,7 @@ export class FailoverPolicy {
       primaryEligible: this.primaryEligible,
       primaryPresent: this.primaryPresent,
       primaryLinkUp: this.primaryLinkUp,
+      primaryFault: this.primaryFaulted,
       standbyLinkUp: this.standbyLinkUp,
       guestConnected: this.guestConnected,
       failbackAtMs: this.pendingFailbackAtMs(),
@@ -149,7 +175,7 @@ export class FailoverPolicy {
   }
 
   private primaryUsable(): boolean {
-    return this.primaryPresent && this.primaryLinkUp;
+    return this.primaryPresent && this.primaryLinkUp && !this.primaryFaulted;
   }
 
   private primaryChanged(input: string, nowMs: number, apply: () => void): Decision {
@@ -209,7 +235,11 @@ export class FailoverPolicy {
   }
 
   private unusableWhy(): string {
-    const cause = this.primaryPresent ? 'primary link down' : `primary ${this.primaryAbsence}`;
+    const cause = !this.primaryPresent
+      ? `primary ${this.primaryAbsence}`
+      : this.primaryFaulted
+        ? `primary out of service (${this.primaryFaulted}) until it is reset`
+        : 'primary link down';
     const parts = [cause];
     if (this.operatorCommand === 'primary') parts.push('not usable yet: using it once it is');
     if (!this.standbyLinkUp) parts.push('standby down too: no usable uplink');

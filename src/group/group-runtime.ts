@@ -6,7 +6,14 @@
 import { kernelInterface } from '../config/devargs-rules';
 import { checkDeviceClaim } from '../host/device-claims';
 import type { AnnounceConfig, FailoverConfig, GroupConfig, UplinkConfig } from '../config';
-import type { DataplaneGroup, GroupPortStats, NativeEvent, UplinkName } from '../dataplane';
+import type {
+  DataplaneGroup,
+  GroupPortStats,
+  NativeEvent,
+  PrimaryFaultCause,
+  RemovalSignal,
+  UplinkName,
+} from '../dataplane';
 import { Announcer } from '../failover/announcer';
 import { GapHistogram, type GapHistogramSnapshot } from '../failover/gap-histogram';
 import { PathHistory } from '../failover/path-history';
@@ -98,6 +105,7 @@ export class GroupRuntime implements GroupView {
     if (event.type === 'guest') this.announcer.onGuest(event.up);
     this.policy.onEvent(event);
     if (event.type === 'removed' && event.port === 'primary') this.closeRemovedPrimary(event.portId);
+    if (event.type === 'primaryFault') this.recoverPrimary(event.cause);
   }
 
   status(): GroupStatusReport {
@@ -183,8 +191,13 @@ export class GroupRuntime implements GroupView {
     return this.status();
   }
 
-  injectPrimaryRemoval(): void {
-    this.native.injectPrimaryRemoval();
+  injectPrimaryRemoval(signal: RemovalSignal): void {
+    this.native.injectPrimaryRemoval(signal);
+  }
+
+  injectTxStall(): void {
+    this.native.injectTxStall();
+    this.log.warn('fault injection: the primary refuses every frame until it is reset');
   }
 
   injectDriverStall(ms: number): void {
@@ -266,18 +279,54 @@ export class GroupRuntime implements GroupView {
     }
   }
 
-  /** A surprise-removed primary is closed here, on the Node thread, not in the callback. */
+  /**
+   * A surprise-removed primary is closed here, on the Node thread, not in the callback: at once,
+   * for the kernel may be waiting for the daemon to let the device go (a VF's PF lowering
+   * sriov_numvfs blocks until then).
+   */
   private closeRemovedPrimary(portId: number): void {
+    // The event may arrive after an operator's detach and attach: leave a new primary alone.
+    const primary = this.native.status().primary;
+    if (primary.portId !== portId || primary.present) return;
+    this.closeAndRetryPrimary('primary device removed');
+  }
+
+  /**
+   * Native code took the primary out of service (a transmit stall, a reset its driver asked for):
+   * the port is reset on the Node thread, where every port is probed and closed, once this event's
+   * switch has been handled. A driver that cannot reset (or a reset that fails) has its device
+   * closed and probed afresh by the retry, as after a removal. The policy lets it carry traffic
+   * again only after that, and after the failback delay.
+   */
+  private recoverPrimary(cause: PrimaryFaultCause): void {
+    const portId = this.native.status().primary.portId;
+    setImmediate(() => {
+      // A detach, an attach or a removal may have come first: leave another primary alone.
+      if (this.policy.snapshot().primaryFault !== cause || this.native.status().primary.portId !== portId) return;
+      const started = performance.now();
+      try {
+        this.native.resetPrimary();
+      } catch (err) {
+        const error = (err as Error).message;
+        this.log.error({ cause, error }, 'primary reset failed: closing it and probing it afresh');
+        this.policy.primaryPresence(false, 'reprobing');
+        this.closeAndRetryPrimary(`primary ${cause}; its reset failed: ${error}`);
+        return;
+      }
+      const resetMs = Math.round(performance.now() - started);
+      this.log.warn({ cause, resetMs }, 'primary reset: back in service, failing back by the policy');
+      this.policy.primaryRestored();
+    });
+  }
+
+  private closeAndRetryPrimary(reason: string): void {
     try {
-      // The event may arrive after an operator's detach and attach: leave a new primary alone.
-      const primary = this.native.status().primary;
-      if (primary.portId !== portId || primary.present) return;
       this.native.detachPrimary();
       // A VF that vanished (a PF reset, a VF reset) usually comes back at the same address.
       this.retryTarget = this.running.primary;
-      this.primaryRetry.start('primary device removed');
+      this.primaryRetry.start(reason);
     } catch (err) {
-      this.log.error({ err }, 'closing the removed primary failed');
+      this.log.error({ err }, 'closing the primary failed');
     }
   }
 

@@ -190,7 +190,7 @@ export function createRegistry(source: MetricsSource): Registry {
 
   new Counter({
     name: 'vhost_failover_path_switches_total',
-    help: 'Changes of the transmitting path, by kind (link_down, removed, detached, operator, failback, other)',
+    help: 'Changes of the transmitting path, by kind (link_down, removed, tx_stalled, reset, detached, operator, failback, other)',
     labelNames: ['group', 'reason'],
     registers: [registry],
     collect() {

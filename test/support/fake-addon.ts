@@ -16,6 +16,9 @@ import type {
   NativeStartOptions,
   PathName,
   PeerCredentials,
+  PrimaryFaultCause,
+  PrimaryMacMode,
+  RemovalSignal,
   SwitchCause,
   TxDrain,
   UplinkName,
@@ -27,6 +30,8 @@ interface FakeUplink {
   devargs: string;
   present: boolean;
   linkUp: boolean;
+  /** Native code took it out of service (a primaryFault) and it was not reset since. */
+  needsReset?: boolean;
 }
 
 interface FakeGroup {
@@ -53,6 +58,13 @@ export class FakeAddon implements NativeAddon {
   readonly stalls: Array<{ group: string; ms: number }> = [];
   /** Devargs whose probe fails, as a VF not created yet would: set by a test. */
   readonly unprobeable = new Set<string>();
+  /** Devargs whose driver cannot reset (rte_eth_dev_reset fails): set by a test. */
+  readonly unresettable = new Set<string>();
+  /** Removal signals injected, and the MAC mode of each primary attached, in order. */
+  readonly removalSignals: RemovalSignal[] = [];
+  readonly primaryMacModes: PrimaryMacMode[] = [];
+  /** Primary resets asked for, by group. */
+  readonly resets: string[] = [];
   /** Service-manager notifications sent. */
   readonly notifications: string[] = [];
   workerPassCount = 0;
@@ -106,9 +118,26 @@ export class FakeAddon implements NativeAddon {
     return 'not-reported';
   }
 
-  injectPrimaryRemoval(name: string): void {
+  injectPrimaryRemoval(name: string, signal: RemovalSignal): void {
     if (!this.group(name).uplinks.primary.devargs) throw new Error(`group "${name}" has no primary`);
+    this.removalSignals.push(signal);
     setImmediate(() => this.removeUplink(name, 'primary'));
+  }
+
+  injectTxStall(name: string): void {
+    if (!this.group(name).uplinks.primary.present) throw new Error(`group "${name}" has no primary in service`);
+    this.primaryFault(name, 'tx-stalled');
+  }
+
+  resetPrimary(name: string): void {
+    const primary = this.group(name).uplinks.primary;
+    if (!primary.devargs) throw new Error(`group "${name}" has no primary to reset`);
+    this.resets.push(name);
+    primary.present = false;
+    if (this.unresettable.has(primary.devargs))
+      throw new Error('primary port: rte_eth_dev_reset: Operation not supported');
+    primary.present = true;
+    primary.needsReset = false;
   }
 
   injectDriverStall(name: string, ms: number): void {
@@ -128,8 +157,9 @@ export class FakeAddon implements NativeAddon {
     this.group(name).rxFilter = filter;
   }
 
-  attachPrimary(name: string, devargs: string): void {
+  attachPrimary(name: string, devargs: string, primaryMac: PrimaryMacMode): void {
     const group = this.group(name);
+    this.primaryMacModes.push(primaryMac);
     if (this.unprobeable.has(devargs)) throw new Error(`primary port: cannot probe device "${devargs}"`);
     if (group.uplinks.primary.devargs) throw new Error(`group "${name}" already has a primary; detach it first`);
     group.uplinks.primary = { devargs, present: true, linkUp: false };
@@ -137,7 +167,8 @@ export class FakeAddon implements NativeAddon {
 
   setPrimaryEligible(name: string, eligible: boolean, cause: DecisionCause, reason: string): boolean {
     const group = this.group(name);
-    const usable = group.uplinks.primary.present && group.uplinks.primary.linkUp;
+    const primary = group.uplinks.primary;
+    const usable = primary.present && primary.linkUp && !primary.needsReset;
     group.primaryEligible = eligible && usable;
     this.reportPath(group, cause, reason);
     return !eligible || usable;
@@ -243,6 +274,16 @@ export class FakeAddon implements NativeAddon {
     this.group(name).guestConnected = connected;
     const reason = `guest ${connected ? 'connected' : 'disconnected'} (poll)`;
     this.emit({ type: 'guest', group: name, port: 'vhost', up: connected, reason, atNs: process.hrtime.bigint() });
+  }
+
+  /** Native code takes the primary out of service, as the worker or the interrupt thread would. */
+  primaryFault(name: string, cause: PrimaryFaultCause): void {
+    const group = this.group(name);
+    group.primaryEligible = false;
+    group.uplinks.primary.needsReset = true;
+    const reason = `primary ${cause}`;
+    this.emit({ type: 'primaryFault', group: name, port: 'primary', cause, reason, atNs: process.hrtime.bigint() });
+    this.reportPath(group, cause, reason);
   }
 
   private removeUplink(name: string, uplink: UplinkName): void {

@@ -348,6 +348,53 @@ describe('FailoverPolicy', () => {
     });
   });
 
+  describe('primary out of service (tx stall, reset)', () => {
+    it('drops a working primary whose link still reads up, and says why', () => {
+      const policy = running();
+      assertDecision(policy.primaryFault('tx-stalled', 1000), false, true, 'primary tx stalled');
+      assertDecision(policy.primaryLink(true, 1500), false, false, 'out of service (tx-stalled) until it is reset');
+      assert.equal(policy.snapshot().primaryFault, 'tx-stalled');
+      assert.equal(policy.nextDeadlineMs(), undefined, 'no failback is pending while it is out of service');
+    });
+
+    it('fails back only failbackDelayMs after its reset, not after its link reads up', () => {
+      const policy = running();
+      policy.primaryFault('reset', 1000);
+      assertDecision(policy.tick(1000 + DELAY_MS + 1), false, false);
+      assertDecision(policy.primaryRestored(5000), false, false, 'primary reset: back in service');
+      assert.equal(policy.snapshot().primaryFault, null);
+      assert.equal(policy.nextDeadlineMs(), 5000 + DELAY_MS);
+      assertDecision(policy.tick(5000 + DELAY_MS), true, true, 'failing back');
+    });
+
+    it('fails over again on every stall after a failback, until flap damping holds the standby', () => {
+      const damping: FlapDampingConfig = { maxChanges: 3, windowMs: 20000, holdMs: 30000 };
+      const policy = running({ flapDamping: damping });
+      let atMs = 1000;
+      for (let stall = 1; stall <= 3; stall++) {
+        assertDecision(policy.primaryFault('tx-stalled', atMs), false, true, 'tx stalled');
+        policy.primaryRestored(atMs + 200);
+        atMs += 200 + DELAY_MS;
+        const failback = policy.tick(atMs);
+        if (stall < 3) assertDecision(failback, true, true, 'failing back');
+        else assertDecision(failback, false, false, 'after flap hold');
+        atMs += 100;
+      }
+      assert.equal(policy.snapshot().recentFlapCount, 3);
+      assert.ok(policy.snapshot().dampedUntilMs! > atMs, 'the hold outlasts the last stall');
+    });
+
+    it('forgets the fault when the device goes and another is attached', () => {
+      const policy = running();
+      policy.primaryFault('tx-stalled', 1000);
+      assertDecision(policy.primaryPresence(false, 'reprobing', 1100), false, false, 'primary reprobing');
+      assert.equal(policy.snapshot().primaryFault, null);
+      policy.primaryPresence(true, 'attached', 2000);
+      assertDecision(policy.primaryLink(true, 2100), false, false, 'failing back in');
+      assertDecision(policy.tick(2100 + DELAY_MS), true, true, 'failing back');
+    });
+  });
+
   describe('guest', () => {
     it('records connect and disconnect without changing a working primary', () => {
       const policy = running();

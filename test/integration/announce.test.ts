@@ -6,7 +6,8 @@ import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import { request } from '../../src/control/client';
 import type { GroupStatusReply } from '../../src/control/protocol';
-import { BRIDGE, GUEST_IP, labConfig } from '../../lab/topology';
+import { sendArpRequest } from '../../lab/arp-request';
+import { BRIDGE, BRIDGE_CIDR, GUEST_IP, labConfig } from '../../lab/topology';
 import { topologyPerTest } from '../support/lab';
 import { waitFor } from '../../lab/wait';
 import { Capture } from '../../lab/capture';
@@ -75,5 +76,41 @@ describe('MAC announcements (real DPDK, Linux bridge)', function () {
       capture.stop();
     }
     assert.ok((await t.groupStats()).garpsSent.standby >= 1);
+  });
+
+  it("repeats no gratuitous ARP for an address another station claims: a guest answering for the gateway's", async function () {
+    const t = await lab.start(labConfig({ failover: { failbackDelayMs: 0 } }));
+    const { netns, standbyTap, controlSocket } = t;
+    const gateway = BRIDGE_CIDR.split('/')[0];
+    // testpmd's icmpecho answers every ARP request, whatever its target, as a poisoning guest would.
+    await t.startVm('icmpecho');
+    // The gateway (the namespace's bridge) asks for the guest: its own claim, seen on the uplinks.
+    netns.exec('ping', '-c', '3', '-i', '0.2', '-W', '2', GUEST_IP);
+    // A host of the segment asks who has the gateway; the guest answers that it has.
+    sendArpRequest(netns, BRIDGE, { mac: '02:00:00:00:00:c8', address: '198.18.0.200' }, gateway);
+    const addresses = async () =>
+      ((await request(controlSocket, 'status', { group: 'vm1' })) as GroupStatusReply[])[0].guestIPv4;
+    const claimed = await waitFor('the guest to claim the gateway', async () =>
+      (await addresses()).find((entry) => entry.address === gateway),
+    );
+    assert.equal(claimed.announced, false, 'the gateway is not announced');
+    assert.equal((await addresses()).find((entry) => entry.address === GUEST_IP)?.announced, true);
+
+    const capture = await Capture.start(netns.name, standbyTap, 'arp and arp[6:2] == 1 and arp[14:4] == arp[24:4]');
+    try {
+      await request(controlSocket, 'switch', { group: 'vm1', to: 'standby' });
+      // Two rounds for the guest's own address: every round's frames are out by then.
+      await waitFor('two GARPs for the guest on the standby', () => capture.lines().length >= 2, 10000);
+      const lines = capture.lines();
+      console.log(
+        `      on the standby's wire: ${lines.length} GARPs, ${lines.filter((l) => l.includes(gateway)).length} for the gateway`,
+      );
+      assert.ok(
+        lines.every((line) => line.includes(`who-has ${GUEST_IP} tell ${GUEST_IP}`)),
+        lines.join('\n'),
+      );
+    } finally {
+      capture.stop();
+    }
   });
 });

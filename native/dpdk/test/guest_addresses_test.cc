@@ -1,6 +1,7 @@
 // Learning the guest's IPv4 addresses from its own ARP frames, and reporting them.
 #include "../guest_addresses.h"
 
+#include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 
@@ -25,6 +26,25 @@ static void send_arp(vhfo::GuestAddresses &table, const rte_ether_addr &mac, uin
   vhfo::build_garp(&m.mbuf, mac, address, vlan);
   rte_mbuf *frame = &m.mbuf;
   vhfo::learn_guest_addresses(table, kGuest, &frame, 1);
+}
+
+// An ARP request from `mac` for `target`, sent by the guest or received from the network.
+static void arp_request(vhfo::GuestAddresses &table, const rte_ether_addr &mac, uint32_t sender,
+                        uint32_t target, bool from_network = false) {
+  TestMbuf m;
+  vhfo::build_garp(&m.mbuf, mac, sender, 0);
+  rte_pktmbuf_mtod_offset(&m.mbuf, rte_arp_hdr *, sizeof(rte_ether_hdr))->arp_data.arp_tip = target;
+  rte_mbuf *frame = &m.mbuf;
+  if (from_network)
+    vhfo::note_network_claims(table, kGuest, &frame, 1);
+  else
+    vhfo::learn_guest_addresses(table, kGuest, &frame, 1);
+}
+
+static bool announced(const vhfo::GuestAddresses &table, const char *address) {
+  for (const auto &entry : vhfo::report_guest_addresses(table, rte_rdtsc(), 1000000000))
+    if (entry.address == address) return entry.announced;
+  return false;
 }
 
 static int learned(const vhfo::GuestAddresses &table) {
@@ -102,4 +122,98 @@ TEST("an address older than the max age is reported but not announced") {
 
 TEST("formats addresses in network byte order as dotted quads") {
   CHECK(vhfo::format_ipv4(ipv4(255, 0, 10, 1)) == "255.0.10.1");
+}
+
+TEST("never learns an address no station may claim: 0/8, loopback, multicast, 240/4, broadcast") {
+  vhfo::GuestAddresses table;
+  table.max_age_tsc = UINT64_MAX;
+  for (uint32_t address : {ipv4(0, 1, 2, 3), ipv4(127, 0, 0, 1), ipv4(224, 0, 0, 251),
+                           ipv4(239, 1, 1, 1), ipv4(240, 0, 0, 1), ipv4(255, 255, 255, 255)})
+    send_arp(table, kGuest, address);
+  CHECK_EQ(learned(table), 0);
+  send_arp(table, kGuest, ipv4(223, 255, 255, 254));
+  CHECK_EQ(learned(table), 1);
+}
+
+TEST("ignores the guest's ARP sent from another Ethernet source (spoofCheck off, a bridged host)") {
+  vhfo::GuestAddresses table;
+  table.max_age_tsc = UINT64_MAX;
+  TestMbuf m;
+  vhfo::build_garp(&m.mbuf, kGuest, ipv4(198, 18, 0, 2), 0);
+  rte_ether_addr_copy(&kOther, &rte_pktmbuf_mtod(&m.mbuf, rte_ether_hdr *)->src_addr);
+  rte_mbuf *frame = &m.mbuf;
+  vhfo::learn_guest_addresses(table, kGuest, &frame, 1);
+  CHECK_EQ(learned(table), 0);
+}
+
+TEST("a gateway the guest asks for is never announced, whichever came first, claim or question") {
+  const uint32_t gateway = ipv4(198, 18, 0, 1), own = ipv4(198, 18, 0, 2);
+  vhfo::GuestAddresses asked_first;
+  asked_first.max_age_tsc = UINT64_MAX;
+  arp_request(asked_first, kGuest, own, gateway);  // who has the gateway? tell 198.18.0.2
+  send_arp(asked_first, kGuest, gateway);          // then a GARP poisoning the gateway's address
+  CHECK(announced(asked_first, "198.18.0.2"));
+  CHECK(!announced(asked_first, "198.18.0.1"));
+  vhfo::GuestAddresses claimed_first;
+  claimed_first.max_age_tsc = UINT64_MAX;
+  send_arp(claimed_first, kGuest, gateway);
+  CHECK(announced(claimed_first, "198.18.0.1"));
+  arp_request(claimed_first, kGuest, own, gateway);
+  CHECK(!announced(claimed_first, "198.18.0.1"));
+  CHECK(announced(claimed_first, "198.18.0.2"));
+}
+
+TEST("a probe (sender 0.0.0.0) for the guest's own address does not disown it") {
+  vhfo::GuestAddresses table;
+  table.max_age_tsc = UINT64_MAX;
+  arp_request(table, kGuest, 0, ipv4(198, 18, 0, 2));
+  send_arp(table, kGuest, ipv4(198, 18, 0, 2));
+  CHECK(announced(table, "198.18.0.2"));
+}
+
+TEST("another station's claim on the network stops the announcement, before or after the guest's") {
+  const uint32_t gateway = ipv4(198, 18, 0, 1), own = ipv4(198, 18, 0, 2);
+  vhfo::GuestAddresses table;
+  table.max_age_tsc = UINT64_MAX;
+  send_arp(table, kGuest, gateway);
+  send_arp(table, kGuest, own);
+  arp_request(table, kGuest, own, ipv4(198, 18, 0, 3), true);  // the guest's frame come back
+  CHECK(announced(table, "198.18.0.2"));
+  arp_request(table, kOther, gateway, own, true);  // the real gateway asks for the guest
+  CHECK(!announced(table, "198.18.0.1"));
+  CHECK(announced(table, "198.18.0.2"));
+  send_arp(table, kGuest, gateway);  // claiming it again does not win it back
+  CHECK(!announced(table, "198.18.0.1"));
+  vhfo::GuestAddresses replied;  // the gateway asks first, the guest answers for it
+  replied.max_age_tsc = UINT64_MAX;
+  arp_request(replied, kOther, gateway, gateway, true);
+  send_arp(replied, kGuest, gateway);
+  CHECK_EQ(learned(replied), 1);
+  CHECK(!announced(replied, "198.18.0.1"));
+  vhfo::GuestAddresses off;  // max age 0: learning off, nothing noted either
+  arp_request(off, kOther, gateway, own, true);
+  CHECK_EQ(off.claimed_by_others.key[0].load(), 0u);
+}
+
+TEST("another station's claim ages out after the max age, as the guest's does") {
+  vhfo::GuestAddresses table;
+  table.max_age_tsc = 1000;
+  send_arp(table, kGuest, ipv4(10, 0, 0, 1));
+  const uint64_t claimed = table.last_seen_tsc[0].load();
+  table.claimed_by_others.remember(table.key[0].load(), claimed);
+  CHECK(!table.fresh(0, claimed + 10));
+  table.last_seen_tsc[0] = claimed + 5000;  // the guest claims it again, much later
+  CHECK(table.fresh(0, claimed + 5000));
+}
+
+TEST("a gateway's claim outlives the ARP of 31 other hosts") {
+  vhfo::GuestAddresses table;
+  table.max_age_tsc = UINT64_MAX;
+  arp_request(table, kOther, ipv4(198, 18, 0, 1), ipv4(198, 18, 0, 2), true);
+  for (uint8_t host = 10; host < 10 + 31; host++)
+    arp_request(table, kOther, ipv4(198, 18, 0, host), ipv4(198, 18, 0, 2), true);
+  send_arp(table, kGuest, ipv4(198, 18, 0, 1));
+  CHECK(!announced(table, "198.18.0.1"));
+  arp_request(table, kOther, ipv4(198, 18, 0, 99), ipv4(198, 18, 0, 2), true);  // the 32nd
+  CHECK(announced(table, "198.18.0.1"));
 }

@@ -4,9 +4,16 @@
 // the bridge not following the guest, and, at the end, mbufs, open files or RSS grown in either
 // daemon. The migration test runs a few; `npm run soak -- --migrations N` runs the full count.
 import path from 'path';
-import { MigrationLab, migrationOutage, type MigrationHost, type MigrationTimeline } from './migration';
+import {
+  MigrationLab,
+  migrationOutage,
+  type MigrationHost,
+  type MigrationParameters,
+  type MigrationTimeline,
+} from './migration';
 import { writeOutageDiagnostics } from './outage-diagnostics';
 import { Pinger, type PingGaps } from './ping-gaps';
+import type { QemuVmOptions } from './qemu-vm';
 import { processSample, type ProcessSample } from './process-sample';
 import { StreamSender } from './stream-sender';
 import { BRIDGE, GUEST_IP } from './topology';
@@ -81,6 +88,10 @@ export interface MigrationSoakOptions {
   streamBytesPerS?: number;
   /** Compare guest RAM on both sides at every migration (default true). */
   checkRam?: boolean;
+  /** The guest's QEMU and RAM (qemu-vm.ts's defaults when absent). */
+  guest?: Pick<QemuVmOptions, 'qemu' | 'ramKiB'>;
+  /** QEMU's migration parameters (its defaults when absent). */
+  migrationParameters?: MigrationParameters;
 }
 
 const SINK_PORT = 5001;
@@ -101,11 +112,12 @@ export async function runMigrationSoak(
   const daemons = options.rxInterrupts !== undefined ? { rxInterrupts: options.rxInterrupts } : {};
   const streamBytesPerS = options.streamBytesPerS ?? 0;
   const lab = await MigrationLab.start(
-    { guestAnnounce: false, ...(streamBytesPerS > 0 ? { sinkPort: SINK_PORT } : {}) },
+    { guestAnnounce: false, ...options.guest, ...(streamBytesPerS > 0 ? { sinkPort: SINK_PORT } : {}) },
     daemons,
   );
   lab.diagnosticsDir = options.diagnosticsDir;
   lab.checkRam = options.checkRam ?? true;
+  lab.migrationParameters = options.migrationParameters;
   let pinger: Pinger | undefined;
   let sender: StreamSender | undefined;
   try {

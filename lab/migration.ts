@@ -91,6 +91,11 @@ interface QueryMigrate {
   ram?: { 'dirty-sync-count'?: number };
 }
 
+export interface MigrationParameters {
+  'max-bandwidth'?: number;
+  'downtime-limit'?: number;
+}
+
 /** A migration that lost guest pages on the way: the guest would run on with stale memory. */
 export class GuestRamDiffers extends Error {}
 
@@ -115,6 +120,12 @@ export class MigrationLab {
    * (guest-ram.ts): about a second more of downtime, and a lost page named at the migration that lost it.
    */
   checkRam = true;
+  /**
+   * QEMU's migration parameters (migrate-set-parameters), its defaults when absent. A low
+   * max-bandwidth (bytes/s) and downtime-limit (ms) make the copy take more dirty-bitmap passes
+   * while the guest keeps writing, as a busy guest's migration over a slower link does.
+   */
+  migrationParameters?: MigrationParameters;
   private vms = 0;
   private migrations = 0;
 
@@ -232,6 +243,7 @@ export class MigrationLab {
       const destinationEvents: QmpEvent[] = [];
       from.on('event', (event) => sourceEvents.push(event));
       to.on('event', (event) => destinationEvents.push(event));
+      if (this.migrationParameters) await from.execute('migrate-set-parameters', { ...this.migrationParameters });
       await from.execute('migrate', { uri });
       // A failed migration ends the wait at once (a throw would only be retried until the timeout).
       const done = await waitFor(

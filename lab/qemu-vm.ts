@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { qemu10Command } from './vf/qemu10';
 import { waitFor } from './wait';
 
 const GUEST_DIR = path.resolve(__dirname, '..', '..', 'lab', 'qemu-guest');
@@ -18,6 +19,9 @@ const KERNEL_DIR = path.resolve(__dirname, '..', '..', 'build', 'lab', 'guest-ke
  * sends stale pages. Any size off that multiple avoids it; the memfd backing it has the same size.
  */
 export const GUEST_RAM_KIB = 256 * 1024 + 8;
+
+/** Which QEMU runs the guest: Debian 12's own (7.2), or 10.0 from bookworm-backports, unpacked. */
+export type QemuRelease = 'system' | '10';
 
 export interface QemuVmOptions {
   /** Where the QMP socket and the console log go. */
@@ -58,6 +62,10 @@ export interface QemuVmOptions {
    * (QEMU then runs there): a control for what the backend does to guest memory.
    */
   qemuTap?: { netns: string; ifname: string };
+  /** The guest's RAM in KiB (GUEST_RAM_KIB when absent): a multiple of 256 MiB shows QEMU 7.2's bug. */
+  ramKiB?: number;
+  /** 'system' when absent. */
+  qemu?: QemuRelease;
 }
 
 function chardevRole(options: QemuVmOptions): string {
@@ -145,14 +153,19 @@ export class QemuVm {
         '-smp',
         String(options.cpus ?? 1),
         '-m',
-        `${GUEST_RAM_KIB}k`,
+        `${options.ramKiB ?? GUEST_RAM_KIB}k`,
       ],
       ...['-nodefaults', '-display', 'none', '-no-reboot'],
       ...['-kernel', path.join(IMAGE_DIR, 'vmlinuz'), '-initrd', path.join(IMAGE_DIR, 'initramfs.cpio.gz')],
       ...['-append', append, '-serial', `file:${path.join(options.dir, 'console.log')}`],
       ...['-qmp', `unix:${path.join(options.dir, 'qmp.sock')},server=on,wait=off`],
       // vhost-user shares guest memory with the backend: a memfd, shared.
-      ...['-object', `memory-backend-memfd,id=mem,size=${GUEST_RAM_KIB}K,share=on`, '-numa', `node,memdev=mem`],
+      ...[
+        '-object',
+        `memory-backend-memfd,id=mem,size=${options.ramKiB ?? GUEST_RAM_KIB}K,share=on`,
+        '-numa',
+        `node,memdev=mem`,
+      ],
       ...(options.qemuTap
         ? ['-netdev', `tap,id=net0,ifname=${options.qemuTap.ifname},script=no,downscript=no,vhost=off`]
         : [
@@ -170,10 +183,12 @@ export class QemuVm {
       ],
       ...extra,
     ];
-    const [command, argv] = options.qemuTap
-      ? ['ip', ['netns', 'exec', options.qemuTap.netns, 'qemu-system-x86_64', ...args]]
-      : ['qemu-system-x86_64', args];
-    const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const qemu =
+      options.qemu === '10' ? qemu10Command(args) : { argv: ['qemu-system-x86_64', ...args], env: process.env };
+    const [command, ...argv] = options.qemuTap
+      ? ['ip', 'netns', 'exec', options.qemuTap.netns, ...qemu.argv]
+      : qemu.argv;
+    const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: qemu.env });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     return { child, stderr: () => stderr };

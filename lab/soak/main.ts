@@ -10,6 +10,10 @@
 //   --diagnostics DIR    if pings stop after a migration, write what the daemons were doing there
 //   --stream BYTES_PER_S a TCP stream into the guest across the migrations (default 1048576; 0: none)
 //   --no-ram-check       skip comparing guest RAM on both sides at each migration
+//   --qemu system|10     the guest's QEMU: the system's (7.2 on Debian 12) or 10.0 unpacked by setup-lab
+//   --guest-ram-kib N    the guest's RAM (default 262152: 256 MiB + 8 KiB; 262144 shows QEMU 7.2's bug)
+//   --max-bandwidth-mib N, --downtime-limit-ms N  QEMU's migration parameters (low ones mean more
+//                        dirty-bitmap passes while the stream keeps dirtying pages)
 //   --json FILE          also write the summary as JSON
 import fs from 'fs';
 import { formatMigrationSoak, runMigrationSoak } from '../migration-soak';
@@ -75,6 +79,16 @@ async function main(): Promise<void> {
         ...(option('--diagnostics') ? { diagnosticsDir: option('--diagnostics') } : {}),
         streamBytesPerS: Number(option('--stream') ?? 1 << 20),
         checkRam: !process.argv.includes('--no-ram-check'),
+        guest: {
+          ...(option('--qemu') === '10' ? { qemu: '10' as const } : {}),
+          ...(option('--guest-ram-kib') ? { ramKiB: Number(option('--guest-ram-kib')) } : {}),
+        },
+        migrationParameters: {
+          ...(option('--max-bandwidth-mib')
+            ? { 'max-bandwidth': Number(option('--max-bandwidth-mib')) * 2 ** 20 }
+            : {}),
+          ...(option('--downtime-limit-ms') ? { 'downtime-limit': Number(option('--downtime-limit-ms')) } : {}),
+        },
       });
       result.migrations = summary;
       console.log(`\n${formatMigrationSoak(summary)}`);

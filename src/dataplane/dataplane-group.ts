@@ -3,6 +3,7 @@
 // each flips an atomic or reads counters.
 import { isPciDevice, type UplinkConfig } from '../config';
 import { withPciDiagnosis } from '../host/pci-binding';
+import { pfRefusedMac } from '../host/vf-mac';
 import type { UplinkRxFilter } from '../guest/rx-filter';
 import type {
   DecisionCause,
@@ -28,7 +29,21 @@ export class DataplaneGroup {
   constructor(
     private readonly addon: NativeAddon,
     readonly name: string,
+    /** The guest's MAC, which a primary with guestMac: set must have taken. */
+    private readonly guestMac: string,
   ) {}
+
+  /**
+   * After the primary started with `set`: a PF that refused the guest's MAC leaves a port that
+   * says it took it (igbvf), so the PF's own record decides. A refusal closes the primary again
+   * and is an error, which the group's retry reports (status, log, the primary_retrying metric).
+   */
+  refuseUnacceptedMac(uplink: UplinkConfig): string | undefined {
+    if (primaryMacMode(uplink) !== 'set') return undefined;
+    const refused = pfRefusedMac(uplink.devargs, this.guestMac);
+    if (refused) this.addon.detachPrimary(this.name);
+    return refused && `primary port: ${refused}`;
+  }
 
   /** Asks the worker to send one announcement round (RARP + GARPs) on the transmitting path. */
   announce(): void {
@@ -47,6 +62,8 @@ export class DataplaneGroup {
     } catch (err) {
       throw new Error(withPciDiagnosis((err as Error).message, uplink.devargs));
     }
+    const refused = this.refuseUnacceptedMac(uplink);
+    if (refused) throw new Error(refused);
   }
 
   /** Programs both uplinks (and any primary attached later) with the guest's receive filter. */

@@ -73,8 +73,10 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
       const message = (err as Error).message;
       throw new Error(/\bstandby port: /.test(message) ? withPciDiagnosis(message, group.standby.devargs) : message);
     }
+    const native = new DataplaneGroup(this.addon, group.name, group.mac);
     if (primaryError) primaryError = withPciDiagnosis(primaryError, group.primary.devargs);
-    return { native: new DataplaneGroup(this.addon, group.name), primaryError };
+    else primaryError = native.refuseUnacceptedMac(group.primary);
+    return { native, primaryError };
   }
 
   get dpdkVersion(): string {

@@ -101,14 +101,19 @@ function vfIndexOf(address: string, deviceDir: string, pfDir: string): number {
   throw new Error(`the PF ${path.basename(pfDir)} lists no virtfn link to ${address}`);
 }
 
-/** The steps that ready the VF at `address` for a group whose guest has `mac`; reads sysfs only. */
-export function planVfPreparation(address: string, mac: string, sysfsRoot = '/sys'): VfPlan {
-  checkUnicastMac(mac);
+/** The PF netdev the VF at `address` is set through, and its index there; reads sysfs only. */
+export function vfOfPf(address: string, sysfsRoot = '/sys'): { pciAddress: string; pf: string; vfIndex: number } {
   const pciAddress = normalisePciAddress(address);
   const deviceDir = path.join(sysfsRoot, 'bus/pci/devices', pciAddress);
   const pfDir = pfDeviceDir(pciAddress, deviceDir);
-  const pf = pfNetdev(pfDir);
-  const vfIndex = vfIndexOf(pciAddress, deviceDir, pfDir);
+  return { pciAddress, pf: pfNetdev(pfDir), vfIndex: vfIndexOf(pciAddress, deviceDir, pfDir) };
+}
+
+/** The steps that ready the VF at `address` for a group whose guest has `mac`; reads sysfs only. */
+export function planVfPreparation(address: string, mac: string, sysfsRoot = '/sys'): VfPlan {
+  checkUnicastMac(mac);
+  const { pciAddress, pf, vfIndex } = vfOfPf(address, sysfsRoot);
+  const deviceDir = path.join(sysfsRoot, 'bus/pci/devices', pciAddress);
   const driver = linkName(path.join(deviceDir, 'driver'));
   const iommuGroup = linkName(path.join(deviceDir, 'iommu_group'));
 

@@ -147,6 +147,42 @@ describe('daemon wiring (fake addon, no DPDK)', function () {
     assert.equal((await request(socket, 'stats')).groups.vm1.switches.removed, 1);
   });
 
+  it('resets a primary native code took out of service, and re-probes one whose driver cannot reset', async function () {
+    await start();
+    await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    assert.deepEqual(await request(socket, 'inject-tx-stall', { group: 'vm1' }), {
+      injected: 'tx-stall',
+      group: 'vm1',
+    });
+    await waitFor('the standby', async () => (await status()).activePath === 'standby');
+    await waitFor('the reset', () => addon.resets.length === 1);
+    await waitFor('the failback after the reset', async () => (await status()).activePath === 'primary');
+    assert.equal((await request(socket, 'stats')).groups.vm1.switches['tx-stalled'], 1);
+
+    // A driver without reset: its device is closed and probed afresh by the retry, as after a removal.
+    addon.unresettable.add('0000:3b:02.1');
+    addon.primaryFault('vm1', 'reset');
+    await waitFor('the primary closed', () => addon.groups.get('vm1')!.uplinks.primary.devargs === '');
+    assert.match((await status()).policy.lastReason, /primary reprobing/);
+    await waitFor('the primary attached again', () => addon.groups.get('vm1')!.uplinks.primary.present, 5000);
+    addon.setLink('vm1', 'primary', true);
+    await waitFor('the failback', async () => (await status()).activePath === 'primary');
+    assert.equal((await request(socket, 'stats')).groups.vm1.switches.reset, 1);
+  });
+
+  it("closes a primary the kernel asks the daemon to release (vfio's device request), by its signal", async function () {
+    await start();
+    await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    await assert.rejects(
+      request(socket, 'inject-removal', { group: 'vm1', signal: 'yank' }),
+      /"signal" must be one of "rmv", "device-event"/,
+    );
+    const reply = await request(socket, 'inject-removal', { group: 'vm1', signal: 'device-event' });
+    assert.deepEqual(reply, { injected: 'removal', group: 'vm1', signal: 'device-event' });
+    assert.deepEqual(addon.removalSignals, ['device-event']);
+    await waitFor('the removed primary closed', () => addon.groups.get('vm1')!.uplinks.primary.devargs === '');
+  });
+
   it('refuses fault injection unless the config allows it, and changes the log level', async function () {
     await start({ control: { socket: path.join(dir, 'control.sock') } });
     await assert.rejects(request(socket, 'inject-removal', { group: 'vm1' }), ControlError);

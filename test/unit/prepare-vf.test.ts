@@ -5,6 +5,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { applyPlan, defaultRunner, describePlan, planVfPreparation, type HostRunner } from '../../src/host/prepare-vf';
+import { pfRefusedMac } from '../../src/host/vf-mac';
 
 const MAC = '52:54:00:12:34:56';
 const PF = '0000:3b:00.0';
@@ -169,5 +170,30 @@ describe('preparing a VF as a primary uplink', function () {
     assert.equal(fs.readFileSync(`${device(IAVF_VF)}/driver_override`, 'utf8'), 'vfio-pci');
     assert.equal(fs.readFileSync(`${sysfs}/bus/pci/drivers/iavf/unbind`, 'utf8'), IAVF_VF);
     assert.equal(fs.readFileSync(`${sysfs}/bus/pci/drivers_probe`, 'utf8'), IAVF_VF);
+  });
+  it("tells a guest's MAC the PF refused from one it took, by the PF's own record", function () {
+    const pfLink = (address: string, trust: boolean) => () => [
+      {
+        vfinfo_list: [
+          { vf: 0, address: '02:00:00:00:00:99', trust: false },
+          { vf: 1, address, trust },
+        ],
+      },
+    ];
+    assert.equal(pfRefusedMac(VFIO_VF, MAC, sysfs, pfLink(MAC, true)), undefined);
+    assert.equal(pfRefusedMac(VFIO_VF, MAC.toUpperCase(), sysfs, pfLink(MAC, false)), undefined);
+    assert.equal(
+      pfRefusedMac(VFIO_VF, MAC, sysfs, pfLink('52:54:00:aa:bb:cc', false)),
+      "the PF enp59s0f0 keeps VF 1's MAC 52:54:00:aa:bb:cc and refused the guest's 52:54:00:12:34:56; with trust " +
+        "off it keeps an administrator's MAC: `ip link set enp59s0f0 vf 1 trust on` lets the daemon replace it, " +
+        "or give the VF the guest's MAC (`ip link set enp59s0f0 vf 1 mac 52:54:00:12:34:56`) and use guestMac: keep",
+    );
+    // Nothing to ask: a vdev, a PCI device that is no VF, a PF whose ip fails.
+    assert.equal(pfRefusedMac('net_tap0,iface=x', MAC, sysfs, pfLink('52:54:00:aa:bb:cc', false)), undefined);
+    assert.equal(pfRefusedMac(NOT_A_VF, MAC, sysfs, pfLink('52:54:00:aa:bb:cc', false)), undefined);
+    const failing = () => {
+      throw new Error('ip: not found');
+    };
+    assert.equal(pfRefusedMac(VFIO_VF, MAC, sysfs, failing), undefined);
   });
 });

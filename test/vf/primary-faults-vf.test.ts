@@ -1,0 +1,175 @@
+// The faults a real SR-IOV VF shows behind its PF, against the daemon in the lab's L1 host (lab/vf:
+// an emulated 82576, the kernel's igb PF driver, VF 0 on vfio-pci under DPDK's igbvf): a VF that
+// reads up while its PF is down and sends nothing, the kernel asking the daemon to release the VF
+// (sriov_numvfs lowered under traffic), and a PF that refuses the guest's MAC. `npm run test:vf`.
+import assert from 'assert';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { Netns } from '../../lab/netns';
+import { waitFor } from '../../lab/wait';
+import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
+import { L1Testpmd } from '../../lab/vf/l1-testpmd';
+import { L1Vm } from '../../lab/vf/l1-vm';
+import { createVfs, type SriovPf } from '../../lab/vf/sriov';
+
+const GUEST_MAC = '52:54:00:00:0f:01';
+const ADMIN_MAC = '02:00:00:00:0a:01';
+const WIRE_PEER_MAC = '02:00:00:00:0b:01';
+const WIRE_TAP = 'pfwire';
+const STANDBY_TAP = 'sb0';
+const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
+
+describe("a real SR-IOV VF's faults: stalls behind a down PF, the kernel's release request, refused MACs", function () {
+  this.timeout(900000);
+  const netns = new Netns('vfl1f');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-faults-'));
+  let l1: L1Vm | undefined;
+  let pf: SriovPf;
+  let daemon: L1Daemon | undefined;
+  let guest: L1Testpmd | undefined;
+
+  const l1NowMs = async () => Number((await l1!.runOk('date +%s%3N')).trim());
+  const wireFramesIn = async (windowMs: number) => {
+    const before = netns.counters(WIRE_TAP).rxPackets;
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    return netns.counters(WIRE_TAP).rxPackets - before;
+  };
+  const prepareVf0 = () =>
+    l1!.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
+
+  function startDaemon(primary: Record<string, unknown>): Promise<L1Daemon> {
+    return L1Daemon.start(l1!, {
+      dataplane: { filePrefix: 'vf-faults', workerCpus: [1], mbufs: 8191 },
+      control: { socket: `${L1_DAEMON_DIR}/control.sock` },
+      groups: [
+        {
+          name: 'vm1',
+          mac: GUEST_MAC,
+          vhost: { socket: `${L1_DAEMON_DIR}/vm1.sock`, mode: 'server' },
+          primary: { devargs: pf.vfs[0], ...primary },
+          standby: { devargs: `net_tap0,iface=${STANDBY_TAP}` },
+        },
+      ],
+    });
+  }
+  const activePath = async () => (await daemon!.status())[0].activePath;
+
+  before(async function () {
+    l1 = await L1Vm.boot({ dir, netns, wireTap: WIRE_TAP });
+    netns.setLink(WIRE_TAP, 'up');
+    pf = await createVfs(l1, 2);
+    await prepareVf0();
+  });
+
+  after(async function () {
+    if (this.currentTest?.state === 'failed')
+      console.log(`L1's console:\n${l1?.console().slice(-4000)}\ndaemon's log:\n${daemon?.log.slice(-8000)}`);
+    await guest?.stop().catch(() => undefined);
+    await daemon?.stop().catch(() => undefined);
+    await l1?.stop();
+    netns.dispose();
+  });
+
+  describe('under traffic from a testpmd guest', function () {
+    before(async function () {
+      daemon = await startDaemon({});
+      guest = await L1Testpmd.start(l1!, {
+        socket: `${L1_DAEMON_DIR}/vm1.sock`,
+        mac: GUEST_MAC,
+        filePrefix: 'vf-faults-vm',
+        mode: 'txonly',
+        cpu: 0,
+        peerMac: WIRE_PEER_MAC,
+        txIp: ['198.18.0.2', '198.18.0.99'],
+      });
+      await waitFor('the daemon on its primary', async () => (await activePath()) === 'primary', 60000, 1000);
+      assert.ok((await wireFramesIn(3000)) > 500, "the VF's frames on the wire");
+    });
+
+    it('never leaves the traffic on a VF that reads up while its PF is down: each failback onto it fails over again', async function () {
+      const sinceMs = await l1NowMs();
+      await l1!.runOk(`ip link set ${pf.netdev} down`);
+      // Several failback delays (2 s): a VF that reads up but sends nothing would take the traffic.
+      await new Promise((resolve) => setTimeout(resolve, 15000));
+      const switches = daemon!.pathSwitches(sinceMs);
+      console.log(
+        `      switches while the PF was down:\n${switches.map((s) => `        +${s.afterMs} ms ${s.from} -> ${s.to}: ${s.reason}`).join('\n')}`,
+      );
+      assert.strictEqual(await activePath(), 'standby');
+      // Every stay on the VF ends within the stall bound and its check (100 + 20 ms) and a poll.
+      for (const [i, to] of switches.entries()) {
+        if (to.to !== 'primary' || i === switches.length - 1) continue;
+        const heldMs = switches[i + 1].afterMs - to.afterMs;
+        console.log(`      back on the standby ${heldMs} ms after a failback: ${switches[i + 1].reason}`);
+        assert.ok(heldMs < 1000, `the VF kept the traffic ${heldMs} ms while its PF was down`);
+      }
+      assert.strictEqual(await wireFramesIn(2000), 0, 'a down PF carries nothing');
+    });
+
+    it('takes the VF back once the PF is up, and frames reach the wire', async function () {
+      await l1!.runOk(`ip link set ${pf.netdev} up`);
+      await waitFor(
+        'the daemon on its primary, and frames on the wire',
+        async () => (await activePath()) === 'primary' && (await wireFramesIn(2000)) > 500,
+        120000,
+        1000,
+      );
+      const { switches } = (await daemon!.stats()).groups.vm1;
+      console.log(`      switches by kind: ${JSON.stringify(switches)}`);
+    });
+
+    it('releases VF 0 at once when its PF lowers sriov_numvfs under traffic, and takes it back when it returns', async function () {
+      const numvfs = `/sys/bus/pci/devices/${pf.pci}/sriov_numvfs`;
+      const took = await l1!.runOk(`s=$(date +%s%3N); echo 0 > ${numvfs}; echo $(( $(date +%s%3N) - s ))`, 120000);
+      console.log(`      echo 0 > sriov_numvfs returned after ${took.trim()} ms`);
+      assert.ok(Number(took) < 10000, `the kernel waited ${took.trim()} ms for the daemon to release VF 0`);
+      const status = (await daemon!.status())[0];
+      assert.strictEqual(status.activePath, 'standby');
+      assert.strictEqual(status.primary.present, false);
+      assert.match(daemon!.log, /primary device removed/);
+
+      await l1!.runOk(`echo 2 > ${numvfs}`, 120000);
+      await prepareVf0();
+      await waitFor(
+        'VF 0 attached again by the retry, and frames on the wire',
+        async () => (await activePath()) === 'primary' && (await wireFramesIn(2000)) > 500,
+        180000,
+        2000,
+      );
+    });
+  });
+
+  describe("the guest's MAC against the PF's policy", function () {
+    before(async function () {
+      await guest?.stop();
+      guest = undefined;
+      await daemon?.stop();
+      daemon = undefined;
+      // The administrator pins another MAC on VF 0 and does not trust it.
+      await l1!.runOk(`ip link set ${pf.netdev} vf 0 mac ${ADMIN_MAC} && ip link set ${pf.netdev} vf 0 trust off`);
+    });
+
+    it('reports a MAC the PF refused (guestMac: set, pinned, trust off) as an error, never a silent success', async function () {
+      daemon = await startDaemon({ guestMac: 'set' });
+      const status = (await daemon.status())[0];
+      assert.strictEqual(status.primary.present, false);
+      assert.match(status.primaryRetry?.lastError ?? '', /keeps VF 0's MAC 02:00:00:00:0a:01 and refused the guest's/);
+      assert.match(await l1!.runOk('dmesg | tail -50'), /attempted to override administratively set MAC address/);
+      await daemon.stop();
+      daemon = undefined;
+    });
+
+    it("never overwrites the administrator's MAC by default (guestMac: keep), and says what to do", async function () {
+      await l1!.runOk(`ip link set ${pf.netdev} vf 0 trust on`);
+      daemon = await startDaemon({});
+      const status = (await daemon.status())[0];
+      assert.strictEqual(status.primary.present, false);
+      assert.match(status.primaryRetry?.lastError ?? '', /carries the MAC 02:00:00:00:0a:01, not the guest's/);
+      const [link] = JSON.parse(await l1!.runOk(`ip -j link show ${pf.netdev}`)) as Array<{
+        vfinfo_list: Array<{ vf: number; address: string }>;
+      }>;
+      assert.strictEqual(link.vfinfo_list.find((vf) => vf.vf === 0)?.address, ADMIN_MAC);
+    });
+  });
+});

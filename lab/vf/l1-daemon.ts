@@ -27,6 +27,13 @@ while b"\\n" not in reply:
 sys.stdout.write(reply.decode())
 `;
 
+export interface PathSwitchSeen {
+  afterMs: number;
+  from: string;
+  to: string;
+  reason: string;
+}
+
 export class L1Daemon {
   private constructor(
     private readonly l1: L1Vm,
@@ -51,15 +58,17 @@ export class L1Daemon {
     );
     const daemon = new L1Daemon(l1, process, config.control.socket);
     try {
-      await waitFor(
+      // An exit ends the wait at once (a throw would only be retried until the timeout).
+      const seen = await waitFor(
         'the daemon in L1 to answer on its control socket',
         async () => {
-          if (!(await process.alive())) throw new Error(`the daemon in L1 exited:\n${process.log}`);
-          return (await daemon.request('groups').catch(() => undefined)) !== undefined;
+          if (!(await process.alive())) return 'exited';
+          return (await daemon.request('groups').catch(() => undefined)) !== undefined && 'answered';
         },
         timeoutMs,
         500,
       );
+      if (seen === 'exited') throw new Error(`the daemon in L1 exited:\n${process.log}`);
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -69,6 +78,17 @@ export class L1Daemon {
 
   get log(): string {
     return this.process.log;
+  }
+
+  /** The path switches it logged at or after `sinceMs` (L1's clock, as `date +%s%3N` reads it). */
+  pathSwitches(sinceMs: number): PathSwitchSeen[] {
+    const switches: PathSwitchSeen[] = [];
+    for (const line of this.log.split('\n')) {
+      if (!line.includes('"pathSwitched"')) continue;
+      const entry = JSON.parse(line) as { time: number; event: { from: string; to: string; reason: string } };
+      if (entry.time >= sinceMs) switches.push({ afterMs: entry.time - sinceMs, ...entry.event });
+    }
+    return switches;
   }
 
   /** One control request; rejects with the daemon's error when it refuses. */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # PID 1 of the L1 host (lab/vf), on the host's own filesystem under a tmpfs overlay: mounts what
-# a booted host has (proc, sys, dev, tmpfs /tmp and /run, hugetlbfs with 512 pages of 2 MiB), the
+# a booted host has (proc, sys, dev, a tmpfs /run, hugetlbfs with 512 pages of 2 MiB), the
 # lab guest kernel's modules where modprobe looks, and the control share (9p tag l1ctl, read-write)
 # on /run/l1ctl. Then it serves the control share's file protocol (lab/vf/l1-vm.ts writes it):
 #   cmd/ID.sh       a request; its first line is "# timeout-s N"
@@ -16,7 +16,7 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm /dev/hugepages
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
+# /tmp stays the host's under the overlay: a checkout may live there.
 mount -t tmpfs tmpfs /run
 mount -t hugetlbfs nodev /dev/hugepages
 echo 512 >/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages

@@ -21,15 +21,17 @@ export class L1Testpmd {
     ]);
     const testpmd = new L1Testpmd(process);
     try {
-      await waitFor(
+      // An exit ends the wait at once (a throw would only be retried until the timeout).
+      const seen = await waitFor(
         'testpmd in L1 to forward',
         async () => {
-          if (!(await process.alive())) throw new Error(`testpmd in L1 exited:\n${process.log}`);
-          return testpmd.txPackets() > 0;
+          if (!(await process.alive())) return 'exited';
+          return testpmd.txPackets() > 0 && 'forwarding';
         },
         60000,
         500,
       );
+      if (seen === 'exited') throw new Error(`testpmd in L1 exited:\n${process.log}`);
     } catch (err) {
       await process.stop();
       throw err;

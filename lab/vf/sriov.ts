@@ -1,6 +1,6 @@
 // SR-IOV in the L1 host, as an operator sets it up on a real one: the kernel's igb driver takes
-// the emulated 82576 (the PF), the PF goes up (its VFs read "PF still resetting" otherwise), VFs
-// are created through sysfs (82576 VFs, 8086:10ca) and one is handed to vfio-pci for DPDK.
+// the emulated 82576 (the PF), the PF goes up (its VFs read "PF still resetting" otherwise), and
+// VFs are created through sysfs (82576 VFs, 8086:10ca). The daemon's prepare-vf does the rest.
 import type { L1Vm } from './l1-vm';
 
 export interface SriovPf {
@@ -12,13 +12,14 @@ export interface SriovPf {
 }
 
 const PF_ID = '0x8086:0x10c9';
-export const VF_ID = '0x8086:0x10ca';
+const VF_ID = '0x8086:0x10ca';
 
-/** Loads igb, sets the PF up and creates `count` VFs. */
+/** Loads igb and vfio-pci (a host's prerequisites), sets the PF up and creates `count` VFs. */
 export async function createVfs(l1: L1Vm, count = 2): Promise<SriovPf> {
   const script = `
 set -e
 modprobe igb
+modprobe vfio-pci
 for dev in /sys/bus/pci/devices/*; do
   [ "$(cat $dev/vendor):$(cat $dev/device)" = ${PF_ID} ] && pf=$(basename $dev) && break
 done
@@ -28,27 +29,33 @@ netdev=$(ls /sys/bus/pci/devices/$pf/net)
 ip link set $netdev up
 echo ${count} >/sys/bus/pci/devices/$pf/sriov_numvfs
 vfs=$(for n in $(seq 0 $((${count} - 1))); do basename $(readlink -f /sys/bus/pci/devices/$pf/virtfn$n); done)
+for vf in $vfs; do
+  [ "$(cat /sys/bus/pci/devices/$vf/vendor):$(cat /sys/bus/pci/devices/$vf/device)" = ${VF_ID} ] ||
+    { echo "$vf is not an 82576 VF" >&2; exit 1; }
+done
 echo $pf $netdev $vfs`;
   const [pci, netdev, ...vfs] = (await l1.runOk(script, 120000)).trim().split(/\s+/);
   return { pci, netdev, vfs };
 }
 
-/** Binds a VF to vfio-pci (driver_override, so nothing else takes it on a later probe). */
-export async function bindVfio(l1: L1Vm, vf: string): Promise<void> {
-  const dev = `/sys/bus/pci/devices/${vf}`;
-  await l1.runOk(
-    `set -e
-modprobe vfio-pci
-echo vfio-pci >${dev}/driver_override
-[ ! -e ${dev}/driver ] || echo ${vf} >${dev}/driver/unbind
-echo ${vf} >/sys/bus/pci/drivers_probe
-[ "$(basename $(readlink -f ${dev}/driver))" = vfio-pci ]
-ls /dev/vfio/$(basename $(readlink -f ${dev}/iommu_group))`,
-    60000,
-  );
+export interface VfSettings {
+  mac: string;
+  trust: boolean;
+  spoofCheck: boolean;
 }
 
-/** The PF's view of its VFs (ip link show: MAC, trust, spoof checking, link state per VF). */
-export function pfVfInfo(l1: L1Vm, pf: SriovPf): Promise<string> {
-  return l1.runOk(`ip link show ${pf.netdev}`);
+/** VF `index` as its PF sees it (ip link show PF: MAC, trust, spoof checking). */
+export async function pfVfSettings(l1: L1Vm, pf: SriovPf, index: number): Promise<VfSettings> {
+  const [link] = JSON.parse(await l1.runOk(`ip -j link show ${pf.netdev}`)) as Array<{
+    vfinfo_list: Array<{ vf: number; address: string; spoofchk: boolean; trust: boolean }>;
+  }>;
+  const vf = link.vfinfo_list.find((entry) => entry.vf === index);
+  if (!vf) throw new Error(`${pf.netdev} lists no VF ${index}`);
+  return { mac: vf.address, trust: vf.trust, spoofCheck: vf.spoofchk };
+}
+
+/** The kernel driver bound to a PCI device now, or undefined. */
+export async function pciDriver(l1: L1Vm, address: string): Promise<string | undefined> {
+  const driver = await l1.run(`basename "$(readlink -e /sys/bus/pci/devices/${address}/driver)"`);
+  return driver.code === 0 ? driver.stdout.trim() : undefined;
 }

@@ -19,6 +19,8 @@ export interface PingGaps {
   lostInOutage: number;
   /** ... and before the last reply but outside it: loss the outage does not explain. */
   lostElsewhere: number;
+  /** When each of those was sent, ms from the outage's start (negative: before it). */
+  lostElsewhereAtMs: number[];
 }
 
 /** When the outage began (e.g. the source's STOP) and ended (ms since the epoch). */
@@ -48,13 +50,13 @@ export function parsePingGaps(output: string, outage: Outage): PingGaps {
   const sentAt = new Map(replies.map((reply) => [reply.seq, reply.atMs - reply.rttMs]));
   const answered = [...sentAt.keys()].sort((a, b) => a - b);
   let lostInOutage = 0;
-  let lostElsewhere = 0;
+  const lostElsewhereAtMs: number[] = [];
   for (let i = 1; i < answered.length; i++) {
     const [a, b] = [answered[i - 1], answered[i]];
     for (let seq = a + 1; seq < b; seq++) {
       const at = sentAt.get(a)! + ((seq - a) * (sentAt.get(b)! - sentAt.get(a)!)) / (b - a);
       if (at >= outage.fromMs && at <= outage.toMs) lostInOutage++;
-      else lostElsewhere++;
+      else lostElsewhereAtMs.push(Math.round(at - outage.fromMs));
     }
   }
   return {
@@ -64,7 +66,8 @@ export function parsePingGaps(output: string, outage: Outage): PingGaps {
     gapFromMs: from?.atMs ?? 0,
     gapToMs: to?.atMs ?? 0,
     lostInOutage,
-    lostElsewhere,
+    lostElsewhere: lostElsewhereAtMs.length,
+    lostElsewhereAtMs,
   };
 }
 

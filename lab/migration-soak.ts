@@ -1,8 +1,10 @@
 // One guest migrated back and forth between the two daemons of a MigrationLab, in one boot,
-// with pings every 10 ms across each migration. It throws at the first broken invariant:
-// pings lost outside a migration's own outage, an announcement from the source after the guest left,
-// the bridge not following the guest, and, at the end, mbufs, open files or RSS grown in either
-// daemon. The migration test runs a few; `npm run soak -- --migrations N` runs the full count.
+// with pings every 10 ms across each migration. It throws at the first broken invariant: guest
+// RAM that differs between the stopped source and the loaded destination, pings that stop, an
+// announcement from the source after the guest left, the bridge not following the guest, and, at
+// the end, a stream into the guest received otherwise than sent, mbufs, open files or RSS grown in
+// either daemon. Pings lost outside a migration's own outage are counted and listed (the tests
+// allow none). The migration test runs a few; `npm run soak -- --migrations N` runs the full count.
 import path from 'path';
 import {
   MigrationLab,
@@ -28,6 +30,8 @@ export interface MigrationSoakSummary {
   gapsMs: number[];
   downtimesMs: number[];
   pingsLost: number;
+  /** Pings lost outside a migration's own outage, one line per migration: loss the move does not explain. */
+  strayLosses: string[];
   /** Migrations by QEMU's dirty-bitmap passes (QEMU 7.2's TCG bug needed 4 or more). */
   byDirtySyncs: Record<number, number>;
   /** Migrations whose guest RAM was compared, source against destination, and found identical. */
@@ -126,6 +130,7 @@ export async function runMigrationSoak(
       gapsMs: [],
       downtimesMs: [],
       pingsLost: 0,
+      strayLosses: [],
       byDirtySyncs: {},
       ramChecked: 0,
       daemons: {} as MigrationSoakSummary['daemons'],
@@ -183,7 +188,7 @@ export async function runMigrationSoak(
       if (timeline.ram) summary.ramChecked++;
       if (gaps.lostElsewhere > 0) {
         const outageMs = Math.round(migrationOutage(timeline).toMs - migrationOutage(timeline).fromMs);
-        throw new Error(
+        summary.strayLosses.push(
           `migration ${i}: ${gaps.lostElsewhere} pings lost outside its outage (sent at ` +
             `${gaps.lostElsewhereAtMs.join(', ')} ms from the outage's start; it lasted ${outageMs} ms)`,
         );
@@ -245,7 +250,7 @@ export function formatMigrationSoak(summary: MigrationSoakSummary): string {
     `| migrations | ${summary.migrations} in one guest boot, back and forth |`,
     `| QEMU downtime (ms) | median ${median(summary.downtimesMs)}, max ${max(summary.downtimesMs)} |`,
     `| longest ping gap (ms) | median ${median(summary.gapsMs).toFixed(1)}, max ${max(summary.gapsMs).toFixed(1)} |`,
-    `| pings lost | ${summary.pingsLost}, all sent while the guest was between hosts |`,
+    `| pings lost | ${summary.pingsLost}; outside a migration's outage: ${summary.strayLosses.length === 0 ? 'none' : summary.strayLosses.join('; ')} |`,
     `| dirty-bitmap passes | ${Object.entries(summary.byDirtySyncs)
       .map(([passes, n]) => `${passes}: ${n}`)
       .join(', ')} (passes: migrations) |`,

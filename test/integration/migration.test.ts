@@ -101,6 +101,7 @@ describe('live migration (real DPDK, two daemons, a Linux guest under TCG)', fun
       console.log(formatMigrationSoak(summary).replace(/^/gm, '      '));
       assert.equal(summary.migrations, MIGRATIONS);
       assert.equal(summary.ramChecked, MIGRATIONS, 'a migration went unchecked');
+      assert.deepEqual(summary.strayLosses, [], 'pings lost outside a migration');
     });
   }
 });

@@ -53,6 +53,9 @@ export class MetricsServer {
     );
     server.maxConnections = MAX_METRICS_CONNECTIONS;
     server.setTimeout(METRICS_IDLE_TIMEOUT_MS, (socket) => socket.destroy());
+    // A bad request or a timeout closes the connection at once: without this listener Node 20
+    // left a client that never sent a byte connected past headersTimeout and the idle timeout.
+    server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, address, () => resolve());

@@ -5,11 +5,13 @@
 import { strict as assert } from 'assert';
 import { spawn, spawnSync } from 'child_process';
 import fs from 'fs';
+import net from 'net';
 import os from 'os';
 import path from 'path';
 import { request } from '../../src/control/client';
 import { REFUSAL_LOG_BURST } from '../../src/control/refusal-log';
-import { MAX_METRICS_CONNECTIONS } from '../../src/metrics/server';
+import { CONTROL_IDLE_TIMEOUT_MS } from '../../src/control/server';
+import { MAX_METRICS_CONNECTIONS, METRICS_HEADERS_TIMEOUT_MS } from '../../src/metrics/server';
 import { labConfig, type Topology } from '../../lab/topology';
 import { waitFor } from '../../lab/wait';
 import { topologyPerTest } from '../support/lab';
@@ -230,6 +232,42 @@ describe('trust boundaries: listeners and the log (real DPDK, an unprivileged us
       encoding: 'utf8',
     });
     assert.equal(scrape.status, 0, 'a scrape works once the flood is gone');
+  });
+
+  it('drops a metrics client that sends nothing or sends its headers slowly, and a silent control client', async function () {
+    this.timeout(CONTROL_IDLE_TIMEOUT_MS + 60000);
+    const port = 20000 + ((process.pid + 13) % 20000);
+    const t = await lab.start(labConfig({ metricsPort: port }));
+    // A client in the lab's namespace (the metrics port is there), its connection's lifetime measured.
+    const heldFor = (input: string) =>
+      new Promise<number>((resolve) => {
+        const start = Date.now();
+        const script = `const c = require('net').createConnection(${port}, '127.0.0.1');
+          c.on('connect', () => { const lines = ${JSON.stringify(input)}.split('|');
+            lines.forEach((line, i) => setTimeout(() => !c.destroyed && c.write(line), i * 1000)); });
+          c.on('close', () => process.exit(0)); setTimeout(() => process.exit(1), 60000);`;
+        spawn('ip', ['netns', 'exec', t.netns.name, process.execPath, '-e', script]).once('exit', () =>
+          resolve(Date.now() - start),
+        );
+      });
+    const slowHeaders = Array.from({ length: 30 }, (_, i) => (i === 0 ? 'GET /metrics HTTP/1.1\r\n' : `x-${i}: y\r\n`));
+    const control = net.createConnection(t.controlSocket);
+    const controlStart = Date.now();
+    const controlClosed = new Promise<number>((resolve) =>
+      control.once('close', () => resolve(Date.now() - controlStart)),
+    );
+    const [idleMs, slowMs] = await Promise.all([heldFor(''), heldFor(slowHeaders.join('|'))]);
+    const controlMs = await controlClosed;
+    console.log(
+      `      metrics: a silent client dropped after ${idleMs} ms, a slow one after ${slowMs} ms; ` +
+        `a silent control client after ${controlMs} ms`,
+    );
+    assert.ok(idleMs < METRICS_HEADERS_TIMEOUT_MS + 3000, `${idleMs} ms`);
+    assert.ok(slowMs < METRICS_HEADERS_TIMEOUT_MS + 3000, `${slowMs} ms`);
+    assert.ok(
+      controlMs >= CONTROL_IDLE_TIMEOUT_MS - 1000 && controlMs < CONTROL_IDLE_TIMEOUT_MS + 3000,
+      `${controlMs} ms`,
+    );
   });
 
   it('logs a bounded amount for 300 refused requests over 30 reconnects of one uid, and counts the rest', async function () {

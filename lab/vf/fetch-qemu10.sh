@@ -40,9 +40,21 @@ for firmware in /usr/share/seabios/*.bin /usr/lib/ipxe/qemu/*.rom; do
   [ -e "$data/$(basename "$firmware")" ] || cp "$(readlink -f "$firmware")" "$data/$(basename "$firmware")"
 done
 
-missing=$(ldd "$OUT/usr/bin/qemu-system-x86_64" | awk '/not found/ { print $1 }')
-if [ -n "$missing" ]; then
-  echo "fetch-qemu10: QEMU 10 needs libraries this system lacks: $missing" >&2
+# Its libraries come from bookworm's own packages (the backport is built against bookworm): when
+# the loader misses one, the packages QEMU 10 depends on that are not installed are installed
+# from the system's usual sources.
+missing_libraries() { ldd "$OUT/usr/bin/qemu-system-x86_64" | awk '/not found/ { print $1 }'; }
+if [ -n "$(missing_libraries)" ]; then
+  depends=$(for deb in "$download"/*.deb; do dpkg-deb -f "$deb" Depends; done | tr ',' '\n' |
+    sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v -e '^$' -e '^qemu-system-' | sort -u)
+  absent=$(for package in $depends; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || echo "$package"
+  done)
+  echo "fetch-qemu10: installing what QEMU 10 links against: $absent"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $absent >/dev/null
+fi
+if [ -n "$(missing_libraries)" ]; then
+  echo "fetch-qemu10: QEMU 10 needs libraries this system lacks: $(missing_libraries)" >&2
   exit 1
 fi
 "$OUT/usr/bin/qemu-system-x86_64" --version | head -1

@@ -9,6 +9,8 @@ import fs from 'fs';
 import path from 'path';
 
 const GROUP_OR_OTHERS_WRITE = 0o022;
+/** A config file is a few KiB; anything this large is not one (and would be read whole). */
+export const MAX_TRUSTED_FILE_BYTES = 1024 * 1024;
 const STICKY = 0o1000;
 
 /** The file could be changed by someone other than root or the daemon's user. */
@@ -33,10 +35,13 @@ export function untrustedBecause(what: string, stat: fs.Stats, uid: number): str
  * UntrustedFileError naming the one that fails and the command that fixes it.
  */
 export function readTrustedFile(file: string, uid: number = process.getuid?.() ?? 0): string {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOCTTY);
+  // O_NONBLOCK: a FIFO put in the file's place must not hang the start or a reload in open().
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new Error(`${file} is not a regular file`);
+    if (stat.size > MAX_TRUSTED_FILE_BYTES)
+      throw new Error(`${file} is ${stat.size} bytes, more than a config file's ${MAX_TRUSTED_FILE_BYTES}`);
     const problem = untrustedBecause(file, stat, uid);
     if (problem) throw new UntrustedFileError(problem);
     const real = fs.readlinkSync(`/proc/self/fd/${fd}`);

@@ -1,9 +1,10 @@
 import { strict as assert } from 'assert';
+import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { loadConfigFile } from '../../src/config';
-import { readTrustedFile } from '../../src/config/trusted-file';
+import { MAX_TRUSTED_FILE_BYTES, readTrustedFile } from '../../src/config/trusted-file';
 
 const CONFIG = JSON.stringify({
   groups: [
@@ -75,7 +76,12 @@ describe('config file owner and mode (StrictModes)', () => {
     assert.throws(() => loadConfigFile(file), new RegExp(`its directory ${open} is writable`));
   });
 
-  it('refuses what is not a regular file', () => {
+  it('refuses what is not a regular file, a FIFO without waiting for a writer, and a file too large to be a config', () => {
     assert.throws(() => readTrustedFile(dir), /is not a regular file/);
+    const fifo = path.join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    assert.throws(() => loadConfigFile(fifo), /fifo\.json is not a regular file/);
+    fs.writeFileSync(file, ' '.repeat(MAX_TRUSTED_FILE_BYTES + 1));
+    assert.throws(() => loadConfigFile(file), /bytes, more than a config file's 1048576/);
   });
 });

@@ -10,7 +10,7 @@ type EalValue = 'flag' | RegExp;
 const UINT = /^\d{1,9}$/;
 const PER_SOCKET_MB = /^\d{1,9}(,\d{1,9}){0,15}$/;
 
-const ALLOWED_EAL_OPTIONS: Record<string, { value: EalValue; what: string }> = {
+export const ALLOWED_EAL_OPTIONS: Record<string, { value: EalValue; what: string }> = {
   '--log-level': {
     value: /^([A-Za-z0-9_.*]+:)?([a-z]+|[1-8])$/,
     what: 'a level, or a component and a level (pmd.net.tap:debug)',

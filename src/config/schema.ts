@@ -2,6 +2,7 @@
 // `useDefaults: true`, so the defaults written here are the program's defaults.
 // config/schema.json is a copy of `configSchema` for editors; a unit test keeps the two equal.
 import { CONTROL_CHARACTER_PATTERN, CONTROL_CHARACTER_RULE } from './control-characters';
+import { ALLOWED_EAL_OPTIONS } from './eal-rules';
 
 export const FILE_PREFIX_PATTERN = '^[A-Za-z0-9_-]{1,40}$';
 export const GROUP_NAME_PATTERN = '^[A-Za-z0-9_]{1,32}$';
@@ -266,9 +267,8 @@ export const configSchema = everyStringPrintable({
         },
         extraEalArgs: {
           description:
-            'more EAL arguments, appended last: only options that tune memory, logging or VFIO (--log-level, ' +
-            '--syslog, -n, -m, --socket-mem, --socket-limit, --huge-dir, --legacy-mem, --single-file-segments, ' +
-            '--iova-mode, --vfio-intr, --vfio-vf-token, --no-telemetry), each value of its form',
+            'more EAL arguments, appended last: only options that tune memory, logging or VFIO ' +
+            `(${Object.keys(ALLOWED_EAL_OPTIONS).join(', ')}), each value of its form`,
           type: 'array',
           items: { type: 'string' },
           default: [],

@@ -16,7 +16,9 @@ export class L1Process {
   static async start(l1: L1Vm, name: string, argv: string[], cwd = '/'): Promise<L1Process> {
     const log = `${L1_CTL_DIR}/${name}.log`;
     const command = argv.map(shellQuote).join(' ');
-    const pid = await l1.runOk(`cd ${shellQuote(cwd)} && setsid ${command} >${log} 2>&1 </dev/null & echo $!`);
+    // setsid itself in the background (not a list, which a subshell would run and $! would name),
+    // so $! is the process; setsid does not fork, not being a process group leader.
+    const pid = await l1.runOk(`cd ${shellQuote(cwd)} || exit 1\nsetsid ${command} >${log} 2>&1 </dev/null &\necho $!`);
     return new L1Process(l1, name, Number(pid.trim()));
   }
 

@@ -63,7 +63,8 @@
               "native/dpdk/test/guest_frames_test.cc",
               "native/dpdk/test/guest_addresses_test.cc",
               "native/dpdk/test/rx_filter_test.cc",
-              "native/dpdk/test/transmit_path_test.cc"
+              "native/dpdk/test/transmit_path_test.cc",
+              "native/dpdk/test/tx_progress_test.cc"
             ]
           },
           {

@@ -9,8 +9,6 @@
 
 namespace vhost_failover {
 
-static constexpr uint64_t kNsPerMs = 1000000;
-
 static uint64_t handed_to_primary(const Group &group) {
   uint64_t handed = 0;
   for (const Counters &lcore : group.counters.slot)
@@ -46,21 +44,11 @@ void tx_progress_check(Group &group, uint64_t now_ns) {
   uint32_t generation = 0;
   uint64_t opackets = 0;
   if (!read_opackets(group.uplink(kPrimary), &generation, &opackets)) return;
-  if (generation != progress.generation || opackets != progress.opackets) {
-    const bool moved_on_this_port = generation == progress.generation;
-    progress = {generation, moved_on_this_port, opackets, handed, 0, progress.next_check_ns};
-    return;
-  }
-  if (handed == progress.handed || !progress.wire_counted) return;  // nothing waits, or no count
-  if (progress.unsent_since_ns == 0) {
-    progress.unsent_since_ns = now_ns;
-    return;
-  }
-  const uint64_t waited_ms = (now_ns - progress.unsent_since_ns) / kNsPerMs;
-  if (waited_ms < kTxStallMs) return;
-  progress.unsent_since_ns = 0;
+  const uint64_t unsent = handed - progress.handed;
+  const uint64_t waited_ms = tx_progress_stalled_ms(progress, generation, opackets, handed, now_ns);
+  if (waited_ms == 0) return;
   link_primary_fault(group, SwitchCause::kTxStalled,
-                     "primary tx stalled: " + std::to_string(handed - progress.handed) +
+                     "primary tx stalled: " + std::to_string(unsent) +
                          " frames handed to it and its opackets unmoved for " +
                          std::to_string(waited_ms) + " ms, with its link up");
 }

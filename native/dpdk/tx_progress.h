@@ -14,6 +14,7 @@ namespace vhost_failover {
 struct Group;
 
 constexpr unsigned kTxStallMs = 100;
+constexpr uint64_t kNsPerMs = 1000000;
 // How often the monitor compares the frames handed to the primary with its opackets: a stall
 // the worker does not see is found within kTxStallMs + kTxProgressCheckMs.
 constexpr unsigned kTxProgressCheckMs = 20;
@@ -29,6 +30,27 @@ struct TxProgress {
   uint64_t unsent_since_ns = 0;  // first reading with more handed and opackets still; 0: none
   uint64_t next_check_ns = 0;
 };
+
+// The rule, for one reading of an eligible primary: the port it was read from, its opackets, the
+// frames handed to it. Returns how long frames handed to it have waited unsent, in ms, once that
+// reaches kTxStallMs (a stall: the clock starts over); else 0.
+inline uint64_t tx_progress_stalled_ms(TxProgress &progress, uint32_t generation, uint64_t opackets,
+                                       uint64_t handed, uint64_t now_ns) {
+  if (generation != progress.generation || opackets != progress.opackets) {
+    const bool moved_on_this_port = generation == progress.generation;
+    progress = {generation, moved_on_this_port, opackets, handed, 0, progress.next_check_ns};
+    return 0;
+  }
+  if (handed == progress.handed || !progress.wire_counted) return 0;  // nothing waits, or no count
+  if (progress.unsent_since_ns == 0) {
+    progress.unsent_since_ns = now_ns;
+    return 0;
+  }
+  const uint64_t waited_ms = (now_ns - progress.unsent_since_ns) / kNsPerMs;
+  if (waited_ms < kTxStallMs) return 0;
+  progress.unsent_since_ns = 0;
+  return waited_ms;
+}
 
 // Monitor thread, at most every kTxProgressCheckMs while the primary is eligible: takes it out
 // of service when frames handed to it have waited unsent for kTxStallMs.

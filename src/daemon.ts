@@ -129,8 +129,8 @@ export class Daemon implements ControlTarget {
     return this.dataplane.mbufsInUse();
   }
 
-  build(): { version: string; dpdk: string } {
-    return { version: VERSION, dpdk: this.dataplane.dpdkVersion };
+  build(): { version: string; dpdk: string; dpdkBuilt: string } {
+    return { version: VERSION, dpdk: this.dataplane.dpdkVersion, dpdkBuilt: this.dataplane.dpdkBuiltVersion };
   }
 
   failedGroupNames(): string[] {
@@ -138,7 +138,12 @@ export class Daemon implements ControlTarget {
   }
 
   identity(): IdentityReply {
-    return { pid: process.pid, version: VERSION, startedAtIso: this.startedAtIso, groups: this.groups.size };
+    return {
+      pid: process.pid,
+      ...this.build(),
+      startedAtIso: this.startedAtIso,
+      groups: this.groups.size,
+    };
   }
 
   /** Whether the daemon does its job: workers looping, every group running. */
@@ -405,16 +410,13 @@ export class Daemon implements ControlTarget {
   }
 
   private async openGroup(group: GroupConfig, origin: GroupOrigin): Promise<void> {
-    if (group.vhost.mode === 'server') {
-      const dir = path.dirname(group.vhost.socket);
-      try {
-        fs.mkdirSync(dir, { recursive: true });
-      } catch (err) {
-        throw new Error(
-          `group "${group.name}": vhost port: ${directoryError(dir, err)}; choose a vhost.socket in a directory the daemon may create and write`,
-        );
-      }
-      await removeStaleSocket(group.vhost.socket);
+    // Client mode too: there QEMU's socket is found in it, and must be QEMU's.
+    try {
+      ensureSocketDirectory(path.dirname(group.vhost.socket));
+    } catch (err) {
+      throw new Error(
+        `group "${group.name}": vhost port: ${(err as Error).message}; the vhost.socket's directory must be one only root or the daemon's user may change`,
+      );
     }
     for (const uplink of [group.primary, group.standby]) checkDeviceClaim(uplink.devargs);
     const { rxDescriptors, txDescriptors } = this.current.dataplane;

@@ -12,6 +12,7 @@
 
 #include "control_characters.h"
 #include "dataplane.h"
+#include "dpdk_compat.h"
 #include "peer_credentials.h"
 #include "service_notify.h"
 
@@ -529,6 +530,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("switchCauses", causes);
   exports.Set("dpdkVersion", rte_version());
   return exports;
+  exports.Set("dpdkBuiltVersion", vhfo::dpdk_built_version());
 }
 
 }  // namespace

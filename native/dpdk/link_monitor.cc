@@ -34,7 +34,7 @@ std::string LinkMonitor::start(unsigned poll_interval_us, ForEachGroup for_each_
   poll_interval_us_ = poll_interval_us;
   for_each_group_ = std::move(for_each_group);
   stop_requested_ = false;
-  int ret = rte_ctrl_thread_create(&thread_, "vhfo-link-mon", nullptr, &LinkMonitor::run, this);
+  int ret = control_thread_create(&thread_, "vhfo-link-mon", &LinkMonitor::run, this);
   if (ret != 0) return std::string("cannot start the link monitor thread: ") + strerror(ret);
   started_ = true;
   return "";
@@ -44,7 +44,7 @@ void LinkMonitor::stop() {
   if (started_) {
     stop_requested_ = true;
     wakeup_.notify();
-    pthread_join(thread_, nullptr);
+    control_thread_join(thread_);
     started_ = false;
   }
   netlink_.close();
@@ -56,7 +56,7 @@ unsigned LinkMonitor::sleep_us() const {
                                                                 : kSafetyReadUs;
 }
 
-void *LinkMonitor::run(void *arg) {
+ControlThreadResult LinkMonitor::run(void *arg) {
   LinkMonitor &self = *static_cast<LinkMonitor *>(arg);
   pollfd fds[2] = {{self.wakeup_.fd(), POLLIN, 0}, {self.netlink_.fd(), POLLIN, 0}};
   bool retry_soon = false;
@@ -84,7 +84,7 @@ void *LinkMonitor::run(void *arg) {
       tx_progress_check(group, monotonic_ns());
     });
   }
-  return nullptr;
+  return {};
 }
 
 static int on_port_removed(uint16_t port_id, rte_eth_event_type, void *arg, void *) {

@@ -7,13 +7,12 @@
 // an LSC cache (see port.cc).
 #pragma once
 
-#include <pthread.h>
-
 #include <atomic>
 #include <functional>
 #include <map>
 #include <string>
 
+#include "dpdk_compat.h"
 #include "group.h"
 #include "link_source.h"
 #include "netlink_links.h"
@@ -48,16 +47,13 @@ class LinkMonitor {
   static std::string inject_primary_removal(Group &group, RemovalSignal signal);
 
  private:
-  static void *run(void *self);
+  static ControlThreadResult run(void *self);
   // The longest the thread may sleep now: the poll interval while a port needs polling.
   unsigned sleep_us() const;
-  pthread_t thread_{};
+  ControlThread thread_{};
   bool started_ = false;
   std::atomic<bool> stop_requested_{false};
   std::atomic<unsigned> polled_ports_{0};
-  // Primaries watched: while there is one, the monitor wakes at least every kTxProgressCheckMs
-  // to compare what was handed to it with what it sent (tx_progress.h).
-  std::atomic<unsigned> watched_primaries_{0};
   unsigned poll_interval_us_ = 1000;
   ForEachGroup for_each_group_;
   // How each watched port tells its link changes, and the device name its device events are

@@ -2,6 +2,7 @@
 // so the page lists exactly the commands, arguments, options and defaults that --help shows.
 import type { Argument, Command, Option } from 'commander';
 import { DEFAULT_CONTROL_SOCKET } from '../config';
+import { VERSION } from '../version';
 import { EXIT } from './exit-codes';
 import { SOCKET_ENV } from './program';
 
@@ -94,7 +95,7 @@ export function renderManPage(program: Command, date: string): string {
   const name = program.name();
   const help = program.createHelp();
   const lines = [
-    `.TH ${escape(name.toUpperCase())} 8 ${date} "${escape(`${name} ${program.version()}`)}" "System Administration"`,
+    `.TH ${escape(name.toUpperCase())} 8 ${date} "${escape(`${name} ${VERSION}`)}" "System Administration"`,
     '.SH NAME',
     `${escape(name)} \\- ${escape(program.description())}`,
     '.SH SYNOPSIS',

@@ -8,7 +8,7 @@ import { DEFAULT_CONTROL_SOCKET, LOG_LEVELS, loadConfigFile, type Config } from 
 import { request } from '../control/client';
 import type { Op } from '../control/protocol';
 import { applyPlan, describePlan, planVfPreparation } from '../host/prepare-vf';
-import { VERSION } from '../version';
+import { identityLine, versionText } from './build-text';
 import { formatStats, formatStatus } from './format';
 import { runDaemon } from './run-daemon';
 import { watchStats } from './watch-stats';
@@ -61,7 +61,11 @@ function changeCommand(program: Command, name: string, description: string): Com
 export function buildProgram(): Command {
   const program = new Command('vhost-failover')
     .description('vhost-user backend that fails a VM over between a primary (VF) and a standby path')
-    .version(VERSION, '-V, --version', 'print the version and exit')
+    .option('-V, --version', 'print the version, the DPDK it runs on and was compiled with, and exit')
+    .on('option:version', () => {
+      print(versionText());
+      process.exit(0);
+    })
     .showHelpAfterError()
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -87,8 +91,12 @@ export function buildProgram(): Command {
         print(JSON.stringify(groups) + '\n');
         return;
       }
-      const health = opts.group ? undefined : await request(opts.socket, 'health');
-      print(formatStatus(groups, health));
+      if (opts.group) {
+        print(formatStatus(groups));
+        return;
+      }
+      const identity = await request(opts.socket, 'identity');
+      print(identityLine(identity) + formatStatus(groups, await request(opts.socket, 'health')));
     },
   );
   readCommand(program, 'stats', 'packet, byte and drop counters per group and path')

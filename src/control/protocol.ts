@@ -33,6 +33,9 @@ export interface StatsReply {
 export interface IdentityReply {
   pid: number;
   version: string;
+  /** The DPDK the daemon runs on (rte_version()) and the one its addon was compiled with. */
+  dpdk: string;
+  dpdkBuilt: string;
   startedAtIso: string;
   groups: number;
 }

@@ -83,6 +83,10 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
     return this.addon.dpdkVersion;
   }
 
+  get dpdkBuiltVersion(): string {
+    return this.addon.dpdkBuiltVersion;
+  }
+
   /** Passes each worker lcore has made; one that stops advancing is stuck. */
   workerPasses(): number[] {
     return this.addon.workerPasses();

@@ -267,7 +267,7 @@ export interface NativeAddon {
   shutdown(): void;
   /** The native SwitchCause names, in enum order: must equal SWITCH_CAUSES. */
   readonly switchCauses: readonly string[];
-  /** DPDK's version string, e.g. "DPDK 22.11.9". */
+  /** The loaded DPDK's version string (rte_version()), e.g. "DPDK 22.11.9". */
   readonly dpdkVersion: string;
 }
 
@@ -275,6 +275,8 @@ type FunctionName = {
   [K in keyof NativeAddon]: NativeAddon[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof NativeAddon];
 
+  /** The version of the DPDK headers the addon was compiled with, in the same form. */
+  readonly dpdkBuiltVersion: string;
 /** Every function the addon exports: the contract test loads the addon and compares. */
 export const ADDON_FUNCTIONS = [
   'start',

@@ -11,7 +11,7 @@ const PORTS = ['vhost', 'primary', 'standby'] as const;
 
 /** What the metrics read besides the groups: the build, and groups that could not start. */
 export interface MetricsSource extends GroupsView {
-  build(): { version: string; dpdk: string };
+  build(): { version: string; dpdk: string; dpdkBuilt: string };
   failedGroupNames(): string[];
 }
 
@@ -300,13 +300,13 @@ export function createRegistry(source: MetricsSource): Registry {
 
   new Gauge({
     name: 'vhost_failover_build_info',
-    help: 'Always 1; the labels say which vhost-failover, DPDK and Node.js run',
-    labelNames: ['version', 'dpdk', 'nodejs'],
+    help: 'Always 1; the labels say which vhost-failover, DPDK (loaded, and compiled with) and Node.js run',
+    labelNames: ['version', 'dpdk', 'dpdk_built', 'nodejs'],
     registers: [registry],
     collect() {
       this.reset();
-      const { version, dpdk } = source.build();
-      this.set({ version, dpdk, nodejs: process.versions.node }, 1);
+      const { version, dpdk, dpdkBuilt } = source.build();
+      this.set({ version, dpdk, dpdk_built: dpdkBuilt, nodejs: process.versions.node }, 1);
     },
   });
   return registry;

@@ -30,6 +30,7 @@ describe('operator interface (real DPDK)', function () {
     const human = cli('status', '--socket', controlSocket);
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /vm1\s+connected\s+primary\s+up, eligible/);
+    assert.match(human.stdout, /^vhost-failover \S+ \(pid \d+\) on DPDK \d+\.\d+\.\d+ \(addon compiled with DPDK /);
     // A failover onto a live standby: pulled before the daemon saw the standby's tap up, the
     // switch would rightly be reported as the standby's coming up.
     await waitFor('the standby link up', async () => (await topology.groupStatus()).standby.linkUp);

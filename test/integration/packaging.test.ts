@@ -91,9 +91,10 @@ describe('Debian package', function () {
     }
   });
 
-  it('runs from the unpacked tree: --version prints the package version', function () {
-    const version = run(path.join(unpacked, 'usr/bin/vhost-failover'), ['--version']).stdout;
-    assert.equal(version.trim(), VERSION);
+  it('runs from the unpacked tree: --version prints the package version, then the DPDK it loads', function () {
+    const [version, dpdk] = run(path.join(unpacked, 'usr/bin/vhost-failover'), ['--version']).stdout.split('\n');
+    assert.equal(version, VERSION);
+    assert.match(dpdk, /^DPDK \d+\.\d+\.\d+ \(addon compiled with DPDK \d+\.\d+\.\d+\)$/);
   });
 
   it('accepts its own example configuration with check-config', function () {
@@ -151,7 +152,7 @@ describe('npm package', function () {
       const prefix = path.join(scratch, 'prefix');
       run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { timeout: 5 * 60000 });
       const bin = path.join(prefix, 'bin', 'vhost-failover');
-      assert.equal(run(bin, ['--version']).stdout.trim(), VERSION);
+      assert.equal(run(bin, ['--version']).stdout.split('\n')[0], VERSION);
       assert.match(run(bin, ['check-config', path.join(ROOT, 'config', 'example.yaml')]).stdout, /valid; 2 group/);
       const loaded = run(process.execPath, [
         '-e',

@@ -50,6 +50,7 @@ const ZERO = { primary: 0, standby: 0 };
 export class FakeAddon implements NativeAddon {
   readonly switchCauses = SWITCH_CAUSES;
   readonly dpdkVersion = 'DPDK 0.0 (fake)';
+  readonly dpdkBuiltVersion = 'DPDK 0.0 (fake)';
   readonly groups = new Map<string, FakeGroup>();
   startOptions?: NativeStartOptions;
   /** Who every control client is, as SO_PEERCRED would say: this process unless a test says otherwise. */

@@ -5,6 +5,7 @@ import { spawnSync } from 'child_process';
 import { EXIT } from '../../src/cli/exit-codes';
 import { renderManPage } from '../../src/cli/man-page';
 import { buildProgram } from '../../src/cli/program';
+import { VERSION } from '../../src/version';
 
 const program = buildProgram();
 const page = renderManPage(program, '2025-01-31');
@@ -54,7 +55,7 @@ describe('man page', function () {
   it('gives the version, every exit status and the socket variable', function () {
     assert.match(
       lines[0],
-      new RegExp(`^\\.TH VHOST\\\\-FAILOVER 8 2025-01-31 "vhost\\\\-failover ${program.version()}"`),
+      new RegExp(`^\\.TH VHOST\\\\-FAILOVER 8 2025-01-31 "vhost\\\\-failover ${VERSION}"`),
     );
     const statuses = section('EXIT STATUS');
     for (const code of Object.values(EXIT)) assert.ok(statuses.includes(`\\fB${code}\\fR`), `exit status ${code}`);

@@ -410,13 +410,16 @@ export class Daemon implements ControlTarget {
   }
 
   private async openGroup(group: GroupConfig, origin: GroupOrigin): Promise<void> {
-    // Client mode too: there QEMU's socket is found in it, and must be QEMU's.
-    try {
-      ensureSocketDirectory(path.dirname(group.vhost.socket));
-    } catch (err) {
-      throw new Error(
-        `group "${group.name}": vhost port: ${(err as Error).message}; the vhost.socket's directory must be one only root or the daemon's user may change`,
-      );
+    if (group.vhost.mode === 'server') {
+      const dir = path.dirname(group.vhost.socket);
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        throw new Error(
+          `group "${group.name}": vhost port: ${directoryError(dir, err)}; choose a vhost.socket in a directory the daemon may create and write`,
+        );
+      }
+      await removeStaleSocket(group.vhost.socket);
     }
     for (const uplink of [group.primary, group.standby]) checkDeviceClaim(uplink.devargs);
     const { rxDescriptors, txDescriptors } = this.current.dataplane;

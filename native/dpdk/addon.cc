@@ -529,8 +529,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     causes.Set(static_cast<uint32_t>(i), vhfo::kSwitchCauseNames[i]);
   exports.Set("switchCauses", causes);
   exports.Set("dpdkVersion", rte_version());
-  return exports;
   exports.Set("dpdkBuiltVersion", vhfo::dpdk_built_version());
+  return exports;
 }
 
 }  // namespace

@@ -269,14 +269,14 @@ export interface NativeAddon {
   readonly switchCauses: readonly string[];
   /** The loaded DPDK's version string (rte_version()), e.g. "DPDK 22.11.9". */
   readonly dpdkVersion: string;
+  /** The version of the DPDK headers the addon was compiled with, in the same form. */
+  readonly dpdkBuiltVersion: string;
 }
 
 type FunctionName = {
   [K in keyof NativeAddon]: NativeAddon[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof NativeAddon];
 
-  /** The version of the DPDK headers the addon was compiled with, in the same form. */
-  readonly dpdkBuiltVersion: string;
 /** Every function the addon exports: the contract test loads the addon and compares. */
 export const ADDON_FUNCTIONS = [
   'start',

@@ -1,7 +1,7 @@
 // The one frame ledger of the lab (tests, demo, bench): every frame the guest sent across a
 // window, counted from the daemon's side and the network's. Opened while no traffic flows and
 // closed once it has stopped, so the books balance exactly:
-//   sent (dequeued from the guest) = arrived at the bridge + dropped and counted + lost silently
+//   sent (taken from the guest's ring) = arrived at the bridge + dropped and counted + lost silently
 // where "arrived" excludes the daemon's own announcements (RARPs and GARPs), which the bridge
 // counts too. lostSilently is the one number no counter explains: it must be 0.
 import { strict as assert } from 'assert';
@@ -24,6 +24,8 @@ export interface Books {
     runt: number;
     oversize: number;
     spoofed: number;
+    /** Freed inside lib/vhost (never dequeued: counted in `sent` and `dropped` both). */
+    inVhost: number;
   };
   /** RARPs and GARPs the daemon sent in the window. */
   announcements: number;
@@ -49,6 +51,7 @@ const droppedBy = (s: Stats): Books['droppedByCause'] => ({
   runt: s.txDroppedRunt,
   oversize: s.txDroppedOversize,
   spoofed: s.txDroppedSpoofed,
+  inVhost: s.txDroppedInVhost,
 });
 
 /** The books between two readings of the daemon's counters and the bridge's. */
@@ -60,7 +63,7 @@ export function books(before: Stats, after: Stats, bridgeReceived: number): Book
     causes.map((cause) => [cause, droppedAfter[cause] - droppedBefore[cause]]),
   ) as Books['droppedByCause'];
   const dropped = causes.reduce((sum, cause) => sum + droppedByCause[cause], 0);
-  const sent = after.guestDequeued - before.guestDequeued;
+  const sent = after.guestDequeued + after.txDroppedInVhost - (before.guestDequeued + before.txDroppedInVhost);
   const arrived = bridgeReceived - announcements;
   return {
     sent,

@@ -429,6 +429,7 @@ Napi::Value GroupStats(const Napi::CallbackInfo &info) {
   out.Set("txDroppedRunt", static_cast<double>(sum.tx_dropped_runt));
   out.Set("txDroppedOversize", static_cast<double>(sum.tx_dropped_oversize));
   out.Set("txDroppedSpoofed", static_cast<double>(sum.tx_dropped_spoofed));
+  out.Set("txDroppedInVhost", static_cast<double>(sum.tx_dropped_in_vhost));
   out.Set("rxPackets", per_path(env, sum.rx_packets));
   out.Set("rxBytes", per_path(env, sum.rx_bytes));
   out.Set("rxDroppedGuest", per_path(env, sum.rx_dropped_guest));

@@ -19,6 +19,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) Counters {
   uint64_t tx_dropped_runt;      // shorter than an Ethernet header
   uint64_t tx_dropped_oversize;  // longer than the group's MTU allows
   uint64_t tx_dropped_spoofed;   // source MAC not the guest's
+  // guest frames lib/vhost took from the guest's ring and freed without handing them over: longer
+  // than one mbuf holds (linear buffers), or descriptors it could not read (forward.cc)
+  uint64_t tx_dropped_in_vhost;
   // network -> guest, per uplink
   uint64_t rx_packets[2];
   uint64_t rx_bytes[2];

@@ -119,6 +119,8 @@ static bool primary_failed(Group &group, Group::QueueOwned &mine, uint16_t sent)
 static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
   rte_mbuf *pkts[kBurst];
   const uint16_t received = rte_eth_rx_burst(group.vhost_port, q, pkts, kBurst);
+  count_dropped_in_vhost(group.guest_session, group.queue_owned[q].guest_tx_ring, q, received,
+                         kBurst, counters);
   if (received == 0) return 0;
   count(counters.guest_dequeued, received);
   const uint16_t n = drop_forbidden_frames(group.frame_rules, pkts, received, counters);

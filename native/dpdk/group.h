@@ -22,6 +22,7 @@
 #include "rx_filter.h"
 #include "tx_progress.h"
 #include "tx_stall_injection.h"
+#include "vhost_drops.h"
 #include "wakeup.h"
 
 namespace vhost_failover {
@@ -129,7 +130,12 @@ struct Group {
     // which period of service (primary_service_epoch).
     uint64_t primary_refused_since_tsc = 0;
     uint32_t primary_refused_epoch = 0;
+    // The guest's transmit ring as this queue last read it (vhost_drops.h).
+    VringReading guest_tx_ring;
   } queue_owned[kMaxQueues];
+
+  // The guest connected to the vhost port, for the rings' indexes (vhost_drops.h).
+  GuestSession guest_session;
 
   // Which of the vhost port's tx queues (the guest's rx queues) the guest has enabled, a bit per
   // queue, from net_vhost's queue-state events; 0 until the first. A guest may use fewer queue

@@ -2,6 +2,7 @@
 #define ALLOW_EXPERIMENTAL_API
 #include "link_monitor.h"
 
+#include <linux/virtio_config.h>
 #include <poll.h>
 #include <rte_alarm.h>
 #include <rte_dev.h>
@@ -132,10 +133,24 @@ static int on_reset_requested(uint16_t port_id, rte_eth_event_type, void *arg, v
 // fences both sides: at most two passes, the one in flight and one more (a sleeping worker is
 // woken). Both then wake: the monitor reads the links, and the worker re-arms (net_vhost turns a
 // new guest's notifications off).
+// A guest came: its rings' indexes may be read (vhost_drops.h), unless they are packed.
+static void guest_connected(Group &group, uint16_t port_id) {
+  const int vid = rte_eth_vhost_get_vid_from_port_id(port_id);
+  uint64_t features = 0;
+  if (vid < 0 || rte_vhost_get_negotiated_features(vid, &features) != 0 ||
+      features & (1ULL << VIRTIO_F_RING_PACKED))
+    group.guest_session.disconnected();
+  else
+    group.guest_session.connected(vid);
+}
+
 static int on_link_changed(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
   Group &group = *static_cast<Group *>(arg);
   const bool guest_left = port_id == group.vhost_port && !port_link_up(port_id);
+  // Before the wait: once it is over, no worker reads the leaving guest's rings.
+  if (guest_left) group.guest_session.disconnected();
   if (guest_left) group.quiesce_workers();
+  if (port_id == group.vhost_port && !guest_left) guest_connected(group, port_id);
   // A guest that left: net_vhost forgets its queues' states without an event each, and the next
   // guest's enables arrive after this (same thread, later messages).
   if (guest_left) {

@@ -149,7 +149,9 @@ export function formatStats(stats: StatsReply, rates?: Rates): string {
     const gap = group.lastSwitchGapUs > 0 ? `; last switch gap ${Math.round(group.lastSwitchGapUs)} us` : '';
     const rounds = group.announcementsSent.primary + group.announcementsSent.standby;
     const garps = group.garpsSent.primary + group.garpsSent.standby;
-    const refused = `guest frames refused: runt ${group.txDroppedRunt}, oversize ${group.txDroppedOversize}, spoofed ${group.txDroppedSpoofed}`;
+    const refused =
+      `guest frames refused: runt ${group.txDroppedRunt}, oversize ${group.txDroppedOversize}, ` +
+      `spoofed ${group.txDroppedSpoofed}, dropped in vhost ${group.txDroppedInVhost}`;
     return (
       `${name}: dropped with no path up ${group.txDroppedNoPath}; ${refused}; path switches: ${switches}${gap}; ` +
       `announcement rounds ${rounds} (GARPs ${garps})`

@@ -208,10 +208,16 @@ export interface GroupStats {
   txDroppedNoPath: number;
   /** Guest frames refused before any uplink: shorter than an Ethernet header. */
   txDroppedRunt: number;
-  /** ... longer than the group's MTU allows (every chained frame is). */
+  /** ... longer than the group's MTU allows. */
   txDroppedOversize: number;
   /** ... from a source MAC not the guest's (spoofCheck). */
   txDroppedSpoofed: number;
+  /**
+   * Guest frames lib/vhost took from the guest's ring and freed without handing them over (not in
+   * guestDequeued): longer than one mbuf holds (the vhost port's linear buffers), or descriptors it
+   * could not read.
+   */
+  txDroppedInVhost: number;
   rxPackets: PerPath;
   rxBytes: PerPath;
   rxDroppedGuest: PerPath;

@@ -123,6 +123,7 @@ export function createRegistry(source: MetricsSource): Registry {
         this.inc({ group, path: 'none', direction: 'tx', reason: 'runt' }, stats.txDroppedRunt);
         this.inc({ group, path: 'none', direction: 'tx', reason: 'oversize' }, stats.txDroppedOversize);
         this.inc({ group, path: 'none', direction: 'tx', reason: 'spoofed' }, stats.txDroppedSpoofed);
+        this.inc({ group, path: 'none', direction: 'tx', reason: 'in_vhost' }, stats.txDroppedInVhost);
         for (const path of PATHS) {
           this.inc({ group, path, direction: 'tx', reason: 'uplink_full' }, stats.txDroppedFull[path]);
           this.inc({ group, path, direction: 'rx', reason: 'guest_not_ready' }, stats.rxDroppedGuest[path]);

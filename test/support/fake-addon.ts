@@ -209,6 +209,7 @@ export class FakeAddon implements NativeAddon {
       txDroppedNoPath: 0,
       txDroppedRunt: 0,
       txDroppedOversize: 0,
+      txDroppedInVhost: 0,
       txDroppedSpoofed: 0,
       rxPackets: ZERO,
       rxBytes: ZERO,

@@ -46,6 +46,9 @@ export function describeMigration(t: MigrationTimeline, gaps: PingGaps): string 
     at === undefined ? '?' : `${(at - t.destinationResumedAtMs).toFixed(1)} ms`;
   return (
     `${t.from}→${t.to}: ${t.dirtySyncs} dirty-bitmap passes, ` +
+    (t.sourceFramesAfterResume > 0
+      ? `${t.sourceFramesAfterResume} frames from the guest's MAC on the source's wire after the resume, `
+      : '') +
     (t.ram
       ? `guest RAM identical on both sides (${(t.ram.bytes / 2 ** 20).toFixed(0)} MiB compared in ${t.ram.elapsedMs} ms), `
       : '') +

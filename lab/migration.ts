@@ -47,6 +47,11 @@ export interface MigrationTimeline {
   firstRequestAtMs?: number;
   /** Announcement rounds each daemon sent from the migration's start until that first RARP was seen. */
   rounds: { source: number; destination: number };
+  /**
+   * Frames from the guest's MAC that the source daemon put on its primary's wire after the guest
+   * resumed on the destination: each one pulls the bridge's entry for the guest back to the source.
+   */
+  sourceFramesAfterResume: number;
   /** QEMU's passes over the dirty bitmap (query-migrate's ram.dirty-sync-count). */
   dirtySyncs: number;
   /** The guest's RAM on both sides while it ran nowhere (the guest stayed paused that long longer). */
@@ -219,6 +224,7 @@ export class MigrationLab {
     );
     let capture: Capture | undefined;
     let requests: Capture | undefined;
+    let fromSource: Capture | undefined;
     const clients: QmpClient[] = [];
     let migrated = false;
     try {
@@ -230,6 +236,13 @@ export class MigrationLab {
         `rarp and ether src ${this.guest.mac}`,
         ['-tt', '-Q', 'in'],
       );
+      // What the source daemon puts on its primary's wire from the guest's MAC: nothing once the
+      // guest runs on the destination.
+      fromSource = await Capture.start(this.topology.netns.name, source.primaryTap, `ether src ${this.guest.mac}`, [
+        '-tt',
+        '-Q',
+        'in',
+      ]);
       // What the bridge sends towards the destination (-Q out): the network delivering a ping
       // there, whatever the guest then takes to answer it.
       requests = await Capture.start(this.topology.netns.name, target.primaryTap, 'icmp[icmptype] == icmp-echo', [
@@ -302,6 +315,7 @@ export class MigrationLab {
           source: (await rounds(source)) - roundsBefore.source,
           destination: (await rounds(target)) - roundsBefore.destination,
         },
+        sourceFramesAfterResume: fromSource.lines().filter((line) => timeOf(line) >= resumedAtMs).length,
         dirtySyncs: done.ram?.['dirty-sync-count'] ?? NaN,
         ram,
       };
@@ -330,6 +344,7 @@ export class MigrationLab {
     } finally {
       capture?.stop();
       requests?.stop();
+      fromSource?.stop();
       for (const client of clients) client.close();
       if (!migrated) await destination.stop();
     }

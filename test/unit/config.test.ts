@@ -137,7 +137,7 @@ describe('config', () => {
           txDescriptors: 512,
           linkPollIntervalUs: 1000,
           idleSleepMaxUs: 200,
-          rxInterrupts: false,
+          rxInterrupts: true,
           extraEalArgs: [],
         },
         control: {

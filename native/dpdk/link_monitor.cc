@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -52,19 +53,20 @@ void LinkMonitor::stop() {
 }
 
 unsigned LinkMonitor::sleep_us() const {
-  if (polled_ports_.load(std::memory_order_relaxed) > 0) return poll_interval_us_;
-  return watched_primaries_.load(std::memory_order_relaxed) > 0 ? kTxProgressCheckMs * 1000
-                                                                : kSafetyReadUs;
+  return polled_ports_.load(std::memory_order_relaxed) > 0 ? poll_interval_us_ : kSafetyReadUs;
 }
 
 ControlThreadResult LinkMonitor::run(void *arg) {
   LinkMonitor &self = *static_cast<LinkMonitor *>(arg);
   pollfd fds[2] = {{self.wakeup_.fd(), POLLIN, 0}, {self.netlink_.fd(), POLLIN, 0}};
   bool retry_soon = false;
+  bool primary_busy = false;  // some group's primary carries traffic (tx_progress.h)
   while (!self.stop_requested_.load()) {
     // A port skipped last time (another thread was in a driver call on it) is read again at the
     // poll interval, not at the next event: the event that woke us is spent.
-    const unsigned sleep_us = retry_soon ? self.poll_interval_us_ : self.sleep_us();
+    const unsigned sleep_us = retry_soon     ? self.poll_interval_us_
+                              : primary_busy ? std::min(self.sleep_us(), kTxProgressCheckMs * 1000)
+                                             : self.sleep_us();
     const timespec timeout = {static_cast<time_t>(sleep_us / 1000000),
                               static_cast<long>(sleep_us % 1000000) * 1000};
     const int ready = ppoll(fds, 2, &timeout, nullptr);
@@ -79,10 +81,10 @@ ControlThreadResult LinkMonitor::run(void *arg) {
     // than keeping a map of interface indexes in step with attaches.
     if (ready > 0 && (fds[1].revents & POLLIN) && self.netlink_.drain()) source = "netlink";
     if (self.stop_requested_.load()) break;
-    retry_soon = false;
+    retry_soon = primary_busy = false;
     self.for_each_group_([&](Group &group) {
       retry_soon |= !link_observe(group, source);
-      tx_progress_check(group, monotonic_ns());
+      primary_busy |= tx_progress_check(group, monotonic_ns());
     });
   }
   return {};
@@ -246,11 +248,8 @@ void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
     if (!watched.device_name.empty())
       rte_dev_event_callback_register(watched.device_name.c_str(), on_device_event, &group);
   }
-  if (watched.primary) {
+  if (watched.primary)
     rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RESET, on_reset_requested, &group);
-    watched_primaries_.fetch_add(1);
-    wakeup_.notify();  // a long sleep would check its progress late
-  }
   switch (source) {
     case LinkSource::kLscEvent:
       rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_changed, &group);
@@ -271,10 +270,7 @@ void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
   const Watched watched = found->second;
   watched_.erase(found);
   if (!watched.device_name.empty()) unregister_device_events(watched.device_name, group);
-  if (watched.primary) {
-    unregister(port_id, RTE_ETH_EVENT_INTR_RESET, on_reset_requested, &group);
-    watched_primaries_.fetch_sub(1);
-  }
+  if (watched.primary) unregister(port_id, RTE_ETH_EVENT_INTR_RESET, on_reset_requested, &group);
   const LinkSource source = watched.source;
   switch (source) {
     case LinkSource::kLscEvent:

@@ -15,8 +15,10 @@ struct Group;
 
 constexpr unsigned kTxStallMs = 100;
 constexpr uint64_t kNsPerMs = 1000000;
-// How often the monitor compares the frames handed to the primary with its opackets: a stall
-// the worker does not see is found within kTxStallMs + kTxProgressCheckMs.
+// How often the monitor compares the frames handed to the primary with its opackets while it
+// carries traffic: a stall the worker does not see is found within kTxStallMs +
+// kTxProgressCheckMs of traffic (after an idle spell, the first check may come up to the
+// monitor's ordinary sleep, a second, later).
 constexpr unsigned kTxProgressCheckMs = 20;
 
 // The monitor's readings of one group's primary.
@@ -29,6 +31,10 @@ struct TxProgress {
   uint64_t handed = 0;           // frames the workers had handed the port by then
   uint64_t unsent_since_ns = 0;  // first reading with more handed and opackets still; 0: none
   uint64_t next_check_ns = 0;
+  uint64_t handed_at_check = 0;  // at the last check
+  // Frames were handed to the primary between the last two checks, or still wait: the monitor
+  // checks again within kTxProgressCheckMs. An idle primary costs no wake-up.
+  bool busy = false;
 };
 
 // The rule, for one reading of an eligible primary: the port it was read from, its opackets, the
@@ -37,8 +43,11 @@ struct TxProgress {
 inline uint64_t tx_progress_stalled_ms(TxProgress &progress, uint32_t generation, uint64_t opackets,
                                        uint64_t handed, uint64_t now_ns) {
   if (generation != progress.generation || opackets != progress.opackets) {
-    const bool moved_on_this_port = generation == progress.generation;
-    progress = {generation, moved_on_this_port, opackets, handed, 0, progress.next_check_ns};
+    progress.wire_counted = generation == progress.generation;  // moved on this port
+    progress.generation = generation;
+    progress.opackets = opackets;
+    progress.handed = handed;
+    progress.unsent_since_ns = 0;
     return 0;
   }
   if (handed == progress.handed || !progress.wire_counted) return 0;  // nothing waits, or no count
@@ -53,7 +62,8 @@ inline uint64_t tx_progress_stalled_ms(TxProgress &progress, uint32_t generation
 }
 
 // Monitor thread, at most every kTxProgressCheckMs while the primary is eligible: takes it out
-// of service when frames handed to it have waited unsent for kTxStallMs.
-void tx_progress_check(Group &group, uint64_t now_ns);
+// of service when frames handed to it have waited unsent for kTxStallMs. True while the primary
+// is busy (TxProgress::busy): the monitor is to look again within kTxProgressCheckMs.
+bool tx_progress_check(Group &group, uint64_t now_ns);
 
 }  // namespace vhost_failover

@@ -176,7 +176,7 @@ describe("a real SR-IOV VF's faults: stalls behind a down PF, the kernel's relea
       daemon = await startDaemon({});
       const status = (await daemon.status())[0];
       assert.strictEqual(status.primary.present, false);
-      assert.match(status.primaryRetry?.lastError ?? '', /carries the MAC 02:00:00:00:0a:01, not the guest's/);
+      assert.match(status.primaryRetry?.lastError ?? '', /carries the MAC 02:00:00:00:0a:01, not the guest's/i);
       const [link] = JSON.parse(await l1!.runOk(`ip -j link show ${pf.netdev}`)) as Array<{
         vfinfo_list: Array<{ vf: number; address: string }>;
       }>;

@@ -61,6 +61,15 @@ export function describeMigration(t: MigrationTimeline, gaps: PingGaps): string 
   );
 }
 
+/** Frames for the guest a daemon dropped and counted, both uplinks together. */
+async function rxDrops(host: MigrationHost): Promise<{ guest: number; inactive: number }> {
+  const { rxDroppedGuest, rxDroppedInactive } = (await host.daemon.stats()).groups.vm1;
+  return {
+    guest: rxDroppedGuest.primary + rxDroppedGuest.standby,
+    inactive: rxDroppedInactive.primary + rxDroppedInactive.standby,
+  };
+}
+
 async function mbufsInUse(host: MigrationHost): Promise<number> {
   return (await host.daemon.stats()).mbufsInUse;
 }
@@ -144,6 +153,7 @@ export async function runMigrationSoak(
       await waitFor('pings before the migration', () => pinger!.replies() >= 10, 30000).catch((err: Error) => {
         throw withGuestCorruption(lab, err);
       });
+      const dropsBefore = { A: await rxDrops(A), B: await rxDrops(B) };
       const timeline = await lab.migrate().catch((err: Error) => {
         throw withGuestCorruption(lab, err);
       });
@@ -191,9 +201,14 @@ export async function runMigrationSoak(
       if (timeline.ram) summary.ramChecked++;
       if (gaps.lostElsewhere > 0) {
         const outageMs = Math.round(migrationOutage(timeline).toMs - migrationOutage(timeline).fromMs);
+        const dropped = async (host: MigrationHost) => {
+          const [now, before] = [await rxDrops(host), dropsBefore[host.name]];
+          return `${host.name} ${now.guest - before.guest} for a guest not ready or full, ${now.inactive - before.inactive} on an inactive uplink`;
+        };
         summary.strayLosses.push(
           `migration ${i}: ${gaps.lostElsewhere} pings lost outside its outage (sent at ` +
-            `${gaps.lostElsewhereAtMs.join(', ')} ms from the outage's start; it lasted ${outageMs} ms)`,
+            `${gaps.lostElsewhereAtMs.join(', ')} ms from the outage's start; it lasted ${outageMs} ms; ` +
+            `frames to the guest dropped meanwhile: ${await dropped(A)}; ${await dropped(B)})`,
         );
       }
       if (timeline.rounds.source > 0)

@@ -70,15 +70,18 @@ describe('the primary path on a real SR-IOV VF: the daemon in an L1 host with an
   });
 
   after(async function () {
-    // Whatever failed, nothing of L1 outlives the file.
-    if (this.currentTest?.state === 'failed' || !daemon) {
+    // Whatever failed, nothing of L1 outlives the file; its logs stay in `dir` when a test failed.
+    const failed = this.currentTest?.state === 'failed' || !daemon;
+    if (failed) {
       console.log(`L1's console:\n${l1?.console().slice(-4000)}\ndaemon's log:\n${daemon?.log.slice(-6000)}`);
+      console.log(`      L1's files: ${dir}`);
     }
     await guest?.stop().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
     await l1?.stop();
     notTheGuests?.stop();
     netns.dispose();
+    if (!failed) fs.rmSync(dir, { recursive: true, force: true });
     timingsS['whole file'] = (Date.now() - fileStart) / 1000;
     console.log(`      VF lab timings (s): ${JSON.stringify(timingsS)}`);
   });

@@ -69,9 +69,15 @@ describe('the primary path on a real SR-IOV VF: the daemon in an L1 host with an
     pf = await timed('VF creation', () => createVfs(l1!, 2));
   });
 
+  // An after hook sees only its own suite's last test: every test reports here.
+  let failed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+
   after(async function () {
     // Whatever failed, nothing of L1 outlives the file; its logs stay in `dir` when a test failed.
-    const failed = this.currentTest?.state === 'failed' || !daemon;
+    failed ||= !daemon;
     if (failed) {
       console.log(`L1's console:\n${l1?.console().slice(-4000)}\ndaemon's log:\n${daemon?.log.slice(-6000)}`);
       console.log(`      L1's files: ${dir}`);

@@ -1,4 +1,4 @@
-// The Debian package as a Debian 12 host sees it: scripts/build-deb's .deb declares what it needs,
+// The Debian package as this host's release sees it: scripts/build-deb's .deb declares what it needs,
 // holds what the service and the operator use, root-owned with plain modes, and its unpacked tree
 // runs: the wrapper finds its library, the example config passes, systemd accepts the unit.
 import { strict as assert } from 'assert';
@@ -10,7 +10,12 @@ import { allowedSystemCalls, unitValues } from '../../lab/systemd-unit';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const DEB = path.join(ROOT, 'build', 'deb', `vhost-failover_${VERSION}_amd64.deb`);
+// One package per Debian release, versioned +deb<N>, depending on the DPDK of that release.
+const DEBIAN_MAJOR = /^VERSION_ID="?(\d+)/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))![1];
+const DPDK_LINE = spawnSync('pkg-config', ['--modversion', 'libdpdk'], { encoding: 'utf8' }).stdout.trim().split('.');
+const DPDK_ABI = { '22.11': '23', '24.11': '25' }[DPDK_LINE.slice(0, 2).join('.')];
+const DEB_VERSION = `${VERSION}+deb${DEBIAN_MAJOR}`;
+const DEB = path.join(ROOT, 'build', 'deb', `vhost-failover_${DEB_VERSION}_amd64.deb`);
 const LIB = './usr/lib/vhost-failover';
 
 const FILES = [
@@ -51,17 +56,19 @@ describe('Debian package', function () {
     const info = run('dpkg-deb', ['--info', DEB]).stdout;
     const field = (name: string) => new RegExp(`^ ${name}: (.*)$`, 'm').exec(info)?.[1];
     assert.equal(field('Package'), 'vhost-failover');
-    assert.equal(field('Version'), VERSION);
+    assert.equal(field('Version'), DEB_VERSION);
     assert.equal(field('Architecture'), 'amd64');
     assert.equal(field('Maintainer'), 'vhost-failover developers <vhost-failover@localhost>');
     assert.equal(field('Section'), 'net');
     assert.equal(field('Priority'), 'optional');
     const depends = (field('Depends') ?? '').split(/,\s*/);
-    for (const dependency of ['nodejs (>= 20.19)', 'dpdk (>= 22.11~)', 'dpdk (<< 22.12~)', 'iproute2']) {
+    const [year, month] = DPDK_LINE.map(Number);
+    const dpdkRange = [`dpdk (>= ${year}.${month}~)`, `dpdk (<< ${year}.${month + 1}~)`];
+    for (const dependency of ['nodejs (>= 20.19)', ...dpdkRange, 'iproute2', `librte-net-vhost${DPDK_ABI}`]) {
       assert.ok(depends.includes(dependency), `Depends lacks ${dependency}: ${depends.join(', ')}`);
     }
     assert.ok(
-      depends.some((dependency) => dependency.startsWith('librte-ethdev23 ')),
+      depends.some((dependency) => dependency.startsWith(`librte-ethdev${DPDK_ABI} `)),
       'no shared-library dependency',
     );
     assert.match(info, /^ Description: .+\n( .+\n){5,}/m);

@@ -38,7 +38,7 @@ describe('the primary path on a real SR-IOV VF: the daemon in an L1 host with an
   this.timeout(600000);
   const netns = new Netns('vfl1');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-lab-'));
-  const fileStart = Date.now();
+  let fileStart = 0;
   let l1: L1Vm | undefined;
   let pf: SriovPf;
   let daemon: L1Daemon | undefined;
@@ -64,6 +64,7 @@ describe('the primary path on a real SR-IOV VF: the daemon in an L1 host with an
   };
 
   before(async function () {
+    fileStart = Date.now();
     l1 = await timed('L1 boot', () => L1Vm.boot({ dir, netns, wireTap: WIRE_TAP }));
     netns.setLink(WIRE_TAP, 'up');
     pf = await timed('VF creation', () => createVfs(l1!, 2));

@@ -8,6 +8,7 @@ import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
+import { hasControlCharacter } from '../../src/config/control-characters';
 import { request } from '../../src/control/client';
 import { REFUSAL_LOG_BURST } from '../../src/control/refusal-log';
 import { CONTROL_IDLE_TIMEOUT_MS } from '../../src/control/server';
@@ -71,6 +72,34 @@ describe('trust boundaries: strings from outside (real DPDK)', function () {
       assert.ok(!t.daemon!.log.includes('\\u0000'), 'the refusal logs no request arguments with the NUL');
     } finally {
       fs.rmSync(victimDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('trust boundaries: strings in the config file (real daemon)', function () {
+  it('refuses to start from a config whose strings hold control characters, naming each field', function () {
+    const base = labConfig();
+    const group = base.groups[0];
+    const file = writeConfig({
+      ...base,
+      metrics: { address: '127.0.0.1\n' },
+      groups: [
+        {
+          ...group,
+          vhost: { ...group.vhost, socket: `${group.vhost.socket}\u0000/x` },
+          qmp: { socket: '/run/q.sock', device: 'nic\u009b0' },
+        },
+      ],
+    });
+    try {
+      const run = cli(undefined, 'run', '--config', file);
+      assert.equal(run.code, 78, run.stderr);
+      for (const field of ['metrics.address', 'groups[0].vhost.socket', 'groups[0].qmp.device'])
+        assert.match(run.stderr, new RegExp(`${field.replace(/[.[\]]/g, '\\$&')}: ".*" holds a control character`));
+      assert.ok(!hasControlCharacter(run.stderr.replace(/\n/g, ' ')), 'quoted escaped');
+      assert.ok(!fs.existsSync(base.control.socket), 'nothing started');
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
   });
 });

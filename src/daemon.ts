@@ -2,7 +2,6 @@
 // metrics, and the orderly way back down. It routes each native event to its group, checks
 // run-time changes against the running groups as a config file would be, keeps trying groups and
 // primaries that could not start, and applies a reloaded config file.
-import fs from 'fs';
 import type net from 'net';
 import path from 'path';
 import {
@@ -30,7 +29,7 @@ import { GroupRuntime, type GroupOrigin, type GroupRuntimeSettings } from './gro
 import type { GroupStatusReport } from './group/reports';
 import { RetryWithBackoff } from './group/retry-backoff';
 import { checkDeviceClaim } from './host/device-claims';
-import { directoryError } from './host/directory-error';
+import { ensureSocketDirectory } from './host/socket-directory';
 import type { Logger } from './log';
 import { MetricsServer } from './metrics/server';
 import { WorkerLiveness } from './service/worker-liveness';
@@ -345,6 +344,7 @@ export class Daemon implements ControlTarget {
         `${outside.join(', ')} ${outside.length === 1 ? 'lies' : 'lie'} outside the run-time directories ` +
           `(${directories.join(', ')}); use one of them, or list the directory in control.runtimeDirectories`,
       );
+    for (const file of paths) ensureSocketDirectory(path.dirname(file));
     const problems = devargs.flatMap((d) => runtimeDeviceProblems(d, this.current.devices));
     if (problems.length > 0) throw new Error(problems.join('; '));
   }
@@ -410,17 +410,15 @@ export class Daemon implements ControlTarget {
   }
 
   private async openGroup(group: GroupConfig, origin: GroupOrigin): Promise<void> {
-    if (group.vhost.mode === 'server') {
-      const dir = path.dirname(group.vhost.socket);
-      try {
-        fs.mkdirSync(dir, { recursive: true });
-      } catch (err) {
-        throw new Error(
-          `group "${group.name}": vhost port: ${directoryError(dir, err)}; choose a vhost.socket in a directory the daemon may create and write`,
-        );
-      }
-      await removeStaleSocket(group.vhost.socket);
+    // Client mode too: there QEMU's socket is found in it, and must be QEMU's.
+    try {
+      ensureSocketDirectory(path.dirname(group.vhost.socket));
+    } catch (err) {
+      throw new Error(
+        `group "${group.name}": vhost port: ${(err as Error).message}; the vhost.socket's directory must be one only root or the daemon's user may change`,
+      );
     }
+    if (group.vhost.mode === 'server') await removeStaleSocket(group.vhost.socket);
     for (const uplink of [group.primary, group.standby]) checkDeviceClaim(uplink.devargs);
     const { rxDescriptors, txDescriptors } = this.current.dataplane;
     const settings = this.settingsFor(group);

@@ -11,7 +11,7 @@ import fs from 'fs';
 import net from 'net';
 import path from 'path';
 import { ConfigError, type ControlConfig } from '../config';
-import { directoryError } from '../host/directory-error';
+import { ensureSocketDirectory } from '../host/socket-directory';
 import type { Logger } from '../log';
 import type { AccessPolicy, Peer } from './access';
 import { request as ask } from './client';
@@ -29,7 +29,7 @@ import {
   type Request,
 } from './protocol';
 import { loggable, RefusalLog } from './refusal-log';
-import { OwnedSocketFile, removeStaleSocket } from './socket-file';
+import { listenWithMode, OwnedSocketFile, removeStaleSocket } from './socket-file';
 
 /** A connection with no traffic for this long is closed (the CLI opens one per request). */
 export const CONTROL_IDLE_TIMEOUT_MS = 60 * 1000;
@@ -64,26 +64,24 @@ export class ControlServer {
         `${problem}; choose a control.socket in a directory the daemon may create and write`,
       ]);
     try {
-      fs.mkdirSync(path.dirname(socketPath), { recursive: true });
+      ensureSocketDirectory(path.dirname(socketPath));
     } catch (err) {
-      throw unusable(directoryError(path.dirname(socketPath), err));
+      throw unusable((err as Error).message);
     }
     await removeStaleSocket(socketPath, () => describeServer(socketPath));
     const server = net.createServer((socket) => this.admit(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(unusable(`cannot listen on ${socketPath} (${err.code ?? err.message})`)),
-      );
-      server.listen(socketPath, () => resolve());
+    // Who may connect at all is decided by the socket file's owner, group and mode: the mode from
+    // its birth, the group set after (until then it is root's group). The directory is one only
+    // root or the daemon's user may change, so the path stays this socket.
+    await listenWithMode(server, socketPath, parseInt(this.config.mode, 8)).catch((err: NodeJS.ErrnoException) => {
+      throw unusable(`cannot listen on ${socketPath} (${err.code ?? err.message})`);
     });
     // After listen, an accept that fails (out of file descriptors) is logged: an 'error' event
     // without a listener would end the process, and every VM's network with it.
     server.on('error', (err) => this.log.error({ err: err.message }, 'control socket: accept failed'));
     this.server = server;
     this.socketFile = new OwnedSocketFile(socketPath);
-    // Who may connect at all is decided by the socket file's owner, group and mode.
-    fs.chmodSync(socketPath, parseInt(this.config.mode, 8));
-    if (this.config.group) fs.chownSync(socketPath, process.getuid!(), groupId(this.config.group));
+    if (this.config.group) fs.lchownSync(socketPath, process.getuid!(), groupId(this.config.group));
   }
 
   /** Who may change the daemon from now on (a reload changed control.operators). */

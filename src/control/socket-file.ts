@@ -28,6 +28,26 @@ export async function removeStaleSocket(socketPath: string, whoIsLive?: () => Pr
   fs.rmSync(socketPath);
 }
 
+/**
+ * Listens on `socketPath`, its file born with `mode`. bind() makes the file with 0777 & ~umask, so
+ * the umask is set for that one call (Node binds within listen(), before it returns); a chmod
+ * afterwards would act on a path, with the socket open wider until it ran.
+ */
+export function listenWithMode(server: net.Server, socketPath: string, mode: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const previous = process.umask(~mode & 0o777);
+    try {
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(previous);
+    }
+  });
+}
+
 /** A socket file this process bound: removed on release only if it is still the same file. */
 export class OwnedSocketFile {
   private readonly inode: number;

@@ -63,7 +63,7 @@ describe('config', () => {
       const config = loadConfigFile(join(configDir, 'demo.yaml'));
       assert.equal(config.dataplane.filePrefix, 'vhost-failover-demo');
       assert.deepEqual(config.dataplane.workerCpus, [1]);
-      assert.equal(config.control.socket, '/tmp/vhost-failover-demo/control.sock');
+      assert.equal(config.control.socket, '/run/vhost-failover-demo/control.sock');
       assert.deepEqual(config.groups, [
         {
           name: 'vm1',
@@ -73,7 +73,7 @@ describe('config', () => {
           rx: 'failover',
           rxGraceMs: 500,
           spoofCheck: true,
-          vhost: { socket: '/tmp/vhost-failover-demo/vm1.sock', mode: 'server' },
+          vhost: { socket: '/run/vhost-failover-demo/vm1.sock', mode: 'server' },
           primary: { devargs: 'net_tap0,iface=vf-vm1', bridge: 'br0' },
           standby: { devargs: 'net_tap1,iface=pv-vm1', bridge: 'br0' },
         },

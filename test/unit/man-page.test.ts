@@ -53,10 +53,7 @@ describe('man page', function () {
   });
 
   it('gives the version, every exit status and the socket variable', function () {
-    assert.match(
-      lines[0],
-      new RegExp(`^\\.TH VHOST\\\\-FAILOVER 8 2025-01-31 "vhost\\\\-failover ${VERSION}"`),
-    );
+    assert.match(lines[0], new RegExp(`^\\.TH VHOST\\\\-FAILOVER 8 2025-01-31 "vhost\\\\-failover ${VERSION}"`));
     const statuses = section('EXIT STATUS');
     for (const code of Object.values(EXIT)) assert.ok(statuses.includes(`\\fB${code}\\fR`), `exit status ${code}`);
     assert.ok(section('ENVIRONMENT').includes('\\fBVHOST_FAILOVER_SOCKET\\fR'));

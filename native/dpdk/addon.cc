@@ -284,6 +284,11 @@ Napi::Value InjectPrimaryRemoval(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+Napi::Value InjectResetRequest(const Napi::CallbackInfo &info) {
+  check(info.Env(), started(info.Env()).inject_primary_reset_request(string_arg(info, 0, "group")));
+  return info.Env().Undefined();
+}
+
 Napi::Value InjectTxStall(const Napi::CallbackInfo &info) {
   check(info.Env(), started(info.Env()).inject_tx_stall(string_arg(info, 0, "group")));
   return info.Env().Undefined();
@@ -514,6 +519,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("injectPrimaryRemoval", Napi::Function::New(env, InjectPrimaryRemoval));
   exports.Set("injectDriverStall", Napi::Function::New(env, InjectDriverStall));
   exports.Set("injectTxStall", Napi::Function::New(env, InjectTxStall));
+  exports.Set("injectResetRequest", Napi::Function::New(env, InjectResetRequest));
   exports.Set("resetPrimary", Napi::Function::New(env, ResetPrimary));
   exports.Set("setGarpMaxAge", Napi::Function::New(env, SetGarpMaxAge));
   exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));

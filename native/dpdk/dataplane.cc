@@ -410,6 +410,13 @@ std::string Dataplane::inject_primary_removal(const std::string &name, RemovalSi
   return missing.empty() ? error : missing;
 }
 
+std::string Dataplane::inject_primary_reset_request(const std::string &name) {
+  std::string error;
+  std::string missing = with_group(
+      name, [&](Group &group) { error = LinkMonitor::inject_primary_reset_request(group); });
+  return missing.empty() ? error : missing;
+}
+
 std::string Dataplane::inject_tx_stall(const std::string &name) {
   Group *group = find(name);
   if (!group) return no_such_group(name);

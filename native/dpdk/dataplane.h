@@ -92,6 +92,9 @@ class Dataplane {
   // Fault injection (labs): the primary's removal callback runs on the interrupt thread, as
   // ethdev's RMV event or as the device event the kernel's request to release it raises.
   std::string inject_primary_removal(const std::string &name, RemovalSignal signal);
+  // Fault injection (labs): the primary's driver asks for a reset (RTE_ETH_EVENT_INTR_RESET), its
+  // callback run on the interrupt thread.
+  std::string inject_primary_reset_request(const std::string &name);
   // Fault injection (labs): the primary refuses every frame (tx_stall_injection.h) until it is
   // reset or released; its link still reads up.
   std::string inject_tx_stall(const std::string &name);

@@ -207,6 +207,19 @@ static void request_primary_release_now(void *arg) {
                                    RTE_DEV_EVENT_REMOVE);
 }
 
+static void request_primary_reset_now(void *arg) {
+  Group &group = *static_cast<Group *>(arg);
+  const uint16_t port_id = group.uplink(kPrimary).port_id;
+  if (port_id != UINT16_MAX) on_reset_requested(port_id, RTE_ETH_EVENT_INTR_RESET, &group, nullptr);
+}
+
+std::string LinkMonitor::inject_primary_reset_request(Group &group) {
+  if (group.uplink(kPrimary).port_id == UINT16_MAX)
+    return "group \"" + group.name + "\" has no primary";
+  const int ret = rte_eal_alarm_set(1, request_primary_reset_now, &group);
+  return ret == 0 ? "" : std::string("cannot schedule the reset request: ") + strerror(-ret);
+}
+
 std::string LinkMonitor::inject_primary_removal(Group &group, RemovalSignal signal) {
   if (group.uplink(kPrimary).port_id == UINT16_MAX)
     return "group \"" + group.name + "\" has no primary";
@@ -294,6 +307,7 @@ void LinkMonitor::watch(Group &group) {
 void LinkMonitor::unwatch(Group &group) {
   rte_eal_alarm_cancel(remove_primary_now, &group);  // waits for one that is running
   rte_eal_alarm_cancel(request_primary_release_now, &group);
+  rte_eal_alarm_cancel(request_primary_reset_now, &group);
   unregister(group.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state, &group);
   for_each_port(group, [&](uint16_t port_id) { unwatch_port(group, port_id); });
 }

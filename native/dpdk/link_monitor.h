@@ -45,6 +45,9 @@ class LinkMonitor {
   // real one; for kDeviceEvent through DPDK's device event dispatch, by the device's name, as
   // the vfio request does. Returns an error text or "".
   static std::string inject_primary_removal(Group &group, RemovalSignal signal);
+  // Fault injection for labs without a driver that raises RTE_ETH_EVENT_INTR_RESET (no virtual
+  // one does): runs the reset callback for the group's primary on the interrupt thread.
+  static std::string inject_primary_reset_request(Group &group);
 
  private:
   static ControlThreadResult run(void *self);

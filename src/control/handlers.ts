@@ -25,6 +25,7 @@ export interface ControlledGroup extends GroupView {
   detachPrimary(): DetachReport;
   injectPrimaryRemoval(signal: RemovalSignal): void;
   injectTxStall(): void;
+  injectResetRequest(): void;
   injectDriverStall(ms: number): void;
 }
 
@@ -136,6 +137,12 @@ export function controlHandlers(target: ControlTarget): Handlers {
       faultInjection();
       refusing(() => group.injectTxStall());
       return { injected: 'tx-stall', group: group.name };
+    }),
+    'inject-reset': change((request) => {
+      const group = groupOf(request);
+      faultInjection();
+      refusing(() => group.injectResetRequest());
+      return { injected: 'reset', group: group.name };
     }),
     'inject-stall': change((request) => {
       const group = groupOf(request);

@@ -80,6 +80,7 @@ export interface OpReplies {
   'remove-group': { removed: string };
   'inject-removal': { injected: 'removal'; group: string; signal: RemovalSignal };
   'inject-tx-stall': { injected: 'tx-stall'; group: string };
+  'inject-reset': { injected: 'reset'; group: string };
   'inject-stall': { injected: 'stall'; group: string; ms: number };
   'set-log-level': { level: LogLevel };
 }

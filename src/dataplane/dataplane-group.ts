@@ -85,6 +85,11 @@ export class DataplaneGroup {
     this.addon.injectTxStall(this.name);
   }
 
+  /** Fault injection: the primary's driver asks for a reset (RTE_ETH_EVENT_INTR_RESET, a PF reset). */
+  injectResetRequest(): void {
+    this.addon.injectResetRequest(this.name);
+  }
+
   /** Puts a primary native code took out of service back (driver reset); throws if the driver cannot. */
   resetPrimary(): void {
     this.addon.resetPrimary(this.name);

@@ -248,6 +248,8 @@ export interface NativeAddon {
   injectPrimaryRemoval(group: string, signal: RemovalSignal): void;
   /** Labs: the primary refuses every frame (its link still up) until it is reset or released. */
   injectTxStall(group: string): void;
+  /** Labs: the primary's reset callback runs on the interrupt thread, as after its PF's reset. */
+  injectResetRequest(group: string): void;
   /**
    * Puts a primary native code took out of service back: rte_eth_dev_reset, then configured and
    * started as at attach. Throws when the driver cannot (then detach it and attach it again).
@@ -293,6 +295,7 @@ export const ADDON_FUNCTIONS = [
   'injectPrimaryRemoval',
   'injectDriverStall',
   'injectTxStall',
+  'injectResetRequest',
   'resetPrimary',
   'setGarpMaxAge',
   'peerCredentials',

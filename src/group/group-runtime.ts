@@ -195,6 +195,11 @@ export class GroupRuntime implements GroupView {
     this.native.injectPrimaryRemoval(signal);
   }
 
+  injectResetRequest(): void {
+    this.native.injectResetRequest();
+    this.log.warn("fault injection: the primary's driver asks for a reset");
+  }
+
   injectTxStall(): void {
     this.native.injectTxStall();
     this.log.warn('fault injection: the primary refuses every frame until it is reset');

@@ -58,6 +58,30 @@ describe('primary faults (real DPDK)', function () {
     assert.ok(books.droppedByCause.primaryFull > 0, 'the refused frames are counted as the primary full');
   });
 
+  it("fails over when the primary's driver asks for a reset, and takes the primary back once it is reset or re-probed", async function () {
+    const t = await lab.start(labConfig({ faultInjection: true, failover: { failbackDelayMs: 300 } }));
+    const ledger = await openLedger(t);
+    const vm = await t.startSender();
+    await waitFor('traffic on the primary', () => t.netns.counters(t.primaryTap).rxPackets > 20000, 10000);
+
+    // The callback DPDK runs for RTE_ETH_EVENT_INTR_RESET, on the interrupt thread.
+    assert.deepEqual(await request(t.controlSocket, 'inject-reset', { group: 'vm1' }), {
+      injected: 'reset',
+      group: 'vm1',
+    });
+    await waitFor('the failover', async () => ((await t.groupStats()).switches.reset ?? 0) === 1);
+    assert.match(t.daemon!.log, /primary reset requested by its driver \(RTE_ETH_EVENT_INTR_RESET\)/);
+    await t.waitForActivePath('primary', 15000);
+    const primaryStart = t.netns.counters(t.primaryTap).rxPackets;
+    await waitFor(
+      'traffic on the primary again',
+      () => t.netns.counters(t.primaryTap).rxPackets > primaryStart + 20000,
+      10000,
+    );
+    await vm.command('stop');
+    await ledger.close('a reset request and the primary back');
+  });
+
   it("releases the primary at once when the kernel asks (vfio's device request), fails over, and takes it back when it returns", async function () {
     const t = await lab.start(labConfig({ faultInjection: true, failover: { failbackDelayMs: 300 } }));
     const ledger = await openLedger(t);

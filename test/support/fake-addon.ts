@@ -130,6 +130,11 @@ export class FakeAddon implements NativeAddon {
     this.primaryFault(name, 'tx-stalled');
   }
 
+  injectResetRequest(name: string): void {
+    if (!this.group(name).uplinks.primary.devargs) throw new Error(`group "${name}" has no primary`);
+    setImmediate(() => this.primaryFault(name, 'reset'));
+  }
+
   resetPrimary(name: string): void {
     const primary = this.group(name).uplinks.primary;
     if (!primary.devargs) throw new Error(`group "${name}" has no primary to reset`);

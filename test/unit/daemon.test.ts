@@ -161,7 +161,7 @@ describe('daemon wiring (fake addon, no DPDK)', function () {
 
     // A driver without reset: its device is closed and probed afresh by the retry, as after a removal.
     addon.unresettable.add('0000:3b:02.1');
-    addon.primaryFault('vm1', 'reset');
+    assert.deepEqual(await request(socket, 'inject-reset', { group: 'vm1' }), { injected: 'reset', group: 'vm1' });
     await waitFor('the primary closed', () => addon.groups.get('vm1')!.uplinks.primary.devargs === '');
     assert.match((await status()).policy.lastReason, /primary reprobing/);
     await waitFor('the primary attached again', () => addon.groups.get('vm1')!.uplinks.primary.present, 5000);

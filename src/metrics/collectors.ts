@@ -1,7 +1,7 @@
 // Prometheus metrics, read from the data plane at scrape time (nothing is counted twice: the
 // native per-lcore counters and the drivers' own are the only counters). Names follow Prometheus
 // conventions; label values are snake_case throughout.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GroupPortStats, PerPath, PortStats } from '../dataplane';
 import { GAP_BUCKETS_S } from '../failover/gap-histogram';
 import type { GroupsView, GroupView } from '../group/reports';
@@ -48,6 +48,9 @@ class ReadHistogram extends Histogram<'group'> {
 
 export function createRegistry(source: MetricsSource): Registry {
   const registry = new Registry();
+  // The control plane's own health under its usual names (process_*, nodejs_*: CPU, memory, open
+  // files, event-loop lag, heap), as every Node exporter has them, so existing dashboards apply.
+  collectDefaultMetrics({ register: registry });
   const groups = (): GroupView[] =>
     source.groupNames().flatMap((name) => {
       const group = source.group(name);

@@ -78,5 +78,13 @@ describe('metrics text', function () {
     assert.match(text, /vhost_failover_switch_gap_seconds_count\{group="vm1"\} 2/);
     const buildInfo = await registry.getSingleMetricAsString('vhost_failover_build_info');
     assert.match(buildInfo, /dpdk="DPDK 24\.11\.8",dpdk_built="DPDK 24\.11\.3"/);
+    // Node's process metrics under their usual names.
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_open_fds',
+      'nodejs_eventloop_lag_seconds',
+    ])
+      assert.match(await registry.getSingleMetricAsString(name), new RegExp(`^# TYPE ${name} `, 'm'));
   });
 });

@@ -260,7 +260,7 @@ export const configSchema = everyStringPrintable({
             'an idle worker sleeps until a frame can be there (a guest kick, a frame on a tap) instead of ' +
             'waking every idleSleepMaxUs; only where every port of the worker can interrupt (vhost, tap), ' +
             'and not while a live migration copies the guest. On by default: an idle group then costs no ' +
-            "measurable CPU; off, an idle worker wakes every idleSleepMaxUs (about 3,700 times a second here)",
+            'measurable CPU; off, an idle worker wakes every idleSleepMaxUs (about 3,700 times a second here)',
           type: 'boolean',
           default: true,
         },

@@ -91,6 +91,11 @@ describe('QEMU guest (real DPDK, Linux virtio-net under TCG)', function () {
     assert.ok((await t.groupStats()).txPackets.standby > 0, 'replies must leave on the standby');
     assert.ok(lost <= 5, `lost ${lost} pings`);
     // The guest answered the namespace's ARP: its address is known for GARPs.
-    assert.ok((await status(t)).guestIPv4.some((entry) => entry.address === GUEST_IP));
+    // Learned and announced: the guest's own address, never the gateway's it asks for.
+    const learned = (await status(t)).guestIPv4;
+    assert.ok(
+      learned.some((entry) => entry.address === GUEST_IP && entry.announced),
+      JSON.stringify(learned),
+    );
   });
 });

@@ -35,7 +35,10 @@
     "cflags_cc": ["<!@(pkg-config --cflags libdpdk)", "-std=gnu++20", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-volatile"],
     # net_vhost is a plugin EAL loads, but its API (queue-state events, the guest's vid) is
     # called from here: link it, so the symbols resolve (the same file, loaded once).
-    "libraries": ["<!@(pkg-config --libs libdpdk)", "-lrte_net_vhost"]
+    "libraries": ["<!@(pkg-config --libs libdpdk)", "-lrte_net_vhost"],
+    # Debian 13's node-gyp links addons with libnode when Node is a shared library (its nodejs
+    # package): an N-API addon must not, or it ties itself to that one Node and its package.
+    "libraries!": ["-lnode"]
   },
   "targets": [
     {

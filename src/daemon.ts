@@ -415,7 +415,7 @@ export class Daemon implements ControlTarget {
       ensureSocketDirectory(path.dirname(group.vhost.socket));
     } catch (err) {
       throw new Error(
-        `group "${group.name}": vhost port: ${(err as Error).message}; the vhost.socket's directory must be one only root or the daemon's user may change`,
+        `group "${group.name}": vhost port: ${(err as Error).message}; choose a vhost.socket in a directory the daemon may create, and only root or its own user may change`,
       );
     }
     if (group.vhost.mode === 'server') await removeStaleSocket(group.vhost.socket);

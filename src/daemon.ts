@@ -24,7 +24,7 @@ import type { HealthReply, IdentityReply, ReloadReply } from './control/protocol
 import { ControlServer } from './control/server';
 import { removeStaleSocket } from './control/socket-file';
 import { devargsSocketPaths, kernelInterface, parseDevargs } from './config/devargs-rules';
-import { Dataplane, type DpdkLogLine, type NativeEvent } from './dataplane';
+import { Dataplane, type DpdkLogLine, type NativeEvent, type WorkerStatsReport } from './dataplane';
 import { GroupRuntime, type GroupOrigin, type GroupRuntimeSettings } from './group/group-runtime';
 import type { GroupStatusReport } from './group/reports';
 import { RetryWithBackoff } from './group/retry-backoff';
@@ -126,6 +126,10 @@ export class Daemon implements ControlTarget {
 
   mbufsInUse(): number {
     return this.dataplane.mbufsInUse();
+  }
+
+  workerStats(): WorkerStatsReport {
+    return this.dataplane.workerStats();
   }
 
   build(): { version: string; dpdk: string; dpdkBuilt: string } {

@@ -2,6 +2,7 @@
 // nothing else. Every operation is a Dataplane method; an error text it returns becomes a thrown
 // Error. Events from native threads reach JavaScript through one thread-safe function.
 #include <napi.h>
+#include <rte_cycles.h>
 #include <rte_log.h>
 #include <rte_version.h>
 
@@ -486,6 +487,73 @@ Napi::Value WorkerPasses(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Value port_or_null(Napi::Env env, int port_id) {
+  if (port_id < 0) return env.Null();
+  return Napi::Number::New(env, port_id);
+}
+
+Napi::Object to_js(Napi::Env env, const vhfo::PollUnitReport &unit) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("group", unit.group);
+  out.Set("queue", unit.queue);
+  Napi::Object ports = Napi::Object::New(env);
+  ports.Set("vhost", port_or_null(env, unit.vhost_port));
+  ports.Set("primary", port_or_null(env, unit.primary_port));
+  ports.Set("standby", port_or_null(env, unit.standby_port));
+  out.Set("ports", ports);
+  out.Set("frames", static_cast<double>(unit.frames));
+  return out;
+}
+
+Napi::Object to_js(Napi::Env env, const vhfo::WorkerReport &worker) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("lcore", worker.lcore);
+  out.Set("busyCycles", static_cast<double>(worker.busy_tsc));
+  out.Set("idleCycles", static_cast<double>(worker.idle_tsc));
+  out.Set("asleepCycles", static_cast<double>(worker.asleep_tsc));
+  out.Set("frames", static_cast<double>(worker.frames));
+  out.Set("passes", static_cast<double>(worker.passes));
+  Napi::Array units = Napi::Array::New(env, worker.poll_units.size());
+  for (size_t i = 0; i < worker.poll_units.size(); i++)
+    units.Set(static_cast<uint32_t>(i), to_js(env, worker.poll_units[i]));
+  out.Set("pollUnits", units);
+  return out;
+}
+
+Napi::Value WorkerStats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const std::vector<vhfo::WorkerReport> reports = started(env).worker_reports();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("tscHz", static_cast<double>(rte_get_tsc_hz()));
+  Napi::Array workers = Napi::Array::New(env, reports.size());
+  for (size_t i = 0; i < reports.size(); i++)
+    workers.Set(static_cast<uint32_t>(i), to_js(env, reports[i]));
+  out.Set("workers", workers);
+  return out;
+}
+
+vhfo::PortRole port_role(const Napi::CallbackInfo &info, size_t index) {
+  const std::string name = string_arg(info, index, "port");
+  if (name == "vhost") return vhfo::PortRole::kVhost;
+  if (name == "primary") return vhfo::PortRole::kPrimary;
+  if (name == "standby") return vhfo::PortRole::kStandby;
+  throw Napi::TypeError::New(info.Env(), "port must be vhost, primary or standby");
+}
+
+Napi::Value PortXstats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::vector<vhfo::PortXstat> xstats;
+  check(env, started(env).port_xstats(string_arg(info, 0, "group"), port_role(info, 1), &xstats));
+  Napi::Array out = Napi::Array::New(env, xstats.size());
+  for (size_t i = 0; i < xstats.size(); i++) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", xstats[i].name);
+    entry.Set("value", static_cast<double>(xstats[i].value));
+    out.Set(static_cast<uint32_t>(i), entry);
+  }
+  return out;
+}
+
 // sd_notify's state is assignments, one per line: each crosses as a string of its own and is
 // checked as every string is, so no value (STATUS='s text) can add an assignment.
 Napi::Value NotifyService(const Napi::CallbackInfo &info) {
@@ -529,6 +597,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mbufsInUse", Napi::Function::New(env, MbufsInUse));
   exports.Set("groupPortStats", Napi::Function::New(env, GroupPortStats));
   exports.Set("workerPasses", Napi::Function::New(env, WorkerPasses));
+  exports.Set("workerStats", Napi::Function::New(env, WorkerStats));
+  exports.Set("portXstats", Napi::Function::New(env, PortXstats));
   exports.Set("notifyService", Napi::Function::New(env, NotifyService));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown));
   Napi::Array causes = Napi::Array::New(env, vhfo::kSwitchCauses);

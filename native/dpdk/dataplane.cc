@@ -553,15 +553,99 @@ Worker &Dataplane::least_loaded_worker_locked() {
   return *best;
 }
 
+std::vector<PollUnit> Dataplane::poll_units_locked(const Worker &worker) const {
+  std::vector<PollUnit> units;
+  for (size_t i = 0; i < groups_.size(); i++)
+    for (uint16_t q = 0; q < queue_workers_[i].size(); q++)
+      if (queue_workers_[i][q] == &worker) units.push_back({groups_[i].get(), q});
+  return units;
+}
+
 void Dataplane::republish(Worker &worker) {
   auto list = std::make_unique<GroupList>();
   {
     std::lock_guard<std::mutex> lock(groups_mutex_);
-    for (size_t i = 0; i < groups_.size(); i++)
-      for (uint16_t q = 0; q < queue_workers_[i].size(); q++)
-        if (queue_workers_[i][q] == &worker) list->units.push_back({groups_[i].get(), q});
+    list->units = poll_units_locked(worker);
   }
   worker.publish(std::move(list));
+}
+
+static uint64_t load_relaxed(const uint64_t &counter) {
+  return __atomic_load_n(&counter, __ATOMIC_RELAXED);
+}
+
+static int port_or_none(uint16_t port_id) {
+  return port_id == UINT16_MAX ? -1 : port_id;
+}
+
+static PollUnitReport report_unit(const PollUnit &unit) {
+  const Group &group = *unit.group;
+  PollUnitReport report;
+  report.group = group.name;
+  report.queue = unit.queue;
+  report.vhost_port = port_or_none(group.vhost_port);
+  report.primary_port = port_or_none(group.uplinks[kPrimary].port_id);
+  report.standby_port = port_or_none(group.uplinks[kStandby].port_id);
+  report.frames = load_relaxed(group.queue_owned[unit.queue].frames_polled);
+  return report;
+}
+
+std::vector<WorkerReport> Dataplane::worker_reports() {
+  std::vector<WorkerReport> reports;
+  std::lock_guard<std::mutex> lock(groups_mutex_);  // the groups stay while their units are read
+  for (const auto &worker : workers_) {
+    WorkerReport report;
+    report.lcore = worker->lcore_id;
+    report.busy_tsc = load_relaxed(worker->cycles.busy_tsc);
+    report.idle_tsc = load_relaxed(worker->cycles.idle_tsc);
+    report.asleep_tsc = load_relaxed(worker->cycles.asleep_tsc);
+    report.frames = load_relaxed(worker->cycles.frames);
+    report.passes = worker->passes.load(std::memory_order_relaxed);
+    for (const PollUnit &unit : poll_units_locked(*worker))
+      report.poll_units.push_back(report_unit(unit));
+    reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
+// How long an on-demand xstats read waits for another driver call on the port (a PF mailbox
+// round trip, a link query) before it gives up: the Node thread must not hang on a stuck driver.
+static constexpr auto kXstatsLockWait = std::chrono::milliseconds(200);
+
+static std::string read_xstats(uint16_t port_id, std::vector<PortXstat> *out) {
+  const int count = rte_eth_xstats_get_names(port_id, nullptr, 0);
+  if (count < 0) return std::string("rte_eth_xstats_get_names: ") + rte_strerror(-count);
+  std::vector<rte_eth_xstat_name> names(static_cast<size_t>(count));
+  std::vector<rte_eth_xstat> values(static_cast<size_t>(count));
+  const int named = rte_eth_xstats_get_names(port_id, names.data(), count);
+  const int read = rte_eth_xstats_get(port_id, values.data(), count);
+  if (named != count || read != count) return "the port's xstats changed while read; try again";
+  for (const rte_eth_xstat &value : values)
+    if (value.id < names.size()) out->push_back({names[value.id].name, value.value});
+  return "";
+}
+
+std::string Dataplane::port_xstats(const std::string &name, PortRole role,
+                                   std::vector<PortXstat> *out) {
+  Group *group = find(name);
+  if (!group) return no_such_group(name);
+  const bool vhost = role == PortRole::kVhost;
+  const Path path = role == PortRole::kPrimary ? kPrimary : kStandby;
+  PortCallLock &calls = vhost ? group->vhost_calls : group->uplink(path).calls;
+  const uint16_t port_id = vhost ? group->vhost_port : group->uplink(path).port_id;
+  const bool present = vhost ? group->vhost_present.load() : group->uplink(path).present.load();
+  const char *what = vhost ? "vhost" : path_name(path);
+  if (port_id == UINT16_MAX || !present)
+    return "group \"" + name + "\" has no " + what + " port in service";
+  const auto give_up = std::chrono::steady_clock::now() + kXstatsLockWait;
+  while (!calls.try_lock()) {
+    if (std::chrono::steady_clock::now() > give_up)
+      return std::string("the ") + what + " port is busy in another driver call; try again";
+    std::this_thread::yield();
+  }
+  const std::string error = read_xstats(port_id, out);
+  calls.unlock();
+  return error;
 }
 
 }  // namespace vhost_failover

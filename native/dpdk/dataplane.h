@@ -16,6 +16,7 @@
 #include "log_stream.h"
 #include "port.h"
 #include "worker.h"
+#include "worker_report.h"
 
 struct rte_mempool;
 
@@ -30,6 +31,9 @@ struct DataplaneOptions {
   unsigned idle_sleep_max_us = 200;
   bool rx_interrupts = false;  // an idle worker sleeps on its ports' rx interrupts
 };
+
+// One of a group's three ports, as port-xstats names it.
+enum class PortRole : uint8_t { kVhost, kPrimary, kStandby };
 
 struct GroupSpec {
   std::string name;
@@ -107,6 +111,10 @@ class Dataplane {
   std::string group_port_stats(const std::string &name, GroupPortStats *out);
   // Passes each worker has made: a worker whose count stops is stuck.
   std::vector<uint64_t> worker_passes() const;
+  // Each worker's cycles and frames (worker_cycles.h) and the units it polls.
+  std::vector<WorkerReport> worker_reports();
+  // A port's extended counters, by the driver's names: a driver call under the port's lock.
+  std::string port_xstats(const std::string &name, PortRole role, std::vector<PortXstat> *out);
   std::vector<std::string> group_names();
   unsigned mbufs_in_use() const;
 
@@ -127,6 +135,8 @@ class Dataplane {
   std::string with_group(const std::string &name, const std::function<void(Group &)> &fn);
   std::string no_such_group(const std::string &name);
   void republish(Worker &worker);
+  // The group queues `worker` polls, in registry order; under groups_mutex_.
+  std::vector<PollUnit> poll_units_locked(const Worker &worker) const;
   // Returns once no pass of the group's workers that began before the call is still running.
   static void quiesce(const std::vector<Worker *> &workers);
 

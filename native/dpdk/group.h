@@ -132,6 +132,8 @@ struct Group {
     uint32_t primary_refused_epoch = 0;
     // The guest's transmit ring as this queue last read it (vhost_drops.h).
     VringReading guest_tx_ring;
+    // Frames this queue's passes moved, both ways (worker.cc; count(), read by worker-stats).
+    uint64_t frames_polled = 0;
   } queue_owned[kMaxQueues];
 
   // The guest connected to the vhost port, for the rings' indexes (vhost_drops.h).

@@ -30,10 +30,16 @@ void Worker::quiesce() const {
     std::this_thread::yield();
 }
 
-static unsigned poll_list(const GroupList *list, unsigned lcore_id) {
+// Counts what moved per unit and per worker: a store on each only when frames moved.
+static unsigned poll_list(const GroupList *list, Worker &worker) {
   unsigned moved = 0;
   if (list)
-    for (const PollUnit &unit : list->units) moved += poll_group(*unit.group, unit.queue, lcore_id);
+    for (const PollUnit &unit : list->units) {
+      const unsigned frames = poll_group(*unit.group, unit.queue, worker.lcore_id);
+      if (frames != 0) count(unit.group->queue_owned[unit.queue].frames_polled, frames);
+      moved += frames;
+    }
+  if (moved != 0) count(worker.cycles.frames, moved);
   return moved;
 }
 
@@ -55,8 +61,7 @@ static void idle(Worker &worker, const GroupList *list, uint64_t version, IdleBa
     return;
   }
   bool woken = true;
-  if (poll_list(list, worker.lcore_id) == 0 &&
-      !worker.stop_requested.load(std::memory_order_relaxed))
+  if (poll_list(list, worker) == 0 && !worker.stop_requested.load(std::memory_order_relaxed))
     woken = worker.waiter.wait(kInterruptWaitMaxMs);
   worker.waiter.disarm();
   // Woken (a frame, a control call): poll for a while before the next sleep, so that a quiesce
@@ -71,13 +76,19 @@ int worker_main(void *arg) {
   // does for its PMD threads (pmd-maxsleep): 1 us.
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   IdleBackoff backoff(worker.idle_sleep_max_us);
+  PassClock clock(worker.cycles);
   uint64_t passes = 0;
   worker.running.store(true, std::memory_order_release);
   while (!worker.stop_requested.load(std::memory_order_relaxed)) {
     // The version first: a list published meanwhile is seen as a change next time.
     const uint64_t version = worker.lists_published.load(std::memory_order_acquire);
     const GroupList *list = worker.polled.load(std::memory_order_acquire);
-    if (backoff.wants_sleep(poll_list(list, worker.lcore_id))) idle(worker, list, version, backoff);
+    const unsigned moved = poll_list(list, worker);
+    clock.polled(moved);
+    if (backoff.wants_sleep(moved)) {
+      idle(worker, list, version, backoff);
+      clock.slept();
+    }
     // One epoch store per pass, after the pass's last use of `list` (an idle wait's disarm too):
     // quiesce() counts on it.
     worker.passes.store(++passes, std::memory_order_seq_cst);

@@ -9,6 +9,7 @@
 
 #include "poll_list.h"
 #include "rx_waiter.h"
+#include "worker_cycles.h"
 
 namespace vhost_failover {
 
@@ -23,6 +24,7 @@ struct Worker {
   std::atomic<bool> running{false};
   std::unique_ptr<const GroupList> owned;  // what `polled` points at; only control threads touch
   RxWaiter waiter;                         // the worker's; its wakeup() is anyone's
+  WorkerCycles cycles;                     // the worker's; read by control threads
 
   // Replaces the polled list and returns once the worker can no longer see the old one.
   void publish(std::unique_ptr<const GroupList> next);

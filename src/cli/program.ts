@@ -10,6 +10,7 @@ import type { Op } from '../control/protocol';
 import { applyPlan, describePlan, planVfPreparation } from '../host/prepare-vf';
 import { identityLine, versionText } from './build-text';
 import { formatStats, formatStatus } from './format';
+import { formatPortXstats, formatWorkerStats } from './format-workers';
 import { runDaemon } from './run-daemon';
 import { watchStats } from './watch-stats';
 
@@ -105,6 +106,30 @@ export function buildProgram(): Command {
       if (opts.watch) await watchStats(opts.socket, groupArg(opts), opts.json === true);
       const reply = await request(opts.socket, 'stats', groupArg(opts));
       print(opts.json ? JSON.stringify(reply) + '\n' : formatStats(reply));
+    });
+
+  program
+    .command('worker-stats')
+    .description(
+      "each worker lcore's busy, idle-polling and asleep share of its time, frames, cycles per frame, and the group queues it polls",
+    )
+    .addOption(socketOption())
+    .option('--json', 'print the reply as JSON on one line')
+    .action(async (opts: { socket: string; json?: boolean }) => {
+      const reply = await request(opts.socket, 'worker-stats');
+      print(opts.json ? JSON.stringify(reply) + '\n' : formatWorkerStats(reply));
+    });
+
+  program
+    .command('port-xstats')
+    .description("a port's extended counters (rte_eth_xstats) by its driver's names, read now")
+    .argument('<group>', 'group name')
+    .argument('[port]', 'primary | standby | vhost', 'primary')
+    .addOption(socketOption())
+    .option('--json', 'print the reply as JSON on one line')
+    .action(async (group: string, port: string, opts: { socket: string; json?: boolean }) => {
+      const reply = await request(opts.socket, 'port-xstats', { group, port });
+      print(opts.json ? JSON.stringify(reply) + '\n' : formatPortXstats(reply));
     });
 
   program

@@ -4,7 +4,7 @@
 // ControlTarget.
 import type { GroupConfig, LogLevel } from '../config';
 import { LOG_LEVELS } from '../config';
-import type { RemovalSignal } from '../dataplane';
+import { PORT_ROLES, type RemovalSignal } from '../dataplane';
 import type { OperatorCommand } from '../failover/policy';
 import type { DetachReport, GroupStatusReport, GroupsView, GroupView, SwitchReport } from '../group/reports';
 import type { Access } from './access';
@@ -101,6 +101,12 @@ export function controlHandlers(target: ControlTarget): Handlers {
       mbufsInUse: target.mbufsInUse(),
       groups: Object.fromEntries(selected(request).map((group) => [group.name, group.stats()])),
     })),
+    'worker-stats': read(() => target.workerStats()),
+    'port-xstats': read((request) => {
+      const group = groupOf(request);
+      const port = request.port === undefined ? 'primary' : oneOf(request, 'port', PORT_ROLES);
+      return { group: group.name, port, xstats: refusing(() => group.portXstats(port)) };
+    }),
     identity: read(() => target.identity()),
     health: read(() => target.health()),
     switch: change((request) => {

@@ -4,7 +4,7 @@
 //   reply    {"v":1,"id":7,"ok":true,"result":{...}}  or  {"v":1,"id":7,"ok":false,"error":"..."}
 import type { GroupConfig, LogLevel } from '../config';
 import { CONTROL_CHARACTER_RULE, controlCharacterAt } from '../config/control-characters';
-import type { RemovalSignal } from '../dataplane';
+import type { PortRole, PortXstat, RemovalSignal, WorkerStatsReport } from '../dataplane';
 import type { DetachReport, GroupStatsReport, GroupStatusReport, SwitchReport } from '../group/reports';
 
 export const PROTOCOL_VERSION = 1;
@@ -27,6 +27,16 @@ export interface StatsReply {
   /** Packet buffers of the shared pool not free. */
   mbufsInUse: number;
   groups: Record<string, GroupStatsReply>;
+}
+
+/** Each worker lcore's busy, idle and asleep cycles, frames and poll units (cycles since it started). */
+export type WorkerStatsReply = WorkerStatsReport;
+
+/** One port's extended counters as its driver names them, read when asked. */
+export interface PortXstatsReply {
+  group: string;
+  port: PortRole;
+  xstats: PortXstat[];
 }
 
 /** Who is serving a control socket: what a second instance names when it refuses to start. */
@@ -73,6 +83,8 @@ export interface OpReplies {
   groups: string[];
   status: GroupStatusReply[];
   stats: StatsReply;
+  'worker-stats': WorkerStatsReply;
+  'port-xstats': PortXstatsReply;
   switch: SwitchReport;
   detach: DetachReport;
   attach: GroupStatusReply;

@@ -11,6 +11,8 @@ import type {
   GroupStats,
   GroupStatus,
   NativeAddon,
+  PortRole,
+  PortXstat,
   PrimaryMacMode,
   RemovalSignal,
   TxDrain,
@@ -121,6 +123,11 @@ export class DataplaneGroup {
   /** The drivers' own counters of the group's three ports (a driver call each). */
   portStats(): GroupPortStats {
     return this.addon.groupPortStats(this.name);
+  }
+
+  /** One port's extended counters by the driver's names, read now (a driver call under the port's lock). */
+  portXstats(port: PortRole): PortXstat[] {
+    return this.addon.portXstats(this.name, port);
   }
 
   /** Stops polling the group and closes its ports. */

@@ -6,7 +6,14 @@ import { withPciDiagnosis } from '../host/pci-binding';
 import { DataplaneGroup, primaryMacMode } from './dataplane-group';
 import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
-import { loadAddon, type DpdkLogLine, type NativeAddon, type NativeEvent, type PeerCredentials } from './native';
+import {
+  loadAddon,
+  type DpdkLogLine,
+  type NativeAddon,
+  type NativeEvent,
+  type PeerCredentials,
+  type WorkerStatsReport,
+} from './native';
 
 export interface DataplaneEvents {
   event: [NativeEvent];
@@ -90,6 +97,11 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
   /** Passes each worker lcore has made; one that stops advancing is stuck. */
   workerPasses(): number[] {
     return this.addon.workerPasses();
+  }
+
+  /** Where each worker's time went (busy, idle polling, asleep), its frames, and the units it polls. */
+  workerStats(): WorkerStatsReport {
+    return this.addon.workerStats();
   }
 
   /** Tells the service manager (systemd's sd_notify protocol); false when there is none. */

@@ -1,6 +1,6 @@
 export { Dataplane, type GroupSettings } from './dataplane';
 export { DataplaneGroup, primaryMacMode } from './dataplane-group';
-export { SWITCH_CAUSES } from './native';
+export { PORT_ROLES, SWITCH_CAUSES } from './native';
 export type {
   DecisionCause,
   DpdkLogLine,
@@ -16,6 +16,9 @@ export type {
   PathSwitchedEvent,
   PeerCredentials,
   PerPath,
+  PollUnitStats,
+  PortRole,
+  PortXstat,
   PrimaryFaultCause,
   PrimaryFaultEvent,
   RemovalSignal,
@@ -23,4 +26,6 @@ export type {
   TxDrain,
   UplinkName,
   UplinkStatus,
+  WorkerStats,
+  WorkerStatsReport,
 } from './native';

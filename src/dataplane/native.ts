@@ -7,7 +7,9 @@ import type { UplinkRxFilter } from '../guest/rx-filter';
 
 export type PathName = 'primary' | 'standby' | 'none';
 export type UplinkName = 'primary' | 'standby';
-export type PortRole = UplinkName | 'vhost';
+/** A group's three ports. */
+export const PORT_ROLES = ['vhost', 'primary', 'standby'] as const;
+export type PortRole = (typeof PORT_ROLES)[number];
 
 /**
  * Why the transmitting path changed, in the native enum's order (native/dpdk/events.h,
@@ -118,6 +120,43 @@ export interface GroupPortStats {
   vhost: PortStats;
   primary: PortStats;
   standby: PortStats;
+}
+
+/** One group queue a worker polls: queue `queue` of the group's vhost port and both uplinks. */
+export interface PollUnitStats {
+  group: string;
+  queue: number;
+  /** DPDK port ids; null while the role has no port (a detached primary). */
+  ports: Record<PortRole, number | null>;
+  /** Frames this unit's passes moved, both ways, since the group started. */
+  frames: number;
+}
+
+/** Where one worker lcore's time went since it started, in TSC cycles. */
+export interface WorkerStats {
+  lcore: number;
+  /** In passes that moved frames. */
+  busyCycles: number;
+  /** In passes that moved none (idle polling). */
+  idleCycles: number;
+  /** In idle waits: timed sleeps, or asleep on rx interrupts. */
+  asleepCycles: number;
+  /** Frames moved, both ways (a frame counts where it was received). */
+  frames: number;
+  passes: number;
+  pollUnits: PollUnitStats[];
+}
+
+export interface WorkerStatsReport {
+  /** TSC cycles per second, to turn cycles into time. */
+  tscHz: number;
+  workers: WorkerStats[];
+}
+
+/** One of a port's extended counters (rte_eth_xstats), by the driver's name. */
+export interface PortXstat {
+  name: string;
+  value: number;
 }
 
 export interface NativeStartOptions {
@@ -269,6 +308,10 @@ export interface NativeAddon {
   groupPortStats(group: string): GroupPortStats;
   /** Passes each worker lcore has made; one that stops advancing is stuck. */
   workerPasses(): number[];
+  /** Each worker's busy, idle and asleep cycles, frames, and the units it polls. */
+  workerStats(): WorkerStatsReport;
+  /** A port's xstats, read now under its driver-call lock; throws when the port is absent or stays busy. */
+  portXstats(group: string, port: PortRole): PortXstat[];
   /** Sends a service-manager notification (sd_notify); false without $NOTIFY_SOCKET. */
   /** systemd's notify protocol: `KEY=value` assignments, sent as one datagram of lines. */
   notifyService(assignments: string[]): boolean;
@@ -307,6 +350,8 @@ export const ADDON_FUNCTIONS = [
   'mbufsInUse',
   'groupPortStats',
   'workerPasses',
+  'workerStats',
+  'portXstats',
   'notifyService',
   'shutdown',
 ] as const satisfies readonly FunctionName[];

@@ -10,6 +10,8 @@ import type {
   DataplaneGroup,
   GroupPortStats,
   NativeEvent,
+  PortRole,
+  PortXstat,
   PrimaryFaultCause,
   RemovalSignal,
   UplinkName,
@@ -129,6 +131,10 @@ export class GroupRuntime implements GroupView {
 
   portStats(): GroupPortStats {
     return this.native.portStats();
+  }
+
+  portXstats(port: PortRole): PortXstat[] {
+    return this.native.portXstats(port);
   }
 
   switchGaps(): GapHistogramSnapshot {

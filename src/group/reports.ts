@@ -1,7 +1,16 @@
 // What a group reports of itself: the native data plane's view plus the control plane's
 // (policy, announcements, path history, receive-filter sync). The control protocol's status and
 // stats replies are these, so the CLI, metrics and tests read one shape.
-import type { GroupPortStats, GroupStats, GroupStatus, TxDrain, UplinkName } from '../dataplane';
+import type {
+  GroupPortStats,
+  GroupStats,
+  GroupStatus,
+  PortRole,
+  PortXstat,
+  TxDrain,
+  UplinkName,
+  WorkerStatsReport,
+} from '../dataplane';
 import type { GapHistogramSnapshot } from '../failover/gap-histogram';
 import type { PathRecord, SwitchCounts } from '../failover/path-history';
 import type { Decision, PolicySnapshot } from '../failover/policy';
@@ -42,6 +51,8 @@ export interface GroupView {
   status(): GroupStatusReport;
   stats(): GroupStatsReport;
   portStats(): GroupPortStats;
+  /** One port's extended counters, read from its driver on demand. */
+  portXstats(port: PortRole): PortXstat[];
   switchGaps(): GapHistogramSnapshot;
 }
 
@@ -50,4 +61,6 @@ export interface GroupsView {
   groupNames(): string[];
   group(name: string): GroupView | undefined;
   mbufsInUse(): number;
+  /** Where each worker's time went, its frames, and the group queues it polls. */
+  workerStats(): WorkerStatsReport;
 }

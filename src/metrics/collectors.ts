@@ -2,7 +2,7 @@
 // native per-lcore counters and the drivers' own are the only counters). Names follow Prometheus
 // conventions; label values are snake_case throughout.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GroupPortStats, PerPath, PortStats } from '../dataplane';
+import type { GroupPortStats, PerPath, PortStats, WorkerStats } from '../dataplane';
 import { GAP_BUCKETS_S } from '../failover/gap-histogram';
 import type { GroupsView, GroupView } from '../group/reports';
 
@@ -301,6 +301,40 @@ export function createRegistry(source: MetricsSource): Registry {
       this.set(source.mbufsInUse());
     },
   });
+
+  // Where each worker lcore's time goes, as OVS's pmd-stats-show: busy over busy + idle is how
+  // loaded it is while it polls, busy cycles over frames what a frame costs it.
+  new Counter({
+    name: 'vhost_failover_worker_cycles_total',
+    help: 'TSC cycles of a worker lcore in passes that moved frames (busy) and in passes that moved none (idle polling)',
+    labelNames: ['worker', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const worker of source.workerStats().workers) {
+        this.inc({ worker: String(worker.lcore), state: 'busy' }, worker.busyCycles);
+        this.inc({ worker: String(worker.lcore), state: 'idle' }, worker.idleCycles);
+      }
+    },
+  });
+  const workerCounter = (name: string, help: string, read: (worker: WorkerStats, tscHz: number) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['worker'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const { tscHz, workers } = source.workerStats();
+        for (const worker of workers) this.inc({ worker: String(worker.lcore) }, read(worker, tscHz));
+      },
+    });
+  workerCounter('vhost_failover_worker_frames_total', 'Frames a worker lcore moved, both ways', (w) => w.frames);
+  workerCounter(
+    'vhost_failover_worker_asleep_seconds_total',
+    'Time a worker lcore spent in its idle waits (timed sleeps, or asleep on rx interrupts)',
+    (w, tscHz) => w.asleepCycles / tscHz,
+  );
 
   new Gauge({
     name: 'vhost_failover_build_info',

@@ -16,12 +16,15 @@ import type {
   NativeStartOptions,
   PathName,
   PeerCredentials,
+  PortRole,
+  PortXstat,
   PrimaryFaultCause,
   PrimaryMacMode,
   RemovalSignal,
   SwitchCause,
   TxDrain,
   UplinkName,
+  WorkerStatsReport,
 } from '../../src/dataplane/native';
 import { SWITCH_CAUSES } from '../../src/dataplane/native';
 import type { UplinkRxFilter } from '../../src/guest/rx-filter';
@@ -69,6 +72,8 @@ export class FakeAddon implements NativeAddon {
   /** Service-manager notifications sent. */
   readonly notifications: string[] = [];
   workerPassCount = 0;
+  /** What the one fake worker (lcore 1) has spent and moved: set by a test. */
+  workerCycles = { busyCycles: 0, idleCycles: 0, asleepCycles: 0, frames: 0 };
   private onEvent?: (event: NativeEvent) => void;
 
   start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void, _onLog: (line: DpdkLogLine) => void): void {
@@ -254,6 +259,30 @@ export class FakeAddon implements NativeAddon {
 
   workerPasses(): number[] {
     return [++this.workerPassCount];
+  }
+
+  /** One worker polling queue 0 of every group; group i's ports are 3i (vhost), 3i+1, 3i+2. */
+  workerStats(): WorkerStatsReport {
+    const pollUnits = [...this.groups.values()].map((group, i) => ({
+      group: group.spec.name,
+      queue: 0,
+      ports: { vhost: 3 * i, primary: group.uplinks.primary.devargs ? 3 * i + 1 : null, standby: 3 * i + 2 },
+      frames: this.workerCycles.frames,
+    }));
+    return {
+      tscHz: 2e9,
+      workers: [{ lcore: 1, ...this.workerCycles, passes: this.workerPassCount, pollUnits }],
+    };
+  }
+
+  portXstats(name: string, port: PortRole): PortXstat[] {
+    const group = this.group(name);
+    if (port !== 'vhost' && !group.uplinks[port].present)
+      throw new Error(`group "${name}" has no ${port} port in service`);
+    return [
+      { name: 'rx_good_packets', value: 7 },
+      { name: 'tx_good_packets', value: 5 },
+    ];
   }
 
   notifyService(assignments: string[]): boolean {

@@ -1,31 +1,16 @@
 // The daemon inside the L1 host, run from this checkout as it is built here, with its log in the
-// control share. Control requests reach its socket in L1 through a small Python client run there
-// (Python starts in about 2 s under TCG, Node in 4 s).
+// control share. Control requests reach its socket through lab/vf/l1-control.ts.
 import fs from 'fs';
 import path from 'path';
-import { PROTOCOL_VERSION, type Op, type OpReplies, type Reply } from '../../src/control/protocol';
+import type { Op, OpReplies } from '../../src/control/protocol';
 import { waitFor } from '../wait';
 import { L1Process } from './l1-process';
-import { L1_CTL_DIR, shellQuote, type L1Vm } from './l1-vm';
+import { L1Control } from './l1-control';
+import { L1_CTL_DIR, type L1Vm } from './l1-vm';
 
 const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 /** Where the daemon's sockets live in L1 (its tmpfs /run). */
 export const L1_DAEMON_DIR = '/run/vf-lab';
-
-// One request line in, the reply line out.
-const CONTROL_CLIENT = `import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\\n")
-reply = b""
-while b"\\n" not in reply:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    reply += chunk
-sys.stdout.write(reply.decode())
-`;
 
 export interface PathSwitchSeen {
   afterMs: number;
@@ -36,10 +21,13 @@ export interface PathSwitchSeen {
 
 export class L1Daemon {
   private constructor(
-    private readonly l1: L1Vm,
     private readonly process: L1Process,
-    readonly controlSocket: string,
+    private readonly control: L1Control,
   ) {}
+
+  get controlSocket(): string {
+    return this.control.socket;
+  }
 
   /** Writes `config` into the share, starts the daemon and resolves once its socket answers. */
   static async start(
@@ -48,7 +36,6 @@ export class L1Daemon {
     timeoutMs = 90000,
   ): Promise<L1Daemon> {
     fs.writeFileSync(path.join(l1.ctlDir, 'daemon.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
-    fs.writeFileSync(path.join(l1.ctlDir, 'control-client.py'), CONTROL_CLIENT);
     await l1.runOk(`mkdir -p -m 0700 ${L1_DAEMON_DIR}`);
     const process = await L1Process.start(
       l1,
@@ -56,7 +43,7 @@ export class L1Daemon {
       ['node', 'dist/src/cli.js', 'run', '--config', `${L1_CTL_DIR}/daemon.json`],
       CHECKOUT,
     );
-    const daemon = new L1Daemon(l1, process, config.control.socket);
+    const daemon = new L1Daemon(process, new L1Control(l1, config.control.socket));
     try {
       // An exit ends the wait at once (a throw would only be retried until the timeout).
       const seen = await waitFor(
@@ -92,14 +79,8 @@ export class L1Daemon {
   }
 
   /** One control request; rejects with the daemon's error when it refuses. */
-  async request<O extends Op>(op: O, args: Record<string, unknown> = {}): Promise<OpReplies[O]> {
-    const line = JSON.stringify({ v: PROTOCOL_VERSION, id: 1, op, ...args });
-    const stdout = await this.l1.runOk(
-      `/usr/bin/python3 ${L1_CTL_DIR}/control-client.py ${shellQuote(this.controlSocket)} ${shellQuote(line)}`,
-    );
-    const reply = JSON.parse(stdout) as Reply;
-    if (!reply.ok) throw new Error(`the daemon refused ${op}: ${reply.error}`);
-    return reply.result as OpReplies[O];
+  request<O extends Op>(op: O, args: Record<string, unknown> = {}): Promise<OpReplies[O]> {
+    return this.control.request(op, args);
   }
 
   status(): Promise<OpReplies['status']> {

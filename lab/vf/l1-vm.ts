@@ -14,7 +14,11 @@ import { qemu10Command } from './qemu10';
 const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 const KERNEL_DIR = path.join(CHECKOUT, 'build', 'lab', 'guest-kernel');
 const IMAGE_DIR = path.join(CHECKOUT, 'build', 'lab', 'l1');
-const L1_INIT = path.join(CHECKOUT, 'lab', 'vf', 'l1-init.sh');
+/** L1's PID 1: the lab's own script, or the host's systemd readied by a script that becomes it. */
+const L1_INIT = {
+  script: path.join(CHECKOUT, 'lab', 'vf', 'l1-init.sh'),
+  systemd: path.join(CHECKOUT, 'lab', 'vf', 'l1-systemd-init.sh'),
+};
 /** What the initramfs needs to mount the host's root: the rest loads from the root. */
 const L1_BOOT_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];
 /** Where L1 mounts the control share; the same files are under `ctlDir` on the host. */
@@ -27,6 +31,8 @@ export interface L1Options {
   netns: Netns;
   wireTap: string;
   memoryMiB?: number;
+  /** What runs as PID 1: the lab's script (the default, the quickest boot) or the host's systemd. */
+  pid1?: keyof typeof L1_INIT;
 }
 
 export interface RunResult {
@@ -73,7 +79,14 @@ export class L1Vm {
     L1Vm.buildImage();
     const ctlDir = path.join(options.dir, 'ctl');
     fs.mkdirSync(ctlDir, { recursive: true });
-    const append = ['console=ttyS0', 'quiet', 'panic=-1', 'intel_iommu=on', 'iommu=pt', `l1.init=${L1_INIT}`];
+    const append = [
+      'console=ttyS0',
+      'quiet',
+      'panic=-1',
+      'intel_iommu=on',
+      'iommu=pt',
+      `l1.init=${L1_INIT[options.pid1 ?? 'script']}`,
+    ];
     const { argv, env } = qemu10Command([
       ...['-machine', 'q35', '-accel', 'tcg', '-cpu', 'max', '-smp', '2', '-m', String(options.memoryMiB ?? 3072)],
       ...['-nodefaults', '-display', 'none', '-no-reboot'],

@@ -38,9 +38,14 @@ root_mounts_up() {
   mount --bind "$root" "$entry"
   mount --make-private "$entry"
   echo "$entry" >"$root/.mounts"
+  # Each bind a slave of the host's mount: what the host mounts below it shows inside, but no
+  # unmount inside reaches the host. A plain bind of a shared mount (/run/netns is one: ip netns
+  # makes it so) is its peer, and the lazy unmount at the end would then also unmount every
+  # namespace the host had under it.
   bind_into() {
     mkdir -p "$entry$2"
     mount --bind "$1" "$entry$2"
+    mount --make-rslave "$entry$2"
     echo "$entry$2" >>"$root/.mounts"
   }
   bind_into /proc /proc
@@ -49,7 +54,7 @@ root_mounts_up() {
   bind_into /dev/pts /dev/pts
   mountpoint -q /dev/hugepages && bind_into /dev/hugepages /dev/hugepages
   # ip netns add creates its files under /run/netns: the host's directory, so the names the
-  # tests choose are checked against the host's and vanish with their namespaces.
+  # tests choose are checked against the host's (the namespaces made inside stay inside).
   mkdir -p /run/netns
   bind_into /run/netns /run/netns
   # A tmpfs /tmp: the root's sockets and scratch files are its own, the host's /tmp is not shared.

@@ -118,7 +118,19 @@ describe('multi-queue groups (real DPDK, testpmd VM with queue pairs, multi-queu
     assert.equal(send.status, 0, send.stderr);
     const rx = () => queueCounters(topology, port, 'rx').primary;
     await waitFor('both primary queues to receive', () => rx().length === 2 && rx().every((n) => n > 0));
-    await waitFor('the guest to receive every frame', async () => (await vm.counters()).rxPackets >= flows * perFlow);
+    await waitFor(
+      'the guest to receive every frame',
+      async () => (await vm.counters()).rxPackets >= flows * perFlow,
+    ).catch(async (err: Error) => {
+      // Where the frames went: the guest's count, the daemon's, the uplink queues', the tap's.
+      const { rxPackets, rxDroppedGuest, rxDroppedInactive } = await topology.groupStats();
+      throw new Error(
+        `${err.message}: the guest counted ${(await vm.counters()).rxPackets} of ${flows * perFlow}; the daemon ` +
+          `delivered ${JSON.stringify(rxPackets)}, dropped for the guest ${JSON.stringify(rxDroppedGuest)}, ` +
+          `on an inactive uplink ${JSON.stringify(rxDroppedInactive)}; primary queues received ${rx().join(' + ')}; ` +
+          `the tap: ${JSON.stringify(netns.counters(topology.primaryTap))}`,
+      );
+    });
     const stats = await topology.groupStats();
     assert.equal(stats.rxDroppedGuest.primary, droppedBefore, 'no frame may be dropped for want of a guest queue');
     console.log(`      primary queues received ${rx().join(' + ')} frames; the one-queue guest got them all`);

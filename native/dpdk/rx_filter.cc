@@ -15,19 +15,25 @@ static std::string refused(const char *what, int ret) {
   return why + "; all pass";
 }
 
+// Every multicast group for the port. A VF's PF may refuse it (an i40e or ice PF does unless the
+// VF is trusted): then say so, never report a filter the port does not apply.
+static std::string all_multicast(uint16_t port_id, const std::string &why) {
+  const int ret = rte_eth_allmulticast_enable(port_id);
+  if (ret == 0) return why;
+  return why + ", but all-multicast was refused (" + strerror(-ret) +
+         "): groups outside the port's own filter do not pass (a VF: ip link set <pf> vf <n> "
+         "trust on, or prepare-vf --trust)";
+}
+
 static std::string apply_multicast(uint16_t port_id, const RxFilter &filter) {
   if (filter.all_multicast) {
     rte_eth_dev_set_mc_addr_list(port_id, nullptr, 0);  // drop an earlier list; may be unsupported
-    rte_eth_allmulticast_enable(port_id);
-    return "all";
+    return all_multicast(port_id, "all");
   }
   auto *list = const_cast<rte_ether_addr *>(filter.multicast.data());
   const int ret =
       rte_eth_dev_set_mc_addr_list(port_id, list, static_cast<uint32_t>(filter.multicast.size()));
-  if (ret != 0) {
-    rte_eth_allmulticast_enable(port_id);
-    return refused("rte_eth_dev_set_mc_addr_list", ret);
-  }
+  if (ret != 0) return all_multicast(port_id, refused("rte_eth_dev_set_mc_addr_list", ret));
   // The list is in place: only now stop taking every group.
   rte_eth_allmulticast_disable(port_id);
   return "list of " + std::to_string(filter.multicast.size());

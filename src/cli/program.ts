@@ -203,14 +203,18 @@ export function buildProgram(): Command {
     .option('--mac <mac>', "the guest's MAC (or take it from --config and --group)")
     .option('-c, --config <file>', 'configuration file holding the group')
     .option('-g, --group <name>', 'the group whose primary and MAC to use')
+    .option('--trust', "let the PF trust the VF (all-multicast for the guest's receive filter on i40e and ice PFs)")
     .option('--dry-run', 'print what would be done, change nothing')
     .action(
-      (address: string | undefined, opts: { mac?: string; config?: string; group?: string; dryRun?: boolean }) => {
+      (
+        address: string | undefined,
+        opts: { mac?: string; config?: string; group?: string; trust?: boolean; dryRun?: boolean },
+      ) => {
         const group = opts.config && opts.group ? findGroup(loadConfigFile(opts.config), opts.group) : undefined;
         const vf = address ?? group?.primary.devargs;
         const mac = opts.mac ?? group?.mac;
         if (!vf || !mac) throw new Error('prepare-vf needs a VF address and a MAC, or --config FILE --group NAME');
-        const plan = planVfPreparation(vf, mac);
+        const plan = planVfPreparation(vf, mac, '/sys', opts.trust === true);
         print(describePlan(plan) + '\n');
         if (!opts.dryRun) applyPlan(plan);
       },

@@ -109,8 +109,14 @@ export function vfOfPf(address: string, sysfsRoot = '/sys'): { pciAddress: strin
   return { pciAddress, pf: pfNetdev(pfDir), vfIndex: vfIndexOf(pciAddress, deviceDir, pfDir) };
 }
 
-/** The steps that ready the VF at `address` for a group whose guest has `mac`; reads sysfs only. */
-export function planVfPreparation(address: string, mac: string, sysfsRoot = '/sys'): VfPlan {
+/**
+ * The steps that ready the VF at `address` for a group whose guest has `mac`; reads sysfs only.
+ * `trust`: the PF trusts the VF. Off unless asked: a trusted VF may change its own MAC and, on
+ * i40e and ice PFs, turn on promiscuous mode and see other VFs' traffic. The daemon needs it only
+ * for all-multicast on such PFs (a guest in all-multicast, or with more groups than the VF's filter
+ * holds) and for `guestMac: set` over an administrator's MAC.
+ */
+export function planVfPreparation(address: string, mac: string, sysfsRoot = '/sys', trust = false): VfPlan {
   checkUnicastMac(mac);
   const { pciAddress, pf, vfIndex } = vfOfPf(address, sysfsRoot);
   const deviceDir = path.join(sysfsRoot, 'bus/pci/devices', pciAddress);
@@ -124,11 +130,17 @@ export function planVfPreparation(address: string, mac: string, sysfsRoot = '/sy
       args: [...vf, 'mac', mac],
       why: "the VF answers for the guest's MAC, as the daemon sets it on the port",
     },
-    {
-      kind: 'ip',
-      args: [...vf, 'trust', 'on'],
-      why: "lets DPDK turn on all-multicast and promiscuous on the VF for the guest's receive filter",
-    },
+    trust
+      ? {
+          kind: 'ip',
+          args: [...vf, 'trust', 'on'],
+          why: "lets DPDK turn on all-multicast on the VF for the guest's receive filter (--trust)",
+        }
+      : {
+          kind: 'ip',
+          args: [...vf, 'trust', 'off'],
+          why: 'the VF may not change its MAC or see traffic for others (--trust allows all-multicast)',
+        },
     {
       kind: 'ip',
       args: [...vf, 'spoofchk', 'on'],

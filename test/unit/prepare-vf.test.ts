@@ -83,7 +83,7 @@ describe('preparing a VF as a primary uplink', function () {
       plan.actions.map(({ why: _why, ...step }) => step),
       [
         { kind: 'ip', args: ['link', 'set', 'enp59s0f0', 'vf', '0', 'mac', MAC] },
-        { kind: 'ip', args: ['link', 'set', 'enp59s0f0', 'vf', '0', 'trust', 'on'] },
+        { kind: 'ip', args: ['link', 'set', 'enp59s0f0', 'vf', '0', 'trust', 'off'] },
         { kind: 'ip', args: ['link', 'set', 'enp59s0f0', 'vf', '0', 'spoofchk', 'on'] },
         { kind: 'write', path: `${device(IAVF_VF)}/driver_override`, value: 'vfio-pci' },
         { kind: 'write', path: `${device(IAVF_VF)}/driver/unbind`, value: IAVF_VF },
@@ -91,6 +91,15 @@ describe('preparing a VF as a primary uplink', function () {
       ],
     );
     for (const action of plan.actions) assert.match(action.why, /^[^\n]{10,}$/, 'each step says why, on one line');
+  });
+
+  it('trusts the VF only when asked (--trust)', function () {
+    const trusted = planVfPreparation(IAVF_VF, MAC, sysfs, true);
+    assert.deepEqual(trusted.actions[1], {
+      kind: 'ip',
+      args: ['link', 'set', 'enp59s0f0', 'vf', '0', 'trust', 'on'],
+      why: trusted.actions[1].why,
+    });
   });
 
   it('leaves the driver alone when the VF is already on vfio-pci', function () {
@@ -129,7 +138,7 @@ describe('preparing a VF as a primary uplink', function () {
       steps.map((line) => line.split(/ +# /)[0]),
       [
         `ip link set enp59s0f0 vf 0 mac ${MAC}`,
-        'ip link set enp59s0f0 vf 0 trust on',
+        'ip link set enp59s0f0 vf 0 trust off',
         'ip link set enp59s0f0 vf 0 spoofchk on',
         `echo vfio-pci > ${device(IAVF_VF)}/driver_override`,
         `echo ${IAVF_VF} > ${device(IAVF_VF)}/driver/unbind`,
@@ -145,7 +154,7 @@ describe('preparing a VF as a primary uplink', function () {
     applyPlan(planVfPreparation(IAVF_VF, MAC, sysfs), runner);
     assert.deepEqual(runner.calls, [
       `ip link set enp59s0f0 vf 0 mac ${MAC}`,
-      'ip link set enp59s0f0 vf 0 trust on',
+      'ip link set enp59s0f0 vf 0 trust off',
       'ip link set enp59s0f0 vf 0 spoofchk on',
       `write vfio-pci > ${device(IAVF_VF)}/driver_override`,
       `write ${IAVF_VF} > ${device(IAVF_VF)}/driver/unbind`,
@@ -157,7 +166,7 @@ describe('preparing a VF as a primary uplink', function () {
     const runner = recordingRunner(2);
     assert.throws(() => applyPlan(planVfPreparation(IAVF_VF, MAC, sysfs), runner), {
       message:
-        'step 2 of 6, `ip link set enp59s0f0 vf 0 trust on`, failed: ' +
+        'step 2 of 6, `ip link set enp59s0f0 vf 0 trust off`, failed: ' +
         'RTNETLINK answers: Operation not permitted (step 1 was applied)',
     });
     assert.equal(runner.calls.length, 2, 'nothing after the failed step ran');

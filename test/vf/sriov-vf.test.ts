@@ -93,11 +93,13 @@ describe('the primary path on a real SR-IOV VF: the daemon in an L1 host with an
     console.log(`      VF lab timings (s): ${JSON.stringify(timingsS)}`);
   });
 
-  it('prepare-vf readies VF 0 through the real PF: its MAC, trust, spoof checking, vfio-pci', async function () {
-    await timed('prepare-vf', () =>
-      l1!.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000),
-    );
+  it('prepare-vf readies VF 0 through the real PF: its MAC, spoof checking, trust only when asked, vfio-pci', async function () {
+    const prepare = (flags: string) =>
+      l1!.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}${flags}`, 60000);
+    await timed('prepare-vf --trust', () => prepare(' --trust'));
     assert.deepStrictEqual(await pfVfSettings(l1!, pf, 0), { mac: GUEST_MAC, trust: true, spoofCheck: true });
+    await timed('prepare-vf', () => prepare(''));
+    assert.deepStrictEqual(await pfVfSettings(l1!, pf, 0), { mac: GUEST_MAC, trust: false, spoofCheck: true });
     assert.strictEqual(await pciDriver(l1!, pf.vfs[0]), 'vfio-pci');
   });
 

@@ -6,9 +6,8 @@ import type { Op, OpReplies } from '../../src/control/protocol';
 import { waitFor } from '../wait';
 import { L1Process } from './l1-process';
 import { L1Control } from './l1-control';
-import { L1_CTL_DIR, type L1Vm } from './l1-vm';
+import { L1_CHECKOUT, L1_CTL_DIR, type L1Vm } from './l1-vm';
 
-const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 /** Where the daemon's sockets live in L1 (its tmpfs /run). */
 export const L1_DAEMON_DIR = '/run/vf-lab';
 
@@ -41,7 +40,7 @@ export class L1Daemon {
       l1,
       'daemon',
       ['node', 'dist/src/cli.js', 'run', '--config', `${L1_CTL_DIR}/daemon.json`],
-      CHECKOUT,
+      L1_CHECKOUT,
     );
     const daemon = new L1Daemon(process, new L1Control(l1, config.control.socket));
     try {

@@ -6,6 +6,7 @@
 // read-write 9p share (lab/vf/l1-init.sh serves it): `await l1.run('cmd')`.
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import type { Netns } from '../netns';
 import { waitFor } from '../wait';
@@ -14,10 +15,27 @@ import { qemu10Command } from './qemu10';
 const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 const KERNEL_DIR = path.join(CHECKOUT, 'build', 'lab', 'guest-kernel');
 const IMAGE_DIR = path.join(CHECKOUT, 'build', 'lab', 'l1');
+
+/**
+ * The checkout as L1 and the commands run there name it: its own path where that is one word, else
+ * a symlink to it in a directory of this process's own under /tmp (which L1 sees as the host's):
+ * the kernel's command line and the shell commands sent to L1 would split a path with a space.
+ */
+export const L1_CHECKOUT = oneWordPath(CHECKOUT);
+
+function oneWordPath(dir: string): string {
+  if (/^[\w/.-]+$/.test(dir)) return dir;
+  const aliasDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-checkout-'));
+  process.on('exit', () => fs.rmSync(aliasDir, { recursive: true, force: true }));
+  const alias = path.join(aliasDir, 'checkout');
+  fs.symlinkSync(dir, alias);
+  return alias;
+}
+
 /** L1's PID 1: the lab's own script, or the host's systemd readied by a script that becomes it. */
 const L1_INIT = {
-  script: path.join(CHECKOUT, 'lab', 'vf', 'l1-init.sh'),
-  systemd: path.join(CHECKOUT, 'lab', 'vf', 'l1-systemd-init.sh'),
+  script: path.join(L1_CHECKOUT, 'lab', 'vf', 'l1-init.sh'),
+  systemd: path.join(L1_CHECKOUT, 'lab', 'vf', 'l1-systemd-init.sh'),
 };
 /** What the initramfs needs to mount the host's root: the rest loads from the root. */
 const L1_BOOT_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];

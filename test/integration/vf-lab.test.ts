@@ -13,11 +13,10 @@ import { Netns } from '../../lab/netns';
 import { waitFor } from '../../lab/wait';
 import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
 import { L1Testpmd } from '../../lab/vf/l1-testpmd';
-import { L1Vm } from '../../lab/vf/l1-vm';
+import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
 import { qemu10Installed } from '../../lab/vf/qemu10';
 import { createVfs, type SriovPf } from '../../lab/vf/sriov';
 
-const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 const GUEST_MAC = '52:54:00:00:0f:05';
 const WIRE_TAP = 'pfwire';
 /** How long each phase's frames are counted. */
@@ -55,7 +54,7 @@ describe('the VF lab in CI: failover off a real SR-IOV VF and failback, the wire
     l1 = await L1Vm.boot({ dir, netns, wireTap: WIRE_TAP });
     netns.setLink(WIRE_TAP, 'up');
     pf = await createVfs(l1, 1);
-    await l1.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
+    await l1.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
     notTheGuests = await Capture.start(netns.name, WIRE_TAP, `not ether src ${GUEST_MAC}`, ['-Q', 'in']);
     wireBeforeDaemon = wireFrames();
     daemon = await L1Daemon.start(l1, {

@@ -10,7 +10,7 @@ import { Netns } from '../../lab/netns';
 import { waitFor } from '../../lab/wait';
 import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
 import { L1Testpmd } from '../../lab/vf/l1-testpmd';
-import { L1Vm } from '../../lab/vf/l1-vm';
+import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
 import { createVfs, type SriovPf } from '../../lab/vf/sriov';
 
 const GUEST_MAC = '52:54:00:00:0f:01';
@@ -18,7 +18,6 @@ const ADMIN_MAC = '02:00:00:00:0a:01';
 const WIRE_PEER_MAC = '02:00:00:00:0b:01';
 const WIRE_TAP = 'pfwire';
 const STANDBY_TAP = 'sb0';
-const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 
 describe("a real SR-IOV VF's faults: stalls behind a down PF, the kernel's release request, refused MACs", function () {
   this.timeout(900000);
@@ -36,7 +35,7 @@ describe("a real SR-IOV VF's faults: stalls behind a down PF, the kernel's relea
     return netns.counters(WIRE_TAP).rxPackets - before;
   };
   const prepareVf0 = () =>
-    l1!.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
+    l1!.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
 
   function startDaemon(primary: Record<string, unknown>): Promise<L1Daemon> {
     return L1Daemon.start(l1!, {

@@ -10,12 +10,11 @@ import path from 'path';
 import { Netns } from '../../lab/netns';
 import { waitFor } from '../../lab/wait';
 import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
-import { L1Vm } from '../../lab/vf/l1-vm';
+import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
 import { createVfs, type SriovPf } from '../../lab/vf/sriov';
 import { sendWireUdpFlows } from '../../lab/vf/wire-frames';
 import { receivedFromWire } from '../../lab/vf/wire-receptions';
 
-const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 const GUEST_MAC = '52:54:00:00:0f:04';
 const WIRE_TAP = 'pfwire';
 const FLOWS = 16;
@@ -43,7 +42,7 @@ describe('a group with 2 queue pairs on a real SR-IOV VF: where the wire’s flo
     l1 = await L1Vm.boot({ dir, netns, wireTap: WIRE_TAP });
     netns.setLink(WIRE_TAP, 'up');
     pf = await createVfs(l1, 2);
-    await l1.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
+    await l1.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
     daemon = await L1Daemon.start(l1, {
       dataplane: { filePrefix: 'vf-rss', workerCpus: [1], mbufs: 8191 },
       control: { socket: `${L1_DAEMON_DIR}/control.sock` },

@@ -14,12 +14,11 @@ import { waitFor } from '../../lab/wait';
 import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
 import type { L1Process } from '../../lab/vf/l1-process';
 import { startQmpStandin } from '../../lab/vf/l1-qmp-standin';
-import { L1Vm } from '../../lab/vf/l1-vm';
+import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
 import { createVfs, type SriovPf } from '../../lab/vf/sriov';
 import { sendWireFrames } from '../../lab/vf/wire-frames';
 import { receivedFromWire } from '../../lab/vf/wire-receptions';
 
-const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 const GUEST_MAC = '52:54:00:00:0f:03';
 const WIRE_PEER_MAC = '02:00:00:00:0b:03';
 const WIRE_TAP = 'pfwire';
@@ -57,7 +56,7 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
     l1 = await L1Vm.boot({ dir, netns, wireTap: WIRE_TAP });
     netns.setLink(WIRE_TAP, 'up');
     pf = await createVfs(l1, 2);
-    await l1.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
+    await l1.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
     daemon = await L1Daemon.start(l1, {
       dataplane: { filePrefix: 'vf-rx', workerCpus: [1], mbufs: 8191 },
       control: { socket: `${L1_DAEMON_DIR}/control.sock` },

@@ -12,7 +12,7 @@ import { Netns } from '../../lab/netns';
 import { waitFor } from '../../lab/wait';
 import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
 import { L1Testpmd } from '../../lab/vf/l1-testpmd';
-import { L1Vm } from '../../lab/vf/l1-vm';
+import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
 import { createVfs, pciDriver, pfVfSettings, type SriovPf } from '../../lab/vf/sriov';
 import { sendWireFrames } from '../../lab/vf/wire-frames';
 
@@ -21,7 +21,6 @@ const WIRE_PEER_MAC = '02:00:00:00:0b:01';
 const OTHER_MAC = '02:00:00:00:0c:01';
 const WIRE_TAP = 'pfwire';
 const STANDBY_TAP = 'sb0';
-const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 
 /** Seconds each stage took, printed after the run. */
 const timingsS: Record<string, number> = {};
@@ -95,7 +94,7 @@ describe('the primary path on a real SR-IOV VF: the daemon in an L1 host with an
 
   it('prepare-vf readies VF 0 through the real PF: its MAC, spoof checking, trust only when asked, vfio-pci', async function () {
     const prepare = (flags: string) =>
-      l1!.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}${flags}`, 60000);
+      l1!.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}${flags}`, 60000);
     await timed('prepare-vf --trust', () => prepare(' --trust'));
     assert.deepStrictEqual(await pfVfSettings(l1!, pf, 0), { mac: GUEST_MAC, trust: true, spoofCheck: true });
     await timed('prepare-vf', () => prepare(''));

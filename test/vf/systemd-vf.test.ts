@@ -12,10 +12,9 @@ import { Netns } from '../../lab/netns';
 import { waitFor } from '../../lab/wait';
 import { L1Control } from '../../lab/vf/l1-control';
 import { L1Testpmd } from '../../lab/vf/l1-testpmd';
-import { L1Vm, L1_CTL_DIR } from '../../lab/vf/l1-vm';
+import { L1Vm, L1_CHECKOUT, L1_CTL_DIR } from '../../lab/vf/l1-vm';
 import { createVfs, pciDriver, type SriovPf } from '../../lab/vf/sriov';
 
-const CHECKOUT = path.resolve(__dirname, '..', '..', '..');
 const UNIT = 'vhost-failover.service';
 const GUEST_MAC = '52:54:00:00:0f:02';
 const WIRE_TAP = 'pfwire';
@@ -77,7 +76,7 @@ describe('the packaged systemd unit under systemd as PID 1, with a real SR-IOV V
     netns.setLink(WIRE_TAP, 'up');
     pf = await timed('VF creation', () => createVfs(l1!, 2));
     await timed('prepare-vf', () =>
-      l1!.runOk(`cd ${CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000),
+      l1!.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000),
     );
     control = new L1Control(l1, `${RUNTIME_DIR}/control.sock`);
   });
@@ -114,8 +113,8 @@ describe('the packaged systemd unit under systemd as PID 1, with a real SR-IOV V
   it('installs the packaged unit and reaches active once the daemon says READY=1 (Type=notify)', async function () {
     // /opt/vhost-failover is where the unit runs the daemon from: this checkout, as it is built.
     await l1!.runOk(
-      `ln -sfn ${CHECKOUT} /opt/vhost-failover && ` +
-        `install -m 0644 ${CHECKOUT}/config/systemd/vhost-failover.service /etc/systemd/system/ && ` +
+      `ln -sfn ${L1_CHECKOUT} /opt/vhost-failover && ` +
+        `install -m 0644 ${L1_CHECKOUT}/config/systemd/vhost-failover.service /etc/systemd/system/ && ` +
         'systemctl daemon-reload',
     );
     await writeConfig(JSON.stringify(groupConfig(5), null, 2));

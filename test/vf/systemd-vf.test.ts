@@ -111,9 +111,11 @@ describe('the packaged systemd unit under systemd as PID 1, with a real SR-IOV V
   });
 
   it('installs the packaged unit and reaches active once the daemon says READY=1 (Type=notify)', async function () {
-    // /opt/vhost-failover is where the unit runs the daemon from: this checkout, as it is built.
+    // /opt/vhost-failover is where the unit runs the daemon from: this checkout, as it is built,
+    // mounted there (a symlink would lead where the unit cannot look: under /root with
+    // ProtectHome=, or to L1_CHECKOUT's alias under /tmp with PrivateTmp=).
     await l1!.runOk(
-      `ln -sfn ${L1_CHECKOUT} /opt/vhost-failover && ` +
+      `mkdir -p /opt/vhost-failover && mount --bind "$(readlink -f ${L1_CHECKOUT})" /opt/vhost-failover && ` +
         `install -m 0644 ${L1_CHECKOUT}/config/systemd/vhost-failover.service /etc/systemd/system/ && ` +
         'systemctl daemon-reload',
     );

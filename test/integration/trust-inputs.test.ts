@@ -29,8 +29,13 @@ function cli(t: Topology | undefined, ...args: string[]) {
 }
 
 /** A config like the lab's, written to a fresh directory of its own; returns the file. */
-function writeConfig(config: object, mode = 0o644): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-config-'));
+/**
+ * Writes the config into its own control socket's directory (labConfig's private one), so removing
+ * the file's directory also removes the one labConfig made.
+ */
+function writeConfig<C extends { control: { socket: string } }>(config: C, mode = 0o644): string {
+  const dir = path.dirname(config.control.socket);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'daemon.json');
   fs.writeFileSync(file, JSON.stringify(config));
   fs.chmodSync(file, mode);

@@ -1,4 +1,4 @@
-// The bench's results as Markdown tables: what the README's benchmark section shows.
+// The bench's results as Markdown tables: what docs/lab/notes/2026-11-30-benchmarks.md shows.
 import type { BenchReport } from './run';
 import type { Switch } from './throughput';
 import { LATENCY_SWITCHES } from './latency';

@@ -1,5 +1,5 @@
 // `npm run soak` (scripts/soak): the soak from the command line, with a progress line and, at the
-// end, the summary the README's reliability section shows. Options:
+// end, the summary docs/lab/notes/2026-11-29-soak.md shows. Options:
 //   --quick              a few hundred faults (under five minutes), as the test command runs it
 //   --seed N             replay a run (every run prints its seed)
 //   --faults N           how many faults (default 10000)

@@ -1,7 +1,7 @@
 // What the soak believes about the lab after each fault, and the path the failover policy must
 // pick for it. The soak runs the policy with no failback delay and no flap damping, so the
-// expected path follows from the links and the operator's command alone (README, Failover
-// policy, rules 1 to 5).
+// expected path follows from the links and the operator's command alone (docs/design/
+// failover-policy.md, rules 1 to 5).
 import type { PathName } from '../../src/dataplane/native';
 
 export interface LinkModel {

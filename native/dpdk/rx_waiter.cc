@@ -91,9 +91,10 @@ static constexpr uint64_t kLogAll = 1ULL << 26;
 // Turning the guest's kicks on or off writes its ring (used->flags, or avail_event with
 // EVENT_IDX), and lib/vhost does not log that write (vhost_enable_notify_split, 22.11 and
 // later): the destination could get that part of the ring as it was before. So while a
-// migration runs, the worker idles on its timed back-off and writes nothing unlogged. (That does
-// not make rx interrupts safe to migrate with under TCG: README, Live migration, measures a
-// guest corrupted once in 40 migrations with them, once in 230 without; the cause is not found.)
+// migration runs, the worker idles on its timed back-off and writes nothing unlogged. (The guest
+// corruption once measured with rx interrupts, once in 40 migrations, was QEMU 7.2's lost dirty
+// pages on 256 MiB guests; with the lab's guests sized off that bug none was seen in 219
+// migrations: docs/lab/notes/2026-12-06-migration-guest-memory.md.)
 static bool guest_memory_logged(uint16_t port_id) {
   const int vid = rte_eth_vhost_get_vid_from_port_id(port_id);
   uint64_t features = 0;

@@ -1,7 +1,7 @@
 // What an idle group costs and what that costs the first frame: the worker sleeps on its ports'
 // rx interrupts (a guest's kick, a frame on a tap) instead of waking thousands of times a second,
 // and a ping that finds it asleep is still answered. Wake-ups are counted from /proc; latencies
-// are printed for the record, never asserted (the README's benchmark section compares them).
+// are printed for the record, never asserted (docs/lab/benchmarks.md's results compare them).
 import { strict as assert } from 'assert';
 import { describeIdleCost, measureIdleCost } from '../../lab/idle-cost';
 

@@ -1,7 +1,7 @@
 // The soak's short form: a few hundred faults in a seeded order under traffic (cables, operator
 // commands, removals, deleted taps, guests killed and restarted in both socket modes, a group
 // added and removed, hostile control clients), every invariant checked after each one. The long
-// form (`npm run soak`) is the README's reliability table. VHOST_FAILOVER_SOAK_SEED replays a run.
+// form (`npm run soak`) is docs/lab/notes/2026-11-29-soak.md. VHOST_FAILOVER_SOAK_SEED replays a run.
 import { strict as assert } from 'assert';
 import { runSoak } from '../../lab/soak/soak';
 

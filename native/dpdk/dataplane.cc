@@ -125,6 +125,17 @@ PortSetup Dataplane::uplink_setup(Group &group, Path path) const {
   return setup;
 }
 
+// Programs one uplink with the group's receive filter (a PF mailbox round trip on a VF). Holds
+// only that port's call lock: the monitor and the worker skip the port meanwhile, and no other
+// port or group waits.
+static void apply_rx_filter(Group &group, Path path) {
+  Uplink &uplink = group.uplink(path);
+  if (uplink.port_id == UINT16_MAX) return;
+  std::lock_guard<PortCallLock> lock(uplink.calls);
+  uplink.rx_filter_outcome =
+      rx_filter_apply(uplink.port_id, group.rx_filter, &uplink.applied_vlans);
+}
+
 std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs,
                                    MacMode mac_mode) {
   Uplink &uplink = group.uplink(path);
@@ -132,7 +143,12 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
   uplink.mac_mode = mac_mode;
   std::string error = probe_unclaimed(devargs, &uplink.port_id);
   if (error.empty()) error = port_start(uplink.port_id, uplink_setup(group, path));
-  return error.empty() ? "" : std::string(path_name(path)) + " port: " + error;
+  if (!error.empty()) return std::string(path_name(path)) + " port: " + error;
+  // The group's filter as known now (pass everything before the guest's is), before the port
+  // carries anything, and what the port made of it in status: a port started with its VLAN
+  // filter on may not turn it off.
+  apply_rx_filter(group, path);
+  return "";
 }
 
 std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::string *primary_error) {
@@ -219,17 +235,6 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   return "";
 }
 
-// Programs one uplink with the group's receive filter (a PF mailbox round trip on a VF). Holds
-// only that port's call lock: the monitor and the worker skip the port meanwhile, and no other
-// port or group waits.
-static void apply_rx_filter(Group &group, Path path) {
-  Uplink &uplink = group.uplink(path);
-  if (uplink.port_id == UINT16_MAX) return;
-  std::lock_guard<PortCallLock> lock(uplink.calls);
-  uplink.rx_filter_outcome =
-      rx_filter_apply(uplink.port_id, group.rx_filter, &uplink.applied_vlans);
-}
-
 std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &filter) {
   Group *group = find(name);
   if (!group) return no_such_group(name);
@@ -255,8 +260,7 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
     return error;
   }
   group->primary_loss_seen_by_worker = false;  // about the old primary
-  link_primary_restored(*group);               // a new device is in service
-  apply_rx_filter(*group, kPrimary);           // before it carries anything
+  link_primary_restored(*group);               // a new device is in service (its filter is on)
   primary.generation.fetch_add(1, std::memory_order_release);
   primary.present.store(true, std::memory_order_release);
   monitor_.watch_port(*group, primary.port_id);

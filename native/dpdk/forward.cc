@@ -149,6 +149,14 @@ static uint16_t send_to_guest(Group &group, uint16_t q, rte_mbuf **pkts, uint16_
   return sent;
 }
 
+// A VF's PF may strip the tag of a VLAN it filters for the VF (Linux's igb turns stripping on
+// with the VF's first VLAN): the guest asked for the tagged frame, so net_vhost puts the tag
+// from the descriptor back.
+static void restore_stripped_tags(rte_mbuf **pkts, uint16_t n) {
+  for (uint16_t i = 0; i < n; i++)
+    if (pkts[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) pkts[i]->ol_flags |= RTE_MBUF_F_TX_VLAN;
+}
+
 static unsigned network_to_guest(Group &group, uint16_t q, Path path, Counters &counters) {
   rte_mbuf *pkts[kBurst];
   const uint16_t n = rte_eth_rx_burst(group.uplink(path).port_id, q, pkts, kBurst);
@@ -159,6 +167,7 @@ static unsigned network_to_guest(Group &group, uint16_t q, Path path, Counters &
     count(counters.rx_dropped_inactive[path], n);
     return n;
   }
+  restore_stripped_tags(pkts, n);
   uint64_t bytes;
   const uint16_t sent = send_to_guest(group, q, pkts, n, &bytes);
   count(counters.rx_packets[path], sent);

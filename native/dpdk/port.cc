@@ -107,6 +107,12 @@ std::string port_start(uint16_t port_id, const PortSetup &setup) {
     conf.rx_adv_conf.rss_conf.rss_hf = hashes;
   }
 
+  // DPDK programs VLAN entries (rte_eth_dev_vlan_filter) only on a port configured with the
+  // filter; a driver without a run-time switch (igbvf) can get it nowhere else. rx_filter turns
+  // it off again where the driver can, until the guest filters VLANs.
+  if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_FILTER)
+    conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
+
   if ((ret = rte_eth_dev_configure(port_id, queues, queues, &conf)) != 0)
     return failed("rte_eth_dev_configure", port_id, ret);
   uint16_t rx_descriptors = setup.rx_descriptors, tx_descriptors = setup.tx_descriptors;

@@ -47,6 +47,16 @@ static int set_vlan_filter_offload(uint16_t port_id, bool on) {
   return wanted == current ? 0 : rte_eth_dev_set_vlan_offload(port_id, wanted);
 }
 
+// A port whose VLAN filter stays on (port_start asks for it where the driver offers it; igbvf
+// has no switch to turn it off, its PF filters for it) passes a tagged frame only for a VLAN it
+// holds: say so rather than "all".
+static std::string filter_stays_on(int ret) {
+  return std::string(
+             "untagged only; tagged frames do not pass (the VLAN filter cannot be switched "
+             "off: ") +
+         strerror(-ret) + ")";
+}
+
 VlanChanges vlan_changes(const std::vector<uint16_t> &applied, const RxFilter &filter) {
   auto holds = [](const std::vector<uint16_t> &list, uint16_t vlan) {
     return std::find(list.begin(), list.end(), vlan) != list.end();
@@ -81,22 +91,37 @@ static std::string apply_vlans(uint16_t port_id, const RxFilter &filter,
   const VlanChanges changes = vlan_changes(*applied, filter);
   if (!filter.vlan_filtering) {
     remove_vlans(port_id, changes.remove, applied);  // entries only change while filtering
-    set_vlan_filter_offload(port_id, false);
-    return "all";
+    const int ret = set_vlan_filter_offload(port_id, false);
+    return ret == 0 ? "all" : filter_stays_on(ret);
   }
   // DPDK takes entries only while the filter is on; new entries go in before stale ones go out.
   int ret = set_vlan_filter_offload(port_id, true);
   if (ret != 0) return refused("enabling the VLAN filter", ret);
+  std::vector<uint16_t> refused_vlans;
+  int refusal = 0;
   for (uint16_t vlan : changes.add) {
-    if ((ret = rte_eth_dev_vlan_filter(port_id, vlan, 1)) != 0) {
+    if ((ret = rte_eth_dev_vlan_filter(port_id, vlan, 1)) == 0) {
+      applied->push_back(vlan);
+      continue;
+    }
+    // Where the filter can go off, every VLAN passes and the guest's driver drops the rest.
+    const int off = set_vlan_filter_offload(port_id, false);
+    if (off == 0) {
       remove_vlans(port_id, std::vector<uint16_t>(*applied), applied);
-      set_vlan_filter_offload(port_id, false);
       return refused("rte_eth_dev_vlan_filter", ret);
     }
-    applied->push_back(vlan);
+    refused_vlans.push_back(vlan);  // the filter stays on: the others still pass
+    refusal = ret;
   }
   remove_vlans(port_id, changes.remove, applied);
-  return "list of " + std::to_string(filter.vlans.size());
+  std::string outcome = "list of " + std::to_string(applied->size());
+  if (refused_vlans.empty()) return outcome;
+  outcome += "; refused (" + std::string(strerror(-refusal)) + ", tagged frames do not pass):";
+  for (uint16_t vlan : refused_vlans) {
+    outcome += ' ';
+    outcome += std::to_string(vlan);
+  }
+  return outcome;
 }
 
 RxFilterOutcome rx_filter_apply(uint16_t port_id, const RxFilter &filter,

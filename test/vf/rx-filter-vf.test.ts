@@ -3,17 +3,21 @@
 // lab's guest is testpmd, which has no QEMU) and programs VF 0 with them through DPDK's igbvf PMD,
 // whose requests go through the VF's mailbox to the kernel's igb PF driver, which writes the
 // emulated 82576's filter tables. Frames from the PF's wire show what the filter lets through,
-// before the guest's filter is known (everything passes) and after.
+// before the guest's filter is known and after. The guest is testpmd in macswap mode: what it
+// received goes back out through VF 0 to the wire, so the wire shows each frame's tag as the guest
+// got it.
 // Not part of the default suite: `npm run test:vf`.
 import assert from 'assert';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { Capture } from '../../lab/capture';
 import { Netns } from '../../lab/netns';
 import { waitFor } from '../../lab/wait';
 import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
 import type { L1Process } from '../../lab/vf/l1-process';
 import { startQmpStandin } from '../../lab/vf/l1-qmp-standin';
+import { L1Testpmd } from '../../lab/vf/l1-testpmd';
 import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
 import { createVfs, type SriovPf } from '../../lab/vf/sriov';
 import { sendWireFrames } from '../../lab/vf/wire-frames';
@@ -39,8 +43,19 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
   let pf: SriovPf;
   let daemon: L1Daemon | undefined;
   let qmp: L1Process | undefined;
+  let guest: L1Testpmd | undefined;
+  let echoes: Capture | undefined;
   const seen: Record<string, number> = {};
 
+  /** The guest's echoes on the wire so far, by the VLAN they carry ('untagged' for none). */
+  const echoesByVlan = () => {
+    const counts: Record<string, number> = {};
+    for (const line of echoes!.lines()) {
+      const vlan = /vlan (\d+)/.exec(line)?.[1] ?? 'untagged';
+      counts[vlan] = (counts[vlan] ?? 0) + 1;
+    }
+    return counts;
+  };
   /** Frames VF 0 handed the daemon of FRAMES sent to `destination` (tagged with `vlan` unless 0). */
   const reachingVf0 = async (label: string, destination: string, vlan = 0) => {
     const taken = await receivedFromWire(netns, WIRE_TAP, daemon!, 'vm1', FRAMES, () =>
@@ -72,6 +87,14 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
       ],
     });
     await waitFor('the group on VF 0', async () => (await vm1()).activePath === 'primary', 60000, 1000);
+    guest = await L1Testpmd.start(l1, {
+      socket: `${L1_DAEMON_DIR}/vm1.sock`,
+      mac: GUEST_MAC,
+      filePrefix: 'vf-rx-vm',
+      mode: 'macswap',
+      cpu: 0,
+    });
+    echoes = await Capture.start(netns.name, WIRE_TAP, `ether src ${GUEST_MAC} and ether dst ${WIRE_PEER_MAC}`);
   });
 
   let failed = false;
@@ -86,7 +109,9 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
       console.log(`      L1's files: ${dir}`);
     }
     console.log(`      frames of ${FRAMES} that reached VF 0: ${JSON.stringify(seen)}`);
+    echoes?.stop();
     await qmp?.stop().catch(() => undefined);
+    await guest?.stop().catch(() => undefined);
     await daemon?.stop().catch(() => undefined);
     await l1?.stop();
     netns.dispose();
@@ -104,15 +129,21 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
   /** What the PF's driver said of VF 0's requests (refusals are logged there). */
   const pfLog = async () => (await l1!.runOk('dmesg | grep -i " vf" | tail -20')).trim();
 
-  // Measured: the emulated VF then passes no multicast frame and no tagged one; whether the PF
-  // driver or QEMU's emulation drops them was not told apart.
-  it("before the guest's filter is known: all multicast and every VLAN asked of VF 0, unicast passes", async function () {
+  // Measured: the emulated VF then passes no multicast frame and no tagged one. igbvf has no
+  // switch for its VLAN filter: the port is configured with it, so before the guest's VLANs are
+  // known no VLAN is programmed and status says tagged frames do not pass.
+  it("before the guest's filter is known: all multicast asked of VF 0, no VLAN programmed, unicast passes", async function () {
     const status = await vm1();
     assert.strictEqual(status.guestRxFilter?.qmp, 'waiting');
-    assert.deepStrictEqual(status.primary.rxFilter, { multicast: 'all', vlan: 'all' });
+    assert.strictEqual(status.primary.rxFilter.multicast, 'all');
+    assert.match(status.primary.rxFilter.vlan, /^untagged only; tagged frames do not pass/);
+    assert.deepStrictEqual(status.standby.rxFilter, { multicast: 'all', vlan: 'all' });
     const reached = await reachingEach('unknown filter');
+    const echoed = echoesByVlan();
     console.log(
-      `      reached VF 0 of ${FRAMES} each: ${JSON.stringify(reached)}\n      the PF's log:\n${await pfLog()}`,
+      `      VF 0's filter: ${JSON.stringify(status.primary.rxFilter)}\n` +
+        `      reached VF 0 of ${FRAMES} each: ${JSON.stringify(reached)}; the guest's echoes: ${JSON.stringify(echoed)}\n` +
+        `      the PF's log:\n${await pfLog()}`,
     );
     assert.strictEqual(reached.untagged, FRAMES);
     assert.deepStrictEqual(
@@ -120,9 +151,13 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
       { joinedGroup: 0, otherGroup: 0 },
       'all multicast asked of the emulated VF, none arrives',
     );
+    assert.deepStrictEqual(
+      { guestVlan: reached.guestVlan, otherVlan: reached.otherVlan },
+      { guestVlan: 0, otherVlan: 0 },
+    );
   });
 
-  it(`the guest joined ${JOINED_GROUP} and VLAN ${GUEST_VLAN}: the list programmed through the mailbox`, async function () {
+  it(`the guest joined ${JOINED_GROUP} and VLAN ${GUEST_VLAN}: both programmed through the mailbox, filtering`, async function () {
     qmp = await startQmpStandin(l1!, QMP_SOCKET, 'net0', { multicast: [JOINED_GROUP], vlans: [GUEST_VLAN] });
     await waitFor(
       "the guest's filter on VF 0",
@@ -135,21 +170,23 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
       `      VF 0 took the filter as ${JSON.stringify(status.primary.rxFilter)}, ` +
         `the standby as ${JSON.stringify(status.standby.rxFilter)}`,
     );
+    const echoedBefore = echoesByVlan();
     const reached = await reachingEach('guest filter');
+    const echoedNow = echoesByVlan();
+    const echoed = (vlan: string) => (echoedNow[vlan] ?? 0) - (echoedBefore[vlan] ?? 0);
+    const guestGot = { [GUEST_VLAN]: echoed(String(GUEST_VLAN)), [OTHER_VLAN]: echoed(String(OTHER_VLAN)) };
     console.log(
-      `      reached VF 0 of ${FRAMES} each: ${JSON.stringify(reached)}\n      the PF's log:\n${await pfLog()}`,
+      `      reached VF 0 of ${FRAMES} each: ${JSON.stringify(reached)}; the guest's echoes by VLAN: ${JSON.stringify(guestGot)}, ` +
+        `untagged ${echoed('untagged')}\n      the PF's log:\n${await pfLog()}`,
     );
-    assert.strictEqual(status.primary.rxFilter.multicast, 'list of 1');
+    assert.deepStrictEqual(status.primary.rxFilter, { multicast: 'list of 1', vlan: 'list of 1' });
     assert.strictEqual(reached.joinedGroup, FRAMES, 'the joined group reaches VF 0');
     assert.strictEqual(reached.otherGroup, 0, 'another group does not');
     assert.strictEqual(reached.untagged, FRAMES);
-    // The VLAN list is not programmed: igbvf has no VLAN offload switch
-    // (rte_eth_dev_set_vlan_offload), the daemon reports "all pass", and the PF passes VF 0 no
-    // tagged frame at all, the guest's VLAN included.
-    assert.strictEqual(status.primary.rxFilter.vlan, 'unsupported by the driver; all pass');
-    assert.deepStrictEqual(
-      { guestVlan: reached.guestVlan, otherVlan: reached.otherVlan },
-      { guestVlan: 0, otherVlan: 0 },
-    );
+    assert.strictEqual(reached.guestVlan, FRAMES, "the guest's VLAN reaches VF 0");
+    assert.strictEqual(reached.otherVlan, 0, 'another VLAN does not');
+    // The PF strips the tag for the VF; the guest must still get the frame tagged.
+    assert.strictEqual(guestGot[GUEST_VLAN], FRAMES, "the guest got its VLAN's frames tagged, and echoed them");
+    assert.strictEqual(guestGot[OTHER_VLAN], 0);
   });
 });

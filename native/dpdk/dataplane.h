@@ -27,29 +27,32 @@ struct DataplaneOptions {
   std::vector<unsigned> worker_lcores;
   unsigned mbufs = 16383;
   unsigned max_mtu = 1500;  // sizes the mbufs; a group may not ask for more
-  unsigned link_poll_interval_us = 100;
+  // The config's defaults (src/config/schema.ts), which the addon always passes.
+  unsigned link_poll_interval_us = 1000;
   unsigned idle_sleep_max_us = 200;
-  bool rx_interrupts = false;  // an idle worker sleeps on its ports' rx interrupts
+  bool rx_interrupts = true;  // an idle worker sleeps on its ports' rx interrupts
 };
 
 // One of a group's three ports, as port-xstats names it.
 enum class PortRole : uint8_t { kVhost, kPrimary, kStandby };
 
+// Defaults as the config's (src/config/schema.ts), which the addon always passes.
 struct GroupSpec {
   std::string name;
   std::string mac;
   unsigned mtu = 1500;
   RxMode rx_mode = RxMode::kFailover;
-  unsigned rx_grace_ms = 0;  // rx: failover: the standby's frames still reach the guest this long
-  bool spoof_check = true;   // drop guest frames whose source MAC is not the group's
+  unsigned rx_grace_ms = 500;  // rx: failover: the standby's frames still reach the guest this long
+  bool spoof_check = true;     // drop guest frames whose source MAC is not the group's
   std::string vhost_devargs;
   std::string primary_devargs;
   std::string standby_devargs;
   MacMode primary_mac_mode = MacMode::kLeave;
   unsigned rx_descriptors = 512;
   unsigned tx_descriptors = 512;
-  unsigned garp_max_age_ms = 0;  // announce addresses seen this recently; 0: no learning, no GARP
-  unsigned queues = 1;           // queue pairs on each of the group's ports
+  // Announce addresses seen this recently; 0: no learning, no GARP.
+  unsigned garp_max_age_ms = 300000;
+  unsigned queues = 1;  // queue pairs on each of the group's ports
 };
 
 class Dataplane {

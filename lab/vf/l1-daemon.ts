@@ -66,6 +66,11 @@ export class L1Daemon {
     return this.process.log;
   }
 
+  /** Whether its process still runs in L1. */
+  alive(): Promise<boolean> {
+    return this.process.alive();
+  }
+
   /** The path switches it logged at or after `sinceMs` (L1's clock, as `date +%s%3N` reads it). */
   pathSwitches(sinceMs: number): PathSwitchSeen[] {
     const switches: PathSwitchSeen[] = [];

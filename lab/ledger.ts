@@ -6,6 +6,8 @@
 // counts too. lostSilently is the one number no counter explains: it must be 0.
 import { strict as assert } from 'assert';
 import type { GroupStatsReply } from '../src/control/protocol';
+import { COUNTER_LIST } from '../src/dataplane/counter-list';
+import type { CounterSpec, UplinkName } from '../src/dataplane';
 import { BRIDGE, type Topology } from './topology';
 import { waitFor } from './wait';
 
@@ -17,16 +19,8 @@ export interface Books {
   lostSilently: number;
   /** Guest frames each uplink took. */
   onUplink: { primary: number; standby: number };
-  droppedByCause: {
-    noPath: number;
-    primaryFull: number;
-    standbyFull: number;
-    runt: number;
-    oversize: number;
-    spoofed: number;
-    /** Freed inside lib/vhost (never dequeued: counted in `sent` and `dropped` both). */
-    inVhost: number;
-  };
+  /** Dropped by the daemon and counted, by cause (counters.def's reason, and uplink where it has one). */
+  droppedByCause: Record<TxDropCause, number>;
   /** RARPs and GARPs the daemon sent in the window. */
   announcements: number;
 }
@@ -44,21 +38,30 @@ type Stats = GroupStatsReply & { mbufsInUse: number };
 
 const announcedBy = (s: Stats) =>
   s.announcementsSent.primary + s.announcementsSent.standby + s.garpsSent.primary + s.garpsSent.standby;
-const droppedBy = (s: Stats): Books['droppedByCause'] => ({
-  noPath: s.txDroppedNoPath,
-  primaryFull: s.txDroppedFull.primary,
-  standbyFull: s.txDroppedFull.standby,
-  runt: s.txDroppedRunt,
-  oversize: s.txDroppedOversize,
-  spoofed: s.txDroppedSpoofed,
-  inVhost: s.txDroppedInVhost,
-});
+// The drop causes of the guest's frames, as native/dpdk/counters.def lists them.
+type TxDropSpec = Exclude<Extract<CounterSpec, { direction: 'tx' }>, { reason: '' }>;
+type CauseOf<S> = S extends { perPath: true; reason: infer R extends string }
+  ? `${R}_${UplinkName}`
+  : S extends { reason: infer R extends string }
+    ? R
+    : never;
+export type TxDropCause = CauseOf<TxDropSpec>;
+const TX_DROPS = COUNTER_LIST.filter((c): c is TxDropSpec => c.direction === 'tx' && c.reason !== '');
+const droppedBy = (s: Stats) =>
+  Object.fromEntries(
+    TX_DROPS.flatMap((spec) => {
+      const value = s[spec.name];
+      return typeof value === 'number'
+        ? [[spec.reason, value]]
+        : (['primary', 'standby'] as const).map((path) => [`${spec.reason}_${path}`, value[path]]);
+    }),
+  ) as Record<TxDropCause, number>;
 
 /** The books between two readings of the daemon's counters and the bridge's. */
 export function books(before: Stats, after: Stats, bridgeReceived: number): Books {
   const announcements = announcedBy(after) - announcedBy(before);
   const [droppedBefore, droppedAfter] = [droppedBy(before), droppedBy(after)];
-  const causes = Object.keys(droppedAfter) as Array<keyof Books['droppedByCause']>;
+  const causes = Object.keys(droppedAfter) as TxDropCause[];
   const droppedByCause = Object.fromEntries(
     causes.map((cause) => [cause, droppedAfter[cause] - droppedBefore[cause]]),
   ) as Books['droppedByCause'];

@@ -80,7 +80,11 @@ async function main(): Promise<void> {
         `(${books.sent - books.arrived} missing: ${books.dropped} dropped and counted, ${books.lostSilently} lost silently)`,
     );
     detail(`${books.onUplink.primary} left on the primary, ${books.onUplink.standby} on the standby`);
-    const { primaryFull, standbyFull, noPath } = books.droppedByCause;
+    const {
+      uplink_full_primary: primaryFull,
+      uplink_full_standby: standbyFull,
+      no_path: noPath,
+    } = books.droppedByCause;
     detail(
       `dropped and counted: ${primaryFull} refused by the primary as it died, ` +
         `${standbyFull} by the standby, ${noPath} with no path up`,

@@ -131,8 +131,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
       const window = books(before, after, bridgeAfter - bridgeBefore);
       if (window.lostSilently !== 0)
         fail(`${window.lostSilently} frames lost silently (sent ${window.sent}, arrived ${window.arrived})`);
-      if (window.droppedByCause.noPath > 0 && !lab.noPathAllowed)
-        fail(`${window.droppedByCause.noPath} frames dropped for no path while a path was up`);
+      if (window.droppedByCause.no_path > 0 && !lab.noPathAllowed)
+        fail(`${window.droppedByCause.no_path} frames dropped for no path while a path was up`);
       totals.sent += window.sent;
       totals.lost += window.lostSilently;
       totals.arrived += window.arrived;

@@ -7,8 +7,11 @@
 #include <rte_version.h>
 
 #include <atomic>
+#include <cctype>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "control_characters.h"
@@ -414,7 +417,20 @@ Napi::Value GroupStatus(const Napi::CallbackInfo &info) {
   return out;
 }
 
-Napi::Object per_path(Napi::Env env, const uint64_t (&values)[vhfo::kUplinks]) {
+// counters.def's field as JavaScript names it: tx_dropped_runt is txDroppedRunt.
+std::string camel_case(const char *snake) {
+  std::string out;
+  for (const char *c = snake; *c != '\0'; c++)
+    out += *c == '_' && c[1] != '\0' ? static_cast<char>(toupper(*++c)) : *c;
+  return out;
+}
+
+// A counter's value in JavaScript, shaped by its slots: a number, or one per uplink.
+Napi::Value to_js(Napi::Env env, uint64_t value) {
+  return Napi::Number::New(env, static_cast<double>(value));
+}
+
+Napi::Value to_js(Napi::Env env, const uint64_t (&values)[vhfo::kUplinks]) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("primary", static_cast<double>(values[vhfo::kPrimary]));
   out.Set("standby", static_cast<double>(values[vhfo::kStandby]));
@@ -427,23 +443,33 @@ Napi::Value GroupStats(const Napi::CallbackInfo &info) {
   check(env, started(env).group_stats(string_arg(info, 0, "group"), &report));
   const vhfo::Counters &sum = report.counters;
   Napi::Object out = Napi::Object::New(env);
-  out.Set("guestDequeued", static_cast<double>(sum.guest_dequeued));
-  out.Set("txPackets", per_path(env, sum.tx_packets));
-  out.Set("txBytes", per_path(env, sum.tx_bytes));
-  out.Set("txDroppedFull", per_path(env, sum.tx_dropped_full));
-  out.Set("txDroppedNoPath", static_cast<double>(sum.tx_dropped_no_path));
-  out.Set("txDroppedRunt", static_cast<double>(sum.tx_dropped_runt));
-  out.Set("txDroppedOversize", static_cast<double>(sum.tx_dropped_oversize));
-  out.Set("txDroppedSpoofed", static_cast<double>(sum.tx_dropped_spoofed));
-  out.Set("txDroppedInVhost", static_cast<double>(sum.tx_dropped_in_vhost));
-  out.Set("rxPackets", per_path(env, sum.rx_packets));
-  out.Set("rxBytes", per_path(env, sum.rx_bytes));
-  out.Set("rxDroppedGuest", per_path(env, sum.rx_dropped_guest));
-  out.Set("rxDroppedInactive", per_path(env, sum.rx_dropped_inactive));
-  out.Set("announcementsSent", per_path(env, sum.announcements_sent));
-  out.Set("garpsSent", per_path(env, sum.garps_sent));
+#define VHFO_COUNTER(field, ...) out.Set(camel_case(#field), to_js(env, sum.field));
+#include "counters.def"
+#undef VHFO_COUNTER
   out.Set("lastSwitchGapUs", report.last_switch_gap_us);
   return out;
+}
+
+// counters.def as the addon's `counters` export, from which TypeScript's view is checked.
+Napi::Array counter_list(Napi::Env env) {
+  Napi::Array list = Napi::Array::New(env);
+  const auto add = [&](const char *field, bool per_path, const char *direction, const char *metric,
+                       const char *reason, const char *label, const char *help) {
+    Napi::Object spec = Napi::Object::New(env);
+    spec.Set("name", camel_case(field));
+    spec.Set("perPath", per_path);
+    spec.Set("direction", direction);
+    spec.Set("metric", metric);
+    spec.Set("reason", reason);
+    spec.Set("label", label);
+    spec.Set("help", help);
+    list.Set(list.Length(), spec);
+  };
+#define VHFO_COUNTER(field, paths, direction, metric, reason, label, help) \
+  add(#field, std::string_view(#paths) == "PER_PATH", #direction, metric, reason, label, help);
+#include "counters.def"
+#undef VHFO_COUNTER
+  return list;
 }
 
 Napi::Object to_js(Napi::Env env, const vhfo::PortStatsReport &port) {
@@ -605,6 +631,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   for (int i = 0; i < vhfo::kSwitchCauses; i++)
     causes.Set(static_cast<uint32_t>(i), vhfo::kSwitchCauseNames[i]);
   exports.Set("switchCauses", causes);
+  exports.Set("counters", counter_list(env));
   exports.Set("dpdkVersion", rte_version());
   exports.Set("dpdkBuiltVersion", vhfo::dpdk_built_version());
   return exports;

@@ -26,17 +26,19 @@ struct GuestFrameRules {
   rte_ether_addr mac{};
 };
 
-enum class GuestFrameFault : uint8_t { kNone, kRunt, kOversize, kSpoofed };
+// The counter a frame is dropped under (its drop cause, counters.def), or nullptr when it may
+// leave. Reads the mbuf header and the first 12 bytes of data, which the vhost dequeue has just
+// written.
+using GuestFrameFault = uint64_t Counters::*;
 
-// Why a frame may not leave, or kNone. Reads the mbuf header and the first 12 bytes of data,
-// which the vhost dequeue has just written.
 static inline GuestFrameFault guest_frame_fault(const GuestFrameRules &rules, const rte_mbuf *m) {
-  if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) return GuestFrameFault::kRunt;
-  if (unlikely(rte_pktmbuf_pkt_len(m) > rules.max_frame_bytes)) return GuestFrameFault::kOversize;
+  if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) return &Counters::tx_dropped_runt;
+  if (unlikely(rte_pktmbuf_pkt_len(m) > rules.max_frame_bytes))
+    return &Counters::tx_dropped_oversize;
   const auto *eth = rte_pktmbuf_mtod(m, const rte_ether_hdr *);
   if (rules.spoof_check && unlikely(!rte_is_same_ether_addr(&eth->src_addr, &rules.mac)))
-    return GuestFrameFault::kSpoofed;
-  return GuestFrameFault::kNone;
+    return &Counters::tx_dropped_spoofed;
+  return nullptr;
 }
 
 // Keeps the frames the guest may send at the front of pkts, in order; frees and counts the rest.
@@ -46,14 +48,11 @@ static inline uint16_t drop_forbidden_frames(const GuestFrameRules &rules, rte_m
   uint16_t kept = 0;
   for (uint16_t i = 0; i < n; i++) {
     const GuestFrameFault fault = guest_frame_fault(rules, pkts[i]);
-    if (likely(fault == GuestFrameFault::kNone)) {
+    if (likely(fault == nullptr)) {
       pkts[kept++] = pkts[i];
       continue;
     }
-    count(fault == GuestFrameFault::kRunt       ? counters.tx_dropped_runt
-          : fault == GuestFrameFault::kOversize ? counters.tx_dropped_oversize
-                                                : counters.tx_dropped_spoofed,
-          1);
+    count(counters.*fault, 1);
     rte_pktmbuf_free(pkts[i]);
   }
   return kept;

@@ -1,5 +1,7 @@
 // Human-readable tables for the read commands (the --json forms print the replies as they are).
 import type { GroupStatusReply, HealthReply, StatsReply } from '../control/protocol';
+import { COUNTER_LIST } from '../dataplane/counter-list';
+import type { CounterName, CounterSpec } from '../dataplane';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
@@ -124,41 +126,34 @@ export function formatStatus(groups: GroupStatusReply[], health?: HealthReply): 
 
 export type Rates = Record<string, { txPps: Record<string, number>; rxPps: Record<string, number> }>;
 
+// The counters of native/dpdk/counters.def: one column per path each, or a phrase in the group's line.
+const PER_PATH_COUNTERS = COUNTER_LIST.filter((c): c is Extract<CounterSpec, { perPath: true }> => c.perPath);
+const GROUP_COUNTERS = COUNTER_LIST.filter((c): c is Extract<CounterSpec, { perPath: false }> => !c.perPath);
+const RATE_OF: Partial<Record<CounterName, keyof Rates[string]>> = { txPackets: 'txPps', rxPackets: 'rxPps' };
+
 export function formatStats(stats: StatsReply, rates?: Rates): string {
   const rows: string[][] = [];
   for (const [name, group] of Object.entries(stats.groups))
-    for (const path of ['primary', 'standby'] as const) {
-      const rate = rates?.[name];
+    for (const path of ['primary', 'standby'] as const)
       rows.push([
         name,
         path,
-        String(group.txPackets[path]) + (rate ? ` (${Math.round(rate.txPps[path])}/s)` : ''),
-        String(group.txBytes[path]),
-        String(group.rxPackets[path]) + (rate ? ` (${Math.round(rate.rxPps[path])}/s)` : ''),
-        String(group.rxBytes[path]),
-        String(group.txDroppedFull[path]),
-        String(group.rxDroppedGuest[path]),
-        String(group.rxDroppedInactive[path]),
+        ...PER_PATH_COUNTERS.map(({ name: counter }) => {
+          const rate = RATE_OF[counter] && rates?.[name]?.[RATE_OF[counter]][path];
+          return String(group[counter][path]) + (rate !== undefined ? ` (${Math.round(rate)}/s)` : '');
+        }),
       ]);
-    }
   const footer = Object.entries(stats.groups).map(([name, group]) => {
     const switches =
       Object.entries(group.switches)
         .map(([kind, count]) => `${kind} ${count}`)
         .join(', ') || 'none';
     const gap = group.lastSwitchGapUs > 0 ? `; last switch gap ${Math.round(group.lastSwitchGapUs)} us` : '';
-    const rounds = group.announcementsSent.primary + group.announcementsSent.standby;
-    const garps = group.garpsSent.primary + group.garpsSent.standby;
-    const refused =
-      `guest frames refused: runt ${group.txDroppedRunt}, oversize ${group.txDroppedOversize}, ` +
-      `spoofed ${group.txDroppedSpoofed}, dropped in vhost ${group.txDroppedInVhost}`;
-    return (
-      `${name}: dropped with no path up ${group.txDroppedNoPath}; ${refused}; path switches: ${switches}${gap}; ` +
-      `announcement rounds ${rounds} (GARPs ${garps})`
-    );
+    const counters = GROUP_COUNTERS.map(({ name: counter, label }) => `${label} ${group[counter]}`).join(', ');
+    return `${name}: ${counters}; path switches: ${switches}${gap}`;
   });
   return (
-    table(['GROUP', 'PATH', 'TX PKTS', 'TX BYTES', 'RX PKTS', 'RX BYTES', 'TX FULL', 'RX GUEST', 'RX INACTIVE'], rows) +
+    table(['GROUP', 'PATH', ...PER_PATH_COUNTERS.map((counter) => counter.label)], rows) +
     footer.join('\n') +
     `\nmbufs in use: ${stats.mbufsInUse}\n`
   );

@@ -1,12 +1,16 @@
 export { Dataplane, type GroupSettings } from './dataplane';
 export { DataplaneGroup, primaryMacMode } from './dataplane-group';
+export { COUNTER_LIST } from './counter-list';
 export { PORT_ROLES, SWITCH_CAUSES } from './native';
 export type {
+  CounterName,
+  CounterSpec,
   DecisionCause,
   DpdkLogLine,
   GroupPortStats,
   PortStats,
   SwitchGapEvent,
+  GroupCounters,
   GroupStats,
   GroupStatus,
   GuestAddress,

@@ -1,8 +1,10 @@
 // The addon's contract, written once: what native/dpdk/addon.cc exports and the shapes it takes
-// and returns. The only module that loads the addon; everything else uses the typed wrapper in
-// dataplane.ts. test/unit/addon-contract.test.ts loads the real addon and holds it to this file.
+// and returns, its counters typed from counter-list.ts (generated from native/dpdk/counters.def).
+// The only module that loads the addon; everything else uses the typed wrapper in dataplane.ts.
+// test/unit/addon-contract.test.ts loads the real addon and holds it to this file.
 import path from 'path';
 import { AddonFileRefused, loadAddonFile } from './addon-file';
+import type { COUNTER_LIST } from './counter-list';
 import type { UplinkRxFilter } from '../guest/rx-filter';
 
 export type PathName = 'primary' | 'standby' | 'none';
@@ -239,32 +241,13 @@ export interface PerPath {
   standby: number;
 }
 
-export interface GroupStats {
-  guestDequeued: number;
-  txPackets: PerPath;
-  txBytes: PerPath;
-  txDroppedFull: PerPath;
-  txDroppedNoPath: number;
-  /** Guest frames refused before any uplink: shorter than an Ethernet header. */
-  txDroppedRunt: number;
-  /** ... longer than the group's MTU allows. */
-  txDroppedOversize: number;
-  /** ... from a source MAC not the guest's (spoofCheck). */
-  txDroppedSpoofed: number;
-  /**
-   * Guest frames lib/vhost took from the guest's ring and freed without handing them over (not in
-   * guestDequeued): longer than one mbuf holds (the vhost port's linear buffers), or descriptors it
-   * could not read.
-   */
-  txDroppedInVhost: number;
-  rxPackets: PerPath;
-  rxBytes: PerPath;
-  rxDroppedGuest: PerPath;
-  rxDroppedInactive: PerPath;
-  /** Announcement rounds: one RARP each. */
-  announcementsSent: PerPath;
-  /** Gratuitous ARPs for the guest's learned addresses, sent with the rounds. */
-  garpsSent: PerPath;
+/** The data plane's counters, as native/dpdk/counters.def lists them (one line each, with its help). */
+export type CounterSpec = (typeof COUNTER_LIST)[number];
+export type CounterName = CounterSpec['name'];
+/** Each counter of the list: one number, or one per uplink. */
+export type GroupCounters = { [S in CounterSpec as S['name']]: S['perPath'] extends true ? PerPath : number };
+
+export interface GroupStats extends GroupCounters {
   /** At the last switch: microseconds from the last frame on the old path to the first on the new. */
   lastSwitchGapUs: number;
 }
@@ -318,6 +301,8 @@ export interface NativeAddon {
   shutdown(): void;
   /** The native SwitchCause names, in enum order: must equal SWITCH_CAUSES. */
   readonly switchCauses: readonly string[];
+  /** native/dpdk/counters.def as the addon was built with it: must equal COUNTER_LIST. */
+  readonly counters: readonly CounterSpec[];
   /** The loaded DPDK's version string (rte_version()), e.g. "DPDK 22.11.9". */
   readonly dpdkVersion: string;
   /** The version of the DPDK headers the addon was compiled with, in the same form. */

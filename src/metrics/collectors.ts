@@ -2,7 +2,8 @@
 // native per-lcore counters and the drivers' own are the only counters). Names follow Prometheus
 // conventions; label values are snake_case throughout.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GroupPortStats, PerPath, PortStats, WorkerStats } from '../dataplane';
+import { COUNTER_LIST } from '../dataplane/counter-list';
+import type { CounterSpec, GroupPortStats, GroupStats, PortStats, WorkerStats } from '../dataplane';
 import { GAP_BUCKETS_S } from '../failover/gap-histogram';
 import type { GroupsView, GroupView } from '../group/reports';
 
@@ -69,49 +70,26 @@ export function createRegistry(source: MetricsSource): Registry {
     return portStats.get(group.name)!;
   };
 
-  // A counter whose value is read, not incremented: reset and set at every scrape.
-  const perPathCounter = (name: string, help: string, read: (group: GroupView) => PerPath) =>
+  // The data plane's counters, one metric per line of native/dpdk/counters.def, or for a drop a
+  // reason of vhost_failover_dropped_packets_total. Read, not incremented: reset and set at
+  // every scrape.
+  const pathsOf = (spec: CounterSpec, stats: GroupStats): Array<[string, number]> => {
+    const value = stats[spec.name];
+    return typeof value === 'number' ? [['none', value]] : PATHS.map((path) => [path, value[path]]);
+  };
+  for (const spec of COUNTER_LIST.filter((counter) => counter.reason === ''))
     new Counter({
-      name,
-      help,
-      labelNames: ['group', 'path'],
+      name: `vhost_failover_${spec.metric}_total`,
+      help: spec.help,
+      labelNames: spec.perPath ? ['group', 'path'] : ['group'],
       registers: [registry],
       collect() {
         this.reset();
-        for (const group of groups()) {
-          const values = read(group);
-          for (const path of PATHS) this.inc({ group: group.name, path }, values[path]);
-        }
+        for (const group of groups())
+          for (const [path, value] of pathsOf(spec, group.stats()))
+            this.inc(spec.perPath ? { group: group.name, path } : { group: group.name }, value);
       },
     });
-
-  perPathCounter(
-    'vhost_failover_tx_packets_total',
-    'Frames from the guest sent on an uplink',
-    (g) => g.stats().txPackets,
-  );
-  perPathCounter('vhost_failover_tx_bytes_total', 'Bytes from the guest sent on an uplink', (g) => g.stats().txBytes);
-  perPathCounter(
-    'vhost_failover_rx_packets_total',
-    'Frames from an uplink delivered to the guest',
-    (g) => g.stats().rxPackets,
-  );
-  perPathCounter(
-    'vhost_failover_rx_bytes_total',
-    'Bytes from an uplink delivered to the guest',
-    (g) => g.stats().rxBytes,
-  );
-  perPathCounter(
-    'vhost_failover_announcement_rounds_total',
-    "Announcement rounds (one RARP for the guest's MAC each) sent on an uplink",
-    (g) => g.stats().announcementsSent,
-  );
-  perPathCounter(
-    'vhost_failover_garps_total',
-    "Gratuitous ARPs for the guest's learned IPv4 addresses sent on an uplink",
-    (g) => g.stats().garpsSent,
-  );
-
   new Counter({
     name: 'vhost_failover_dropped_packets_total',
     help: 'Frames dropped, by direction and reason',
@@ -119,19 +97,11 @@ export function createRegistry(source: MetricsSource): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const view of groups()) {
-        const stats = view.stats();
-        const group = view.name;
-        this.inc({ group, path: 'none', direction: 'tx', reason: 'no_path' }, stats.txDroppedNoPath);
-        this.inc({ group, path: 'none', direction: 'tx', reason: 'runt' }, stats.txDroppedRunt);
-        this.inc({ group, path: 'none', direction: 'tx', reason: 'oversize' }, stats.txDroppedOversize);
-        this.inc({ group, path: 'none', direction: 'tx', reason: 'spoofed' }, stats.txDroppedSpoofed);
-        this.inc({ group, path: 'none', direction: 'tx', reason: 'in_vhost' }, stats.txDroppedInVhost);
-        for (const path of PATHS) {
-          this.inc({ group, path, direction: 'tx', reason: 'uplink_full' }, stats.txDroppedFull[path]);
-          this.inc({ group, path, direction: 'rx', reason: 'guest_not_ready' }, stats.rxDroppedGuest[path]);
-          this.inc({ group, path, direction: 'rx', reason: 'inactive_path' }, stats.rxDroppedInactive[path]);
-        }
+      for (const group of groups()) {
+        const stats = group.stats();
+        for (const spec of COUNTER_LIST.filter((counter) => counter.reason !== ''))
+          for (const [path, value] of pathsOf(spec, stats))
+            this.inc({ group: group.name, path, direction: spec.direction, reason: spec.reason }, value);
       }
     },
   });

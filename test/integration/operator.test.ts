@@ -7,9 +7,11 @@ import path from 'path';
 import { validateConfig } from '../../src/config';
 import { exchange, request } from '../../src/control/client';
 import { MAX_REQUEST_BYTES } from '../../src/control/protocol';
+import { COUNTER_LIST } from '../../src/dataplane/counter-list';
 import { BRIDGE, labConfig } from '../../lab/topology';
 import { openLedger } from '../../lab/ledger';
 import { topologyPerTest } from '../support/lab';
+import { groupStatsShape, shapeOf } from '../support/value-shape';
 import { waitFor, waitForRise } from '../../lab/wait';
 
 const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli.js');
@@ -58,6 +60,9 @@ describe('operator interface (real DPDK)', function () {
     const stats = JSON.parse(cli('stats', '--json', '--socket', controlSocket).stdout);
     assert.ok(stats.groups.vm1.txPackets.standby > 0);
     assert.ok(stats.groups.vm1.switches.operator >= 1);
+    // The real addon's counters, as counters.def shapes them (the fake addon's, in the unit tests).
+    const { switches: _switches, ...counters } = stats.groups.vm1;
+    assert.deepEqual(shapeOf(counters), groupStatsShape());
     assert.equal(cli('groups', '--socket', controlSocket).stdout, 'vm1\n');
     const table = cli('stats', '--socket', controlSocket);
     assert.match(table.stdout, /^GROUP\s+PATH\s+TX PKTS/m);
@@ -151,6 +156,8 @@ describe('operator interface (real DPDK)', function () {
     assert.match(text, /^vhost_failover_active_path\{group="vm1",path="primary"\} 1$/m);
     assert.match(text, /^vhost_failover_guest_connected\{group="vm1"\} 1$/m);
     assert.match(text, /^vhost_failover_mbufs_in_use \d+$/m);
+    for (const counter of COUNTER_LIST)
+      assert.match(text, new RegExp(`^vhost_failover_${counter.metric}_total\\{group="vm1".*${counter.reason}`, 'm'));
     assert.ok(netns.counters(BRIDGE).rxPackets > 0);
   });
 });

@@ -55,7 +55,7 @@ describe('primary faults (real DPDK)', function () {
     const books = await ledger.close('two tx stalls, resets and failbacks', { strict: false });
     console.log(`      dropped by cause: ${JSON.stringify(books.droppedByCause)}`);
     assert.equal(books.lostSilently, 0);
-    assert.ok(books.droppedByCause.primaryFull > 0, 'the refused frames are counted as the primary full');
+    assert.ok(books.droppedByCause.uplink_full_primary > 0, 'the refused frames are counted as the primary full');
   });
 
   it("fails over when the primary's driver asks for a reset, and takes the primary back once it is reset or re-probed", async function () {

@@ -70,7 +70,7 @@ describe('trust boundaries: the guest (real DPDK, testpmd VM)', function () {
       await waitForRise('frames on the primary tap', () => t.netns.counters(t.primaryTap).rxPackets);
       await vm.command('stop');
       const books = await ledger.close('spoofed, oversize and good frames', { strict: false });
-      const { spoofed, oversize, runt, inVhost } = books.droppedByCause;
+      const { spoofed, oversize, runt, in_vhost: inVhost } = books.droppedByCause;
       console.log(
         `      spoofed ${spoofed}, oversize ${oversize}, in vhost ${inVhost}, runt ${runt} dropped and counted; ` +
           `${books.arrived} good frames arrived; lost silently ${books.lostSilently}`,

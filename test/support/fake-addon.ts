@@ -7,6 +7,7 @@
 import type {
   DecisionCause,
   DpdkLogLine,
+  GroupCounters,
   GroupPortStats,
   GroupStats,
   GroupStatus,
@@ -26,6 +27,7 @@ import type {
   UplinkName,
   WorkerStatsReport,
 } from '../../src/dataplane/native';
+import { COUNTER_LIST } from '../../src/dataplane/counter-list';
 import { SWITCH_CAUSES } from '../../src/dataplane/native';
 import type { UplinkRxFilter } from '../../src/guest/rx-filter';
 
@@ -52,6 +54,7 @@ const ZERO = { primary: 0, standby: 0 };
 
 export class FakeAddon implements NativeAddon {
   readonly switchCauses = SWITCH_CAUSES;
+  readonly counters = COUNTER_LIST;
   readonly dpdkVersion = 'DPDK 0.0 (fake)';
   readonly dpdkBuiltVersion = 'DPDK 0.0 (fake)';
   readonly groups = new Map<string, FakeGroup>();
@@ -211,22 +214,12 @@ export class FakeAddon implements NativeAddon {
 
   groupStats(name: string): GroupStats {
     const group = this.group(name);
+    const zero = Object.fromEntries(
+      COUNTER_LIST.map(({ name: counter, perPath }) => [counter, perPath ? { ...ZERO } : 0]),
+    ) as GroupCounters;
     return {
-      guestDequeued: 0,
-      txPackets: ZERO,
-      txBytes: ZERO,
-      txDroppedFull: ZERO,
-      txDroppedNoPath: 0,
-      txDroppedRunt: 0,
-      txDroppedOversize: 0,
-      txDroppedInVhost: 0,
-      txDroppedSpoofed: 0,
-      rxPackets: ZERO,
-      rxBytes: ZERO,
-      rxDroppedGuest: ZERO,
-      rxDroppedInactive: ZERO,
+      ...zero,
       announcementsSent: { primary: group.announcements.primary, standby: group.announcements.standby },
-      garpsSent: ZERO,
       lastSwitchGapUs: 0,
     };
   }

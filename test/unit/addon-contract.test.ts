@@ -1,7 +1,10 @@
 // The addon's contract is written once, in src/dataplane/native.ts; this loads the real addon
 // (no EAL is started, so no root is needed) and holds what it exports to that file.
 import { strict as assert } from 'assert';
+import { COUNTER_LIST } from '../../src/dataplane/counter-list';
 import { ADDON_FUNCTIONS, SWITCH_CAUSES, loadAddon } from '../../src/dataplane/native';
+import { FakeAddon } from '../support/fake-addon';
+import { groupStatsShape, shapeOf } from '../support/value-shape';
 
 describe('native addon contract', function () {
   const addon = loadAddon() as unknown as Record<string, unknown>;
@@ -13,6 +16,33 @@ describe('native addon contract', function () {
 
   it('names the switch causes as the TypeScript union does, in enum order', function () {
     assert.deepEqual(addon.switchCauses, [...SWITCH_CAUSES]);
+  });
+
+  it('lists its counters from native/dpdk/counters.def as counter-list.ts does: names, slots, metrics, causes, labels', function () {
+    assert.deepEqual(addon.counters, COUNTER_LIST);
+  });
+
+  // The addon's reply is made by the same macro as its list; on real DPDK, test/integration/
+  // operator.test.ts holds its groupStats to the same shape.
+  it("the fake addon's groupStats has the keys, types and nesting counters.def gives", function () {
+    const fake = new FakeAddon();
+    fake.addGroup({
+      name: 'vm1',
+      mac: '52:54:00:00:00:01',
+      mtu: 1500,
+      rx: 'failover',
+      rxGraceMs: 500,
+      queues: 1,
+      spoofCheck: true,
+      vhostDevargs: 'net_vhost0,iface=/tmp/unused.sock',
+      primaryDevargs: 'net_tap0,iface=p',
+      standbyDevargs: 'net_tap1,iface=s',
+      primaryMac: 'set',
+      rxDescriptors: 1024,
+      txDescriptors: 1024,
+      garpMaxAgeMs: 0,
+    });
+    assert.deepEqual(shapeOf(fake.groupStats('vm1')), groupStatsShape());
   });
 
   it("says which DPDK it runs on and was compiled with: a distribution's LTS (Debian 12's 22.11, 13's 24.11)", function () {

@@ -2,52 +2,17 @@
 // addon: the ops, their refusals, the CLI's tables and the metrics. What the workers measure is
 // tested on real DPDK (test/integration/worker-stats.test.ts).
 import { strict as assert } from 'assert';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import pino from 'pino';
-import { validateConfig } from '../../src/config';
 import { request } from '../../src/control/client';
 import { formatPortXstats, formatWorkerStats } from '../../src/cli/format-workers';
-import { Daemon } from '../../src/daemon';
-import { Dataplane } from '../../src/dataplane';
 import { createRegistry } from '../../src/metrics/collectors';
-import { FakeAddon } from '../support/fake-addon';
+import { fakeDaemonPerTest } from '../support/fake-daemon';
 
 describe('worker-stats and port-xstats (fake addon, no DPDK)', function () {
-  let dir: string;
-  let addon: FakeAddon;
-  let daemon: Daemon;
-  let socket: string;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-unit-'));
-    socket = path.join(dir, 'control.sock');
-    addon = new FakeAddon();
-    const config = validateConfig({
-      control: { socket },
-      devices: { pciAddresses: ['0000:3b'] },
-      groups: [
-        {
-          name: 'vm1',
-          mac: '52:54:00:00:00:01',
-          vhost: { socket: '/tmp/unused/vm1.sock', mode: 'client' },
-          primary: { devargs: '0000:3b:02.1' },
-          standby: { devargs: 'net_tap1,iface=sb-vm1' },
-        },
-      ],
-    });
-    daemon = new Daemon(config, pino({ level: 'silent' }), new Dataplane(addon));
-    await daemon.start();
-  });
-  afterEach(async () => {
-    await daemon.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const f = fakeDaemonPerTest();
 
   it("reports each worker's cycles, frames and poll units, and prints shares and cycles per frame", async function () {
-    addon.workerCycles = { busyCycles: 3000, idleCycles: 1000, asleepCycles: 6000, frames: 10 };
-    const reply = await request(socket, 'worker-stats');
+    f.addon.workerCycles = { busyCycles: 3000, idleCycles: 1000, asleepCycles: 6000, frames: 10 };
+    const reply = await request(f.socket, 'worker-stats');
     assert.equal(reply.tscHz, 2e9);
     assert.deepEqual(reply.workers[0].pollUnits, [
       { group: 'vm1', queue: 0, ports: { vhost: 0, primary: 1, standby: 2 }, frames: 10 },
@@ -60,30 +25,30 @@ describe('worker-stats and port-xstats (fake addon, no DPDK)', function () {
   });
 
   it('prints dashes for a worker that has moved nothing, and a detached primary as none', async function () {
-    await request(socket, 'detach', { group: 'vm1' });
-    const text = formatWorkerStats(await request(socket, 'worker-stats'));
+    await request(f.socket, 'detach', { group: 'vm1' });
+    const text = formatWorkerStats(await request(f.socket, 'worker-stats'));
     assert.match(text, /^1\s+-\s+-\s+-\s+0\s+-\s+\d+$/m);
     assert.match(text, /\(ports vhost 0, primary none, standby 2\)/);
   });
 
   it("reads a port's xstats by name, the primary by default, and refuses an unknown or absent port", async function () {
-    const primary = await request(socket, 'port-xstats', { group: 'vm1' });
+    const primary = await request(f.socket, 'port-xstats', { group: 'vm1' });
     assert.equal(primary.port, 'primary');
     assert.deepEqual(primary.xstats[0], { name: 'rx_good_packets', value: 7 });
     assert.match(formatPortXstats(primary), /^vm1 primary port: 2 counters\nNAME\s+VALUE\nrx_good_packets\s+7\n/);
-    assert.equal((await request(socket, 'port-xstats', { group: 'vm1', port: 'vhost' })).port, 'vhost');
+    assert.equal((await request(f.socket, 'port-xstats', { group: 'vm1', port: 'vhost' })).port, 'vhost');
     await assert.rejects(
-      request(socket, 'port-xstats', { group: 'vm1', port: 'uplink' }),
+      request(f.socket, 'port-xstats', { group: 'vm1', port: 'uplink' }),
       /"port" must be one of "vhost", "primary", "standby", not "uplink"/,
     );
-    await assert.rejects(request(socket, 'port-xstats', { group: 'vm9' }), /no group "vm9"/);
-    await request(socket, 'detach', { group: 'vm1' });
-    await assert.rejects(request(socket, 'port-xstats', { group: 'vm1' }), /has no primary port in service/);
+    await assert.rejects(request(f.socket, 'port-xstats', { group: 'vm9' }), /no group "vm9"/);
+    await request(f.socket, 'detach', { group: 'vm1' });
+    await assert.rejects(request(f.socket, 'port-xstats', { group: 'vm1' }), /has no primary port in service/);
   });
 
   it('exports busy and idle cycles, frames and time asleep per worker as metrics', async function () {
-    addon.workerCycles = { busyCycles: 3000, idleCycles: 1000, asleepCycles: 4e9, frames: 10 };
-    const text = await createRegistry(daemon).metrics();
+    f.addon.workerCycles = { busyCycles: 3000, idleCycles: 1000, asleepCycles: 4e9, frames: 10 };
+    const text = await createRegistry(f.daemon).metrics();
     assert.match(text, /^vhost_failover_worker_cycles_total\{worker="1",state="busy"\} 3000$/m);
     assert.match(text, /^vhost_failover_worker_cycles_total\{worker="1",state="idle"\} 1000$/m);
     assert.match(text, /^vhost_failover_worker_frames_total\{worker="1"\} 10$/m);

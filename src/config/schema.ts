@@ -119,7 +119,9 @@ const uplink = {
   required: ['devargs'],
   properties: {
     devargs: {
-      description: 'DPDK devargs of the port: a PCI address with optional ",key=value" options, or a vdev',
+      description:
+        'DPDK devargs of the port: a PCI address with optional ",key=value" options, or a vdev; held to the ' +
+        'devices section and the device rules of the trust model (docs/design/trust-model.md)',
       type: 'string',
       pattern: DEVARGS_PATTERN,
       examples: ['0000:3b:02.1', 'net_tap0,iface=sb-vm1'],
@@ -149,7 +151,7 @@ const uplink = {
 // Like Linux bonding's num_grat_arp, each round also carries GARPs for the guest's recent addresses.
 const announceFields = {
   rounds: {
-    description: 'announcements per path change; 0 turns them off',
+    description: 'announcement rounds per path change or guest arrival; 0 turns them off',
     type: 'integer',
     minimum: 0,
     maximum: 100,
@@ -183,7 +185,7 @@ const globalAnnounce = {
 } as const;
 
 const descriptorCount = {
-  description: 'descriptors per queue; a power of two',
+  description: "ring size of every port's queues, in descriptors; a power of two",
   type: 'integer',
   minimum: 64,
   maximum: 4096,
@@ -221,7 +223,8 @@ export const configSchema = everyStringPrintable({
           default: 'vhost-failover',
         },
         workerCpus: {
-          description: 'CPUs that run the polling workers, one worker each',
+          description:
+            'CPUs that run the polling workers, one worker lcore each; no other thread of the daemon runs on them',
           type: 'array',
           items: { type: 'integer', minimum: 0, maximum: 1023 },
           minItems: 1,
@@ -241,8 +244,10 @@ export const configSchema = everyStringPrintable({
         txDescriptors: descriptorCount,
         linkPollIntervalUs: {
           description:
-            'how often the links of ports whose driver reports no link change are read, in microseconds ' +
-            '(vhost, tap, iavf and null ports report or never change; ixgbevf and unknown drivers are polled)',
+            'how often the link monitor reads the links of ports whose driver tells it of no change, in ' +
+            'microseconds, only while such a port exists: net_vhost and net_iavf raise link events, a port with a ' +
+            'kernel interface behind it (net_tap, mlx5) has the kernel link notifications, net_null and net_ring ' +
+            'never change; any other driver (net_ixgbe_vf, igbvf, drivers not listed) is polled',
           type: 'integer',
           minimum: 10,
           maximum: 1000000,
@@ -282,7 +287,7 @@ export const configSchema = everyStringPrintable({
       default: {},
       properties: {
         socket: {
-          description: 'unix socket of the control API',
+          description: 'unix socket of the control API; its directory is created',
           ...socketPath,
           default: DEFAULT_CONTROL_SOCKET,
         },
@@ -299,15 +304,17 @@ export const configSchema = everyStringPrintable({
         },
         faultInjection: {
           description:
-            'allow the inject-removal and inject-stall ops, which make the primary act surprise-removed or a driver ' +
-            'call hang; for labs without such devices',
+            'allow the inject-removal, inject-tx-stall, inject-reset and inject-stall ops, which make the primary act ' +
+            "surprise-removed, refuse every frame, see its PF's reset, or hang in a driver call; for labs without " +
+            'such devices, off outside a lab',
           type: 'boolean',
           default: false,
         },
         operators: {
           description:
-            'who may use the ops that change anything (switch, attach, detach, add-group, remove-group, ' +
-            "set-log-level), besides root and the daemon's own user; everyone who can connect may read",
+            'who may use the ops that change anything (every op but groups, status, stats, worker-stats, ' +
+            "port-xstats, identity and health), besides root and the daemon's own user; everyone who can connect " +
+            'may read',
           type: 'object',
           additionalProperties: false,
           default: {},
@@ -407,11 +414,21 @@ export const configSchema = everyStringPrintable({
       default: {},
       properties: {
         address: { description: 'address to listen on', type: 'string', default: '127.0.0.1' },
-        port: { description: 'TCP port, e.g. 9464', type: 'integer', minimum: 1, maximum: 65535 },
+        port: {
+          description: 'TCP port, e.g. 9464; the metrics are at http://address:port/metrics',
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+        },
       },
     },
     announce: {
-      description: "RARP rounds announcing the guest's MAC on the path that has just become active",
+      description:
+        "announcement rounds after each path change and when the guest's device comes up (never while no " +
+        "guest is connected): a RARP for the guest's MAC and a GARP for each IPv4 address the guest recently " +
+        'claimed in its ARP. Round k+1 follows round k after min(initialMs + k * stepMs, maxMs), as QEMU does ' +
+        "after a migration, but the first round goes out at once. A group's own announce overrides any of " +
+        'these fields',
       ...globalAnnounce,
     },
     failover: {
@@ -448,18 +465,34 @@ export const configSchema = everyStringPrintable({
               maximum: 1000,
               default: 5,
             },
-            windowMs: { type: 'integer', minimum: 1, maximum: 3600000, default: 10000 },
-            holdMs: { type: 'integer', minimum: 0, maximum: 86400000, default: 30000 },
+            windowMs: {
+              description: 'the sliding window that failures are counted in',
+              type: 'integer',
+              minimum: 1,
+              maximum: 3600000,
+              default: 10000,
+            },
+            holdMs: {
+              description: 'how long the standby is held after the latest failure',
+              type: 'integer',
+              minimum: 0,
+              maximum: 86400000,
+              default: 30000,
+            },
           },
         },
       },
     },
     log: {
+      description: "the daemon's log",
       type: 'object',
       additionalProperties: false,
       default: {},
       properties: {
         level: {
+          description:
+            'pino log level; output is JSON lines, or coloured lines when stdout is a terminal; set-log-level ' +
+            'changes it at run time',
           type: 'string',
           enum: LOG_LEVELS,
           default: 'info',
@@ -479,16 +512,26 @@ export const configSchema = everyStringPrintable({
         required: ['name', 'mac', 'vhost', 'primary', 'standby'],
         properties: {
           name: {
-            description: 'names the group in logs, metrics and DPDK device names',
+            description: "names the group in logs, stats, metrics and DPDK device names (hence no '-'); unique",
             type: 'string',
             pattern: GROUP_NAME_PATTERN,
           },
           mac: {
-            description: 'unicast MAC address of the VM port',
+            description:
+              "unicast MAC address of the VM port, not all zeros and no other group's; it must equal the MAC QEMU " +
+              'gives the guest',
             type: 'string',
             pattern: MAC_PATTERN,
           },
-          mtu: { type: 'integer', minimum: 68, maximum: 9600, default: 1500 },
+          mtu: {
+            description:
+              'set on both uplinks; the largest of all groups at start (at least 1500) sizes the mbufs, and a ' +
+              'group added at run time may not exceed it',
+            type: 'integer',
+            minimum: 68,
+            maximum: 9600,
+            default: 1500,
+          },
           queues: {
             description:
               "queue pairs on the guest's port and on both uplinks (the guest: QEMU's vhost-user netdev queues=N " +
@@ -526,16 +569,21 @@ export const configSchema = everyStringPrintable({
             default: true,
           },
           vhost: {
+            description: "the guest's vhost-user port",
             type: 'object',
             additionalProperties: false,
             required: ['socket'],
             properties: {
               socket: {
-                description: 'vhost-user unix socket shared with QEMU',
+                description:
+                  "vhost-user unix socket shared with QEMU; it becomes part of the vhost port's devargs, hence no " +
+                  'separators',
                 ...socketPath,
               },
               mode: {
-                description: 'server: we create the socket; client: QEMU creates it, we connect and reconnect',
+                description:
+                  'server: the daemon creates the socket (and its directory); client: QEMU creates it, the daemon ' +
+                  'connects and reconnects',
                 type: 'string',
                 enum: ['server', 'client'],
                 default: 'server',

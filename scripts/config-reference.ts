@@ -38,8 +38,15 @@ interface Row {
 }
 
 const code = (text: string) => `\`${text}\``;
-// A table cell holds one line, and '|' would end it.
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+// A table cell holds one line, and '|' would end it. Outside code spans, '*' would start emphasis
+// and '<' an HTML tag ("<pf>" would vanish): both are escaped there.
+function cell(text: string): string {
+  const oneLine = text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+  return oneLine
+    .split('`')
+    .map((part, i) => (i % 2 === 0 ? part.replace(/[*<]/g, '\\$&') : part))
+    .join('`');
+}
 
 function range(low: number | undefined, high: number | undefined): string {
   if (low !== undefined && high !== undefined) return `${low}-${high}`;
@@ -53,14 +60,15 @@ function typeOf(node: SchemaNode): string {
     case 'integer':
       return ['integer', range(node.minimum, node.maximum)].filter(Boolean).join(' ');
     case 'string': {
-      const form = node.pattern ? (patternHints[node.pattern]?.expected ?? `matching ${code(node.pattern)}`) : 'string';
+      const hint = node.pattern ? patternHints[node.pattern] : undefined;
+      const form = hint?.expected ?? (node.pattern ? `matching ${code(node.pattern)}` : 'string');
       const length = node.maxLength !== undefined ? `, at most ${node.maxLength} characters` : '';
-      return form + length;
+      return `${form}${length}${hint ? `: ${hint.fix}` : ''}`;
     }
     case 'array': {
       const limits = [range(node.minItems, node.maxItems), node.uniqueItems ? 'distinct' : ''].filter(Boolean);
       const item = node.items ? typeOf(node.items).replace(/^an? /, '') : 'any value';
-      return `list of ${item}${limits.length ? ` (${limits.join(', ')})` : ''}`;
+      return `list${limits.length ? ` (${limits.join(', ')})` : ''} of ${item}`;
     }
     case 'object':
       return `object of ${Object.keys(node.properties ?? {})

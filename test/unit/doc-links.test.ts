@@ -69,6 +69,15 @@ describe('documentation links', function () {
     });
   }
 
+  it('lists every dated note in docs/lab/README.md, each named YYYY-MM-DD-topic.md', function () {
+    const notes = readdirSync(path.join(ROOT, 'docs', 'lab', 'notes'));
+    const index = relativeLinks(readFileSync(path.join(ROOT, 'docs', 'lab', 'README.md'), 'utf8'));
+    for (const note of notes) {
+      assert.match(note, /^\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md$/, `docs/lab/notes/${note}: not YYYY-MM-DD-topic.md`);
+      assert.ok(index.includes(`notes/${note}`), `docs/lab/notes/${note} is not listed in docs/lab/README.md`);
+    }
+  });
+
   it('computes anchors as GitHub does', function () {
     const found = anchors("# The VF's MAC (`guestMac`)\n## Design notes\n## Design notes\n```\n# not a heading\n```\n");
     assert.deepEqual([...found], ['the-vfs-mac-guestmac', 'design-notes', 'design-notes-1']);

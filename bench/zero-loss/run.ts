@@ -10,6 +10,7 @@ import { Progress } from '../progress';
 import { collectTestbed } from '../testbed';
 import { cdfPlotSvg } from './cdf-plot';
 import { Generator } from './generator';
+import { intervalPlotSvg } from './interval-plot';
 import { CORE_LAYOUT, Loop, loopDaemonConfig, type LoopDirection, type LoopSwitch } from './loop';
 import { latencyCases, throughputCase, type TrialSettings } from './measure';
 import { ratioRun } from './ratios';
@@ -105,6 +106,15 @@ async function main(): Promise<void> {
         cdfPlotSvg(`Latency CDF, ${size} B, ${direction}, at fractions of the zero-loss rate`, series),
       );
     }
+  if (report.ratios.length > 0)
+    fs.writeFileSync(
+      path.join(dir, 'ratios.svg'),
+      intervalPlotSvg(
+        `Alternating pairs (${report.ratios[0].pairs.length} each), ${report.ratios[0].direction}`,
+        report.ratios.flatMap((r) => SWITCHES.map((which) => ({ label: `${which}, ${r.size} B`, ...r.mpps[which] }))),
+        report.ratios.map((r) => ({ label: `${r.size} B`, ...r.ratio })),
+      ),
+    );
   console.log(`\n${markdown}\nresults: ${dir}`);
 }
 

@@ -13,37 +13,27 @@ namespace bench_generator {
 constexpr uint16_t kMinFrameBytes = 64;
 constexpr uint16_t kMaxFrameBytes = 1518;
 
-FrameHeader frame_header(const rte_ether_addr &src, const rte_ether_addr &dst, uint16_t tx_port) {
+FrameHeader frame_header(const PortAddresses &addresses, uint16_t tx_port, uint16_t frame_bytes) {
   FrameHeader header{};
+  header.length = frame_bytes - kFcsBytes;
   auto *eth = reinterpret_cast<rte_ether_hdr *>(header.bytes);
-  eth->src_addr = src;
-  eth->dst_addr = dst;
+  eth->src_addr = addresses.src;
+  eth->dst_addr = addresses.dst;
   eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
   auto *ip = reinterpret_cast<rte_ipv4_hdr *>(eth + 1);
   ip->version_ihl = RTE_IPV4_VHL_DEF;
   ip->time_to_live = 64;
   ip->next_proto_id = IPPROTO_UDP;
+  ip->total_length = rte_cpu_to_be_16(header.length - sizeof(rte_ether_hdr));
   // One flow per sending port (198.18.0.0/15, RFC 2544's benchmarking range).
   ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1 + tx_port));
   ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 19, 0, 1 + tx_port));
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
   auto *udp = reinterpret_cast<rte_udp_hdr *>(ip + 1);
   udp->src_port = rte_cpu_to_be_16(1024 + tx_port);
   udp->dst_port = rte_cpu_to_be_16(kStampUdpPort);
+  udp->dgram_len = rte_cpu_to_be_16(header.length - sizeof(rte_ether_hdr) - sizeof(rte_ipv4_hdr));
   return header;
-}
-
-void write_frame(rte_mbuf *m, const FrameHeader &header, uint16_t frame_bytes, const Stamp &stamp) {
-  const uint16_t length = frame_bytes - kFcsBytes;
-  auto *data = rte_pktmbuf_mtod(m, uint8_t *);
-  memcpy(data, header.bytes, kStampOffset);
-  auto *ip = reinterpret_cast<rte_ipv4_hdr *>(data + sizeof(rte_ether_hdr));
-  ip->total_length = rte_cpu_to_be_16(length - sizeof(rte_ether_hdr));
-  ip->hdr_checksum = rte_ipv4_cksum(ip);
-  auto *udp = reinterpret_cast<rte_udp_hdr *>(ip + 1);
-  udp->dgram_len = rte_cpu_to_be_16(length - sizeof(rte_ether_hdr) - sizeof(rte_ipv4_hdr));
-  memcpy(data + kStampOffset, &stamp, sizeof stamp);
-  m->data_len = length;
-  m->pkt_len = length;
 }
 
 std::vector<uint16_t> size_sequence(const std::string &spec) {

@@ -36,17 +36,17 @@ static void reply_error(const std::string &message) {
   fflush(stdout);
 }
 
-// "0,src=52:54:00:00:0b:01,dst=02:00:00:00:00:02" into headers[0].
-static bool parse_port(const char *spec, std::vector<FrameHeader> &headers) {
+// "0,src=52:54:00:00:0b:01,dst=02:00:00:00:00:02" into addresses[0].
+static bool parse_port(const char *spec, std::vector<PortAddresses> &addresses) {
   char *rest = nullptr;
   const long port = strtol(spec, &rest, 10);
   rte_ether_addr src{}, dst{};
   char src_text[18] = "", dst_text[18] = "";
-  if (port < 0 || port >= static_cast<long>(headers.size()) ||
+  if (port < 0 || port >= static_cast<long>(addresses.size()) ||
       sscanf(rest, ",src=%17[0-9a-fA-F:],dst=%17[0-9a-fA-F:]", src_text, dst_text) != 2 ||
       rte_ether_unformat_addr(src_text, &src) != 0 || rte_ether_unformat_addr(dst_text, &dst) != 0)
     return false;
-  headers[port] = frame_header(src, dst, static_cast<uint16_t>(port));
+  addresses[port] = PortAddresses{src, dst};
   return true;
 }
 
@@ -82,8 +82,8 @@ static bool parse_trial(const std::string &line, uint16_t ports, TrialSpec &spec
          !spec.tx_ports.empty();
 }
 
-static void serve(std::vector<FrameHeader> &headers, rte_mempool *pool) {
-  const uint16_t ports = static_cast<uint16_t>(headers.size());
+static void serve(const std::vector<PortAddresses> &addresses, rte_mempool *pool) {
+  const uint16_t ports = static_cast<uint16_t>(addresses.size());
   char buffer[512];
   while (fgets(buffer, sizeof buffer, stdin)) {
     const std::string line(buffer, strcspn(buffer, "\r\n"));
@@ -98,7 +98,7 @@ static void serve(std::vector<FrameHeader> &headers, rte_mempool *pool) {
       reply_error("not a command: " + line);
       continue;
     }
-    printf("%s\n", run_trial(spec, headers, pool).c_str());
+    printf("%s\n", run_trial(spec, addresses, pool).c_str());
     fflush(stdout);
   }
 }
@@ -113,9 +113,9 @@ int main(int argc, char **argv) {
   argc -= eal_args;
   argv += eal_args;
   const uint16_t ports = rte_eth_dev_count_avail();
-  std::vector<FrameHeader> headers(ports);
+  std::vector<PortAddresses> addresses(ports);
   for (int i = 1; i < argc; i += 2) {
-    if (strcmp(argv[i], "--port") != 0 || i + 1 >= argc || !parse_port(argv[i + 1], headers)) {
+    if (strcmp(argv[i], "--port") != 0 || i + 1 >= argc || !parse_port(argv[i + 1], addresses)) {
       fprintf(stderr, "usage: %s <EAL args> -- --port N,src=MAC,dst=MAC ...\n", argv[0]);
       return 2;
     }
@@ -132,7 +132,7 @@ int main(int argc, char **argv) {
   }
   printf("{\"ready\":true,\"ports\":%u,\"tscHz\":%" PRIu64 "}\n", ports, rte_get_tsc_hz());
   fflush(stdout);
-  serve(headers, pool);
+  serve(addresses, pool);
   stop_ports(ports);
   rte_eal_cleanup();
   return 0;

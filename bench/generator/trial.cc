@@ -18,9 +18,10 @@ constexpr uint16_t kBurst = 32;
 constexpr uint16_t kMaxPorts = 8;
 
 struct SenderState {
-  uint64_t total = 0;    // frames this trial offers on the port
-  uint64_t offered = 0;  // handed to the port so far, taken or not
-  uint64_t refused = 0;  // the port's ring was full: on a wire, the receiver's miss
+  std::vector<FrameHeader> headers;  // one per entry of the size sequence
+  uint64_t total = 0;                // frames this trial offers on the port
+  uint64_t offered = 0;              // handed to the port so far, taken or not
+  uint64_t refused = 0;              // the port's ring was full: on a wire, the receiver's miss
   size_t next_size = 0;
   uint32_t next_seq = 0;
 };
@@ -77,8 +78,7 @@ static void receive_all(Tally &tally, uint16_t trial, uint16_t ports, double ns_
 }
 
 // Sends what the schedule owes the port by `now`, a burst at most.
-static void send_due(SenderState &s, uint16_t port, uint16_t trial, const FrameHeader &header,
-                     const std::vector<uint16_t> &sizes, uint64_t due, uint64_t now,
+static void send_due(SenderState &s, uint16_t port, uint16_t trial, uint64_t due, uint64_t now,
                      rte_mempool *pool, Tally &tally) {
   if (due > s.total) due = s.total;
   if (due <= s.offered) return;
@@ -92,8 +92,8 @@ static void send_due(SenderState &s, uint16_t port, uint16_t trial, const FrameH
   }
   for (uint16_t i = 0; i < n; i++) {
     const Stamp stamp{now, s.next_seq++, trial, port};
-    write_frame(pkts[i], header, sizes[s.next_size], stamp);
-    s.next_size = s.next_size + 1 == sizes.size() ? 0 : s.next_size + 1;
+    write_frame(pkts[i], s.headers[s.next_size], stamp);
+    s.next_size = s.next_size + 1 == s.headers.size() ? 0 : s.next_size + 1;
   }
   const uint16_t taken = rte_eth_tx_burst(port, 0, pkts, n);
   if (taken < n) rte_pktmbuf_free_bulk(pkts + taken, n - taken);
@@ -145,14 +145,18 @@ static std::string result_json(const TrialSpec &spec, const SenderState *senders
   return std::string(head) + "\"ports\":" + per_port + ",\"latency\":" + tally.latency.json() + "}";
 }
 
-std::string run_trial(const TrialSpec &spec, const std::vector<FrameHeader> &headers,
+std::string run_trial(const TrialSpec &spec, const std::vector<PortAddresses> &addresses,
                       rte_mempool *pool) {
-  const uint16_t ports = static_cast<uint16_t>(headers.size());
+  const uint16_t ports = static_cast<uint16_t>(addresses.size());
   const double hz = static_cast<double>(rte_get_tsc_hz());
   const double ns_per_cycle = 1e9 / hz;
   const double frames_per_cycle = spec.rate_pps / hz;
   SenderState senders[kMaxPorts];
-  for (uint16_t port : spec.tx_ports) senders[port].total = llround(spec.rate_pps * spec.seconds);
+  for (uint16_t port : spec.tx_ports) {
+    senders[port].total = llround(spec.rate_pps * spec.seconds);
+    for (uint16_t frame_bytes : spec.sizes)
+      senders[port].headers.push_back(frame_header(addresses[port], port, frame_bytes));
+  }
   auto tally = std::make_unique<Tally>();
   flush_receive_rings(ports);
 
@@ -165,7 +169,7 @@ std::string run_trial(const TrialSpec &spec, const std::vector<FrameHeader> &hea
     const uint64_t due = static_cast<uint64_t>(static_cast<double>(now - start) * frames_per_cycle);
     sending = false;
     for (uint16_t port : spec.tx_ports) {
-      send_due(senders[port], port, spec.id, headers[port], spec.sizes, due, now, pool, *tally);
+      send_due(senders[port], port, spec.id, due, now, pool, *tally);
       sending = sending || senders[port].offered < senders[port].total;
     }
     receive_all(*tally, spec.id, ports, ns_per_cycle);

@@ -21,9 +21,8 @@ struct TrialSpec {
   unsigned drain_ms = 200;
 };
 
-// Runs the trial on ports 0..headers.size()-1 (headers[p]: what port p sends) and returns its
-// result as one line of JSON.
-std::string run_trial(const TrialSpec &spec, const std::vector<FrameHeader> &headers,
+// Runs the trial on ports 0..addresses.size()-1 and returns its result as one line of JSON.
+std::string run_trial(const TrialSpec &spec, const std::vector<PortAddresses> &addresses,
                       rte_mempool *pool);
 
 }  // namespace bench_generator

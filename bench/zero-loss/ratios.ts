@@ -3,11 +3,13 @@
 // the ratio reported as the median of the pairs with its 95% order-statistics interval.
 import { medianInterval, type MedianInterval } from '../stats';
 import { Loop, type LoopDirection, type LoopSwitch } from './loop';
-import { maxReceiveRatePps, type TrialSettings } from './measure';
+import { maxReceiveRate, type TrialSettings } from './measure';
 
 export interface RatioPair {
   /** Received frames per second of each switch in this pair. */
   pps: Record<LoopSwitch, number>;
+  /** The switch lost nothing: its trial measured the generator (see ReceiveRate). */
+  generatorLimited: Record<LoopSwitch, boolean>;
   ratio: number;
 }
 
@@ -34,18 +36,28 @@ export async function ratioRun(
   const pairs: RatioPair[] = [];
   for (let i = 0; i < pairCount; i++) {
     const pps = {} as Record<LoopSwitch, number>;
+    const generatorLimited = {} as Record<LoopSwitch, boolean>;
     for (const which of order) {
       onStep(`ratio pair ${i + 1}/${pairCount}: ${which}`);
       // A fresh switch for every trial: what one start happened to get (a queue's memory, a
       // thread's placement) is sampled too, not repeated.
       const loop = await Loop.start(which);
       try {
-        pps[which] = await maxReceiveRatePps(loop, size, direction, settings);
+        ({ pps: pps[which], generatorLimited: generatorLimited[which] } = await maxReceiveRate(
+          loop,
+          size,
+          direction,
+          settings,
+        ));
       } finally {
         await loop.stop();
       }
     }
-    pairs.push({ pps, ratio: pps['vhost-failover'] / pps['testpmd-io'] });
+    pairs.push({ pps, generatorLimited, ratio: pps['vhost-failover'] / pps['testpmd-io'] });
+    const mpps = (which: LoopSwitch) => (pps[which] / 1e6).toFixed(3);
+    console.log(
+      `  pair ${i + 1}: ${mpps('vhost-failover')} / ${mpps('testpmd-io')} Mpps = ${pairs[i].ratio.toFixed(3)}`,
+    );
   }
   const interval = (values: number[]) => {
     const result = medianInterval(values);

@@ -66,7 +66,10 @@ export function markdownReport(report: ZeroLossReport): string {
       '',
       `Ratio vhost-failover / testpmd io, ${r.size} B, ${DIRECTION_NAMES[r.direction]}: ${r.pairs.length} alternating pairs (A B A B ..., a fresh ` +
         `switch each trial), each a ${r.trialSeconds} s trial offered ${mpps(r.offeredPps)} Mpps a port, the received rate compared. ` +
-        `Median with its 95% interval from order statistics (coverage ${(r.ratio.coverage * 100).toFixed(1)}%).`,
+        `Median with its 95% interval from order statistics (coverage ${(r.ratio.coverage * 100).toFixed(1)}%). ` +
+        `Trials that lost nothing (the generator, not the switch, was the limit): ` +
+        `vhost-failover ${r.pairs.filter((p) => p.generatorLimited['vhost-failover']).length}, ` +
+        `testpmd io ${r.pairs.filter((p) => p.generatorLimited['testpmd-io']).length}.`,
       '',
       '| Ratio | Interval width | vhost-failover (Mpps) | testpmd io (Mpps) |',
       '| --: | --: | --: | --: |',

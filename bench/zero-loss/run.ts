@@ -61,6 +61,14 @@ async function main(): Promise<void> {
   const progress = new Progress(
     SIZES.length * SWITCHES.length + RATIO_SIZES.length * (RATIO_PAIRS > 0 ? RATIO_PAIRS * 2 : 0),
   );
+  try {
+    await measureAll(report, progress);
+  } finally {
+    writeResults(report);
+  }
+}
+
+async function measureAll(report: ZeroLossReport, progress: Progress): Promise<void> {
   for (const [i, size] of SIZES.entries()) {
     // Alternate which switch goes first, so neither always gets the fresher minute.
     const order = i % 2 === 0 ? SWITCHES : [...SWITCHES].reverse();
@@ -71,6 +79,10 @@ async function main(): Promise<void> {
         for (const direction of DIRECTIONS) {
           const throughput = await throughputCase(loop, size, direction, SETTINGS);
           report.throughput.push(throughput);
+          const [ndr, pdr] = throughput.results;
+          console.log(
+            `  ${direction}: NDR ${ndr.aggregateMpps} Mpps, PDR ${pdr.aggregateMpps} Mpps (${throughput.search.trials.length} trials)`,
+          );
           if (LATENCY_SIZES.includes(size))
             report.latency.push(...(await latencyCases(loop, throughput, LATENCY_FRACTIONS, LATENCY_SECONDS)));
         }
@@ -85,7 +97,10 @@ async function main(): Promise<void> {
         await ratioRun(size, RATIO_DIRECTION, RATIO_PAIRS, RATIO_SETTINGS, (what) => progress.step(what)),
       );
   progress.done();
+}
 
+function writeResults(report: ZeroLossReport): void {
+  const at = report.at;
   const dir = path.resolve(__dirname, '..', '..', '..', 'bench', 'results', `${at.replace(/[:.]/g, '-')}-zero-loss`);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(report, null, 2) + '\n');

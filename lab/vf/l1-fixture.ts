@@ -192,6 +192,22 @@ export class VfLab {
     return this.wireFrames() - before;
   }
 
+  /** Waits until the PF puts nothing more on the wire (the guest stopped, rings drained). */
+  async wireQuiet(): Promise<void> {
+    let last = -1;
+    await waitFor(
+      'the wire to go quiet',
+      () => {
+        const now = this.wireFrames();
+        const quiet = now === last;
+        last = now;
+        return quiet;
+      },
+      30000,
+      1000,
+    );
+  }
+
   /** L1's clock in ms, as the daemon's log times its lines. */
   async l1NowMs(): Promise<number> {
     return Number((await this.l1.runOk('date +%s%3N')).trim());

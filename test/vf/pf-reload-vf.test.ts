@@ -125,18 +125,7 @@ describe("a real SR-IOV VF's PF driver reloaded and the VF reset in place, under
   // Last: the guest stops, and the books of the whole file close.
   it('counts every frame the daemon took from the guest; what VF 0 did not put on the wire is the rings the faults took', async function () {
     await lab.stopGuest();
-    let last = -1;
-    await waitFor(
-      'the wire to go quiet',
-      () => {
-        const now = lab.wireFrames();
-        const quiet = now === last;
-        last = now;
-        return quiet;
-      },
-      30000,
-      1000,
-    );
+    await lab.wireQuiet();
     const s = await stats();
     const carried = lab.wireFrames() - wireAtStart - notTheGuests!.lines().length;
     measured.books = {

@@ -4,34 +4,22 @@
 // flow arrives on queue 0, as the PF's driver sets it up and after its table names both queues.
 // Not part of the default suite: `npm run test:vf`.
 import assert from 'assert';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import { Netns } from '../../lab/netns';
-import { waitFor } from '../../lab/wait';
-import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
-import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
-import { createVfs, type SriovPf } from '../../lab/vf/sriov';
+import { useVfLab, WIRE_TAP } from '../../lab/vf/l1-fixture';
 import { sendWireUdpFlows } from '../../lab/vf/wire-frames';
 import { receivedFromWire } from '../../lab/vf/wire-receptions';
 
 const GUEST_MAC = '52:54:00:00:0f:04';
-const WIRE_TAP = 'pfwire';
 const FLOWS = 16;
 /** 160 frames: fewer than one receive ring of VF 0 holds (see sriov-vf.test.ts). */
 const FRAMES_PER_FLOW = 10;
 
 describe('a group with 2 queue pairs on a real SR-IOV VF: where the wire’s flows arrive', function () {
   this.timeout(600000);
-  const netns = new Netns('vfrss');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-rss-'));
-  let l1: L1Vm | undefined;
-  let pf: SriovPf;
-  let daemon: L1Daemon | undefined;
+  const lab = useVfLab({ name: 'vf-rss', guestMac: GUEST_MAC });
 
   /** Frames each of the group's queues moved so far, queue 0 first. */
   const framesPerQueue = async () => {
-    const { workers } = await daemon!.request('worker-stats');
+    const { workers } = await lab.daemon!.request('worker-stats');
     const perQueue = [0, 0];
     for (const unit of workers.flatMap((worker) => worker.pollUnits))
       if (unit.group === 'vm1') perQueue[unit.queue] += unit.frames;
@@ -39,50 +27,16 @@ describe('a group with 2 queue pairs on a real SR-IOV VF: where the wire’s flo
   };
 
   before(async function () {
-    l1 = await L1Vm.boot({ dir, netns, wireTap: WIRE_TAP });
-    netns.setLink(WIRE_TAP, 'up');
-    pf = await createVfs(l1, 2);
-    await l1.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
-    daemon = await L1Daemon.start(l1, {
-      dataplane: { filePrefix: 'vf-rss', workerCpus: [1], mbufs: 8191 },
-      control: { socket: `${L1_DAEMON_DIR}/control.sock` },
-      groups: [
-        {
-          name: 'vm1',
-          mac: GUEST_MAC,
-          queues: 2,
-          vhost: { socket: `${L1_DAEMON_DIR}/vm1.sock`, mode: 'server' },
-          primary: { devargs: pf.vfs[0] },
-          standby: { devargs: 'net_tap0,iface=sb0' },
-        },
-      ],
-    });
-    await waitFor('the group on VF 0', async () => (await daemon!.status())[0].activePath === 'primary', 60000, 1000);
-  });
-
-  let failed = false;
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = true;
-  });
-
-  after(async function () {
-    failed ||= !daemon;
-    if (failed) {
-      console.log(`L1's console:\n${l1?.console().slice(-4000)}\ndaemon's log:\n${daemon?.log.slice(-6000)}`);
-      console.log(`      L1's files: ${dir}`);
-    }
-    await daemon?.stop().catch(() => undefined);
-    await l1?.stop();
-    netns.dispose();
-    if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+    await lab.startDaemon({ group: { queues: 2 } });
+    await lab.onPrimary();
   });
 
   /** Frames of 16 UDP flows VF 0 took on each of its queues; every frame arrives. */
   const spreadOfFlows = async () => {
     const before = await framesPerQueue();
     const total = FLOWS * FRAMES_PER_FLOW;
-    const taken = await receivedFromWire(netns, WIRE_TAP, daemon!, 'vm1', total, () =>
-      sendWireUdpFlows(netns, WIRE_TAP, '02:00:00:00:0b:04', GUEST_MAC, FLOWS, FRAMES_PER_FLOW),
+    const taken = await receivedFromWire(lab.netns, WIRE_TAP, lab.daemon!, 'vm1', total, () =>
+      sendWireUdpFlows(lab.netns, WIRE_TAP, '02:00:00:00:0b:04', GUEST_MAC, FLOWS, FRAMES_PER_FLOW),
     );
     assert.deepStrictEqual(taken, { primary: total, standby: 0 });
     const after = await framesPerQueue();
@@ -91,20 +45,20 @@ describe('a group with 2 queue pairs on a real SR-IOV VF: where the wire’s flo
     return perQueue;
   };
   const pfRss = async () =>
-    (await l1!.runOk(`ethtool -l ${pf.netdev} | tail -2; ethtool -x ${pf.netdev} | sed -n 2,3p`)).trim();
+    (await lab.l1.runOk(`ethtool -l ${lab.pf.netdev} | tail -2; ethtool -x ${lab.pf.netdev} | sed -n 2,3p`)).trim();
 
   // Measured: the kernel's igb PF with VFs leaves its RSS indirection table all queue 0, and the
   // emulated 82576's VF takes every flow on its queue 0 even once the PF's table names both queues.
   it('opens VF 0 with 2 queue pairs and receives every frame of 16 flows; the emulated VF puts them all on queue 0', async function () {
-    const [status] = await daemon!.status();
+    const status = await lab.vm1();
     assert.strictEqual(status.queues, 2);
     const asBooted = await spreadOfFlows();
     console.log(
       `      16 UDP flows: ${asBooted.join(' and ')} frames on VF 0's queues 0 and 1; the PF:\n${await pfRss()}`,
     );
-    await l1!.runOk(`ethtool -X ${pf.netdev} equal 2`);
+    await lab.l1.runOk(`ethtool -X ${lab.pf.netdev} equal 2`);
     const spreadTable = await spreadOfFlows();
-    const xstats = await daemon!.request('port-xstats', { group: 'vm1', port: 'primary' });
+    const xstats = await lab.daemon!.request('port-xstats', { group: 'vm1', port: 'primary' });
     const queueXstats = xstats.xstats.filter((x) => /q\d/.test(x.name) && x.value > 0);
     console.log(
       `      after ethtool -X PF equal 2: ${spreadTable.join(' and ')}; the PF:\n${await pfRss()}\n` +

@@ -8,24 +8,17 @@
 // got it.
 // Not part of the default suite: `npm run test:vf`.
 import assert from 'assert';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
 import { Capture } from '../../lab/capture';
-import { Netns } from '../../lab/netns';
 import { waitFor } from '../../lab/wait';
-import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
+import { L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
+import { useVfLab, WIRE_TAP } from '../../lab/vf/l1-fixture';
 import type { L1Process } from '../../lab/vf/l1-process';
 import { startQmpStandin } from '../../lab/vf/l1-qmp-standin';
-import { L1Testpmd } from '../../lab/vf/l1-testpmd';
-import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
-import { createVfs, type SriovPf } from '../../lab/vf/sriov';
 import { sendWireFrames } from '../../lab/vf/wire-frames';
 import { receivedFromWire } from '../../lab/vf/wire-receptions';
 
 const GUEST_MAC = '52:54:00:00:0f:03';
 const WIRE_PEER_MAC = '02:00:00:00:0b:03';
-const WIRE_TAP = 'pfwire';
 const QMP_SOCKET = `${L1_DAEMON_DIR}/qmp.sock`;
 // Different hashes in the 82576's 4096-bit multicast table (bits 47:36 of the address).
 const JOINED_GROUP = '01:00:5e:01:02:03';
@@ -37,13 +30,8 @@ const FRAMES = 200;
 
 describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, filtering the wire", function () {
   this.timeout(600000);
-  const netns = new Netns('vfrx');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-rx-filter-'));
-  let l1: L1Vm | undefined;
-  let pf: SriovPf;
-  let daemon: L1Daemon | undefined;
+  const lab = useVfLab({ name: 'vf-rx', guestMac: GUEST_MAC });
   let qmp: L1Process | undefined;
-  let guest: L1Testpmd | undefined;
   let echoes: Capture | undefined;
   const seen: Record<string, number> = {};
 
@@ -58,64 +46,26 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
   };
   /** Frames VF 0 handed the daemon of FRAMES sent to `destination` (tagged with `vlan` unless 0). */
   const reachingVf0 = async (label: string, destination: string, vlan = 0) => {
-    const taken = await receivedFromWire(netns, WIRE_TAP, daemon!, 'vm1', FRAMES, () =>
-      sendWireFrames(netns, WIRE_TAP, WIRE_PEER_MAC, destination, FRAMES, vlan),
+    const taken = await receivedFromWire(lab.netns, WIRE_TAP, lab.daemon!, 'vm1', FRAMES, () =>
+      sendWireFrames(lab.netns, WIRE_TAP, WIRE_PEER_MAC, destination, FRAMES, vlan),
     );
     seen[label] = taken.primary;
     assert.strictEqual(taken.standby, 0, 'nothing reaches the standby from the PF');
     return taken.primary;
   };
-  const vm1 = async () => (await daemon!.status())[0];
+  const vm1 = () => lab.vm1();
 
   before(async function () {
-    l1 = await L1Vm.boot({ dir, netns, wireTap: WIRE_TAP });
-    netns.setLink(WIRE_TAP, 'up');
-    pf = await createVfs(l1, 2);
-    await l1.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
-    daemon = await L1Daemon.start(l1, {
-      dataplane: { filePrefix: 'vf-rx', workerCpus: [1], mbufs: 8191 },
-      control: { socket: `${L1_DAEMON_DIR}/control.sock` },
-      groups: [
-        {
-          name: 'vm1',
-          mac: GUEST_MAC,
-          vhost: { socket: `${L1_DAEMON_DIR}/vm1.sock`, mode: 'server' },
-          primary: { devargs: pf.vfs[0] },
-          standby: { devargs: 'net_tap0,iface=sb0' },
-          qmp: { socket: QMP_SOCKET, device: 'net0' },
-        },
-      ],
-    });
-    await waitFor('the group on VF 0', async () => (await vm1()).activePath === 'primary', 60000, 1000);
-    guest = await L1Testpmd.start(l1, {
-      socket: `${L1_DAEMON_DIR}/vm1.sock`,
-      mac: GUEST_MAC,
-      filePrefix: 'vf-rx-vm',
-      mode: 'macswap',
-      cpu: 0,
-    });
-    echoes = await Capture.start(netns.name, WIRE_TAP, `ether src ${GUEST_MAC} and ether dst ${WIRE_PEER_MAC}`);
+    await lab.startDaemon({ group: { qmp: { socket: QMP_SOCKET, device: 'net0' } } });
+    await lab.onPrimary();
+    await lab.startGuest('macswap');
+    echoes = await Capture.start(lab.netns.name, WIRE_TAP, `ether src ${GUEST_MAC} and ether dst ${WIRE_PEER_MAC}`);
+    lab.onTeardown(() => echoes?.stop());
+    lab.onTeardown(() => qmp?.stop());
   });
 
-  let failed = false;
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = true;
-  });
-
-  after(async function () {
-    failed ||= !daemon;
-    if (failed) {
-      console.log(`L1's console:\n${l1?.console().slice(-4000)}\ndaemon's log:\n${daemon?.log.slice(-6000)}`);
-      console.log(`      L1's files: ${dir}`);
-    }
+  after(function () {
     console.log(`      frames of ${FRAMES} that reached VF 0: ${JSON.stringify(seen)}`);
-    echoes?.stop();
-    await qmp?.stop().catch(() => undefined);
-    await guest?.stop().catch(() => undefined);
-    await daemon?.stop().catch(() => undefined);
-    await l1?.stop();
-    netns.dispose();
-    if (!failed) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   /** Frames of FRAMES that reach VF 0 for each kind of frame the filter decides on. */
@@ -127,7 +77,7 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
     untagged: await reachingVf0(`${phase}: untagged`, GUEST_MAC),
   });
   /** What the PF's driver said of VF 0's requests (refusals are logged there). */
-  const pfLog = async () => (await l1!.runOk('dmesg | grep -i " vf" | tail -20')).trim();
+  const pfLog = async () => (await lab.l1.runOk('dmesg | grep -i " vf" | tail -20')).trim();
 
   // Measured: the emulated VF then passes no multicast frame and no tagged one. igbvf has no
   // switch for its VLAN filter: the port is configured with it, so before the guest's VLANs are
@@ -158,7 +108,7 @@ describe("the guest's VLANs and multicast list programmed on a real SR-IOV VF, f
   });
 
   it(`the guest joined ${JOINED_GROUP} and VLAN ${GUEST_VLAN}: both programmed through the mailbox, filtering`, async function () {
-    qmp = await startQmpStandin(l1!, QMP_SOCKET, 'net0', { multicast: [JOINED_GROUP], vlans: [GUEST_VLAN] });
+    qmp = await startQmpStandin(lab.l1, QMP_SOCKET, 'net0', { multicast: [JOINED_GROUP], vlans: [GUEST_VLAN] });
     await waitFor(
       "the guest's filter on VF 0",
       async () => (await vm1()).guestRxFilter?.filter.vlanFiltering === true,

@@ -24,7 +24,15 @@ import type { HealthReply, IdentityReply, ReloadReply } from './control/protocol
 import { ControlServer } from './control/server';
 import { removeStaleSocket } from './control/socket-file';
 import { devargsSocketPaths, kernelInterface, parseDevargs } from './config/devargs-rules';
-import { Dataplane, type DpdkLogLine, type NativeEvent, type WorkerStatsReport } from './dataplane';
+import {
+  Dataplane,
+  type CaptureLimits,
+  type CaptureReport,
+  type DpdkLogLine,
+  type NativeEvent,
+  type WorkerStatsReport,
+} from './dataplane';
+import { captureDirectory, startGroupCapture, type CapturedGroup } from './group/group-capture';
 import { GroupRuntime, type GroupOrigin, type GroupRuntimeSettings } from './group/group-runtime';
 import type { GroupStatusReport } from './group/reports';
 import { RetryWithBackoff } from './group/retry-backoff';
@@ -130,6 +138,12 @@ export class Daemon implements ControlTarget {
 
   workerStats(): WorkerStatsReport {
     return this.dataplane.workerStats();
+  }
+
+  startCapture(group: CapturedGroup, limits: CaptureLimits): CaptureReport {
+    const report = startGroupCapture(captureDirectory(this.current.control.socket), group, limits);
+    this.log.info({ group: group.name, file: report.file, limits }, 'capture started');
+    return report;
   }
 
   build(): { version: string; dpdk: string; dpdkBuilt: string } {

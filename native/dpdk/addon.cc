@@ -580,6 +580,34 @@ Napi::Value PortXstats(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// capture(group, file, { durationMs, maxBytes, snaplen }): the numbers bounded by the caller.
+Napi::Value StartCapture(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const Napi::Object limits = object_arg(info, 2, "limits");
+  vhfo::CaptureLimits parsed;
+  parsed.duration_ms = uint_field(limits, "durationMs");
+  parsed.max_bytes = static_cast<uint64_t>(limits.Get("maxBytes").ToNumber().Int64Value());
+  parsed.snaplen = uint_field(limits, "snaplen");
+  check(env, started(env).start_capture(string_arg(info, 0, "group"), string_arg(info, 1, "file"),
+                                        parsed));
+  return env.Undefined();
+}
+
+// The group's last capture, or undefined if it had none.
+Napi::Value CaptureReport(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  vhfo::CaptureReport report;
+  if (!started(env).capture_report(string_arg(info, 0, "group"), &report)) return env.Undefined();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("file", report.file);
+  out.Set("running", report.running);
+  if (!report.running) out.Set("ended", report.ended);
+  out.Set("framesWritten", static_cast<double>(report.frames_written));
+  out.Set("framesDropped", static_cast<double>(report.frames_dropped));
+  out.Set("bytesWritten", static_cast<double>(report.bytes_written));
+  return out;
+}
+
 // sd_notify's state is assignments, one per line: each crosses as a string of its own and is
 // checked as every string is, so no value (STATUS='s text) can add an assignment.
 Napi::Value NotifyService(const Napi::CallbackInfo &info) {
@@ -625,6 +653,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("workerPasses", Napi::Function::New(env, WorkerPasses));
   exports.Set("workerStats", Napi::Function::New(env, WorkerStats));
   exports.Set("portXstats", Napi::Function::New(env, PortXstats));
+  exports.Set("startCapture", Napi::Function::New(env, StartCapture));
+  exports.Set("captureReport", Napi::Function::New(env, CaptureReport));
   exports.Set("notifyService", Napi::Function::New(env, NotifyService));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown));
   Napi::Array causes = Napi::Array::New(env, vhfo::kSwitchCauses);

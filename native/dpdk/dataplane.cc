@@ -345,6 +345,7 @@ std::string Dataplane::remove_group(const std::string &name) {
     }
   }
   if (!group) return no_such_group(name);
+  captures_.erase(name);  // its file closed, its copies freed: the workers copy nothing more
   for (Worker *worker : workers) republish(*worker);  // none sees the group once this returns
   monitor_.unwatch(*group);
   {

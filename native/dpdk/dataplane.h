@@ -3,12 +3,14 @@
 // the Node main thread (through addon.cc). Errors are returned as text, "" meaning success.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "capture.h"
 #include "eal.h"
 #include "group.h"
 #include "group_report.h"
@@ -120,6 +122,12 @@ class Dataplane {
   std::string port_xstats(const std::string &name, PortRole role, std::vector<PortXstat> *out);
   std::vector<std::string> group_names();
   unsigned mbufs_in_use() const;
+  // Mirrors the group's frames into a new pcap file `file` until `limits` run out
+  // (dataplane_capture.cc); one capture per group at a time.
+  std::string start_capture(const std::string &name, const std::string &file,
+                            const CaptureLimits &limits);
+  // The group's last capture, running or ended; false if it had none.
+  bool capture_report(const std::string &name, CaptureReport *out);
 
  private:
   std::string open_ports(Group &group, const GroupSpec &spec, std::string *primary_error);
@@ -153,6 +161,9 @@ class Dataplane {
   std::vector<std::shared_ptr<Group>> groups_;
   std::vector<std::vector<Worker *>> queue_workers_;  // parallel to groups_: per queue
   std::set<uint16_t> claimed_ports_;                  // every port opened here and not yet released
+  // Each group's last capture, by group name (Node thread); a group's ends when it is removed.
+  std::map<std::string, std::unique_ptr<CaptureSession>> captures_;
+  unsigned captures_started_ = 0;  // names each capture's ring and pool
 };
 
 }  // namespace vhost_failover

@@ -10,6 +10,7 @@
 #include <rte_mbuf.h>
 
 #include "announce.h"
+#include "capture.h"
 #include "port.h"
 
 namespace vhost_failover {
@@ -122,6 +123,7 @@ static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
   count_dropped_in_vhost(group.guest_session, group.queue_owned[q].guest_tx_ring, q, received,
                          kBurst, counters);
   if (received == 0) return 0;
+  mirror_to_capture(group.capture, pkts, received);
   count(counters.guest_dequeued, received);
   const uint16_t n = drop_forbidden_frames(group.frame_rules, pkts, received, counters);
   learn_guest_addresses(group.guest_addresses, group.guest_mac, pkts, n);
@@ -161,6 +163,7 @@ static unsigned network_to_guest(Group &group, uint16_t q, Path path, Counters &
   rte_mbuf *pkts[kBurst];
   const uint16_t n = rte_eth_rx_burst(group.uplink(path).port_id, q, pkts, kBurst);
   if (n == 0) return 0;
+  mirror_to_capture(group.capture, pkts, n);
   note_network_claims(group.guest_addresses, group.guest_mac, pkts, n);
   if (!group.delivers_from(path)) {
     rte_pktmbuf_free_bulk(pkts, n);

@@ -27,6 +27,7 @@
 
 namespace vhost_failover {
 
+struct CaptureSink;
 struct Worker;
 
 // Which uplink carries a burst. Also indexes per-path arrays.
@@ -201,6 +202,9 @@ struct Group {
   // The guest's receive filter as the control plane last read it (from QEMU); a primary
   // attached later is given it too. Node thread only.
   RxFilter rx_filter;
+  // A running capture's ring (capture.h), which the workers copy received bursts into; null
+  // (no capture) almost always.
+  std::atomic<CaptureSink *> capture{nullptr};
 
   Uplink &uplink(Path path) { return uplinks[path]; }
 

@@ -10,6 +10,7 @@ import type { Op } from '../control/protocol';
 import { applyPlan, describePlan, planVfPreparation } from '../host/prepare-vf';
 import { identityLine, versionText } from './build-text';
 import { formatStats, formatStatus } from './format';
+import { formatCapture } from './format-capture';
 import { formatPortXstats, formatWorkerStats } from './format-workers';
 import { runDaemon } from './run-daemon';
 import { watchStats } from './watch-stats';
@@ -131,6 +132,36 @@ export function buildProgram(): Command {
       const reply = await request(opts.socket, 'port-xstats', { group, port });
       print(opts.json ? JSON.stringify(reply) + '\n' : formatPortXstats(reply));
     });
+
+  changeCommand(
+    program,
+    'capture',
+    "mirrors a group's frames (the guest's and both uplinks' as received) to a pcap file in the daemon's capture " +
+      'directory (captures/ beside the control socket) for a bounded time and size; waits for the end and prints the file',
+  )
+    .argument('<group>', 'group name')
+    .option('--seconds <n>', 'how long (1-3600)', Number, 10)
+    .option('--max-bytes <n>', "the file's largest size, its header included", Number, 10 * 1024 * 1024)
+    .option('--snaplen <n>', 'bytes kept of each frame (14-65535)', Number, 65535)
+    .option('--json', 'print the final report as JSON on one line')
+    .action(
+      async (
+        group: string,
+        opts: SocketOptions & { seconds: number; maxBytes: number; snaplen: number; json?: boolean },
+      ) => {
+        const { seconds, maxBytes, snaplen } = opts;
+        let report = await request(opts.socket, 'capture', { group, seconds, maxBytes, snaplen });
+        while (report.running) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          report = (await request(opts.socket, 'capture-status', { group })) ?? {
+            ...report,
+            running: false,
+            ended: 'group removed',
+          };
+        }
+        print(opts.json ? JSON.stringify(report) + '\n' : formatCapture(group, report));
+      },
+    );
 
   program
     .command('groups')

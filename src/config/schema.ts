@@ -313,7 +313,7 @@ export const configSchema = everyStringPrintable({
         operators: {
           description:
             'who may use the ops that change anything (every op but groups, status, stats, worker-stats, ' +
-            "port-xstats, identity and health), besides root and the daemon's own user; everyone who can connect " +
+            "port-xstats, capture-status, identity and health), besides root and the daemon's own user; everyone who can connect " +
             'may read',
           type: 'object',
           additionalProperties: false,

@@ -4,8 +4,9 @@
 // ControlTarget.
 import type { GroupConfig, LogLevel } from '../config';
 import { LOG_LEVELS } from '../config';
-import { PORT_ROLES, type RemovalSignal } from '../dataplane';
+import { PORT_ROLES, type CaptureLimits, type CaptureReport, type RemovalSignal } from '../dataplane';
 import type { OperatorCommand } from '../failover/policy';
+import { captureLimits, type CapturedGroup } from '../group/group-capture';
 import type { DetachReport, GroupStatusReport, GroupsView, GroupView, SwitchReport } from '../group/reports';
 import type { Access } from './access';
 import {
@@ -20,7 +21,7 @@ import {
 } from './protocol';
 
 /** A group as the changing ops need it. */
-export interface ControlledGroup extends GroupView {
+export interface ControlledGroup extends GroupView, CapturedGroup {
   command(to: OperatorCommand): SwitchReport;
   detachPrimary(): DetachReport;
   injectPrimaryRemoval(signal: RemovalSignal): void;
@@ -39,6 +40,8 @@ export interface ControlTarget extends GroupsView {
   /** Checked against the running groups as a config file would be. */
   attachPrimary(group: string, devargs: string): GroupStatusReport;
   removeGroup(name: string): void;
+  /** Starts mirroring a group's frames into a new pcap file of the daemon's capture directory. */
+  startCapture(group: ControlledGroup, limits: CaptureLimits): CaptureReport;
   setLogLevel(level: LogLevel): void;
   /** Groups that could not start and are tried again. */
   failedGroupNames(): string[];
@@ -107,6 +110,7 @@ export function controlHandlers(target: ControlTarget): Handlers {
       const port = request.port === undefined ? 'primary' : oneOf(request, 'port', PORT_ROLES);
       return { group: group.name, port, xstats: refusing(() => group.portXstats(port)) };
     }),
+    'capture-status': read((request) => groupOf(request).captureReport() ?? null),
     identity: read(() => target.identity()),
     health: read(() => target.health()),
     switch: change((request) => {
@@ -130,6 +134,12 @@ export function controlHandlers(target: ControlTarget): Handlers {
     detach: change((request) => {
       const group = groupOf(request);
       return refusing(() => group.detachPrimary());
+    }),
+    // A change: it writes a file of guests' traffic, which only operators may have made.
+    capture: change((request) => {
+      const group = groupOf(request);
+      const limits = refusing(() => captureLimits(request));
+      return refusing(() => target.startCapture(group, limits));
     }),
     'inject-removal': change((request) => {
       const group = groupOf(request);

@@ -4,7 +4,7 @@
 //   reply    {"v":1,"id":7,"ok":true,"result":{...}}  or  {"v":1,"id":7,"ok":false,"error":"..."}
 import type { GroupConfig, LogLevel } from '../config';
 import { CONTROL_CHARACTER_RULE, controlCharacterAt } from '../config/control-characters';
-import type { PortRole, PortXstat, RemovalSignal, WorkerStatsReport } from '../dataplane';
+import type { CaptureReport, PortRole, PortXstat, RemovalSignal, WorkerStatsReport } from '../dataplane';
 import type { DetachReport, GroupStatsReport, GroupStatusReport, SwitchReport } from '../group/reports';
 
 export const PROTOCOL_VERSION = 1;
@@ -85,6 +85,10 @@ export interface OpReplies {
   stats: StatsReply;
   'worker-stats': WorkerStatsReply;
   'port-xstats': PortXstatsReply;
+  /** The capture as it started: its file, in the daemon's capture directory. */
+  capture: CaptureReport;
+  /** The group's last capture, running or ended; null if it had none. */
+  'capture-status': CaptureReport | null;
   switch: SwitchReport;
   detach: DetachReport;
   attach: GroupStatusReply;

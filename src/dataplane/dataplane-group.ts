@@ -6,6 +6,8 @@ import { withPciDiagnosis } from '../host/pci-binding';
 import { pfRefusedMac } from '../host/vf-mac';
 import type { UplinkRxFilter } from '../guest/rx-filter';
 import type {
+  CaptureLimits,
+  CaptureReport,
   DecisionCause,
   GroupPortStats,
   GroupStats,
@@ -128,6 +130,15 @@ export class DataplaneGroup {
   /** One port's extended counters by the driver's names, read now (a driver call under the port's lock). */
   portXstats(port: PortRole): PortXstat[] {
     return this.addon.portXstats(this.name, port);
+  }
+
+  /** Mirrors the group's frames into `file` (a pcap file made here) until `limits` run out. */
+  startCapture(file: string, limits: CaptureLimits): void {
+    this.addon.startCapture(this.name, file, limits);
+  }
+
+  captureReport(): CaptureReport | undefined {
+    return this.addon.captureReport(this.name);
   }
 
   /** Stops polling the group and closes its ports. */

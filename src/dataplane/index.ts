@@ -3,6 +3,8 @@ export { DataplaneGroup, primaryMacMode } from './dataplane-group';
 export { COUNTER_LIST } from './counter-list';
 export { PORT_ROLES, SWITCH_CAUSES } from './native';
 export type {
+  CaptureLimits,
+  CaptureReport,
   CounterName,
   CounterSpec,
   DecisionCause,

@@ -161,6 +161,28 @@ export interface PortXstat {
   value: number;
 }
 
+/** How long and how much a capture may take (native/dpdk/capture.h). */
+export interface CaptureLimits {
+  durationMs: number;
+  /** The file's size, its header included. */
+  maxBytes: number;
+  /** Bytes kept of each frame. */
+  snaplen: number;
+}
+
+/** A group's capture, running or ended. */
+export interface CaptureReport {
+  file: string;
+  running: boolean;
+  /** Why it ended ("time", "size", "stopped", or a write's error); absent while it runs. */
+  ended?: string;
+  framesWritten: number;
+  /** Frames the workers could not copy (the capture's ring full or its pool empty), or that did not fit. */
+  framesDropped: number;
+  /** The file's size, its header included. */
+  bytesWritten: number;
+}
+
 export interface NativeStartOptions {
   ealArgs: string[];
   workerLcores: number[];
@@ -295,6 +317,10 @@ export interface NativeAddon {
   workerStats(): WorkerStatsReport;
   /** A port's xstats, read now under its driver-call lock; throws when the port is absent or stays busy. */
   portXstats(group: string, port: PortRole): PortXstat[];
+  /** Mirrors the group's frames into a new pcap file until the limits run out; one capture per group at a time. */
+  startCapture(group: string, file: string, limits: CaptureLimits): void;
+  /** The group's last capture, or undefined if it had none. */
+  captureReport(group: string): CaptureReport | undefined;
   /** Sends a service-manager notification (sd_notify); false without $NOTIFY_SOCKET. */
   /** systemd's notify protocol: `KEY=value` assignments, sent as one datagram of lines. */
   notifyService(assignments: string[]): boolean;
@@ -337,6 +363,8 @@ export const ADDON_FUNCTIONS = [
   'workerPasses',
   'workerStats',
   'portXstats',
+  'startCapture',
+  'captureReport',
   'notifyService',
   'shutdown',
 ] as const satisfies readonly FunctionName[];

@@ -7,6 +7,8 @@ import { kernelInterface } from '../config/devargs-rules';
 import { checkDeviceClaim } from '../host/device-claims';
 import type { AnnounceConfig, FailoverConfig, GroupConfig, UplinkConfig } from '../config';
 import type {
+  CaptureLimits,
+  CaptureReport,
   DataplaneGroup,
   GroupPortStats,
   NativeEvent,
@@ -135,6 +137,14 @@ export class GroupRuntime implements GroupView {
 
   portXstats(port: PortRole): PortXstat[] {
     return this.native.portXstats(port);
+  }
+
+  startCapture(file: string, limits: CaptureLimits): void {
+    this.native.startCapture(file, limits);
+  }
+
+  captureReport(): CaptureReport | undefined {
+    return this.native.captureReport();
   }
 
   switchGaps(): GapHistogramSnapshot {

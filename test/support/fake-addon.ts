@@ -5,6 +5,8 @@
 // asynchronously like the thread-safe function. It moves no packets: the data plane itself is
 // tested only on real DPDK (test/integration).
 import type {
+  CaptureLimits,
+  CaptureReport,
   DecisionCause,
   DpdkLogLine,
   GroupCounters,
@@ -276,6 +278,20 @@ export class FakeAddon implements NativeAddon {
       { name: 'rx_good_packets', value: 7 },
       { name: 'tx_good_packets', value: 5 },
     ];
+  }
+
+  /** Each group's last capture as startCapture was asked for it; it runs until a test ends it. */
+  readonly captures = new Map<string, { report: CaptureReport; limits: CaptureLimits }>();
+
+  startCapture(name: string, file: string, limits: CaptureLimits): void {
+    this.group(name);
+    if (this.captures.get(name)?.report.running) throw new Error(`a capture of ${name} is running`);
+    const report = { file, running: true, framesWritten: 0, framesDropped: 0, bytesWritten: 24 };
+    this.captures.set(name, { report, limits });
+  }
+
+  captureReport(name: string): CaptureReport | undefined {
+    return this.captures.get(name)?.report;
   }
 
   notifyService(assignments: string[]): boolean {

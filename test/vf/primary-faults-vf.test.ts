@@ -3,95 +3,34 @@
 // reads up while its PF is down and sends nothing, the kernel asking the daemon to release the VF
 // (sriov_numvfs lowered under traffic), and a PF that refuses the guest's MAC. `npm run test:vf`.
 import assert from 'assert';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import { Netns } from '../../lab/netns';
 import { waitFor } from '../../lab/wait';
-import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
-import { L1Testpmd } from '../../lab/vf/l1-testpmd';
-import { L1Vm, L1_CHECKOUT } from '../../lab/vf/l1-vm';
-import { createVfs, type SriovPf } from '../../lab/vf/sriov';
+import { useVfLab } from '../../lab/vf/l1-fixture';
 
 const GUEST_MAC = '52:54:00:00:0f:01';
 const ADMIN_MAC = '02:00:00:00:0a:01';
 const WIRE_PEER_MAC = '02:00:00:00:0b:01';
-const WIRE_TAP = 'pfwire';
-const STANDBY_TAP = 'sb0';
 
 describe("a real SR-IOV VF's faults: stalls behind a down PF, the kernel's release request, refused MACs", function () {
   this.timeout(900000);
-  const netns = new Netns('vfl1f');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-faults-'));
-  let l1: L1Vm | undefined;
-  let pf: SriovPf;
-  let daemon: L1Daemon | undefined;
-  let guest: L1Testpmd | undefined;
-
-  const l1NowMs = async () => Number((await l1!.runOk('date +%s%3N')).trim());
-  const wireFramesIn = async (windowMs: number) => {
-    const before = netns.counters(WIRE_TAP).rxPackets;
-    await new Promise((resolve) => setTimeout(resolve, windowMs));
-    return netns.counters(WIRE_TAP).rxPackets - before;
-  };
-  const prepareVf0 = () =>
-    l1!.runOk(`cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${pf.vfs[0]} --mac ${GUEST_MAC}`, 60000);
-
-  function startDaemon(primary: Record<string, unknown>): Promise<L1Daemon> {
-    return L1Daemon.start(l1!, {
-      dataplane: { filePrefix: 'vf-faults', workerCpus: [1], mbufs: 8191 },
-      control: { socket: `${L1_DAEMON_DIR}/control.sock` },
-      groups: [
-        {
-          name: 'vm1',
-          mac: GUEST_MAC,
-          vhost: { socket: `${L1_DAEMON_DIR}/vm1.sock`, mode: 'server' },
-          primary: { devargs: pf.vfs[0], ...primary },
-          standby: { devargs: `net_tap0,iface=${STANDBY_TAP}` },
-        },
-      ],
-    });
-  }
-  const activePath = async () => (await daemon!.status())[0].activePath;
-
-  before(async function () {
-    l1 = await L1Vm.boot({ dir, netns, wireTap: WIRE_TAP });
-    netns.setLink(WIRE_TAP, 'up');
-    pf = await createVfs(l1, 2);
-    await prepareVf0();
-  });
-
-  after(async function () {
-    if (this.currentTest?.state === 'failed')
-      console.log(`L1's console:\n${l1?.console().slice(-4000)}\ndaemon's log:\n${daemon?.log.slice(-8000)}`);
-    await guest?.stop().catch(() => undefined);
-    await daemon?.stop().catch(() => undefined);
-    await l1?.stop();
-    netns.dispose();
-  });
+  const lab = useVfLab({ name: 'vf-faults', guestMac: GUEST_MAC });
+  const activePath = () => lab.activePath();
+  const wireFramesIn = (windowMs: number) => lab.wireFramesIn(windowMs);
+  lab.onFailure(async () => `status: ${JSON.stringify(await lab.daemon?.status().catch(() => undefined))}`);
 
   describe('under traffic from a testpmd guest', function () {
     before(async function () {
-      daemon = await startDaemon({});
-      guest = await L1Testpmd.start(l1!, {
-        socket: `${L1_DAEMON_DIR}/vm1.sock`,
-        mac: GUEST_MAC,
-        filePrefix: 'vf-faults-vm',
-        mode: 'txonly',
-        cpu: 0,
-        peerMac: WIRE_PEER_MAC,
-        txIp: ['198.18.0.2', '198.18.0.99'],
-      });
+      await lab.startDaemon();
+      await lab.startGuest('txonly', { peerMac: WIRE_PEER_MAC, txIp: ['198.18.0.2', '198.18.0.99'] });
       await waitFor('the daemon on its primary', async () => (await activePath()) === 'primary', 60000, 1000);
       assert.ok((await wireFramesIn(3000)) > 500, "the VF's frames on the wire");
     });
 
     it('never leaves the traffic on a VF that reads up while its PF is down: each failback onto it fails over again', async function () {
-      const sinceMs = await l1NowMs();
-      await l1!.runOk(`ip link set ${pf.netdev} down`);
+      const sinceMs = await lab.l1NowMs();
+      await lab.l1.runOk(`ip link set ${lab.pf.netdev} down`);
       // Several failback delays (2 s): a VF that reads up but sends nothing would take the traffic.
       await new Promise((resolve) => setTimeout(resolve, 15000));
-      const switches = daemon!.pathSwitches(sinceMs);
+      const switches = lab.daemon!.pathSwitches(sinceMs);
       console.log(
         `      switches while the PF was down:\n${switches.map((s) => `        +${s.afterMs} ms ${s.from} -> ${s.to}: ${s.reason}`).join('\n')}`,
       );
@@ -107,29 +46,29 @@ describe("a real SR-IOV VF's faults: stalls behind a down PF, the kernel's relea
     });
 
     it('takes the VF back once the PF is up, and frames reach the wire', async function () {
-      await l1!.runOk(`ip link set ${pf.netdev} up`);
+      await lab.l1.runOk(`ip link set ${lab.pf.netdev} up`);
       await waitFor(
         'the daemon on its primary, and frames on the wire',
         async () => (await activePath()) === 'primary' && (await wireFramesIn(2000)) > 500,
         120000,
         1000,
       );
-      const { switches } = (await daemon!.stats()).groups.vm1;
+      const { switches } = (await lab.daemon!.stats()).groups.vm1;
       console.log(`      switches by kind: ${JSON.stringify(switches)}`);
     });
 
     it('releases VF 0 at once when its PF lowers sriov_numvfs under traffic, and takes it back when it returns', async function () {
-      const numvfs = `/sys/bus/pci/devices/${pf.pci}/sriov_numvfs`;
-      const took = await l1!.runOk(`s=$(date +%s%3N); echo 0 > ${numvfs}; echo $(( $(date +%s%3N) - s ))`, 120000);
+      const numvfs = `/sys/bus/pci/devices/${lab.pf.pci}/sriov_numvfs`;
+      const took = await lab.l1.runOk(`s=$(date +%s%3N); echo 0 > ${numvfs}; echo $(( $(date +%s%3N) - s ))`, 120000);
       console.log(`      echo 0 > sriov_numvfs returned after ${took.trim()} ms`);
       assert.ok(Number(took) < 10000, `the kernel waited ${took.trim()} ms for the daemon to release VF 0`);
-      const status = (await daemon!.status())[0];
+      const status = await lab.vm1();
       assert.strictEqual(status.activePath, 'standby');
       assert.strictEqual(status.primary.present, false);
-      assert.match(daemon!.log, /primary device removed/);
+      assert.match(lab.daemon!.log, /primary device removed/);
 
-      await l1!.runOk(`echo 2 > ${numvfs}`, 120000);
-      await prepareVf0();
+      await lab.l1.runOk(`echo 2 > ${numvfs}`, 120000);
+      await lab.prepareVf0();
       await waitFor(
         'VF 0 attached again by the retry, and frames on the wire',
         async () => (await activePath()) === 'primary' && (await wireFramesIn(2000)) > 500,
@@ -141,42 +80,43 @@ describe("a real SR-IOV VF's faults: stalls behind a down PF, the kernel's relea
 
   describe("the guest's MAC against the PF's policy", function () {
     before(async function () {
-      await guest?.stop();
-      guest = undefined;
-      await daemon?.stop();
-      daemon = undefined;
+      await lab.stopGuest();
+      await lab.stopDaemon();
       // The administrator pins another MAC on VF 0 and does not trust it.
-      await l1!.runOk(`ip link set ${pf.netdev} vf 0 mac ${ADMIN_MAC} && ip link set ${pf.netdev} vf 0 trust off`);
+      await lab.l1.runOk(
+        `ip link set ${lab.pf.netdev} vf 0 mac ${ADMIN_MAC} && ip link set ${lab.pf.netdev} vf 0 trust off`,
+      );
     });
 
     afterEach(async function () {
       if (this.currentTest?.state === 'failed')
         console.log(
-          `status: ${JSON.stringify(await daemon?.status().catch(() => undefined))}\n` +
-            `PF: ${await l1!.runOk(`ip -j link show ${pf.netdev}`)}\n` +
-            `dmesg: ${await l1!.runOk('dmesg | tail -20')}\ndaemon's log:\n${daemon?.log.slice(-6000)}`,
+          `status: ${JSON.stringify(await lab.daemon?.status().catch(() => undefined))}\n` +
+            `PF: ${await lab.l1.runOk(`ip -j link show ${lab.pf.netdev}`)}\n` +
+            `dmesg: ${await lab.l1.runOk('dmesg | tail -20')}\ndaemon's log:\n${lab.daemon?.log.slice(-6000)}`,
         );
-      await daemon?.stop();
-      daemon = undefined;
+      await lab.stopDaemon();
     });
 
     it('reports a MAC the PF refused (guestMac: set, pinned, trust off) as an error, never a silent success', async function () {
-      daemon = await startDaemon({ guestMac: 'set' });
-      const status = (await daemon.status())[0];
+      await lab.startDaemon({ primary: { guestMac: 'set' } });
+      const status = await lab.vm1();
       assert.strictEqual(status.primary.present, false);
       assert.match(status.primaryRetry?.lastError ?? '', /keeps VF 0's MAC 02:00:00:00:0a:01 and refused the guest's/);
-      assert.match(await l1!.runOk('dmesg | tail -50'), /attempted to override administratively set MAC address/);
+      assert.match(await lab.l1.runOk('dmesg | tail -50'), /attempted to override administratively set MAC address/);
     });
 
     it("never overwrites the administrator's MAC by default (guestMac: keep), and says what to do", async function () {
       // Pinned again after trust on: a VF request still queued in the PF's mailbox from the last
       // test (TCG delays the PF's handling by seconds) would otherwise be taken once trusted.
-      await l1!.runOk(`ip link set ${pf.netdev} vf 0 trust on && ip link set ${pf.netdev} vf 0 mac ${ADMIN_MAC}`);
-      daemon = await startDaemon({});
-      const status = (await daemon.status())[0];
+      await lab.l1.runOk(
+        `ip link set ${lab.pf.netdev} vf 0 trust on && ip link set ${lab.pf.netdev} vf 0 mac ${ADMIN_MAC}`,
+      );
+      await lab.startDaemon();
+      const status = await lab.vm1();
       assert.strictEqual(status.primary.present, false);
       assert.match(status.primaryRetry?.lastError ?? '', /carries the MAC 02:00:00:00:0a:01, not the guest's/i);
-      const [link] = JSON.parse(await l1!.runOk(`ip -j link show ${pf.netdev}`)) as Array<{
+      const [link] = JSON.parse(await lab.l1.runOk(`ip -j link show ${lab.pf.netdev}`)) as Array<{
         vfinfo_list: Array<{ vf: number; address: string }>;
       }>;
       assert.strictEqual(link.vfinfo_list.find((vf) => vf.vf === 0)?.address, ADMIN_MAC);

@@ -10,6 +10,11 @@ import { waitFor } from './wait';
 
 const GUEST_DIR = path.resolve(__dirname, '..', '..', 'lab', 'qemu-guest');
 const IMAGE_DIR = path.resolve(__dirname, '..', '..', 'build', 'qemu-guest');
+/** The guest's kernel and initramfs, as QemuVm.buildImage leaves them (libvirt's <kernel> and <initrd>). */
+export const GUEST_IMAGE = {
+  kernel: path.join(IMAGE_DIR, 'vmlinuz'),
+  initrd: path.join(IMAGE_DIR, 'initramfs.cpio.gz'),
+};
 /** A Debian kernel package unpacked by scripts/setup-lab, never installed on the host. */
 const KERNEL_DIR = path.resolve(__dirname, '..', '..', 'build', 'lab', 'guest-kernel');
 /**
@@ -66,6 +71,22 @@ export interface QemuVmOptions {
   ramKiB?: number;
   /** 'system' when absent. */
   qemu?: QemuRelease;
+}
+
+/** The guest kernel's command line: the console, and what lab/qemu-guest/init.sh reads from guest.*. */
+export function guestKernelCommandLine(
+  options: Pick<QemuVmOptions, 'address' | 'vlan' | 'multicast' | 'tcpProbe' | 'sinkPort'>,
+): string {
+  return [
+    'console=ttyS0',
+    'quiet',
+    'panic=-1',
+    `guest.ip=${options.address}`,
+    ...(options.vlan ? [`guest.vlan=${options.vlan}`] : []),
+    ...(options.multicast ? [`guest.mcast=${options.multicast}`] : []),
+    ...(options.tcpProbe ? [`guest.tcp=${options.tcpProbe}`] : []),
+    ...(options.sinkPort ? [`guest.sink=${options.sinkPort}`] : []),
+  ].join(' ');
 }
 
 function chardevRole(options: QemuVmOptions): string {
@@ -134,16 +155,6 @@ export class QemuVm {
 
   private static spawn(options: QemuVmOptions, extra: string[]): { child: ChildProcess; stderr: () => string } {
     const device = options.device ?? 'nic0';
-    const append = [
-      'console=ttyS0',
-      'quiet',
-      'panic=-1',
-      `guest.ip=${options.address}`,
-      ...(options.vlan ? [`guest.vlan=${options.vlan}`] : []),
-      ...(options.multicast ? [`guest.mcast=${options.multicast}`] : []),
-      ...(options.tcpProbe ? [`guest.tcp=${options.tcpProbe}`] : []),
-      ...(options.sinkPort ? [`guest.sink=${options.sinkPort}`] : []),
-    ].join(' ');
     const args = [
       ...[
         '-machine',
@@ -156,8 +167,8 @@ export class QemuVm {
         `${options.ramKiB ?? GUEST_RAM_KIB}k`,
       ],
       ...['-nodefaults', '-display', 'none', '-no-reboot'],
-      ...['-kernel', path.join(IMAGE_DIR, 'vmlinuz'), '-initrd', path.join(IMAGE_DIR, 'initramfs.cpio.gz')],
-      ...['-append', append, '-serial', `file:${path.join(options.dir, 'console.log')}`],
+      ...['-kernel', GUEST_IMAGE.kernel, '-initrd', GUEST_IMAGE.initrd],
+      ...['-append', guestKernelCommandLine(options), '-serial', `file:${path.join(options.dir, 'console.log')}`],
       ...['-qmp', `unix:${path.join(options.dir, 'qmp.sock')},server=on,wait=off`],
       // vhost-user shares guest memory with the backend: a memfd, shared.
       ...[

@@ -4,6 +4,8 @@
 
 export interface DomainOptions {
   name: string;
+  /** Fixed, so that a migration's destination XML (--xml) names the same domain. */
+  uuid: string;
   mac: string;
   /** The vhost-user socket; QEMU creates it (libvirt's mode='server', the daemon's vhost.mode client). */
   vhostSocket: string;
@@ -34,6 +36,7 @@ export function domainXml(options: DomainOptions): string {
     : '';
   return `<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>${escapeXml(options.name)}</name>
+  <uuid>${escapeXml(options.uuid)}</uuid>
   <memory unit='KiB'>${options.ramKiB}</memory>
   <vcpu>1</vcpu>
   <memoryBacking>

@@ -38,7 +38,7 @@ type Stats = GroupStatsReply & { mbufsInUse: number };
 
 const announcedBy = (s: Stats) =>
   s.announcementsSent.primary + s.announcementsSent.standby + s.garpsSent.primary + s.garpsSent.standby;
-// The drop causes of the guest's frames, as native/dpdk/counters.def lists them.
+// The drop causes of the guest's frames, as native/dpdk/hot/counters.def lists them.
 type TxDropSpec = Exclude<Extract<CounterSpec, { direction: 'tx' }>, { reason: '' }>;
 type CauseOf<S> = S extends { perPath: true; reason: infer R extends string }
   ? `${R}_${UplinkName}`

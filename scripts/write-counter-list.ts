@@ -1,4 +1,4 @@
-// Writes src/dataplane/counter-list.ts from native/dpdk/counters.def, the one list of the data
+// Writes src/dataplane/counter-list.ts from native/dpdk/hot/counters.def, the one list of the data
 // plane's counters, so that TypeScript types them as the addon makes them. After editing the list:
 // `npm run build:ts && node dist/scripts/write-counter-list.js && npm run build:ts`. A unit test
 // fails while the two differ, and the contract test while the addon was built from another list.
@@ -7,7 +7,7 @@ import path from 'path';
 import { format, resolveConfig } from 'prettier';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-export const DEF_FILE = path.join(ROOT, 'native', 'dpdk', 'counters.def');
+export const DEF_FILE = path.join(ROOT, 'native', 'dpdk', 'hot', 'counters.def');
 export const TS_FILE = path.join(ROOT, 'src', 'dataplane', 'counter-list.ts');
 
 const camelCase = (snake: string) => snake.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
@@ -37,7 +37,7 @@ function counterList(defText: string) {
 /** counter-list.ts's text for counters.def's, formatted as prettier leaves it. */
 export async function counterListSource(defText: string): Promise<string> {
   const source =
-    '// Written by scripts/write-counter-list.ts from native/dpdk/counters.def, the one list of the data\n' +
+    '// Written by scripts/write-counter-list.ts from native/dpdk/hot/counters.def, the one list of the data\n' +
     "// plane's counters: edit that list and run the script, not this file.\n" +
     `export const COUNTER_LIST = ${JSON.stringify(counterList(defText))} as const;\n`;
   return format(source, { ...(await resolveConfig(TS_FILE)), filepath: TS_FILE });

@@ -126,7 +126,7 @@ export function formatStatus(groups: GroupStatusReply[], health?: HealthReply): 
 
 export type Rates = Record<string, { txPps: Record<string, number>; rxPps: Record<string, number> }>;
 
-// The counters of native/dpdk/counters.def: one column per path each, or a phrase in the group's line.
+// The counters of native/dpdk/hot/counters.def: one column per path each, or a phrase in the group's line.
 const PER_PATH_COUNTERS = COUNTER_LIST.filter((c): c is Extract<CounterSpec, { perPath: true }> => c.perPath);
 const GROUP_COUNTERS = COUNTER_LIST.filter((c): c is Extract<CounterSpec, { perPath: false }> => !c.perPath);
 const RATE_OF: Partial<Record<CounterName, keyof Rates[string]>> = { txPackets: 'txPps', rxPackets: 'rxPps' };

@@ -1,4 +1,4 @@
-// Written by scripts/write-counter-list.ts from native/dpdk/counters.def, the one list of the data
+// Written by scripts/write-counter-list.ts from native/dpdk/hot/counters.def, the one list of the data
 // plane's counters: edit that list and run the script, not this file.
 export const COUNTER_LIST = [
   {

@@ -1,5 +1,5 @@
-// The addon's contract, written once: what native/dpdk/addon.cc exports and the shapes it takes
-// and returns, its counters typed from counter-list.ts (generated from native/dpdk/counters.def).
+// The addon's contract, written once: what native/dpdk/napi/addon.cc exports and the shapes it takes
+// and returns, its counters typed from counter-list.ts (generated from native/dpdk/hot/counters.def).
 // The only module that loads the addon; everything else uses the typed wrapper in dataplane.ts.
 // test/unit/addon-contract.test.ts loads the real addon and holds it to this file.
 import path from 'path';
@@ -14,7 +14,7 @@ export const PORT_ROLES = ['vhost', 'primary', 'standby'] as const;
 export type PortRole = (typeof PORT_ROLES)[number];
 
 /**
- * Why the transmitting path changed, in the native enum's order (native/dpdk/events.h,
+ * Why the transmitting path changed, in the native enum's order (native/dpdk/control/events.h,
  * kSwitchCauseNames). The control plane passes the last three with its decisions.
  */
 export const SWITCH_CAUSES = [
@@ -161,7 +161,7 @@ export interface PortXstat {
   value: number;
 }
 
-/** How long and how much a capture may take (native/dpdk/capture.h). */
+/** How long and how much a capture may take (native/dpdk/control/capture.h). */
 export interface CaptureLimits {
   durationMs: number;
   /** The file's size, its header included. */
@@ -263,7 +263,7 @@ export interface PerPath {
   standby: number;
 }
 
-/** The data plane's counters, as native/dpdk/counters.def lists them (one line each, with its help). */
+/** The data plane's counters, as native/dpdk/hot/counters.def lists them (one line each, with its help). */
 export type CounterSpec = (typeof COUNTER_LIST)[number];
 export type CounterName = CounterSpec['name'];
 /** Each counter of the list: one number, or one per uplink. */
@@ -327,7 +327,7 @@ export interface NativeAddon {
   shutdown(): void;
   /** The native SwitchCause names, in enum order: must equal SWITCH_CAUSES. */
   readonly switchCauses: readonly string[];
-  /** native/dpdk/counters.def as the addon was built with it: must equal COUNTER_LIST. */
+  /** native/dpdk/hot/counters.def as the addon was built with it: must equal COUNTER_LIST. */
   readonly counters: readonly CounterSpec[];
   /** The loaded DPDK's version string (rte_version()), e.g. "DPDK 22.11.9". */
   readonly dpdkVersion: string;

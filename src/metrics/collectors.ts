@@ -70,7 +70,7 @@ export function createRegistry(source: MetricsSource): Registry {
     return portStats.get(group.name)!;
   };
 
-  // The data plane's counters, one metric per line of native/dpdk/counters.def, or for a drop a
+  // The data plane's counters, one metric per line of native/dpdk/hot/counters.def, or for a drop a
   // reason of vhost_failover_dropped_packets_total. Read, not incremented: reset and set at
   // every scrape.
   const pathsOf = (spec: CounterSpec, stats: GroupStats): Array<[string, number]> => {

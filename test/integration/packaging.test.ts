@@ -151,7 +151,7 @@ describe('npm package', function () {
       const packed = run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: ROOT, timeout: 3 * 60000 });
       const tarball = path.join(scratch, packed.stdout.trim().split('\n').pop()!);
       const listing = run('tar', ['-tzf', tarball]).stdout;
-      for (const file of ['package/dist/src/cli.js', 'package/binding.gyp', 'package/native/dpdk/forward.cc'])
+      for (const file of ['package/dist/src/cli.js', 'package/binding.gyp', 'package/native/dpdk/hot/forward.cc'])
         assert.ok(listing.includes(file), `${file} missing from the tarball`);
       assert.ok(!listing.includes('package/dist/test/'), 'no tests in the package');
       assert.ok(!listing.includes('package/native/dpdk/test/'), 'no native test programs in the package');

@@ -9,7 +9,7 @@ import { openLedger } from '../../lab/ledger';
 import { waitFor } from '../../lab/wait';
 import { topologyPerTest } from '../support/lab';
 
-// native/dpdk/tx_progress.h: a primary refusing every frame is out of service after this long.
+// native/dpdk/control/tx_progress.h: a primary refusing every frame is out of service after this long.
 const TX_STALL_MS = 100;
 
 describe('primary faults (real DPDK)', function () {

@@ -12,7 +12,7 @@ export function shapeOf(value: unknown): Shape {
   return typeof value;
 }
 
-/** groupStats as native/dpdk/counters.def makes it: each counter a number or one per uplink. */
+/** groupStats as native/dpdk/hot/counters.def makes it: each counter a number or one per uplink. */
 export function groupStatsShape(): Shape {
   const perPath = { primary: 'number', standby: 'number' };
   return {

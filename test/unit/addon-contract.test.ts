@@ -18,7 +18,7 @@ describe('native addon contract', function () {
     assert.deepEqual(addon.switchCauses, [...SWITCH_CAUSES]);
   });
 
-  it('lists its counters from native/dpdk/counters.def as counter-list.ts does: names, slots, metrics, causes, labels', function () {
+  it('lists its counters from native/dpdk/hot/counters.def as counter-list.ts does: names, slots, metrics, causes, labels', function () {
     assert.deepEqual(addon.counters, COUNTER_LIST);
   });
 

@@ -1,4 +1,4 @@
-// native/dpdk/counters.def is the one list of the data plane's counters: TypeScript's copy is
+// native/dpdk/hot/counters.def is the one list of the data plane's counters: TypeScript's copy is
 // generated from it, and every consumer (metrics, the `stats` command, the lab's ledger) is made
 // from that copy, so a counter added there reaches all of them or a test here fails.
 import { strict as assert } from 'assert';
@@ -26,7 +26,7 @@ const DROP_REASONS = {
   rx: ['guest_not_ready', 'inactive_path'],
 };
 
-describe('the counter list (native/dpdk/counters.def)', function () {
+describe('the counter list (native/dpdk/hot/counters.def)', function () {
   it('is what src/dataplane/counter-list.ts holds (else run scripts/write-counter-list.ts)', async function () {
     const generated = await counterListSource(fs.readFileSync(DEF_FILE, 'utf8'));
     assert.equal(fs.readFileSync(TS_FILE, 'utf8'), generated, 'counter-list.ts is stale');

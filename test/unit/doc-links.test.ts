@@ -45,7 +45,7 @@ function relativeLinks(markdown: string): string[] {
   return targets.filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
 }
 
-// A repository path in a code span (`native/dpdk/forward.cc`, `lab/vf/`), not one with a
+// A repository path in a code span (`native/dpdk/hot/forward.cc`, `lab/vf/`), not one with a
 // placeholder after it (`bench/results/<time>/`, made by a run).
 const REPOSITORY_PATH = /(?<![\w/.-])((?:native|src|lab|test|scripts|bench|config|docs)\/[\w./-]*[\w/])(?![\w./<-])/g;
 

@@ -1,5 +1,5 @@
 // The announcement frames, byte by byte, as a switch or a host parses them.
-#include "../announce_frames.h"
+#include "hot/announce_frames.h"
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>

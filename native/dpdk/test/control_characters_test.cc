@@ -1,5 +1,5 @@
 // The check every string from JavaScript passes before the native side uses it.
-#include "../control_characters.h"
+#include "napi/control_characters.h"
 
 #include <string>
 

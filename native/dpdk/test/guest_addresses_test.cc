@@ -1,12 +1,12 @@
 // Learning the guest's IPv4 addresses from its own ARP frames, and reporting them.
-#include "../guest_addresses.h"
+#include "hot/guest_addresses.h"
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 
-#include "../announce_frames.h"
 #include "check.h"
+#include "hot/announce_frames.h"
 #include "test_mbuf.h"
 
 using native_test::TestMbuf;

@@ -1,6 +1,6 @@
 // What a guest may send: runts, oversize frames and spoofed sources are dropped and counted,
 // and the rest keep their order.
-#include "../guest_frames.h"
+#include "hot/guest_frames.h"
 
 #include "check.h"
 #include "test_mbuf.h"

@@ -33,8 +33,8 @@
 #include <thread>
 #include <vector>
 
-#include "../forward.h"
-#include "../worker.h"
+#include "hot/forward.h"
+#include "hot/worker.h"
 
 namespace vhost_failover {
 

@@ -1,5 +1,5 @@
 // Which VLAN entries a port must gain and lose to hold what the guest asks for.
-#include "../rx_filter.h"
+#include "control/rx_filter.h"
 
 #include <algorithm>
 

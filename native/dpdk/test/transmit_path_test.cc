@@ -1,8 +1,8 @@
 // net_failover's transmit decision, per burst, and which uplinks deliver to the guest.
 #include <memory>
 
-#include "../group.h"
 #include "check.h"
+#include "hot/group.h"
 
 namespace vhfo = vhost_failover;
 

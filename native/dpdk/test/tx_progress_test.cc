@@ -1,6 +1,6 @@
 // The monitor's transmit-progress rule (tx_progress.h): frames handed to the primary while its
 // opackets does not move, for kTxStallMs, are a stall; a driver that never counts is not judged.
-#include "../tx_progress.h"
+#include "control/tx_progress.h"
 
 #include "check.h"
 

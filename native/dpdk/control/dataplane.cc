@@ -1,0 +1,656 @@
+#include "control/dataplane.h"
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "control/link_state.h"
+#include "control/port.h"
+
+namespace vhost_failover {
+
+// How long a detach waits for a NIC to send what is in its tx ring: 512 descriptors of 64-byte
+// frames leave a 1 Gb/s link in 0.35 ms; this is room for a paused or congested link.
+static constexpr unsigned kTxDrainTimeoutUs = 100000;
+
+// mbufs the pool must still have once a group's ports have started: bursts in flight, the
+// announcement rounds. net_tap and VFs fill each rx ring from the pool when it is set up, so a
+// group with many queues (or descriptors) can empty it before a frame moves.
+static constexpr unsigned kMbufHeadroom = 1024;
+
+static std::string pool_room_after(const Group &group, rte_mempool *pool, unsigned pool_size) {
+  const unsigned free = rte_mempool_avail_count(pool);
+  if (free >= kMbufHeadroom) return "";
+  return "the pool has " + std::to_string(free) + " of its " + std::to_string(pool_size) +
+         " mbufs left once the ports' rx rings are filled (" + std::to_string(group.queues) +
+         " queues of " + std::to_string(group.rx_descriptors) +
+         " descriptors on each uplink): raise dataplane.mbufs, or lower queues or rxDescriptors";
+}
+
+std::string Dataplane::start(const DataplaneOptions &options, EventSink sink, LogSink log_sink) {
+  options_ = options;
+  sink_ = std::move(sink);
+  std::string error = log_stream_open(std::move(log_sink));
+  if (error.empty()) error = eal_init(options.eal_args);
+  if (!error.empty()) return error;
+  eal_ready_ = true;
+  pool_ = mbuf_pool_create(options.mbufs, options.max_mtu, &error);
+  if (!pool_) return error;
+
+  if (options.worker_lcores.empty()) return "at least one worker lcore is needed";
+  for (unsigned lcore : options.worker_lcores) {
+    if (!rte_lcore_is_enabled(lcore) || lcore == rte_get_main_lcore())
+      return "worker lcore " + std::to_string(lcore) + " is not a worker lcore of this EAL";
+    auto worker = std::make_unique<Worker>();
+    worker->lcore_id = lcore;
+    worker->idle_sleep_max_us = options.idle_sleep_max_us;
+    worker->rx_interrupts = options.rx_interrupts;
+    if (rte_eal_remote_launch(worker_main, worker.get(), lcore) != 0)
+      return "cannot launch the worker on lcore " + std::to_string(lcore);
+    workers_.push_back(std::move(worker));
+  }
+  // The monitor works on a snapshot: the registry lock is never held across a driver call, and
+  // a group removed meanwhile stays alive (not present) until the pass ends.
+  return monitor_.start(options.link_poll_interval_us, [this](auto fn) {
+    std::vector<std::shared_ptr<Group>> snapshot;
+    {
+      std::lock_guard<std::mutex> lock(groups_mutex_);
+      snapshot = groups_;
+    }
+    for (auto &group : snapshot) fn(*group);
+  });
+}
+
+void Dataplane::shutdown() {
+  monitor_.stop();
+  for (const std::string &name : group_names()) remove_group(name);
+  for (auto &worker : workers_) {
+    worker->stop_requested = true;
+    worker->waiter.wakeup().notify();
+    rte_eal_wait_lcore(worker->lcore_id);
+  }
+  workers_.clear();
+  if (pool_) rte_mempool_free(pool_);
+  pool_ = nullptr;
+  if (eal_ready_) eal_cleanup();
+  eal_ready_ = false;
+}
+
+std::string Dataplane::probe_unclaimed(const std::string &devargs, uint16_t *port_id) {
+  // DPDK's own message for a full port table is a bare "no space left": say which limit.
+  if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS)
+    return "cannot probe device \"" + devargs + "\": this DPDK build holds at most " +
+           std::to_string(RTE_MAX_ETHPORTS) +
+           " ports (RTE_MAX_ETHPORTS), all in use; every group takes three (vhost, primary, "
+           "standby)";
+  uint16_t id = UINT16_MAX;
+  std::string error = port_probe(devargs, &id);
+  if (!error.empty()) return error;
+  // Some buses answer a probe of a device they already have with success and its port: that
+  // port belongs to another group or role and must never be configured or closed from here.
+  if (!claimed_ports_.insert(id).second)
+    return "device \"" + devargs + "\" is already in use by this daemon";
+  *port_id = id;
+  return "";
+}
+
+void Dataplane::release(PortCallLock &calls, uint16_t &port_id) {
+  if (port_id == UINT16_MAX) return;
+  std::lock_guard<PortCallLock> lock(calls);  // waits out a link query in progress
+  port_release(port_id);
+  claimed_ports_.erase(port_id);
+  port_id = UINT16_MAX;
+}
+
+PortSetup Dataplane::uplink_setup(Group &group, Path path) const {
+  PortSetup setup;
+  setup.pool = pool_;
+  setup.rx_interrupt = options_.rx_interrupts;
+  setup.queues = group.queues;
+  setup.rx_descriptors = group.rx_descriptors;
+  setup.tx_descriptors = group.tx_descriptors;
+  setup.mtu = group.mtu;
+  // The primary answers for the guest's MAC, as the VF does under Linux net_failover.
+  setup.mac = &group.guest_mac;
+  setup.mac_mode = group.uplink(path).mac_mode;
+  return setup;
+}
+
+// Programs one uplink with the group's receive filter (a PF mailbox round trip on a VF). Holds
+// only that port's call lock: the monitor and the worker skip the port meanwhile, and no other
+// port or group waits.
+static void apply_rx_filter(Group &group, Path path) {
+  Uplink &uplink = group.uplink(path);
+  if (uplink.port_id == UINT16_MAX) return;
+  std::lock_guard<PortCallLock> lock(uplink.calls);
+  uplink.rx_filter_outcome =
+      rx_filter_apply(uplink.port_id, group.rx_filter, &uplink.applied_vlans);
+}
+
+std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs,
+                                   MacMode mac_mode) {
+  Uplink &uplink = group.uplink(path);
+  uplink.devargs = devargs;
+  uplink.mac_mode = mac_mode;
+  std::string error = probe_unclaimed(devargs, &uplink.port_id);
+  if (error.empty()) error = port_start(uplink.port_id, uplink_setup(group, path));
+  if (!error.empty()) return std::string(path_name(path)) + " port: " + error;
+  // The group's filter as known now (pass everything before the guest's is), before the port
+  // carries anything, and what the port made of it in status: a port started with its VLAN
+  // filter on may not turn it off.
+  apply_rx_filter(group, path);
+  return "";
+}
+
+std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::string *primary_error) {
+  PortSetup setup;
+  setup.pool = pool_;
+  setup.rx_interrupt = options_.rx_interrupts;
+  setup.queues = group.queues;
+  std::string error = probe_unclaimed(spec.vhost_devargs, &group.vhost_port);
+  if (error.empty()) error = port_start(group.vhost_port, setup);
+  if (!error.empty()) return "vhost port: " + error;
+  error = open_uplink(group, kStandby, spec.standby_devargs, MacMode::kLeave);
+  if (!error.empty()) return error;
+  // The primary is the one port a group can do without: it starts on its standby.
+  Uplink &primary = group.uplink(kPrimary);
+  *primary_error = open_uplink(group, kPrimary, spec.primary_devargs, spec.primary_mac_mode);
+  if (!primary_error->empty()) {
+    release(primary.calls, primary.port_id);
+    primary.devargs.clear();
+  }
+  return "";
+}
+
+void Dataplane::close_ports(Group &group) {
+  release(group.vhost_calls, group.vhost_port);
+  for (Uplink &uplink : group.uplinks) {
+    tx_stall_remove(uplink.port_id, &uplink.injected_tx_stalls);
+    release(uplink.calls, uplink.port_id);
+  }
+}
+
+std::string Dataplane::no_such_group(const std::string &name) {
+  std::string known;
+  for (const std::string &group : group_names()) known += (known.empty() ? "" : ", ") + group;
+  return "no group \"" + name + "\" (groups: " + known + ")";
+}
+
+static std::vector<Worker *> distinct(std::vector<Worker *> workers) {
+  std::sort(workers.begin(), workers.end());
+  workers.erase(std::unique(workers.begin(), workers.end()), workers.end());
+  return workers;
+}
+
+Group *Dataplane::find(const std::string &name, std::vector<Worker *> *workers) {
+  std::lock_guard<std::mutex> lock(groups_mutex_);
+  for (size_t i = 0; i < groups_.size(); i++)
+    if (groups_[i]->name == name) {
+      if (workers) *workers = distinct(queue_workers_[i]);
+      return groups_[i].get();
+    }
+  return nullptr;
+}
+
+void Dataplane::quiesce(const std::vector<Worker *> &workers) {
+  for (Worker *worker : workers) worker->quiesce();
+}
+
+std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
+  *drain = TxDrain::kNotReported;
+  std::vector<Worker *> workers;
+  Group *group = find(name, &workers);
+  if (!group) return no_such_group(name);
+  Uplink &primary = group->uplink(kPrimary);
+  if (primary.port_id == UINT16_MAX) return "group \"" + name + "\" has no primary to detach";
+  // Make before break: new bursts go to the standby, and the burst in flight on the primary
+  // is finished, before the primary stops being polled and is closed.
+  link_set_primary_eligible(*group, false, SwitchCause::kDetached, "primary detached");
+  quiesce(workers);  // every queue's worker: none may still be in a burst on the primary
+  bool was_present;
+  {
+    std::lock_guard<std::mutex> lock(group->control_mutex);
+    was_present = primary.present.exchange(false);
+    primary.link_up = false;
+  }
+  quiesce(workers);
+  // Nothing transmits on it now; let a NIC send what is still in its ring. A surprise-removed
+  // device has nothing left to send.
+  if (was_present) *drain = port_drain_tx(primary.port_id, group->queues, kTxDrainTimeoutUs);
+  monitor_.unwatch_port(*group, primary.port_id);
+  tx_stall_remove(primary.port_id, &primary.injected_tx_stalls);
+  release(primary.calls, primary.port_id);
+  primary.devargs.clear();
+  primary.applied_vlans.clear();
+  primary.rx_filter_outcome = RxFilterOutcome{};
+  return "";
+}
+
+std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &filter) {
+  Group *group = find(name);
+  if (!group) return no_such_group(name);
+  group->rx_filter = filter;
+  for (Path path : {kPrimary, kStandby})
+    if (group->uplink(path).present.load()) apply_rx_filter(*group, path);
+  return "";
+}
+
+std::string Dataplane::attach_primary(const std::string &name, const std::string &devargs,
+                                      MacMode mac_mode) {
+  Group *group = find(name);
+  if (!group) return no_such_group(name);
+  Uplink &primary = group->uplink(kPrimary);
+  if (primary.port_id != UINT16_MAX)
+    return "group \"" + name + "\" already has a primary (" + primary.devargs +
+           "); detach it first";
+  std::string error = open_uplink(*group, kPrimary, devargs, mac_mode);
+  if (error.empty()) error = pool_room_after(*group, pool_, options_.mbufs);
+  if (!error.empty()) {
+    release(primary.calls, primary.port_id);
+    primary.devargs.clear();
+    return error;
+  }
+  group->primary_loss_seen_by_worker = false;  // about the old primary
+  link_primary_restored(*group);               // a new device is in service (its filter is on)
+  primary.generation.fetch_add(1, std::memory_order_release);
+  primary.present.store(true, std::memory_order_release);
+  monitor_.watch_port(*group, primary.port_id);
+  link_observe(*group, "attach");
+  group->wake_workers();  // a worker asleep on its interrupts does not yet watch this port
+  return "";
+}
+
+std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_error) {
+  if (with_group(spec.name, [](Group &) {}).empty())
+    return "group \"" + spec.name + "\" already exists";
+  if (spec.mtu > options_.max_mtu)
+    return "mtu " + std::to_string(spec.mtu) + " exceeds the mbuf size chosen at start (" +
+           std::to_string(options_.max_mtu) + ")";
+  auto group = std::make_shared<Group>();
+  group->name = spec.name;
+  group->mtu = static_cast<uint16_t>(spec.mtu);
+  group->rx_descriptors = static_cast<uint16_t>(spec.rx_descriptors);
+  group->tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
+  group->rx_mode = spec.rx_mode;
+  if (spec.queues < 1 || spec.queues > kMaxQueues)
+    return "queues must be 1.." + std::to_string(kMaxQueues) + ", not " +
+           std::to_string(spec.queues);
+  group->queues = static_cast<uint16_t>(spec.queues);
+  const uint64_t tsc_per_ms = rte_get_tsc_hz() / 1000;
+  group->rx_grace_tsc = spec.rx_grace_ms * tsc_per_ms;
+  group->tx_stall_tsc = kTxStallMs * tsc_per_ms;
+  group->guest_addresses.max_age_tsc = spec.garp_max_age_ms * tsc_per_ms;
+  group->sink = &sink_;
+  group->link_wakeup = &monitor_.wakeup();
+  group->pool = pool_;
+  if (rte_ether_unformat_addr(spec.mac.c_str(), &group->guest_mac) != 0)
+    return "\"" + spec.mac + "\" is not a MAC address";
+  group->frame_rules.mac = group->guest_mac;
+  group->frame_rules.spoof_check = spec.spoof_check;
+  group->frame_rules.max_frame_bytes = spec.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+
+  std::string error = open_ports(*group, spec, primary_error);
+  if (error.empty()) error = pool_room_after(*group, pool_, options_.mbufs);
+  if (!error.empty()) {
+    close_ports(*group);
+    return "group \"" + spec.name + "\": " + error;
+  }
+  // Present before the removal callbacks are armed: a removal from then on is never missed.
+  group->uplink(kPrimary).present = group->uplink(kPrimary).port_id != UINT16_MAX;
+  group->uplink(kStandby).present = true;
+  group->vhost_present = true;
+  monitor_.watch(*group);
+  link_observe(*group, "start");
+
+  // Each queue to the worker with the fewest queues then: a group's queues spread over the
+  // workers. Two workers may then share a vhost tx queue (forward.cc's send_to_guest).
+  std::vector<Worker *> placed;
+  {
+    std::lock_guard<std::mutex> lock(groups_mutex_);
+    groups_.push_back(group);
+    queue_workers_.emplace_back();
+    for (uint16_t q = 0; q < group->queues; q++) {
+      Worker &worker = least_loaded_worker_locked();
+      queue_workers_.back().push_back(&worker);
+      group->queue_workers[q].store(&worker, std::memory_order_release);
+    }
+    placed = distinct(queue_workers_.back());
+  }
+  group->vhost_tx_shared = placed.size() > 1;  // before any worker sees the group
+  for (Worker *worker : placed) republish(*worker);
+  return "";
+}
+
+std::string Dataplane::remove_group(const std::string &name) {
+  std::shared_ptr<Group> group;
+  std::vector<Worker *> workers;
+  {
+    std::lock_guard<std::mutex> lock(groups_mutex_);
+    for (size_t i = 0; i < groups_.size(); i++) {
+      if (groups_[i]->name != name) continue;
+      group = std::move(groups_[i]);
+      workers = distinct(queue_workers_[i]);
+      groups_.erase(groups_.begin() + static_cast<long>(i));
+      queue_workers_.erase(queue_workers_.begin() + static_cast<long>(i));
+      break;
+    }
+  }
+  if (!group) return no_such_group(name);
+  captures_.erase(name);  // its file closed, its copies freed: the workers copy nothing more
+  for (Worker *worker : workers) republish(*worker);  // none sees the group once this returns
+  monitor_.unwatch(*group);
+  {
+    std::lock_guard<std::mutex> lock(group->control_mutex);
+    group->vhost_present = false;
+    for (Uplink &uplink : group->uplinks) uplink.present = false;
+  }
+  close_ports(*group);
+  return "";
+}
+
+std::string Dataplane::with_group(const std::string &name, const std::function<void(Group &)> &fn) {
+  {
+    std::lock_guard<std::mutex> lock(groups_mutex_);
+    for (auto &group : groups_)
+      if (group->name == name) {
+        fn(*group);
+        return "";
+      }
+  }
+  return no_such_group(name);
+}
+
+std::string Dataplane::announce(const std::string &name) {
+  return with_group(name, [](Group &group) {
+    group.announce_requested.fetch_add(1, std::memory_order_release);
+    group.wake_workers();
+  });
+}
+
+std::string Dataplane::set_garp_max_age(const std::string &name, unsigned ms) {
+  return with_group(name, [&](Group &group) {
+    group.guest_addresses.max_age_tsc.store(ms * (rte_get_tsc_hz() / 1000),
+                                            std::memory_order_relaxed);
+  });
+}
+
+std::string Dataplane::set_primary_eligible(const std::string &name, bool eligible,
+                                            SwitchCause cause, const std::string &reason,
+                                            bool *applied) {
+  return with_group(name, [&](Group &group) {
+    *applied = link_set_primary_eligible(group, eligible, cause, reason);
+  });
+}
+
+std::string Dataplane::inject_driver_stall(const std::string &name, unsigned ms) {
+  std::shared_ptr<Group> stalled;
+  {
+    std::lock_guard<std::mutex> lock(groups_mutex_);
+    for (auto &group : groups_)
+      if (group->name == name) stalled = group;
+  }
+  if (!stalled) return no_such_group(name);
+  // As a slow driver call would: its own thread holds the ports' call locks for the time given.
+  std::thread([stalled, ms] {
+    std::lock_guard<PortCallLock> primary(stalled->uplink(kPrimary).calls);
+    std::lock_guard<PortCallLock> standby(stalled->uplink(kStandby).calls);
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }).detach();
+  return "";
+}
+
+std::string Dataplane::inject_primary_removal(const std::string &name, RemovalSignal signal) {
+  std::string error;
+  std::string missing = with_group(
+      name, [&](Group &group) { error = LinkMonitor::inject_primary_removal(group, signal); });
+  return missing.empty() ? error : missing;
+}
+
+std::string Dataplane::inject_primary_reset_request(const std::string &name) {
+  std::string error;
+  std::string missing = with_group(
+      name, [&](Group &group) { error = LinkMonitor::inject_primary_reset_request(group); });
+  return missing.empty() ? error : missing;
+}
+
+std::string Dataplane::inject_tx_stall(const std::string &name) {
+  Group *group = find(name);
+  if (!group) return no_such_group(name);
+  Uplink &primary = group->uplink(kPrimary);
+  if (!primary.present.load()) return "group \"" + name + "\" has no primary in service";
+  std::lock_guard<PortCallLock> lock(primary.calls);
+  return tx_stall_inject(primary.port_id, group->queues, &primary.injected_tx_stalls);
+}
+
+std::string Dataplane::reset_primary(const std::string &name) {
+  std::vector<Worker *> workers;
+  Group *group = find(name, &workers);
+  if (!group) return no_such_group(name);
+  Uplink &primary = group->uplink(kPrimary);
+  if (primary.port_id == UINT16_MAX) return "group \"" + name + "\" has no primary to reset";
+  link_set_primary_eligible(*group, false, SwitchCause::kReset, "primary being reset");
+  quiesce(workers);  // none still in a burst on it
+  {
+    std::lock_guard<std::mutex> lock(group->control_mutex);
+    primary.present = false;
+    primary.link_up = false;
+  }
+  quiesce(workers);  // none polls it any more
+  monitor_.unwatch_port(*group, primary.port_id);
+  std::string error;
+  {
+    std::lock_guard<PortCallLock> lock(primary.calls);
+    tx_stall_remove(primary.port_id, &primary.injected_tx_stalls);
+    // Stops the port and has its driver re-initialise the device (for a VF: a reset handshake
+    // with its PF). A driver without reset (ENOTSUP) is re-probed by the caller instead.
+    const int ret = rte_eth_dev_reset(primary.port_id);
+    error = ret != 0 ? std::string("rte_eth_dev_reset: ") + rte_strerror(-ret)
+                     : port_start(primary.port_id, uplink_setup(*group, kPrimary));
+  }
+  if (!error.empty()) return "primary port: " + error;
+  primary.applied_vlans.clear();  // the reset emptied the port's filters
+  apply_rx_filter(*group, kPrimary);
+  link_primary_restored(*group);
+  primary.generation.fetch_add(1, std::memory_order_release);
+  primary.present.store(true, std::memory_order_release);
+  monitor_.watch_port(*group, primary.port_id);
+  link_observe(*group, "reset");
+  group->wake_workers();
+  return "";
+}
+
+static UplinkReport report_uplink(const Uplink &uplink) {
+  return {uplink.devargs, uplink.port_id, uplink.present.load(), uplink.link_up.load(),
+          uplink.rx_filter_outcome};
+}
+
+std::string Dataplane::group_status(const std::string &name, GroupStatusReport *out) {
+  return with_group(name, [&](Group &group) {
+    out->name = group.name;
+    out->guest_connected = group.guest_ready.load();
+    for (Path path : {kPrimary, kStandby}) out->uplinks[path] = report_uplink(group.uplink(path));
+    out->primary_eligible = group.primary_eligible.load();
+    out->active_path = group.transmit_path();
+    out->announcement_pending = group.announce_requested.load() != group.announce_answered.load();
+    out->queues = group.queues;
+    out->guest_rx_queues_enabled = group.guest_rx_queues_enabled.load();
+    out->guest_queues_beyond = group.guest_queues_beyond_enabled.load() > 0;
+    out->guest_ipv4 = report_guest_addresses(group.guest_addresses, rte_rdtsc(), rte_get_tsc_hz());
+  });
+}
+
+// A port's driver counters; a driver call (a VF may ask its PF), so under the port's lock.
+// Skipped (not present) when the port is gone, removed, or busy in another driver call: a scrape
+// never waits behind a PF mailbox, and never asks a surprise-removed device.
+static PortStatsReport port_stats(PortCallLock &calls, const std::atomic<bool> &present,
+                                  uint16_t port_id, uint16_t queues) {
+  PortStatsReport report;
+  if (port_id == UINT16_MAX || !present.load() || !calls.try_lock()) return report;
+  rte_eth_stats stats{};
+  const int ret = rte_eth_stats_get(port_id, &stats);
+  calls.unlock();
+  if (ret != 0) return report;
+  report = {true,          stats.ipackets, stats.opackets, stats.ibytes,   stats.obytes,
+            stats.imissed, stats.ierrors,  stats.oerrors,  stats.rx_nombuf};
+  // Per queue, where the driver keeps them (ethdev has room for the first 16).
+  for (uint16_t q = 0; q < queues && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
+    report.queue_ipackets.push_back(stats.q_ipackets[q]);
+    report.queue_opackets.push_back(stats.q_opackets[q]);
+  }
+  return report;
+}
+
+std::string Dataplane::group_port_stats(const std::string &name, GroupPortStats *out) {
+  Group *group = find(name);
+  if (!group) return no_such_group(name);
+  out->vhost =
+      port_stats(group->vhost_calls, group->vhost_present, group->vhost_port, group->queues);
+  for (Path path : {kPrimary, kStandby}) {
+    Uplink &uplink = group->uplink(path);
+    out->uplinks[path] = port_stats(uplink.calls, uplink.present, uplink.port_id, group->queues);
+  }
+  return "";
+}
+
+std::vector<uint64_t> Dataplane::worker_passes() const {
+  std::vector<uint64_t> passes;
+  for (const auto &worker : workers_) passes.push_back(worker->passes.load());
+  return passes;
+}
+
+std::string Dataplane::group_stats(const std::string &name, GroupStatsReport *out) {
+  return with_group(name, [&](Group &group) {
+    out->counters = group.counters.sum();
+    out->last_switch_gap_us = static_cast<double>(group.last_switch_gap_tsc.load()) * 1e6 /
+                              static_cast<double>(rte_get_tsc_hz());
+  });
+}
+
+std::vector<std::string> Dataplane::group_names() {
+  std::lock_guard<std::mutex> lock(groups_mutex_);
+  std::vector<std::string> names;
+  for (auto &group : groups_) names.push_back(group->name);
+  return names;
+}
+
+unsigned Dataplane::mbufs_in_use() const {
+  return pool_ ? rte_mempool_in_use_count(pool_) : 0;
+}
+
+Worker &Dataplane::least_loaded_worker_locked() {
+  Worker *best = workers_.front().get();
+  size_t best_load = SIZE_MAX;
+  for (auto &worker : workers_) {
+    size_t load = 0;
+    for (const auto &queues : queue_workers_)
+      load += static_cast<size_t>(std::count(queues.begin(), queues.end(), worker.get()));
+    if (load < best_load) best = worker.get(), best_load = load;
+  }
+  return *best;
+}
+
+std::vector<PollUnit> Dataplane::poll_units_locked(const Worker &worker) const {
+  std::vector<PollUnit> units;
+  for (size_t i = 0; i < groups_.size(); i++)
+    for (uint16_t q = 0; q < queue_workers_[i].size(); q++)
+      if (queue_workers_[i][q] == &worker) units.push_back({groups_[i].get(), q});
+  return units;
+}
+
+void Dataplane::republish(Worker &worker) {
+  auto list = std::make_unique<GroupList>();
+  {
+    std::lock_guard<std::mutex> lock(groups_mutex_);
+    list->units = poll_units_locked(worker);
+  }
+  worker.publish(std::move(list));
+}
+
+static uint64_t load_relaxed(const uint64_t &counter) {
+  return __atomic_load_n(&counter, __ATOMIC_RELAXED);
+}
+
+static int port_or_none(uint16_t port_id) {
+  return port_id == UINT16_MAX ? -1 : port_id;
+}
+
+static PollUnitReport report_unit(const PollUnit &unit) {
+  const Group &group = *unit.group;
+  PollUnitReport report;
+  report.group = group.name;
+  report.queue = unit.queue;
+  report.vhost_port = port_or_none(group.vhost_port);
+  report.primary_port = port_or_none(group.uplinks[kPrimary].port_id);
+  report.standby_port = port_or_none(group.uplinks[kStandby].port_id);
+  report.frames = load_relaxed(group.queue_owned[unit.queue].frames_polled);
+  return report;
+}
+
+std::vector<WorkerReport> Dataplane::worker_reports() {
+  std::vector<WorkerReport> reports;
+  std::lock_guard<std::mutex> lock(groups_mutex_);  // the groups stay while their units are read
+  for (const auto &worker : workers_) {
+    WorkerReport report;
+    report.lcore = worker->lcore_id;
+    report.busy_tsc = load_relaxed(worker->cycles.busy_tsc);
+    report.idle_tsc = load_relaxed(worker->cycles.idle_tsc);
+    report.asleep_tsc = load_relaxed(worker->cycles.asleep_tsc);
+    report.frames = load_relaxed(worker->cycles.frames);
+    report.passes = worker->passes.load(std::memory_order_relaxed);
+    for (const PollUnit &unit : poll_units_locked(*worker))
+      report.poll_units.push_back(report_unit(unit));
+    reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
+// How long an on-demand xstats read waits for another driver call on the port (a PF mailbox
+// round trip, a link query) before it gives up: the Node thread must not hang on a stuck driver.
+static constexpr auto kXstatsLockWait = std::chrono::milliseconds(200);
+
+static std::string read_xstats(uint16_t port_id, std::vector<PortXstat> *out) {
+  const int count = rte_eth_xstats_get_names(port_id, nullptr, 0);
+  if (count < 0) return std::string("rte_eth_xstats_get_names: ") + rte_strerror(-count);
+  std::vector<rte_eth_xstat_name> names(static_cast<size_t>(count));
+  std::vector<rte_eth_xstat> values(static_cast<size_t>(count));
+  const int named = rte_eth_xstats_get_names(port_id, names.data(), count);
+  const int read = rte_eth_xstats_get(port_id, values.data(), count);
+  if (named != count || read != count) return "the port's xstats changed while read; try again";
+  for (const rte_eth_xstat &value : values)
+    if (value.id < names.size()) out->push_back({names[value.id].name, value.value});
+  return "";
+}
+
+std::string Dataplane::port_xstats(const std::string &name, PortRole role,
+                                   std::vector<PortXstat> *out) {
+  Group *group = find(name);
+  if (!group) return no_such_group(name);
+  const bool vhost = role == PortRole::kVhost;
+  const Path path = role == PortRole::kPrimary ? kPrimary : kStandby;
+  PortCallLock &calls = vhost ? group->vhost_calls : group->uplink(path).calls;
+  const uint16_t port_id = vhost ? group->vhost_port : group->uplink(path).port_id;
+  const bool present = vhost ? group->vhost_present.load() : group->uplink(path).present.load();
+  const char *what = vhost ? "vhost" : path_name(path);
+  if (port_id == UINT16_MAX || !present)
+    return "group \"" + name + "\" has no " + what + " port in service";
+  const auto give_up = std::chrono::steady_clock::now() + kXstatsLockWait;
+  while (!calls.try_lock()) {
+    if (std::chrono::steady_clock::now() > give_up)
+      return std::string("the ") + what + " port is busy in another driver call; try again";
+    std::this_thread::yield();
+  }
+  const std::string error = read_xstats(port_id, out);
+  calls.unlock();
+  return error;
+}
+
+}  // namespace vhost_failover

@@ -1,0 +1,253 @@
+// Shared state of one failover group: the VM-facing vhost port and its two uplinks.
+// The worker lcore reads the atomics once per burst; control threads write them.
+#pragma once
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_mempool.h>
+#include <rte_spinlock.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "control/events.h"
+#include "control/port.h"
+#include "control/port_call_lock.h"
+#include "control/rx_filter.h"
+#include "control/tx_progress.h"
+#include "control/tx_stall_injection.h"
+#include "hot/counters.h"
+#include "hot/guest_addresses.h"
+#include "hot/guest_frames.h"
+#include "hot/vhost_drops.h"
+#include "hot/wakeup.h"
+
+namespace vhost_failover {
+
+struct CaptureSink;
+struct Worker;
+
+// Which uplink carries a burst. Also indexes per-path arrays.
+enum Path : uint8_t { kPrimary = 0, kStandby = 1, kNoPath = 2 };
+constexpr int kUplinks = 2;
+
+const char *path_name(Path path);
+
+// Queue pairs a group may have: net_tap's limit, and the guest's ethtool -L range that matters.
+constexpr uint16_t kMaxQueues = 16;
+
+// Which uplinks' frames reach the guest.
+enum class RxMode : uint8_t {
+  kFailover,  // net_failover's rule: the primary's always; the standby's while the primary does
+              // not transmit, and for a grace window after it starts to
+  kBoth,      // either uplink's (paths that do not share an L2 segment)
+  kActive,    // only the transmitting uplink's
+};
+
+struct Uplink {
+  std::string devargs;
+  uint16_t port_id = UINT16_MAX;
+  // Probed, configured and started: the worker may poll it. Cleared (and the worker quiesced)
+  // before the port is stopped or closed.
+  std::atomic<bool> present{false};
+  std::atomic<bool> link_up{false};
+  // Bumped for each port this uplink gets, before it is present: a link state read from an
+  // earlier port is never applied to a later one.
+  std::atomic<uint32_t> generation{0};
+  // Each reading of the link takes a ticket; a reading older than the last one applied (the
+  // monitor's and an attach's may cross) is not applied.
+  std::atomic<uint64_t> readings{0};
+  uint64_t last_applied_reading = 0;  // control_mutex
+  PortCallLock calls;
+  // The port's rte_device name ("0000:3b:02.1", "net_tap0"): the kernel's request to release a
+  // device names it. Written only while no device event callback is registered for it.
+  std::string device_name;
+  MacMode mac_mode = MacMode::kLeave;  // what the port's start does with the guest's MAC
+  // Frames refused by an injected transmit stall (labs), on each queue; removed before the port
+  // is reset or released. Node thread only.
+  TxCallbacks injected_tx_stalls;
+  // How the port took the guest's receive filter, and the VLAN entries it holds (Node thread).
+  RxFilterOutcome rx_filter_outcome;
+  std::vector<uint16_t> applied_vlans;
+};
+
+struct Group {
+  std::string name;
+  rte_ether_addr guest_mac{};
+  uint16_t mtu = 1500;
+  RxMode rx_mode = RxMode::kFailover;
+  uint16_t rx_descriptors = 512;  // per queue, kept for uplinks attached later
+  uint16_t tx_descriptors = 512;
+  // Queue pairs on every port of the group: queue q of the vhost port and of both uplinks is one
+  // unit, polled by one worker (a "poll unit"); the group's queues may be spread over workers.
+  uint16_t queues = 1;
+
+  uint16_t vhost_port = UINT16_MAX;
+  std::atomic<bool> vhost_present{false};
+  std::atomic<bool> guest_ready{false};
+  PortCallLock vhost_calls;
+
+  // What the guest may send (length, source MAC); set before the group is polled.
+  GuestFrameRules frame_rules;
+  // rx: failover delivers the standby's frames until this TSC after the primary took over, so
+  // that nothing still arriving on the old path is lost.
+  uint64_t rx_grace_tsc = 0;
+  std::atomic<uint64_t> standby_rx_until_tsc{0};
+
+  Uplink uplinks[kUplinks];
+
+  // The primary carries traffic only while this is set. Native code clears it the moment the
+  // primary's link drops or the device goes away; only the control plane (failback policy)
+  // sets it again, and only while the link is up.
+  std::atomic<bool> primary_eligible{false};
+  // Native code took the primary out of service (its transmit stalled, its driver asked for a
+  // reset): eligibility cannot be set again until the control plane has reset or re-probed the
+  // port. Written under control_mutex.
+  std::atomic<bool> primary_needs_reset{false};
+  // Bumped each time the primary becomes eligible: a queue's refusal window (tx_progress.h) from an
+  // earlier period of service does not carry into this one.
+  std::atomic<uint32_t> primary_service_epoch{0};
+  // Set by the worker that found the primary's transmit stalled, and by the interrupt thread when
+  // the primary's driver asks for a reset; the monitor reports each (a primaryFault) and clears it.
+  std::atomic<bool> primary_tx_stall_seen{false};
+  std::atomic<bool> primary_reset_requested{false};
+  // How long the primary may refuse every frame, or leave frames handed to it unsent, before it
+  // is out of service (tx_progress.h).
+  uint64_t tx_stall_tsc = 0;
+  TxProgress primary_tx_progress;  // the monitor thread's
+
+  // What the worker polling queue q owns, each on its own cache line so that its stores never
+  // invalidate the flags other threads write or read, nor another queue's worker's state.
+  struct alignas(RTE_CACHE_LINE_SIZE) QueueOwned {
+    // The path and TSC of the last burst this queue sent, for the failover gap below.
+    Path last_tx_path = kNoPath;
+    uint64_t last_tx_tsc = 0;
+    // When it may next ask the primary's link state after a refused send.
+    uint64_t primary_link_check_after_tsc = 0;
+    // Since when the primary has refused every burst of this queue (0: it took the last one), in
+    // which period of service (primary_service_epoch).
+    uint64_t primary_refused_since_tsc = 0;
+    uint32_t primary_refused_epoch = 0;
+    // The guest's transmit ring as this queue last read it (vhost_drops.h).
+    VringReading guest_tx_ring;
+    // Frames this queue's passes moved, both ways (worker.cc; count(), read by worker-stats).
+    uint64_t frames_polled = 0;
+  } queue_owned[kMaxQueues];
+
+  // The guest connected to the vhost port, for the rings' indexes (vhost_drops.h).
+  GuestSession guest_session;
+
+  // Which of the vhost port's tx queues (the guest's rx queues) the guest has enabled, a bit per
+  // queue, from net_vhost's queue-state events; 0 until the first. A guest may use fewer queue
+  // pairs than offered (ethtool -L, or one vCPU): a unit whose own queue is disabled hands the
+  // guest its frames on an enabled one instead, as OVS remaps its vhost tx queues.
+  std::atomic<uint32_t> guest_rx_queues_enabled{0};
+  // Units on different workers may then share a vhost tx queue: net_vhost's tx is not safe for
+  // two threads at once (its queuing flag and counters), so each queue has a lock, taken only
+  // when the group's queues are spread over more than one worker.
+  struct alignas(RTE_CACHE_LINE_SIZE) VhostTxLock {
+    rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;
+  } vhost_tx_locks[kMaxQueues];
+  bool vhost_tx_shared = false;  // set before the group is polled
+  // The guest's queues beyond the group's `queues` (QEMU's queues= above it): the frames it sends
+  // on them are never dequeued. How many it has enabled now (status), and how many times it
+  // enabled one (the monitor logs each new count).
+  std::atomic<int> guest_queues_beyond_enabled{0};
+  std::atomic<uint32_t> guest_queues_beyond_events{0};
+  uint32_t guest_queues_beyond_reported = 0;  // control_mutex
+  // Orders the queue-state updates above with their reset when a guest leaves: net_vhost
+  // hands out events under its own lock, but they are applied after it (on the vhost-user thread,
+  // or on the control thread that registers the callback). Held for a few stores only.
+  rte_spinlock_t guest_queues_lock = RTE_SPINLOCK_INITIALIZER;
+
+  // At the last switch: TSC cycles from the last frame on the old path to the first on the new,
+  // and how many switch gaps the worker has measured (the monitor reports each one once).
+  std::atomic<uint64_t> last_switch_gap_tsc{0};
+  std::atomic<uint64_t> switch_gaps_measured{0};
+  uint64_t switch_gaps_reported = 0;  // control_mutex
+  // Set by the worker when it found the primary dead on a failed send; the monitor reports the
+  // loss (even if the link is already back) and clears it. The count lets a reading taken
+  // before such a loss be told from one taken after it.
+  std::atomic<bool> primary_loss_seen_by_worker{false};
+  std::atomic<uint32_t> primary_losses_seen_by_worker{0};
+
+  // Announcement rounds asked for by the control plane, and the last request the worker (which
+  // owns the uplinks' tx queues) has answered with a round of RARP and GARPs, counted. Requests
+  // made while it sends coalesce into its next round; "requested != answered" is a round still
+  // to reach the wire (status: announcing).
+  std::atomic<uint32_t> announce_requested{0};
+  std::atomic<uint32_t> announce_answered{0};
+  GuestAddresses guest_addresses;
+  rte_mempool *pool = nullptr;
+
+  // Per worker lcore: the queues of a group may be polled by several workers.
+  PerLcoreCounters counters;
+
+  // Serialises the control-path observers (monitor thread, removal callback, binding calls)
+  // that update flags and decide whether to report a path switch. Held only for flag updates,
+  // never across a driver call; never taken by the worker.
+  std::mutex control_mutex;
+  Path reported_path = kNoPath;
+  const EventSink *sink = nullptr;
+  // The link monitor's; the worker wakes it when it saw something the monitor reports (a
+  // primary dead on a refused send, a switch gap measured).
+  const Wakeup *link_wakeup = nullptr;
+  // The worker polling each queue, set as the group's queues are placed: woken for a control
+  // call that needs a pass of a worker that may be asleep on its interrupts (an announcement, a
+  // guest that came: its kicks are off until re-armed), and waited out when the guest leaves.
+  std::atomic<Worker *> queue_workers[kMaxQueues] = {};
+  // The guest's receive filter as the control plane last read it (from QEMU); a primary
+  // attached later is given it too. Node thread only.
+  RxFilter rx_filter;
+  // A running capture's ring (capture.h), which the workers copy received bursts into; null
+  // (no capture) almost always.
+  std::atomic<CaptureSink *> capture{nullptr};
+
+  Uplink &uplink(Path path) { return uplinks[path]; }
+
+  // Wakes the workers polling the group's queues (group_workers.cc).
+  void wake_workers() const;
+  // Returns once every pass of those workers that started before the call has ended.
+  void quiesce_workers() const;
+
+  // The vhost tx queue that carries unit q's frames to the guest: q while the guest has it
+  // enabled (or before any queue-state event), else one of the enabled ones, spread by q.
+  uint16_t guest_rx_queue_for(uint16_t q) const {
+    const uint32_t enabled = guest_rx_queues_enabled.load(std::memory_order_relaxed);
+    if (enabled == 0 || (enabled >> q & 1)) return q;
+    unsigned pick = q % static_cast<unsigned>(__builtin_popcount(enabled));
+    uint32_t bits = enabled;
+    while (pick--) bits &= bits - 1;  // drop the lowest set bit `pick` times
+    return static_cast<uint16_t>(__builtin_ctz(bits));
+  }
+
+  // net_failover_start_xmit, per burst: the primary while eligible, else the standby while up.
+  Path transmit_path() const {
+    // Acquire: a set flag publishes the port id written before it (attach).
+    if (primary_eligible.load(std::memory_order_acquire)) return kPrimary;
+    const Uplink &standby = uplinks[kStandby];
+    if (standby.present.load(std::memory_order_acquire) &&
+        standby.link_up.load(std::memory_order_relaxed))
+      return kStandby;
+    return kNoPath;
+  }
+
+  // Whether frames arriving on an uplink go to the guest (see RxMode). Per received burst; reads
+  // the clock only for the standby's frames while the primary transmits.
+  bool delivers_from(Path path) const {
+    switch (rx_mode) {
+      case RxMode::kFailover:
+        return path == kPrimary || transmit_path() != kPrimary ||
+               rte_rdtsc() < standby_rx_until_tsc.load(std::memory_order_relaxed);
+      case RxMode::kBoth:
+        return true;
+      default:
+        return transmit_path() == path;
+    }
+  }
+};
+
+}  // namespace vhost_failover

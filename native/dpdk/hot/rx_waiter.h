@@ -1,0 +1,48 @@
+// Lets an idle worker sleep until a frame can be there, instead of waking thousands of times a
+// second to look: the rx interrupts of its groups' ports (a guest's kick on net_vhost, frames
+// queued on a net_tap's fd) and a control eventfd, in one epoll set of its own. Only where every
+// port of the worker can interrupt: one that cannot (net_null, a VF without per-queue vectors)
+// leaves the worker on its timed back-off.
+//
+// net_vhost interrupts only while armed (the guest kicks on every transmit then, at a VM exit's
+// cost), so the worker arms, polls once more (a frame queued before the arm raised nothing),
+// sleeps, and disarms on waking. Worker thread only, except wakeup().
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "hot/poll_list.h"
+#include "hot/wakeup.h"
+
+namespace vhost_failover {
+
+class RxWaiter {
+ public:
+  ~RxWaiter();
+  const Wakeup &wakeup() const { return wakeup_; }
+
+  // Whether every port of `list` can wake the worker; rebuilds the epoll set when the list
+  // (`version`: how many lists were published) or a port changed since the last call.
+  bool ready_for(const GroupList *list, uint64_t version);
+  // False, with nothing armed, while a guest's memory is being migrated: then the worker must
+  // not sleep on interrupts (it uses the timed back-off).
+  bool arm();
+  void disarm();
+  // Sleeps until an interrupt, a wake-up or timeout_ms. False if it timed out (or failed).
+  bool wait(int timeout_ms);
+
+ private:
+  uint64_t signature_of(const GroupList *list) const;
+  void rebuild(const GroupList *list);
+
+  Wakeup wakeup_;
+  int epoll_fd_ = -1;
+  uint64_t version_ = UINT64_MAX;
+  uint64_t signature_ = 0;
+  bool can_wait_ = false;
+  std::vector<PollUnit> vhost_queues_;  // whose vhost queue's interrupt must be armed
+  std::vector<PollUnit> armed_;         // the ones armed now
+};
+
+}  // namespace vhost_failover

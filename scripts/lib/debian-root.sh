@@ -3,22 +3,40 @@
 # run commands in it with the host's /proc, /sys, /dev, hugetlbfs and network namespaces.
 # The kernel is the host's; only the userland is the release's.
 
-# make_root SUITE: build/lab/SUITE-root, complete (its marker written last) or made anew.
+DEBIAN_MIRROR=http://deb.debian.org/debian
+
+# make_root SUITE: build/lab/SUITE-root, complete (its marker written last) or made anew. The
+# Debian mirror is needed the first time; without it the root cannot be made, and it says so.
 make_root() {
-  local suite=$1 root=build/lab/$1-root
+  local suite=$1 root=build/lab/$1-root entry
   [ -f "$root/.debootstrap-complete" ] && return 0
-  command -v debootstrap >/dev/null || {
+  command -v debootstrap >/dev/null && command -v curl >/dev/null || {
     apt_lists_fresh
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap curl >/dev/null
+  }
+  curl -fsS --max-time 30 -o /dev/null "$DEBIAN_MIRROR/dists/$suite/Release" || {
+    echo "cannot reach the Debian mirror $DEBIAN_MIRROR (its $suite Release file): the $suite root is made from it" >&2
+    return 1
   }
   rm -rf "$root"
-  mkdir -p build/lab
+  mkdir -p "$root"
+  # debootstrap fails on a target whose path holds a space (a CI clone's may): it writes
+  # through the root's entry, whose path has none.
+  entry=$(root_path "$root")
+  mkdir -p "$entry"
+  mount --bind "$root" "$entry"
+  mount --make-private "$entry"
   # minbase: apt and dpkg, nothing else; ca-certificates for the npm registry's TLS.
-  debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" http://deb.debian.org/debian >"build/lab/$suite-debootstrap.log"
+  if ! debootstrap --variant=minbase --include=ca-certificates "$suite" "$entry" "$DEBIAN_MIRROR" >"build/lab/$suite-debootstrap.log"; then
+    umount -l "$entry"
+    echo "debootstrap of $suite failed: see build/lab/$suite-debootstrap.log and $root/debootstrap/debootstrap.log" >&2
+    return 1
+  fi
+  umount "$entry"
   # The release's security and updates suites, as a host of that release has them.
   cat >"$root/etc/apt/sources.list" <<EOF
-deb http://deb.debian.org/debian $suite main
-deb http://deb.debian.org/debian $suite-updates main
+deb $DEBIAN_MIRROR $suite main
+deb $DEBIAN_MIRROR $suite-updates main
 deb http://deb.debian.org/debian-security $suite-security main
 EOF
   touch "$root/.debootstrap-complete"
@@ -26,8 +44,9 @@ EOF
 
 # Where ROOT is entered: a private bind of it outside the checkout, so the kernel's file systems
 # mounted inside never show under build/ (where the lint's directory walk would meet /proc), and
-# no mount made inside propagates to the host or from it.
-root_path() { echo "/run/vhost-failover-roots/$(basename "$1")"; }
+# no mount made inside propagates to the host or from it. Named by the root's absolute path too,
+# so two checkouts' roots (two CI clones, say) never share an entry.
+root_path() { echo "/run/vhost-failover-roots/$(basename "$1")-$(realpath -m "$1" | sha256sum | cut -c1-12)"; }
 
 # root_mounts_up ROOT: the host's kernel interfaces in ROOT's private bind. Each mount is recorded
 # in ROOT/.mounts so root_mounts_down undoes exactly them.
@@ -73,6 +92,7 @@ root_mounts_down() {
     if mountpoint -q "$mount_point"; then umount -l "$mount_point"; fi
   done
   rm -f "$root/.mounts"
+  rmdir "$(root_path "$root")" 2>/dev/null || true
 }
 
 # in_root ROOT COMMAND...: COMMAND as root in ROOT (mounted by root_mounts_up), with a clean

@@ -2,6 +2,7 @@
 import type { BenchReport } from './run';
 import type { Switch } from './throughput';
 import { LATENCY_SWITCHES } from './latency';
+import { bestRoundRatio, REFERENCE_FLOORS } from './reference-floors';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const DIRECTION_NAMES = { guestToNetwork: 'guest → network', networkToGuest: 'network → guest' };
@@ -27,6 +28,8 @@ export function markdownReport(report: BenchReport): string {
       `| ${DIRECTION_NAMES[c.direction]} | ${c.frameBytes} | ${c.queues ?? 1} | ${rates.join(' | ')} | ${ratios.join(' | ')} |`,
     );
   }
+  lines.push(...bestRoundsSection(report, compared));
+  lines.push(...configurationSection(report, names));
   if (report.groups.length > 0) {
     const one = report.groups.find((g) => g.groups === 1);
     lines.push(
@@ -90,4 +93,41 @@ export function markdownReport(report: BenchReport): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+// Each switch as its first throughput case ran it (results.json holds every case's).
+function configurationSection(report: BenchReport, names: Switch[]): string[] {
+  const lines = [
+    '',
+    "How each switch and the VM ran, as shell lines ($DIR: the measurement's temporary directory), " +
+      `for its first case (${DIRECTION_NAMES[report.throughput[0]?.direction ?? 'guestToNetwork']}, ` +
+      `${report.throughput[0]?.frameBytes ?? 64} B); results.json holds every case's.`,
+  ];
+  for (const name of names) {
+    const configuration = report.throughput.find((c) => c.configuration?.[name])?.configuration[name];
+    if (configuration)
+      lines.push('', `${name}:`, '', '```sh', ...configuration.switch, '# the VM:', ...configuration.vm, '```');
+  }
+  return lines;
+}
+
+// What the reference check reads: each switch's fastest round over testpmd io's, with the floor.
+function bestRoundsSection(report: BenchReport, compared: Switch[]): string[] {
+  const lines = [
+    '',
+    "Best rounds: each switch's fastest round over testpmd io's fastest in the same case, which the reference " +
+      'check holds to the floor in brackets (bench/reference-floors.ts).',
+    '',
+    `| Direction | Frame (B) | Queue pairs | ${compared.map((n) => `${n} / testpmd-io`).join(' | ')} |`,
+    `| --- | --: | --: | ${compared.map(() => '--:').join(' | ')} |`,
+  ];
+  for (const c of report.throughput) {
+    const cells = compared.map((name) => {
+      const best = bestRoundRatio(c, name);
+      const floor = REFERENCE_FLOORS[name]?.[c.direction];
+      return best === undefined ? '–' : `${best.toFixed(2)}${floor === undefined ? '' : ` (≥ ${floor})`}`;
+    });
+    lines.push(`| ${DIRECTION_NAMES[c.direction]} | ${c.frameBytes} | ${c.queues ?? 1} | ${cells.join(' | ')} |`);
+  }
+  return lines;
 }

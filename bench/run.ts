@@ -12,8 +12,9 @@ import { measureIdleCost, type IdleCost } from '../lab/idle-cost';
 import { PrivateOvs } from './ovs';
 import { ratePlotSvg, type RateSample } from './plot';
 import { Progress } from './progress';
-import { measure, type Direction, type Switch } from './throughput';
+import { measure, type Configuration, type Direction, type Switch } from './throughput';
 import { markdownReport } from './report';
+import { referencesBelowFloor } from './reference-floors';
 
 export interface ThroughputCase {
   direction: Direction;
@@ -26,6 +27,8 @@ export interface ThroughputCase {
   ratio: Partial<Record<Switch, number>>;
   /** The smallest and largest per-round ratio. */
   spread: Partial<Record<Switch, [number, number]>>;
+  /** How each switch and the VM ran (the first round; every round runs the same). */
+  configuration: Partial<Record<Switch, Configuration>>;
 }
 
 export interface BenchReport {
@@ -66,12 +69,16 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 // The references beside testpmd io: DPDK's own failover ports and Open vSwitch, with one queue
-// pair (BENCH_SKIP_PMD_FAILOVER and BENCH_SKIP_OVS leave them out).
+// pair (BENCH_SKIP_PMD_FAILOVER and BENCH_SKIP_OVS leave them out). BENCH_OVS_FLOODING=1 adds
+// Open vSwitch as the runs before 2026-12-06 set it up, for the before and after in one run.
 function switches(queues = 1): Switch[] {
   const names: Switch[] = ['testpmd-io', 'vhost-failover'];
   if (queues > 1) return names;
   if (!process.env.BENCH_SKIP_PMD_FAILOVER) names.push('testpmd-bond', 'testpmd-failsafe');
-  if (!process.env.BENCH_SKIP_OVS && PrivateOvs.available()) names.push('ovs-bond');
+  if (!process.env.BENCH_SKIP_OVS && PrivateOvs.available()) {
+    names.push('ovs-bond');
+    if (process.env.BENCH_OVS_FLOODING) names.push('ovs-bond-flooding');
+  }
   return names;
 }
 
@@ -85,13 +92,16 @@ async function throughputCase(
   const label = queues > 1 ? `, ${queues} queue pairs` : '';
   const mpps: Partial<Record<Switch, number[]>> = {};
   const ratios: Partial<Record<Switch, number[]>> = {};
+  const configuration: ThroughputCase['configuration'] = {};
   // Interleaved rounds, each switch's ratio taken against the reference of the same round: a
   // noisy neighbour or a moved vCPU hurts the round's every switch alike.
   for (let round = 0; round < ROUNDS; round++) {
     const rates: Partial<Record<Switch, number>> = {};
     for (const name of names) {
       progress.step(`${direction} ${frameBytes} B${label}, round ${round + 1}/${ROUNDS}: ${name}`);
-      rates[name] = await measure(name, direction, frameBytes, WINDOW_MS, queues);
+      const measured = await measure(name, direction, frameBytes, WINDOW_MS, queues);
+      rates[name] = measured.pps;
+      configuration[name] ??= measured.configuration;
       (mpps[name] ??= []).push(round2(rates[name]! / 1e6));
     }
     for (const name of names) (ratios[name] ??= []).push(rates[name]! / rates['testpmd-io']!);
@@ -102,7 +112,7 @@ async function throughputCase(
     ratio[name] = round2(median(ratios[name]!));
     spread[name] = [round2(Math.min(...ratios[name]!)), round2(Math.max(...ratios[name]!))];
   }
-  return { direction, frameBytes, ...(queues > 1 ? { queues } : {}), mpps, ratio, spread };
+  return { direction, frameBytes, ...(queues > 1 ? { queues } : {}), mpps, ratio, spread, configuration };
 }
 
 async function groupsCase(groups: number, progress: Progress): Promise<GroupsCase> {
@@ -140,12 +150,14 @@ function failoverPlot(result: FailoverLossResult): string {
 
 async function main(): Promise<void> {
   const skipFailover = Boolean(process.env.BENCH_SKIP_FAILOVER);
+  const latencySwitches = process.env.BENCH_SKIP_LATENCY ? [] : LATENCY_SWITCHES;
+  const idleModes = process.env.BENCH_SKIP_IDLE ? [] : (['rx interrupts', 'timed back-off', 'busy polling'] as const);
   const steps =
     DIRECTIONS.length * FRAME_SIZES.length * ROUNDS * switches().length +
     DIRECTIONS.length * QUEUE_COUNTS.length * ROUNDS * 2 +
     GROUP_COUNTS.length * ROUNDS +
-    LATENCY_SWITCHES.length * ROUNDS +
-    3 +
+    latencySwitches.length * ROUNDS +
+    idleModes.length +
     (skipFailover ? 0 : ROUNDS);
   const progress = new Progress(steps);
   const report: BenchReport = {
@@ -164,12 +176,12 @@ async function main(): Promise<void> {
     for (const direction of DIRECTIONS) report.throughput.push(await throughputCase(direction, 64, progress, queues));
   for (const groups of GROUP_COUNTS) report.groups.push(await groupsCase(groups, progress));
   for (let round = 0; round < ROUNDS; round++)
-    for (const which of LATENCY_SWITCHES) {
+    for (const which of latencySwitches) {
       progress.step(`latency round ${round + 1}/${ROUNDS}: ${which}`);
       report.latency.push(...(await measureLatency(which)));
     }
 
-  for (const mode of ['rx interrupts', 'timed back-off', 'busy polling'] as const) {
+  for (const mode of idleModes) {
     progress.step(`idle cost: ${mode}`);
     report.idle.push(await measureIdleCost(mode));
   }
@@ -228,6 +240,14 @@ async function main(): Promise<void> {
   const sampled = report.failovers.find((result) => result.samples);
   if (sampled) fs.writeFileSync(path.join(dir, 'failover.svg'), failoverPlot(sampled));
   console.log(`\n${markdown}\nresults: ${dir}`);
+  // After the results are written, so a failed check leaves them to read.
+  const belowFloor = referencesBelowFloor(report.throughput);
+  if (belowFloor.length > 0) {
+    console.error(
+      `\nREFERENCE CHECK FAILED: a reference ran below its floor; do not publish this run.\n${belowFloor.join('\n')}`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err) => {

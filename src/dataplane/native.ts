@@ -374,8 +374,8 @@ type Unlisted = Exclude<FunctionName, (typeof ADDON_FUNCTIONS)[number]>;
 const everyFunctionListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyFunctionListed;
 
-// VHOST_FAILOVER_ADDON names another build of the addon: the sanitizer build (README,
-// Reliability), which the lab starts the daemon with under VHOST_FAILOVER_SANITIZE=1. Either file
+// VHOST_FAILOVER_ADDON names another build of the addon: the sanitizer build (docs/lab/
+// testing.md, Sanitizers), which the lab starts the daemon with under VHOST_FAILOVER_SANITIZE=1. Either file
 // must pass addon-file.ts's owner and mode checks.
 export const addonPath = path.resolve(
   process.env.VHOST_FAILOVER_ADDON ?? path.join(__dirname, '..', '..', '..', 'build', 'Release', 'vhost_failover.node'),

@@ -7,10 +7,10 @@ export interface IntervalRow {
   high: number;
 }
 
-const W = 760;
+const W = 900;
 const ROW = 28;
 const LEFT = 260;
-const RIGHT = 40;
+const RIGHT = 230;
 const TOP = 40;
 
 function panel(title: string, unit: string, rows: IntervalRow[], top: number): string[] {

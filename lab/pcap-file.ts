@@ -41,7 +41,9 @@ export function readPcap(file: string): PcapFile {
   return { snaplen: bytes.readUInt32LE(16), linktype: bytes.readUInt32LE(20), records };
 }
 
-/** A frame's source MAC, as ip and the config write it. */
-export function sourceMac(frame: Buffer): string {
-  return [...frame.subarray(6, 12)].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
+/** A frame's Ethernet addresses, as ip and the config write them. */
+export function frameMacs(frame: Buffer): { destination: string; source: string } {
+  const mac = (at: number) =>
+    [...frame.subarray(at, at + 6)].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
+  return { destination: mac(0), source: mac(6) };
 }

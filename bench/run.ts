@@ -3,6 +3,7 @@
 // ratios to testpmd io; what an idle group costs; frames lost across a pulled primary. Writes
 // bench/results/<time>/ (results.json, results.md, SVG plots) and prints the table.
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { measureFailoverLoss, type FailoverLossResult } from '../lab/failover-loss';
 import { barChartSvg } from './bar-chart';
@@ -14,6 +15,8 @@ import { ratePlotSvg, type RateSample } from './plot';
 import { Progress } from './progress';
 import { measure, type Configuration, type Direction, type Switch } from './throughput';
 import { markdownReport } from './report';
+import { toCsv } from './csv';
+import { collectTestbed, testbedColumns, testbedSentence, type Testbed } from './testbed';
 import { referencesBelowFloor } from './reference-floors';
 
 export interface ThroughputCase {
@@ -33,6 +36,7 @@ export interface ThroughputCase {
 
 export interface BenchReport {
   at: string;
+  testbed: Testbed;
   rounds: number;
   placement: string;
   throughput: ThroughputCase[];
@@ -164,6 +168,10 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     rounds: ROUNDS,
     placement: 'VM (testpmd on net_virtio_user) on CPU 0; forwarding lcore on the last CPU; net_null uplinks',
+    testbed: collectTestbed(
+      { vm: 'CPU 0', switchForwarding: `CPU ${os.cpus().length - 1}`, switchControl: 'CPU 0' },
+      { rounds: ROUNDS, windowMs: WINDOW_MS, frameSizes: FRAME_SIZES, queues: QUEUE_COUNTS, groups: GROUP_COUNTS },
+    ),
     throughput: [],
     groups: [],
     latency: [],
@@ -194,8 +202,21 @@ async function main(): Promise<void> {
   const dir = path.resolve(__dirname, '..', '..', 'bench', 'results', report.at.replace(/[:.]/g, '-'));
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
-  const markdown = markdownReport(report);
+  const markdown = `${testbedSentence(report.testbed)}\n\n${markdownReport(report)}`;
   fs.writeFileSync(path.join(dir, 'results.md'), markdown);
+  const bed = testbedColumns(report.testbed);
+  const rows = report.throughput.flatMap((c) =>
+    Object.entries(c.mpps).map(([name, rounds]) => ({
+      direction: c.direction,
+      frameBytes: c.frameBytes,
+      queues: c.queues ?? 1,
+      switch: name,
+      mppsPerRound: rounds!.join(' '),
+      ratioToTestpmdIo: c.ratio[name as Switch],
+      ...bed,
+    })),
+  );
+  fs.writeFileSync(path.join(dir, 'results.csv'), toCsv(rows));
   for (const direction of DIRECTIONS) {
     const clusters = report.throughput
       .filter((c) => c.direction === direction)

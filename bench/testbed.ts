@@ -65,3 +65,16 @@ export function testbedColumns(testbed: Testbed): Record<string, string | number
     loadAverage1m: testbed.loadAverage[0],
   };
 }
+
+/** One sentence for a Markdown report's head: what it ran on, and how busy the machine was. */
+export function testbedSentence(testbed: Testbed): string {
+  return (
+    `Test bed: ${testbed.commit.slice(0, 12)}${testbed.dirty ? ' (uncommitted changes)' : ''} on ${testbed.cpus} × ` +
+    `${testbed.cpuModel}, ${testbed.kernel.split(' ').slice(0, 2).join(' ')}, DPDK ${testbed.dpdk}, ${testbed.qemu}, ` +
+    `${testbed.ovs}; load average ${testbed.loadAverage.join(' ')} at the start; ` +
+    Object.entries(testbed.coreLayout)
+      .map(([what, where]) => `${what} on ${where}`)
+      .join(', ') +
+    '.'
+  );
+}

@@ -1,7 +1,7 @@
 // The zero-loss bench's results as Markdown tables and CSV rows; every CSV row carries the
 // test bed's columns, so a row copied out of the file still says where it was measured.
 import { toCsv, type CsvRow } from '../csv';
-import { testbedColumns, type Testbed } from '../testbed';
+import { testbedColumns, testbedSentence, type Testbed } from '../testbed';
 import type { LatencyCase, ThroughputCase } from './measure';
 import type { RatioRun } from './ratios';
 
@@ -21,12 +21,7 @@ const us = (ns: number | undefined) => (ns === undefined ? '–' : (ns / 1000).t
 const lossName = (ratio: number) => (ratio === 0 ? 'ndr' : `pdr${ratio * 100}%`);
 
 export function markdownReport(report: ZeroLossReport): string {
-  const t = report.testbed;
-  const lines = [
-    `Measured ${report.at} at ${t.commit.slice(0, 12)}${t.dirty ? ' (uncommitted changes)' : ''} on ${t.cpus} × ${t.cpuModel}, ` +
-      `${t.kernel.split(' ').slice(0, 2).join(' ')}, DPDK ${t.dpdk}; load average ${t.loadAverage.join(' ')} at the start. ${report.note}`,
-    '',
-  ];
+  const lines = [`Measured ${report.at}. ${testbedSentence(report.testbed)} ${report.note}`, ''];
   if (report.throughput.length > 0) {
     lines.push(
       'Zero-loss throughput (NDR: no frame lost; PDR: at most 0.001% lost), binary search, ' +

@@ -226,6 +226,10 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   // Nothing transmits on it now; let a NIC send what is still in its ring. A surprise-removed
   // device has nothing left to send.
   if (was_present) *drain = port_drain_tx(primary.port_id, group->queues, kTxDrainTimeoutUs);
+  if (was_present) {
+    std::lock_guard<PortCallLock> lock(primary.calls);
+    port_restore_mac(primary.port_id);
+  }
   monitor_.unwatch_port(*group, primary.port_id);
   tx_stall_remove(primary.port_id, &primary.injected_tx_stalls);
   release(primary.calls, primary.port_id);
@@ -348,10 +352,16 @@ std::string Dataplane::remove_group(const std::string &name) {
   captures_.erase(name);  // its file closed, its copies freed: the workers copy nothing more
   for (Worker *worker : workers) republish(*worker);  // none sees the group once this returns
   monitor_.unwatch(*group);
+  bool primary_there;
   {
     std::lock_guard<std::mutex> lock(group->control_mutex);
+    primary_there = group->uplink(kPrimary).present.load();
     group->vhost_present = false;
     for (Uplink &uplink : group->uplinks) uplink.present = false;
+  }
+  if (primary_there) {
+    std::lock_guard<PortCallLock> lock(group->uplink(kPrimary).calls);
+    port_restore_mac(group->uplink(kPrimary).port_id);
   }
   close_ports(*group);
   return "";

@@ -7,6 +7,7 @@
 #include <rte_ether.h>
 
 #include <algorithm>
+#include <map>
 
 namespace vhost_failover {
 
@@ -36,11 +37,22 @@ static std::string mac_text(const rte_ether_addr &mac) {
   return text;
 }
 
+// The MAC each device (by name: a VF re-probed after a reset or a removal is a new port) carried
+// before MacMode::kSet first replaced it, until it is given back. Ports are started and restored
+// on the control plane's thread only.
+static std::map<std::string, rte_ether_addr> macs_before_set;
+
 // A PF may refuse a VF's MAC (one its administrator pinned, with trust off) without the driver
 // saying so: ask the port what it carries now. Some drivers (igbvf) record the address asked for
 // whatever the PF answered; the control plane also asks the PF (src/host/vf-mac.ts).
 static std::string apply_guest_mac(uint16_t port_id, const rte_ether_addr &guest, MacMode mode) {
   int ret;
+  rte_ether_addr before;
+  // The first start's: a reset's or a re-probe's start finds the guest's MAC already there.
+  const std::string device = port_device_name(port_id);
+  if (mode == MacMode::kSet && !device.empty() && !macs_before_set.count(device) &&
+      rte_eth_macaddr_get(port_id, &before) == 0 && !rte_is_same_ether_addr(&before, &guest))
+    macs_before_set[device] = before;
   if (mode == MacMode::kSet &&
       (ret = rte_eth_dev_default_mac_addr_set(port_id, const_cast<rte_ether_addr *>(&guest))))
     return failed("setting the guest's MAC " + mac_text(guest), port_id, ret) +
@@ -176,6 +188,13 @@ TxDrain port_drain_tx(uint16_t port_id, uint16_t queues, unsigned timeout_us) {
     if (drain == TxDrain::kDrained) result = drain;
   }
   return result;
+}
+
+void port_restore_mac(uint16_t port_id) {
+  const auto saved = macs_before_set.find(port_device_name(port_id));
+  if (saved == macs_before_set.end()) return;
+  rte_eth_dev_default_mac_addr_set(port_id, &saved->second);
+  macs_before_set.erase(saved);
 }
 
 void port_release(uint16_t port_id) {

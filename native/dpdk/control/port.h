@@ -47,6 +47,11 @@ TxDrain port_drain_tx(uint16_t port_id, uint16_t queues, unsigned timeout_us);
 // Stops, closes and hot-unplugs the device. Safe on a port that failed half way.
 void port_release(uint16_t port_id);
 
+// Gives a port back the MAC it carried before its start set the guest's (MacMode::kSet): on a VF,
+// its administrator's; a source host's VF then no longer takes the frames of a guest that left.
+// For a port whose device is still there (a removed one has no mailbox to answer).
+void port_restore_mac(uint16_t port_id);
+
 // The name of the device behind the port ("0000:3b:02.1", "net_tap0"); "" if it has none.
 std::string port_device_name(uint16_t port_id);
 

@@ -108,10 +108,10 @@ export class VfLab {
     return this.sriovPf;
   }
 
-  /** prepare-vf on VF 0 with the guest's MAC (and `flags`, e.g. ' --trust'). */
-  prepareVf0(flags = ''): Promise<string> {
+  /** prepare-vf on VF 0 with `mac` (the guest's unless given) and `flags`, e.g. ' --trust'. */
+  prepareVf0(flags = '', mac = this.guestMac): Promise<string> {
     return this.l1.runOk(
-      `cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${this.pf.vfs[0]} --mac ${this.guestMac}${flags}`,
+      `cd ${L1_CHECKOUT} && node dist/src/cli.js prepare-vf ${this.pf.vfs[0]} --mac ${mac}${flags}`,
       60000,
     );
   }

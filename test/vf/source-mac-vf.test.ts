@@ -1,0 +1,75 @@
+// The source VF's MAC once its guest has left (migrated away), with guestMac: set: VF 0 carries
+// an administrator's MAC and is trusted (prepare-vf --trust), the daemon gives it the guest's, a
+// testpmd guest comes and goes as a migrating guest leaves its source, and the PF's view of VF 0
+// and frames from the wire show what the source host does with the guest's MAC afterwards; the
+// group's removal (as an orchestrator removes a migrated VM's group) gives VF 0 its
+// administrator's MAC back. `npm run test:vf`.
+import assert from 'assert';
+import { waitFor } from '../../lab/wait';
+import { useVfLab, WIRE_TAP } from '../../lab/vf/l1-fixture';
+import { pfVfSettings } from '../../lab/vf/sriov';
+import { sendWireFrames } from '../../lab/vf/wire-frames';
+import { receivedFromWire } from '../../lab/vf/wire-receptions';
+
+const GUEST_MAC = '52:54:00:00:0f:07';
+const ADMIN_MAC = '02:00:00:00:0a:07';
+const WIRE_PEER_MAC = '02:00:00:00:0b:07';
+const FRAMES = 200;
+
+describe("the source VF's MAC after its guest has left (guestMac: set)", function () {
+  this.timeout(600000);
+  const lab = useVfLab({ name: 'vf-srcmac', guestMac: GUEST_MAC, prepareVf0: false });
+  const seen: Record<string, unknown> = {};
+  const vf0Mac = async () => (await pfVfSettings(lab.l1, lab.pf, 0)).mac;
+  /** Of FRAMES sent from the wire to `mac`, how many VF 0 took (delivered or dropped by the daemon). */
+  const reachingVf0 = async (mac: string) =>
+    (
+      await receivedFromWire(lab.netns, WIRE_TAP, lab.daemon!, 'vm1', FRAMES, () =>
+        sendWireFrames(lab.netns, WIRE_TAP, WIRE_PEER_MAC, mac, FRAMES),
+      )
+    ).primary;
+
+  before(async function () {
+    // The administrator's MAC on VF 0, trusted so that the daemon may replace it.
+    await lab.timed('prepare-vf', () => lab.prepareVf0(' --trust', ADMIN_MAC));
+  });
+
+  after(function () {
+    console.log(`      measured: ${JSON.stringify(seen)}`);
+  });
+
+  it("gives VF 0 the guest's MAC in place of its administrator's; VF 0 takes the guest's frames", async function () {
+    await lab.startDaemon({ primary: { guestMac: 'set' } });
+    await lab.onPrimary();
+    await lab.startGuest('rxonly');
+    seen.vf0MacWithGuest = await vf0Mac();
+    seen.toGuestWithGuest = await reachingVf0(GUEST_MAC);
+    assert.strictEqual(seen.vf0MacWithGuest, GUEST_MAC);
+    assert.strictEqual(seen.toGuestWithGuest, FRAMES);
+  });
+
+  it("keeps the guest's MAC on VF 0 while the group stays after its guest left: the guest's frames reach VF 0, dropped and counted", async function () {
+    await lab.stopGuest();
+    await waitFor('the guest gone', async () => (await lab.vm1()).guestConnected === false, 30000, 1000);
+    seen.vf0MacAfterGuestLeft = await vf0Mac();
+    const before = (await lab.daemon!.stats()).groups.vm1;
+    seen.toGuestAfterGuestLeft = await reachingVf0(GUEST_MAC);
+    const after = (await lab.daemon!.stats()).groups.vm1;
+    seen.droppedWithoutGuest = after.rxDroppedGuest.primary - before.rxDroppedGuest.primary;
+    assert.strictEqual(seen.vf0MacAfterGuestLeft, GUEST_MAC);
+    assert.strictEqual(seen.toGuestAfterGuestLeft, FRAMES);
+    assert.strictEqual(seen.droppedWithoutGuest, FRAMES);
+  });
+
+  it("gives VF 0 its administrator's MAC back when the group is removed", async function () {
+    const removedAt = Date.now();
+    await lab.daemon!.request('remove-group', { group: 'vm1' });
+    // The PF takes the VF's request from its mailbox when it gets to it (seconds under TCG).
+    await waitFor("the administrator's MAC on VF 0", async () => (await vf0Mac()) === ADMIN_MAC, 30000, 1000).catch(
+      () => undefined,
+    );
+    seen.vf0MacAfterRemoval = await vf0Mac();
+    seen.restoredAfterMs = Date.now() - removedAt;
+    assert.strictEqual(seen.vf0MacAfterRemoval, ADMIN_MAC);
+  });
+});

@@ -39,6 +39,9 @@ deb $DEBIAN_MIRROR $suite main
 deb $DEBIAN_MIRROR $suite-updates main
 deb http://deb.debian.org/debian-security $suite-security main
 EOF
+  # A test root, made again rather than repaired: dpkg need not sync each file it unpacks, which
+  # halves the packages' install (measured: 46 s instead of 108 s for the Debian 13 test's).
+  echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/test-root-unsafe-io"
   touch "$root/.debootstrap-complete"
 }
 

@@ -137,6 +137,8 @@ export class LibvirtLab {
       initrd: path.join(this.guestDir, 'initramfs.cpio.gz'),
       cmdline: guestKernelCommandLine({ address: `${GUEST_IP}/24`, multicast }),
       consoleLog: this.consoleLog,
+      // libvirt rounds it up to 257 MiB (whole MiB): a multiple of 256 KiB again, which QEMU 7.2's
+      // TCG dirty tracking mishandles once a migration takes 4 or more passes (qemu-vm.ts).
       ramKiB: GUEST_RAM_KIB,
     });
   }

@@ -238,7 +238,7 @@ describe('host operations: reload (real DPDK)', function () {
     assert.equal(vm1After.lastSwitch?.activeSinceNs, vm1Before.lastSwitch?.activeSinceNs, 'vm1 did not switch');
     await vm.command('stop');
     await ledger.close('three reloads next to it');
-    assert.match(t.daemon!.log, /"msg":"configuration reloaded"/);
+    await t.daemon!.waitForLog(/"msg":"configuration reloaded"/, 5000);
   });
 
   it('marks what a restart would not bring back', async function () {

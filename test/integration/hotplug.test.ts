@@ -57,8 +57,8 @@ describe('primary hot-plug (real DPDK)', function () {
     // it (here the tap is simply made again), puts it in its bridge, and fails back.
     await t.waitForActivePath('primary', 10000);
     assert.equal((await t.groupStatus()).bridges.primary, BRIDGE);
-    assert.match(t.daemon!.log, /primary not there: running on the standby, trying it again/);
-    assert.match(t.daemon!.log, /"by":"retry".*"msg":"primary attached"/);
+    await t.daemon!.waitForLog(/primary not there: running on the standby, trying it again/, 5000);
+    await t.daemon!.waitForLog(/"by":"retry".*"msg":"primary attached"/, 5000);
     const primaryStart = netns.counters(primaryTap).rxPackets;
     await waitFor(
       'traffic on the primary again',

@@ -31,7 +31,7 @@ describe('primary faults (real DPDK)', function () {
       // The worker measures the switch: last frame the primary took to the first on the standby.
       const gapMs = (await t.groupStats()).lastSwitchGapUs / 1000;
       gapsMs.push(gapMs);
-      assert.match(t.daemon!.log, /primary tx stalled: it refused every frame for 100 ms with its link up/);
+      await t.daemon!.waitForLog(/primary tx stalled: it refused every frame for 100 ms with its link up/, 5000);
       // net_tap has no reset: the daemon closes the port and its retry probes it afresh (a VF with
       // a reset is reset in place), then fails back after the delay.
       await t.waitForActivePath('primary', 15000);
@@ -48,8 +48,8 @@ describe('primary faults (real DPDK)', function () {
       // The bound plus a worker's burst and the standby's first send, on a shared 2-CPU machine.
       assert.ok(gapMs < TX_STALL_MS + 150, `a ${gapMs} ms gap exceeds the ${TX_STALL_MS} ms bound by too much`);
     }
-    assert.match(t.daemon!.log, /primary reset failed: closing it and probing it afresh/);
-    assert.match(t.daemon!.log, /"by":"retry".*"msg":"primary attached"/);
+    await t.daemon!.waitForLog(/primary reset failed: closing it and probing it afresh/, 5000);
+    await t.daemon!.waitForLog(/"by":"retry".*"msg":"primary attached"/, 5000);
     await vm.command('stop');
     // Frames the stalled primary refused are dropped and counted (txDroppedFull), none silently.
     const books = await ledger.close('two tx stalls, resets and failbacks', { strict: false });
@@ -70,7 +70,7 @@ describe('primary faults (real DPDK)', function () {
       group: 'vm1',
     });
     await waitFor('the failover', async () => ((await t.groupStats()).switches.reset ?? 0) === 1);
-    assert.match(t.daemon!.log, /primary reset requested by its driver \(RTE_ETH_EVENT_INTR_RESET\)/);
+    await t.daemon!.waitForLog(/primary reset requested by its driver \(RTE_ETH_EVENT_INTR_RESET\)/, 5000);
     await t.waitForActivePath('primary', 15000);
     const primaryStart = t.netns.counters(t.primaryTap).rxPackets;
     await waitFor(

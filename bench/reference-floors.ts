@@ -8,8 +8,8 @@ import type { ThroughputCase } from './run';
 import type { Direction, Switch } from './throughput';
 
 export const REFERENCE_FLOORS: Partial<Record<Switch, Record<Direction, number>>> = {
-  'testpmd-bond': { guestToNetwork: 0.8, networkToGuest: 0.8 },
-  'testpmd-failsafe': { guestToNetwork: 0.8, networkToGuest: 0.8 },
+  'testpmd-bond': { guestToNetwork: 0.6, networkToGuest: 0.6 },
+  'testpmd-failsafe': { guestToNetwork: 0.6, networkToGuest: 0.6 },
   'ovs-bond': { guestToNetwork: 0.3, networkToGuest: 0.3 },
 };
 

@@ -117,10 +117,14 @@ export class Libvirtd {
     return libvirtd;
   }
 
-  /** Runs virsh against this instance; rejects with virsh's own words. */
+  /**
+   * Runs virsh against this instance; rejects with virsh's own words. A define waits about 56 s on
+   * this machine (libvirtd probes QEMU's capabilities and the probe does not complete): 5 minutes
+   * leave room for a loaded machine.
+   */
   virsh(...args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile('virsh', ['-c', this.uri, ...args], { timeout: 120000 }, (err, stdout, stderr) => {
+      execFile('virsh', ['-c', this.uri, ...args], { timeout: 300000 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`virsh ${args.join(' ')}: ${stderr.trim() || err.message}`));
         else resolve(stdout);
       });

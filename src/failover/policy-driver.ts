@@ -2,7 +2,7 @@
 // applies its decisions to the primary's eligibility, and keeps one timer for the policy's next
 // deadline (failback delay, flap hold).
 import type { FailoverConfig } from '../config';
-import type { DecisionCause, GroupStatus, NativeEvent, PrimaryFaultCause } from '../dataplane';
+import type { DecisionCause, GroupStatus, NativeEvent } from '../dataplane';
 import type { Logger } from '../log';
 import { FailoverPolicy, type Decision, type OperatorCommand, type PolicySnapshot } from './policy';
 
@@ -44,11 +44,6 @@ export class PolicyDriver {
 
   primaryPresence(present: boolean, cause: 'attached' | 'detached' | 'reprobing'): void {
     this.apply(this.policy.primaryPresence(present, cause, this.nowMs()));
-  }
-
-  /** The control plane takes the primary out of service until it is reset (a VF whose link came back). */
-  primaryFault(cause: PrimaryFaultCause): void {
-    this.apply(this.policy.primaryFault(cause, this.nowMs()));
   }
 
   /** The primary native code took out of service was reset. */

@@ -4,7 +4,6 @@
 // creates one per group and routes the group's native events here; nothing else keeps per-group
 // state.
 import { kernelInterface } from '../config/devargs-rules';
-import { isPciDevice } from '../config/device-name';
 import { checkDeviceClaim } from '../host/device-claims';
 import type { AnnounceConfig, FailoverConfig, GroupConfig, UplinkConfig } from '../config';
 import type {
@@ -21,7 +20,6 @@ import type {
 } from '../dataplane';
 import { Announcer } from '../failover/announcer';
 import { GapHistogram, type GapHistogramSnapshot } from '../failover/gap-histogram';
-import { LinkReturnWatch } from '../failover/link-return';
 import { PathHistory } from '../failover/path-history';
 import type { OperatorCommand } from '../failover/policy';
 import { PolicyDriver } from '../failover/policy-driver';
@@ -63,7 +61,6 @@ export class GroupRuntime implements GroupView {
   private readonly retryMaxMs: number;
   /** The operator took the configured primary away (detach) or put another one in (attach). */
   private primaryByOperator?: 'detached' | 'attached';
-  private readonly primaryLinkReturn = new LinkReturnWatch();
 
   /** `native` has just been added; `primaryError` says why its primary could not be probed. */
   constructor(
@@ -110,7 +107,6 @@ export class GroupRuntime implements GroupView {
       this.announcer.onPathSwitched(event);
     }
     if (event.type === 'guest') this.announcer.onGuest(event.up);
-    if (event.type === 'link' && event.port === 'primary') this.watchPrimaryLink(event.up);
     this.policy.onEvent(event);
     if (event.type === 'removed' && event.port === 'primary') this.closeRemovedPrimary(event.portId);
     if (event.type === 'primaryFault') this.recoverPrimary(event.cause);
@@ -202,7 +198,6 @@ export class GroupRuntime implements GroupView {
   attachPrimary(primary: UplinkConfig, by: 'operator' | 'retry' = 'operator'): GroupStatusReport {
     checkDeviceClaim(primary.devargs);
     this.native.attachPrimary(primary);
-    this.primaryLinkReturn.forget();
     this.primaryRetry.cancel();
     if (by === 'operator') this.primaryByOperator = 'attached';
     this.running = { ...this.running, primary };
@@ -339,28 +334,10 @@ export class GroupRuntime implements GroupView {
         this.closeAndRetryPrimary(`primary ${cause}; its reset failed: ${error}`);
         return;
       }
-      this.primaryLinkReturn.forget();
       const resetMs = Math.round(performance.now() - started);
       this.log.warn({ cause, resetMs }, 'primary reset: back in service, failing back by the policy');
       this.policy.primaryRestored();
     });
-  }
-
-  /**
-   * A PCI primary (a VF) whose link comes back after going down is out of service until reset, as
-   * after a fault (src/failover/link-return.ts): before the policy hears of the link, so that it
-   * never fails back onto queues a reset cleared. A vdev's link (a tap's) comes back as it was.
-   */
-  private watchPrimaryLink(up: boolean): void {
-    const { devargs, portId } = this.native.status().primary;
-    const wasUp = this.policy.snapshot().primaryLinkUp;
-    if (!isPciDevice(devargs) || !this.primaryLinkReturn.observe(portId, up, wasUp)) return;
-    this.log.warn(
-      { devargs },
-      "primary's link is back: resetting it before it carries traffic (a reset may have cleared its queues)",
-    );
-    this.policy.primaryFault('reset');
-    this.recoverPrimary('reset');
   }
 
   private closeAndRetryPrimary(reason: string): void {

@@ -170,19 +170,6 @@ describe('daemon wiring (fake addon, no DPDK)', function () {
     assert.equal((await request(socket, 'stats')).groups.vm1.switches.reset, 1);
   });
 
-  it('resets a VF primary whose link comes back before it carries traffic again (a reset may have cleared its queues)', async function () {
-    await start();
-    await waitFor('the primary', async () => (await status()).activePath === 'primary');
-    addon.setLink('vm1', 'primary', false);
-    await waitFor('the standby', async () => (await status()).activePath === 'standby');
-    assert.equal(addon.resets.length, 0, 'no reset while the link is down');
-    addon.setLink('vm1', 'primary', true);
-    await waitFor('the reset', () => addon.resets.length === 1);
-    await waitFor('the failback after the reset', async () => (await status()).activePath === 'primary');
-    addon.setLink('vm1', 'primary', true);
-    assert.equal(addon.resets.length, 1, 'a link read up again is no return');
-  });
-
   it("closes a primary the kernel asks the daemon to release (vfio's device request), by its signal", async function () {
     await start();
     await waitFor('the primary', async () => (await status()).activePath === 'primary');

@@ -76,7 +76,7 @@ std::string CaptureSession::start(const std::string &file, unsigned id) {
   start_tsc_ = rte_rdtsc();
   bytes_written_ = writer_.bytes_written();
   running_ = true;
-  group_->capture.store(&sink_, std::memory_order_release);
+  group_->hot.capture.store(&sink_, std::memory_order_release);
   drainer_ = std::thread(&CaptureSession::drain_loop, this);
   return "";
 }
@@ -129,7 +129,7 @@ void CaptureSession::drain_loop() {
 
 void CaptureSession::end(const std::string &why) {
   // No worker copies once this returns: then the ring and the pool are ours alone.
-  group_->capture.store(nullptr, std::memory_order_release);
+  group_->hot.capture.store(nullptr, std::memory_order_release);
   group_->quiesce_workers();
   drain();  // what was copied before the end still counts, if the file has room
   rte_ring_free(sink_.ring);

@@ -32,7 +32,7 @@ static std::string pool_room_after(const Group &group, rte_mempool *pool, unsign
   if (free >= kMbufHeadroom) return "";
   return "the pool has " + std::to_string(free) + " of its " + std::to_string(pool_size) +
          " mbufs left once the ports' rx rings are filled (" + std::to_string(group.queues) +
-         " queues of " + std::to_string(group.rx_descriptors) +
+         " queues of " + std::to_string(group.node.rx_descriptors) +
          " descriptors on each uplink): raise dataplane.mbufs, or lower queues or rxDescriptors";
 }
 
@@ -116,11 +116,11 @@ PortSetup Dataplane::uplink_setup(Group &group, Path path) const {
   setup.pool = pool_;
   setup.rx_interrupt = options_.rx_interrupts;
   setup.queues = group.queues;
-  setup.rx_descriptors = group.rx_descriptors;
-  setup.tx_descriptors = group.tx_descriptors;
-  setup.mtu = group.mtu;
+  setup.rx_descriptors = group.node.rx_descriptors;
+  setup.tx_descriptors = group.node.tx_descriptors;
+  setup.mtu = group.node.mtu;
   // The primary answers for the guest's MAC, as the VF does under Linux net_failover.
-  setup.mac = &group.guest_mac;
+  setup.mac = &group.hot.guest_mac;
   setup.mac_mode = group.uplink(path).mac_mode;
   return setup;
 }
@@ -133,7 +133,7 @@ static void apply_rx_filter(Group &group, Path path) {
   if (uplink.port_id == UINT16_MAX) return;
   std::lock_guard<PortCallLock> lock(uplink.calls);
   uplink.rx_filter_outcome =
-      rx_filter_apply(uplink.port_id, group.rx_filter, &uplink.applied_vlans);
+      rx_filter_apply(uplink.port_id, group.node.rx_filter, &uplink.applied_vlans);
 }
 
 std::string Dataplane::open_uplink(Group &group, Path path, const std::string &devargs,
@@ -156,8 +156,8 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::stri
   setup.pool = pool_;
   setup.rx_interrupt = options_.rx_interrupts;
   setup.queues = group.queues;
-  std::string error = probe_unclaimed(spec.vhost_devargs, &group.vhost_port);
-  if (error.empty()) error = port_start(group.vhost_port, setup);
+  std::string error = probe_unclaimed(spec.vhost_devargs, &group.hot.vhost_port);
+  if (error.empty()) error = port_start(group.hot.vhost_port, setup);
   if (!error.empty()) return "vhost port: " + error;
   error = open_uplink(group, kStandby, spec.standby_devargs, MacMode::kLeave);
   if (!error.empty()) return error;
@@ -172,8 +172,8 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::stri
 }
 
 void Dataplane::close_ports(Group &group) {
-  release(group.vhost_calls, group.vhost_port);
-  for (Uplink &uplink : group.uplinks) {
+  release(group.control.vhost_calls, group.hot.vhost_port);
+  for (Uplink &uplink : group.hot.uplinks) {
     tx_stall_remove(uplink.port_id, &uplink.injected_tx_stalls);
     release(uplink.calls, uplink.port_id);
   }
@@ -218,7 +218,7 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   quiesce(workers);  // every queue's worker: none may still be in a burst on the primary
   bool was_present;
   {
-    std::lock_guard<std::mutex> lock(group->control_mutex);
+    std::lock_guard<std::mutex> lock(group->control.mutex);
     was_present = primary.present.exchange(false);
     primary.link_up = false;
   }
@@ -242,7 +242,7 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
 std::string Dataplane::set_rx_filter(const std::string &name, const RxFilter &filter) {
   Group *group = find(name);
   if (!group) return no_such_group(name);
-  group->rx_filter = filter;
+  group->node.rx_filter = filter;
   for (Path path : {kPrimary, kStandby})
     if (group->uplink(path).present.load()) apply_rx_filter(*group, path);
   return "";
@@ -263,8 +263,8 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
     primary.devargs.clear();
     return error;
   }
-  group->primary_loss_seen_by_worker = false;  // about the old primary
-  link_primary_restored(*group);               // a new device is in service (its filter is on)
+  group->hot.primary_loss_seen_by_worker = false;  // about the old primary
+  link_primary_restored(*group);                   // a new device is in service (its filter is on)
   primary.generation.fetch_add(1, std::memory_order_release);
   primary.present.store(true, std::memory_order_release);
   monitor_.watch_port(*group, primary.port_id);
@@ -281,26 +281,26 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
            std::to_string(options_.max_mtu) + ")";
   auto group = std::make_shared<Group>();
   group->name = spec.name;
-  group->mtu = static_cast<uint16_t>(spec.mtu);
-  group->rx_descriptors = static_cast<uint16_t>(spec.rx_descriptors);
-  group->tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
-  group->rx_mode = spec.rx_mode;
+  group->node.mtu = static_cast<uint16_t>(spec.mtu);
+  group->node.rx_descriptors = static_cast<uint16_t>(spec.rx_descriptors);
+  group->node.tx_descriptors = static_cast<uint16_t>(spec.tx_descriptors);
+  group->hot.rx_mode = spec.rx_mode;
   if (spec.queues < 1 || spec.queues > kMaxQueues)
     return "queues must be 1.." + std::to_string(kMaxQueues) + ", not " +
            std::to_string(spec.queues);
   group->queues = static_cast<uint16_t>(spec.queues);
   const uint64_t tsc_per_ms = rte_get_tsc_hz() / 1000;
-  group->rx_grace_tsc = spec.rx_grace_ms * tsc_per_ms;
-  group->tx_stall_tsc = kTxStallMs * tsc_per_ms;
-  group->guest_addresses.max_age_tsc = spec.garp_max_age_ms * tsc_per_ms;
-  group->sink = &sink_;
-  group->link_wakeup = &monitor_.wakeup();
-  group->pool = pool_;
-  if (rte_ether_unformat_addr(spec.mac.c_str(), &group->guest_mac) != 0)
+  group->control.rx_grace_tsc = spec.rx_grace_ms * tsc_per_ms;
+  group->hot.tx_stall_tsc = kTxStallMs * tsc_per_ms;
+  group->hot.guest_addresses.max_age_tsc = spec.garp_max_age_ms * tsc_per_ms;
+  group->control.sink = &sink_;
+  group->hot.link_wakeup = &monitor_.wakeup();
+  group->hot.pool = pool_;
+  if (rte_ether_unformat_addr(spec.mac.c_str(), &group->hot.guest_mac) != 0)
     return "\"" + spec.mac + "\" is not a MAC address";
-  group->frame_rules.mac = group->guest_mac;
-  group->frame_rules.spoof_check = spec.spoof_check;
-  group->frame_rules.max_frame_bytes = spec.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+  group->hot.frame_rules.mac = group->hot.guest_mac;
+  group->hot.frame_rules.spoof_check = spec.spoof_check;
+  group->hot.frame_rules.max_frame_bytes = spec.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 
   std::string error = open_ports(*group, spec, primary_error);
   if (error.empty()) error = pool_room_after(*group, pool_, options_.mbufs);
@@ -311,7 +311,7 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   // Present before the removal callbacks are armed: a removal from then on is never missed.
   group->uplink(kPrimary).present = group->uplink(kPrimary).port_id != UINT16_MAX;
   group->uplink(kStandby).present = true;
-  group->vhost_present = true;
+  group->hot.vhost_present = true;
   monitor_.watch(*group);
   link_observe(*group, "start");
 
@@ -325,11 +325,11 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
     for (uint16_t q = 0; q < group->queues; q++) {
       Worker &worker = least_loaded_worker_locked();
       queue_workers_.back().push_back(&worker);
-      group->queue_workers[q].store(&worker, std::memory_order_release);
+      group->control.queue_workers[q].store(&worker, std::memory_order_release);
     }
     placed = distinct(queue_workers_.back());
   }
-  group->vhost_tx_shared = placed.size() > 1;  // before any worker sees the group
+  group->hot.vhost_tx_shared = placed.size() > 1;  // before any worker sees the group
   for (Worker *worker : placed) republish(*worker);
   return "";
 }
@@ -354,10 +354,10 @@ std::string Dataplane::remove_group(const std::string &name) {
   monitor_.unwatch(*group);
   bool primary_there;
   {
-    std::lock_guard<std::mutex> lock(group->control_mutex);
+    std::lock_guard<std::mutex> lock(group->control.mutex);
     primary_there = group->uplink(kPrimary).present.load();
-    group->vhost_present = false;
-    for (Uplink &uplink : group->uplinks) uplink.present = false;
+    group->hot.vhost_present = false;
+    for (Uplink &uplink : group->hot.uplinks) uplink.present = false;
   }
   if (primary_there) {
     std::lock_guard<PortCallLock> lock(group->uplink(kPrimary).calls);
@@ -381,15 +381,15 @@ std::string Dataplane::with_group(const std::string &name, const std::function<v
 
 std::string Dataplane::announce(const std::string &name) {
   return with_group(name, [](Group &group) {
-    group.announce_requested.fetch_add(1, std::memory_order_release);
+    group.hot.announce_requested.fetch_add(1, std::memory_order_release);
     group.wake_workers();
   });
 }
 
 std::string Dataplane::set_garp_max_age(const std::string &name, unsigned ms) {
   return with_group(name, [&](Group &group) {
-    group.guest_addresses.max_age_tsc.store(ms * (rte_get_tsc_hz() / 1000),
-                                            std::memory_order_relaxed);
+    group.hot.guest_addresses.max_age_tsc.store(ms * (rte_get_tsc_hz() / 1000),
+                                                std::memory_order_relaxed);
   });
 }
 
@@ -450,7 +450,7 @@ std::string Dataplane::reset_primary(const std::string &name) {
   link_set_primary_eligible(*group, false, SwitchCause::kReset, "primary being reset");
   quiesce(workers);  // none still in a burst on it
   {
-    std::lock_guard<std::mutex> lock(group->control_mutex);
+    std::lock_guard<std::mutex> lock(group->control.mutex);
     primary.present = false;
     primary.link_up = false;
   }
@@ -486,15 +486,17 @@ static UplinkReport report_uplink(const Uplink &uplink) {
 std::string Dataplane::group_status(const std::string &name, GroupStatusReport *out) {
   return with_group(name, [&](Group &group) {
     out->name = group.name;
-    out->guest_connected = group.guest_ready.load();
+    out->guest_connected = group.hot.guest_ready.load();
     for (Path path : {kPrimary, kStandby}) out->uplinks[path] = report_uplink(group.uplink(path));
-    out->primary_eligible = group.primary_eligible.load();
-    out->active_path = group.transmit_path();
-    out->announcement_pending = group.announce_requested.load() != group.announce_answered.load();
+    out->primary_eligible = group.hot.primary_eligible.load();
+    out->active_path = group.hot.transmit_path();
+    out->announcement_pending =
+        group.hot.announce_requested.load() != group.hot.announce_answered.load();
     out->queues = group.queues;
-    out->guest_rx_queues_enabled = group.guest_rx_queues_enabled.load();
-    out->guest_queues_beyond = group.guest_queues_beyond_enabled.load() > 0;
-    out->guest_ipv4 = report_guest_addresses(group.guest_addresses, rte_rdtsc(), rte_get_tsc_hz());
+    out->guest_rx_queues_enabled = group.hot.guest_rx_queues_enabled.load();
+    out->guest_queues_beyond = group.control.guest_queues_beyond_enabled.load() > 0;
+    out->guest_ipv4 =
+        report_guest_addresses(group.hot.guest_addresses, rte_rdtsc(), rte_get_tsc_hz());
   });
 }
 
@@ -522,8 +524,8 @@ static PortStatsReport port_stats(PortCallLock &calls, const std::atomic<bool> &
 std::string Dataplane::group_port_stats(const std::string &name, GroupPortStats *out) {
   Group *group = find(name);
   if (!group) return no_such_group(name);
-  out->vhost =
-      port_stats(group->vhost_calls, group->vhost_present, group->vhost_port, group->queues);
+  out->vhost = port_stats(group->control.vhost_calls, group->hot.vhost_present,
+                          group->hot.vhost_port, group->queues);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group->uplink(path);
     out->uplinks[path] = port_stats(uplink.calls, uplink.present, uplink.port_id, group->queues);
@@ -539,8 +541,8 @@ std::vector<uint64_t> Dataplane::worker_passes() const {
 
 std::string Dataplane::group_stats(const std::string &name, GroupStatsReport *out) {
   return with_group(name, [&](Group &group) {
-    out->counters = group.counters.sum();
-    out->last_switch_gap_us = static_cast<double>(group.last_switch_gap_tsc.load()) * 1e6 /
+    out->counters = group.hot.counters.sum();
+    out->last_switch_gap_us = static_cast<double>(group.hot.last_switch_gap_tsc.load()) * 1e6 /
                               static_cast<double>(rte_get_tsc_hz());
   });
 }
@@ -598,10 +600,10 @@ static PollUnitReport report_unit(const PollUnit &unit) {
   PollUnitReport report;
   report.group = group.name;
   report.queue = unit.queue;
-  report.vhost_port = port_or_none(group.vhost_port);
-  report.primary_port = port_or_none(group.uplinks[kPrimary].port_id);
-  report.standby_port = port_or_none(group.uplinks[kStandby].port_id);
-  report.frames = load_relaxed(group.queue_owned[unit.queue].frames_polled);
+  report.vhost_port = port_or_none(group.hot.vhost_port);
+  report.primary_port = port_or_none(group.hot.uplinks[kPrimary].port_id);
+  report.standby_port = port_or_none(group.hot.uplinks[kStandby].port_id);
+  report.frames = load_relaxed(group.hot.queue_owned[unit.queue].frames_polled);
   return report;
 }
 
@@ -646,9 +648,9 @@ std::string Dataplane::port_xstats(const std::string &name, PortRole role,
   if (!group) return no_such_group(name);
   const bool vhost = role == PortRole::kVhost;
   const Path path = role == PortRole::kPrimary ? kPrimary : kStandby;
-  PortCallLock &calls = vhost ? group->vhost_calls : group->uplink(path).calls;
-  const uint16_t port_id = vhost ? group->vhost_port : group->uplink(path).port_id;
-  const bool present = vhost ? group->vhost_present.load() : group->uplink(path).present.load();
+  PortCallLock &calls = vhost ? group->control.vhost_calls : group->uplink(path).calls;
+  const uint16_t port_id = vhost ? group->hot.vhost_port : group->uplink(path).port_id;
+  const bool present = vhost ? group->hot.vhost_present.load() : group->uplink(path).present.load();
   const char *what = vhost ? "vhost" : path_name(path);
   if (port_id == UINT16_MAX || !present)
     return "group \"" + name + "\" has no " + what + " port in service";

@@ -9,14 +9,14 @@ namespace vhost_failover {
 
 void Group::wake_workers() const {
   for (uint16_t q = 0; q < queues; q++)
-    if (const Worker *worker = queue_workers[q].load(std::memory_order_acquire))
+    if (const Worker *worker = control.queue_workers[q].load(std::memory_order_acquire))
       worker->waiter.wakeup().notify();
 }
 
 void Group::quiesce_workers() const {
   const Worker *done[kMaxQueues] = {};
   for (uint16_t q = 0; q < queues; q++) {
-    const Worker *worker = queue_workers[q].load(std::memory_order_acquire);
+    const Worker *worker = control.queue_workers[q].load(std::memory_order_acquire);
     if (!worker || std::find(done, done + q, worker) != done + q) continue;
     worker->quiesce();
     done[q] = worker;

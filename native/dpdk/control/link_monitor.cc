@@ -116,9 +116,9 @@ static void on_device_event(const char *device_name, rte_dev_event_type event, v
 static int on_reset_requested(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
   Group &group = *static_cast<Group *>(arg);
   if (group.uplink(kPrimary).port_id != port_id) return 0;
-  group.primary_eligible.store(false, std::memory_order_release);
-  group.primary_reset_requested.store(true, std::memory_order_release);
-  group.link_wakeup->notify();
+  group.hot.primary_eligible.store(false, std::memory_order_release);
+  group.control.primary_reset_requested.store(true, std::memory_order_release);
+  group.hot.link_wakeup->notify();
   return 0;
 }
 
@@ -141,27 +141,27 @@ static void guest_connected(Group &group, uint16_t port_id) {
   uint64_t features = 0;
   if (vid < 0 || rte_vhost_get_negotiated_features(vid, &features) != 0 ||
       features & (1ULL << VIRTIO_F_RING_PACKED))
-    group.guest_session.disconnected();
+    group.hot.guest_session.disconnected();
   else
-    group.guest_session.connected(vid);
+    group.hot.guest_session.connected(vid);
 }
 
 static int on_link_changed(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
   Group &group = *static_cast<Group *>(arg);
-  const bool guest_left = port_id == group.vhost_port && !port_link_up(port_id);
+  const bool guest_left = port_id == group.hot.vhost_port && !port_link_up(port_id);
   // Before the wait: once it is over, no worker reads the leaving guest's rings.
-  if (guest_left) group.guest_session.disconnected();
+  if (guest_left) group.hot.guest_session.disconnected();
   if (guest_left) group.quiesce_workers();
-  if (port_id == group.vhost_port && !guest_left) guest_connected(group, port_id);
+  if (port_id == group.hot.vhost_port && !guest_left) guest_connected(group, port_id);
   // A guest that left: net_vhost forgets its queues' states without an event each, and the next
   // guest's enables arrive after this (same thread, later messages).
   if (guest_left) {
-    rte_spinlock_lock(&group.guest_queues_lock);
-    group.guest_rx_queues_enabled.store(0, std::memory_order_relaxed);
-    group.guest_queues_beyond_enabled.store(0, std::memory_order_relaxed);
-    rte_spinlock_unlock(&group.guest_queues_lock);
+    rte_spinlock_lock(&group.control.guest_queues_lock);
+    group.hot.guest_rx_queues_enabled.store(0, std::memory_order_relaxed);
+    group.control.guest_queues_beyond_enabled.store(0, std::memory_order_relaxed);
+    rte_spinlock_unlock(&group.control.guest_queues_lock);
   }
-  group.link_wakeup->notify();
+  group.hot.link_wakeup->notify();
   group.wake_workers();
   return 0;
 }
@@ -172,22 +172,24 @@ static int on_link_changed(uint16_t port_id, rte_eth_event_type, void *arg, void
 static int on_queue_state(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
   Group &group = *static_cast<Group *>(arg);
   rte_eth_vhost_queue_event event;
-  rte_spinlock_lock(&group.guest_queues_lock);
+  rte_spinlock_lock(&group.control.guest_queues_lock);
   while (rte_eth_vhost_get_queue_event(port_id, &event) == 0) {
     if (event.queue_id >= group.queues) {
-      group.guest_queues_beyond_enabled.fetch_add(event.enable ? 1 : -1, std::memory_order_relaxed);
-      if (event.enable) group.guest_queues_beyond_events.fetch_add(1, std::memory_order_relaxed);
+      group.control.guest_queues_beyond_enabled.fetch_add(event.enable ? 1 : -1,
+                                                          std::memory_order_relaxed);
+      if (event.enable)
+        group.control.guest_queues_beyond_events.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
     if (event.rx) continue;  // the guest's transmit queue: our rx, polled whatever its state
     const uint32_t bit = 1u << event.queue_id;
     if (event.enable)
-      group.guest_rx_queues_enabled.fetch_or(bit, std::memory_order_relaxed);
+      group.hot.guest_rx_queues_enabled.fetch_or(bit, std::memory_order_relaxed);
     else
-      group.guest_rx_queues_enabled.fetch_and(~bit, std::memory_order_relaxed);
+      group.hot.guest_rx_queues_enabled.fetch_and(~bit, std::memory_order_relaxed);
   }
-  rte_spinlock_unlock(&group.guest_queues_lock);
-  group.link_wakeup->notify();  // it logs queues the group does not have
+  rte_spinlock_unlock(&group.control.guest_queues_lock);
+  group.hot.link_wakeup->notify();  // it logs queues the group does not have
   group.wake_workers();
   return 0;
 }
@@ -231,7 +233,7 @@ std::string LinkMonitor::inject_primary_removal(Group &group, RemovalSignal sign
 }
 
 static void for_each_port(Group &group, const std::function<void(uint16_t)> &fn) {
-  fn(group.vhost_port);
+  fn(group.hot.vhost_port);
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).port_id != UINT16_MAX) fn(group.uplink(path).port_id);
 }
@@ -299,16 +301,16 @@ void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
 
 void LinkMonitor::watch(Group &group) {
   for_each_port(group, [&](uint16_t port_id) { watch_port(group, port_id); });
-  rte_eth_dev_callback_register(group.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state,
+  rte_eth_dev_callback_register(group.hot.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state,
                                 &group);
-  on_queue_state(group.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, &group, nullptr);  // any before
+  on_queue_state(group.hot.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, &group, nullptr);  // any before
 }
 
 void LinkMonitor::unwatch(Group &group) {
   rte_eal_alarm_cancel(remove_primary_now, &group);  // waits for one that is running
   rte_eal_alarm_cancel(request_primary_release_now, &group);
   rte_eal_alarm_cancel(request_primary_reset_now, &group);
-  unregister(group.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state, &group);
+  unregister(group.hot.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state, &group);
   for_each_port(group, [&](uint16_t port_id) { unwatch_port(group, port_id); });
 }
 

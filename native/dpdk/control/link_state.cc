@@ -23,26 +23,26 @@ const char *path_name(Path path) {
 static void emit(Group &group, Event &&event) {
   event.group = group.name;
   event.at_ns = monotonic_ns();
-  if (group.sink && *group.sink) (*group.sink)(std::move(event));
+  if (group.control.sink && *group.control.sink) (*group.control.sink)(std::move(event));
 }
 
 static void report_path_locked(Group &group, SwitchCause cause, const std::string &reason) {
-  const Path now = group.transmit_path();
-  if (now == group.reported_path) return;
+  const Path now = group.hot.transmit_path();
+  if (now == group.control.reported_path) return;
   Event event;
   event.type = EventType::kPathSwitched;
-  event.from = path_name(group.reported_path);
+  event.from = path_name(group.control.reported_path);
   event.to = path_name(now);
   event.cause = cause;
   event.reason = reason;
-  group.reported_path = now;
+  group.control.reported_path = now;
   emit(group, std::move(event));
 }
 
 static void change_uplink_link(Group &group, Path path, bool up, const char *source) {
   Uplink &uplink = group.uplink(path);
   // Clear eligibility first: the worker must stop using a dead primary before anything else.
-  if (!up && path == kPrimary) group.primary_eligible.store(false, std::memory_order_release);
+  if (!up && path == kPrimary) group.hot.primary_eligible.store(false, std::memory_order_release);
   const SwitchCause cause = up ? SwitchCause::kLinkUp : SwitchCause::kLinkDown;
   // Read before writing: an unchanged flag is not stored, so the worker's cached copy survives.
   if (uplink.link_up.load() == up || uplink.link_up.exchange(up) == up) {
@@ -64,7 +64,7 @@ static void change_uplink_link(Group &group, Path path, bool up, const char *sou
 static void apply_uplink_link(Group &group, Path path, bool up, const char *source) {
   // The worker found the primary dead on a refused send: report that loss even if the link is
   // back already (a flap shorter than a poll), or the policy would never hear of it.
-  if (path == kPrimary && group.primary_loss_seen_by_worker.exchange(false))
+  if (path == kPrimary && group.hot.primary_loss_seen_by_worker.exchange(false))
     change_uplink_link(group, path, false, "failed send");
   change_uplink_link(group, path, up, source);
 }
@@ -82,12 +82,12 @@ struct LinkReading {
 
 static LinkReading read_guest(Group &group) {
   LinkReading reading;
-  if (!group.vhost_calls.try_lock()) return {false, true};
-  if (group.vhost_present.load(std::memory_order_acquire)) {
+  if (!group.control.vhost_calls.try_lock()) return {false, true};
+  if (group.hot.vhost_present.load(std::memory_order_acquire)) {
     reading.taken = true;
-    reading.up = port_link_up(group.vhost_port);
+    reading.up = port_link_up(group.hot.vhost_port);
   }
-  group.vhost_calls.unlock();
+  group.control.vhost_calls.unlock();
   return reading;
 }
 
@@ -100,7 +100,7 @@ static LinkReading read_uplink(Group &group, Path path) {
     reading.taken = true;
     reading.generation = uplink.generation.load();
     reading.ticket = uplink.readings.fetch_add(1) + 1;
-    reading.worker_losses = group.primary_losses_seen_by_worker.load(std::memory_order_acquire);
+    reading.worker_losses = group.hot.primary_losses_seen_by_worker.load(std::memory_order_acquire);
     reading.up = port_link_up(uplink.port_id);
   }
   uplink.calls.unlock();
@@ -108,7 +108,8 @@ static LinkReading read_uplink(Group &group, Path path) {
 }
 
 static void apply_guest(Group &group, bool ready, const char *source) {
-  if (group.guest_ready.load() == ready || group.guest_ready.exchange(ready) == ready) return;
+  if (group.hot.guest_ready.load() == ready || group.hot.guest_ready.exchange(ready) == ready)
+    return;
   Event event;
   event.type = EventType::kGuest;
   event.port = "vhost";
@@ -123,9 +124,9 @@ static void apply_guest(Group &group, bool ready, const char *source) {
 // A guest that enabled queues the group does not have (QEMU's queues= above the group's
 // `queues`): their frames are never dequeued. A configuration error, logged once per new count.
 static void report_guest_queues_beyond_locked(Group &group) {
-  const uint32_t beyond = group.guest_queues_beyond_events.load(std::memory_order_relaxed);
-  if (beyond == group.guest_queues_beyond_reported) return;
-  group.guest_queues_beyond_reported = beyond;
+  const uint32_t beyond = group.control.guest_queues_beyond_events.load(std::memory_order_relaxed);
+  if (beyond == group.control.guest_queues_beyond_reported) return;
+  group.control.guest_queues_beyond_reported = beyond;
   RTE_LOG(WARNING, USER1,
           "group %s: the guest enabled queues beyond the group's %u queue pairs; their frames "
           "are lost: give QEMU's vhost-user netdev queues=%u at most, or raise the group's "
@@ -135,21 +136,21 @@ static void report_guest_queues_beyond_locked(Group &group) {
 
 // A gap the worker measured since the last look, as an event (one per switch, the latest value).
 static void report_switch_gap_locked(Group &group) {
-  const uint64_t measured = group.switch_gaps_measured.load(std::memory_order_acquire);
-  if (measured == group.switch_gaps_reported) return;
-  group.switch_gaps_reported = measured;
+  const uint64_t measured = group.hot.switch_gaps_measured.load(std::memory_order_acquire);
+  if (measured == group.control.switch_gaps_reported) return;
+  group.control.switch_gaps_reported = measured;
   Event event;
   event.type = EventType::kSwitchGap;
-  event.gap_us = static_cast<double>(group.last_switch_gap_tsc.load()) * 1e6 /
+  event.gap_us = static_cast<double>(group.hot.last_switch_gap_tsc.load()) * 1e6 /
                  static_cast<double>(rte_get_tsc_hz());
   event.reason = "switch gap measured";
   emit(group, std::move(event));
 }
 
 static void primary_fault_locked(Group &group, SwitchCause cause, const std::string &reason) {
-  group.primary_eligible.store(false, std::memory_order_release);
+  group.hot.primary_eligible.store(false, std::memory_order_release);
   // One fault per period of service: the control plane is already resetting the port.
-  if (!group.primary_needs_reset.exchange(true)) {
+  if (!group.control.primary_needs_reset.exchange(true)) {
     Event event;
     event.type = EventType::kPrimaryFault;
     event.port = path_name(kPrimary);
@@ -162,34 +163,34 @@ static void primary_fault_locked(Group &group, SwitchCause cause, const std::str
 
 // What the worker and the interrupt thread flagged since the last look.
 static void report_primary_faults_locked(Group &group) {
-  if (group.primary_tx_stall_seen.exchange(false))
+  if (group.hot.primary_tx_stall_seen.exchange(false))
     primary_fault_locked(group, SwitchCause::kTxStalled,
                          "primary tx stalled: it refused every frame for " +
                              std::to_string(kTxStallMs) + " ms with its link up");
-  if (group.primary_reset_requested.exchange(false))
+  if (group.control.primary_reset_requested.exchange(false))
     primary_fault_locked(group, SwitchCause::kReset,
                          "primary reset requested by its driver (RTE_ETH_EVENT_INTR_RESET)");
 }
 
 void link_primary_fault(Group &group, SwitchCause cause, const std::string &reason) {
-  std::lock_guard<std::mutex> lock(group.control_mutex);
+  std::lock_guard<std::mutex> lock(group.control.mutex);
   primary_fault_locked(group, cause, reason);
 }
 
 void link_primary_restored(Group &group) {
-  std::lock_guard<std::mutex> lock(group.control_mutex);
-  group.primary_needs_reset.store(false);
+  std::lock_guard<std::mutex> lock(group.control.mutex);
+  group.control.primary_needs_reset.store(false);
 }
 
 bool link_observe(Group &group, const char *source) {
   // Driver calls first, outside control_mutex: a slow one never holds up the flags.
   const LinkReading guest = read_guest(group);
   const LinkReading links[kUplinks] = {read_uplink(group, kPrimary), read_uplink(group, kStandby)};
-  std::lock_guard<std::mutex> lock(group.control_mutex);
+  std::lock_guard<std::mutex> lock(group.control.mutex);
   report_switch_gap_locked(group);
   report_guest_queues_beyond_locked(group);
   report_primary_faults_locked(group);
-  if (guest.taken && group.vhost_present.load()) apply_guest(group, guest.up, source);
+  if (guest.taken && group.hot.vhost_present.load()) apply_guest(group, guest.up, source);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group.uplink(path);
     const LinkReading &reading = links[path];
@@ -202,16 +203,16 @@ bool link_observe(Group &group, const char *source) {
     uplink.last_applied_reading = reading.ticket;
     // The worker found the primary dead after this reading was taken: its "up" is stale.
     const bool stale =
-        path == kPrimary && reading.worker_losses != group.primary_losses_seen_by_worker.load();
+        path == kPrimary && reading.worker_losses != group.hot.primary_losses_seen_by_worker.load();
     apply_uplink_link(group, path, reading.up && !stale, source);
   }
   return !guest.busy && !links[kPrimary].busy && !links[kStandby].busy;
 }
 
 void link_mark_removed(Group &group, Path path) {
-  std::lock_guard<std::mutex> lock(group.control_mutex);
+  std::lock_guard<std::mutex> lock(group.control.mutex);
   Uplink &uplink = group.uplink(path);
-  if (path == kPrimary) group.primary_eligible.store(false, std::memory_order_release);
+  if (path == kPrimary) group.hot.primary_eligible.store(false, std::memory_order_release);
   if (!uplink.present.exchange(false)) return;
   uplink.link_up.store(false);
   const std::string reason = std::string(path_name(path)) + " device removed";
@@ -226,18 +227,19 @@ void link_mark_removed(Group &group, Path path) {
 
 bool link_set_primary_eligible(Group &group, bool eligible, SwitchCause cause,
                                const std::string &reason) {
-  std::lock_guard<std::mutex> lock(group.control_mutex);
+  std::lock_guard<std::mutex> lock(group.control.mutex);
   const Uplink &primary = group.uplink(kPrimary);
   const bool usable =
-      primary.present.load() && primary.link_up.load() && !group.primary_needs_reset.load();
+      primary.present.load() && primary.link_up.load() && !group.control.primary_needs_reset.load();
   // Before the primary takes over: the standby's frames still in flight reach the guest for the
   // grace window (rx: failover), and the workers' stall windows start afresh. Ordered before the
   // release store the worker acquires.
-  if (eligible && usable && !group.primary_eligible.load()) {
-    group.standby_rx_until_tsc.store(rte_rdtsc() + group.rx_grace_tsc, std::memory_order_relaxed);
-    group.primary_service_epoch.fetch_add(1, std::memory_order_relaxed);
+  if (eligible && usable && !group.hot.primary_eligible.load()) {
+    group.hot.standby_rx_until_tsc.store(rte_rdtsc() + group.control.rx_grace_tsc,
+                                         std::memory_order_relaxed);
+    group.hot.primary_service_epoch.fetch_add(1, std::memory_order_relaxed);
   }
-  group.primary_eligible.store(eligible && usable, std::memory_order_release);
+  group.hot.primary_eligible.store(eligible && usable, std::memory_order_release);
   report_path_locked(group, cause, reason);
   return !eligible || usable;
 }

@@ -11,7 +11,7 @@ namespace vhost_failover {
 
 static uint64_t handed_to_primary(const Group &group) {
   uint64_t handed = 0;
-  for (const Counters &lcore : group.counters.slot)
+  for (const Counters &lcore : group.hot.counters.slot)
     handed += __atomic_load_n(&lcore.tx_packets[kPrimary], __ATOMIC_RELAXED);
   return handed;
 }
@@ -32,10 +32,10 @@ static bool read_opackets(Uplink &primary, uint32_t *generation, uint64_t *opack
 }
 
 bool tx_progress_check(Group &group, uint64_t now_ns) {
-  TxProgress &progress = group.primary_tx_progress;
+  TxProgress &progress = group.control.primary_tx_progress;
   if (now_ns < progress.next_check_ns) return progress.busy;
   progress.next_check_ns = now_ns + kTxProgressCheckMs * kNsPerMs;
-  if (!group.primary_eligible.load(std::memory_order_acquire)) {
+  if (!group.hot.primary_eligible.load(std::memory_order_acquire)) {
     progress.unsent_since_ns = 0;
     return progress.busy = false;
   }

@@ -32,13 +32,13 @@ static uint16_t send(uint16_t port_id, uint16_t queue, rte_mbuf **pkts, uint16_t
 
 // The failover gap, as a lab measures it: from the last frame sent on the old path to the first
 // on the new one, as this queue saw it. One TSC read per burst sent.
-static void note_sent_on(Group &group, Group::QueueOwned &mine, Path path) {
+static void note_sent_on(Group &group, GroupHot::QueueOwned &mine, Path path) {
   const uint64_t now = rte_rdtsc();
   if (path != mine.last_tx_path) {
     if (mine.last_tx_path != kNoPath) {
-      group.last_switch_gap_tsc.store(now - mine.last_tx_tsc, std::memory_order_relaxed);
-      group.switch_gaps_measured.fetch_add(1, std::memory_order_release);
-      group.link_wakeup->notify();  // once per switch: the monitor reports the gap
+      group.hot.last_switch_gap_tsc.store(now - mine.last_tx_tsc, std::memory_order_relaxed);
+      group.hot.switch_gaps_measured.fetch_add(1, std::memory_order_release);
+      group.hot.link_wakeup->notify();  // once per switch: the monitor reports the gap
     }
     mine.last_tx_path = path;
   }
@@ -53,8 +53,8 @@ static uint16_t transmit(Group &group, uint16_t q, Path path, rte_mbuf **pkts, u
   count(counters.tx_packets[path], sent);
   count(counters.tx_bytes[path], bytes);
   if (sent > 0) {
-    note_sent_on(group, group.queue_owned[q], path);
-    group.queue_owned[q].primary_refused_since_tsc = 0;  // the uplinks take frames
+    note_sent_on(group, group.hot.queue_owned[q], path);
+    group.hot.queue_owned[q].primary_refused_since_tsc = 0;  // the uplinks take frames
   }
   return sent;
 }
@@ -63,7 +63,7 @@ static uint16_t transmit(Group &group, uint16_t q, Path path, rte_mbuf **pkts, u
 // fails every write). Asking the link at once fails over before the monitor's next poll and
 // loses none of the burst. Refusals with the link up (a full ring, or a link whose loss the
 // driver does not show yet) are re-checked every 50 us: little cost under backpressure.
-static bool primary_just_died(Group &group, Group::QueueOwned &mine) {
+static bool primary_just_died(Group &group, GroupHot::QueueOwned &mine) {
   const uint64_t now = rte_rdtsc();
   if (now < mine.primary_link_check_after_tsc) return false;
   // Another thread may be in a driver call on the port. Most often that is the monitor, woken by
@@ -74,7 +74,7 @@ static bool primary_just_died(Group &group, Group::QueueOwned &mine) {
   Uplink &primary = group.uplink(kPrimary);
   const uint64_t give_up = now + rte_get_tsc_hz() / 5000;
   while (!primary.calls.try_lock()) {
-    if (!group.primary_eligible.load(std::memory_order_acquire)) return true;  // found dead
+    if (!group.hot.primary_eligible.load(std::memory_order_acquire)) return true;  // found dead
     if (rte_rdtsc() > give_up) {
       // A slow holder: under backpressure, do not pay this wait again for a millisecond.
       mine.primary_link_check_after_tsc = rte_rdtsc() + rte_get_tsc_hz() / 1000;
@@ -86,51 +86,51 @@ static bool primary_just_died(Group &group, Group::QueueOwned &mine) {
   const bool up = port_link_up(primary.port_id);
   primary.calls.unlock();
   if (up) return false;
-  group.primary_eligible.store(false, std::memory_order_release);
-  group.primary_losses_seen_by_worker.fetch_add(1, std::memory_order_relaxed);
-  group.primary_loss_seen_by_worker.store(true, std::memory_order_release);
-  group.link_wakeup->notify();
+  group.hot.primary_eligible.store(false, std::memory_order_release);
+  group.hot.primary_losses_seen_by_worker.fetch_add(1, std::memory_order_relaxed);
+  group.hot.primary_loss_seen_by_worker.store(true, std::memory_order_release);
+  group.hot.link_wakeup->notify();
   return true;
 }
 
 // A primary that refuses every frame while its link reads up (tx_progress.h: a VF whose ring a
 // PF reset left full) is out of service once it has done so for kTxStallMs, in this period of
 // service. Runs only on a burst the primary refused entirely: a clock read, no driver call.
-static bool primary_tx_stalled(Group &group, Group::QueueOwned &mine) {
+static bool primary_tx_stalled(Group &group, GroupHot::QueueOwned &mine) {
   const uint64_t now = rte_rdtsc();
-  const uint32_t epoch = group.primary_service_epoch.load(std::memory_order_relaxed);
+  const uint32_t epoch = group.hot.primary_service_epoch.load(std::memory_order_relaxed);
   if (mine.primary_refused_since_tsc == 0 || mine.primary_refused_epoch != epoch) {
     mine.primary_refused_since_tsc = now;
     mine.primary_refused_epoch = epoch;
     return false;
   }
-  if (now - mine.primary_refused_since_tsc < group.tx_stall_tsc) return false;
+  if (now - mine.primary_refused_since_tsc < group.hot.tx_stall_tsc) return false;
   mine.primary_refused_since_tsc = 0;
-  group.primary_eligible.store(false, std::memory_order_release);
-  group.primary_tx_stall_seen.store(true, std::memory_order_release);
-  group.link_wakeup->notify();
+  group.hot.primary_eligible.store(false, std::memory_order_release);
+  group.hot.primary_tx_stall_seen.store(true, std::memory_order_release);
+  group.hot.link_wakeup->notify();
   return true;
 }
 
 // The primary refused some of a burst: has it failed (its link is down, or it stalled)?
-static bool primary_failed(Group &group, Group::QueueOwned &mine, uint16_t sent) {
+static bool primary_failed(Group &group, GroupHot::QueueOwned &mine, uint16_t sent) {
   return primary_just_died(group, mine) || (sent == 0 && primary_tx_stalled(group, mine));
 }
 
 static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
   rte_mbuf *pkts[kBurst];
-  const uint16_t received = rte_eth_rx_burst(group.vhost_port, q, pkts, kBurst);
-  count_dropped_in_vhost(group.guest_session, group.queue_owned[q].guest_tx_ring, q, received,
-                         kBurst, counters);
+  const uint16_t received = rte_eth_rx_burst(group.hot.vhost_port, q, pkts, kBurst);
+  count_dropped_in_vhost(group.hot.guest_session, group.hot.queue_owned[q].guest_tx_ring, q,
+                         received, kBurst, counters);
   if (received == 0) return 0;
-  mirror_to_capture(group.capture, pkts, received);
+  mirror_to_capture(group.hot.capture, pkts, received);
   count(counters.guest_dequeued, received);
-  const uint16_t n = drop_forbidden_frames(group.frame_rules, pkts, received, counters);
-  learn_guest_addresses(group.guest_addresses, group.guest_mac, pkts, n);
-  Path path = group.transmit_path();
+  const uint16_t n = drop_forbidden_frames(group.hot.frame_rules, pkts, received, counters);
+  learn_guest_addresses(group.hot.guest_addresses, group.hot.guest_mac, pkts, n);
+  Path path = group.hot.transmit_path();
   uint16_t sent = path == kNoPath ? 0 : transmit(group, q, path, pkts, n, counters);
-  if (sent < n && path == kPrimary && primary_failed(group, group.queue_owned[q], sent)) {
-    path = group.transmit_path();
+  if (sent < n && path == kPrimary && primary_failed(group, group.hot.queue_owned[q], sent)) {
+    path = group.hot.transmit_path();
     if (path != kNoPath) sent += transmit(group, q, path, pkts + sent, n - sent, counters);
   }
   if (sent == n) return received;
@@ -142,11 +142,11 @@ static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
 // Into the guest's queue for unit q; locked only where another worker's unit may share it.
 static uint16_t send_to_guest(Group &group, uint16_t q, rte_mbuf **pkts, uint16_t n,
                               uint64_t *bytes) {
-  const uint16_t queue = group.guest_rx_queue_for(q);
-  if (!group.vhost_tx_shared) return send(group.vhost_port, queue, pkts, n, bytes);
-  rte_spinlock_t &lock = group.vhost_tx_locks[queue].lock;
+  const uint16_t queue = group.hot.guest_rx_queue_for(q);
+  if (!group.hot.vhost_tx_shared) return send(group.hot.vhost_port, queue, pkts, n, bytes);
+  rte_spinlock_t &lock = group.hot.vhost_tx_locks[queue].lock;
   rte_spinlock_lock(&lock);
-  const uint16_t sent = send(group.vhost_port, queue, pkts, n, bytes);
+  const uint16_t sent = send(group.hot.vhost_port, queue, pkts, n, bytes);
   rte_spinlock_unlock(&lock);
   return sent;
 }
@@ -163,9 +163,9 @@ static unsigned network_to_guest(Group &group, uint16_t q, Path path, Counters &
   rte_mbuf *pkts[kBurst];
   const uint16_t n = rte_eth_rx_burst(group.uplink(path).port_id, q, pkts, kBurst);
   if (n == 0) return 0;
-  mirror_to_capture(group.capture, pkts, n);
-  note_network_claims(group.guest_addresses, group.guest_mac, pkts, n);
-  if (!group.delivers_from(path)) {
+  mirror_to_capture(group.hot.capture, pkts, n);
+  note_network_claims(group.hot.guest_addresses, group.hot.guest_mac, pkts, n);
+  if (!group.hot.delivers_from(path)) {
     rte_pktmbuf_free_bulk(pkts, n);
     count(counters.rx_dropped_inactive[path], n);
     return n;
@@ -183,8 +183,8 @@ static unsigned network_to_guest(Group &group, uint16_t q, Path path, Counters &
 
 unsigned poll_group(Group &group, uint16_t q, unsigned lcore_id) {
   // Cleared only while the group is being taken down: then none of its ports is touched.
-  if (!group.vhost_present.load(std::memory_order_relaxed)) return 0;
-  Counters &counters = group.counters.slot[lcore_id];
+  if (!group.hot.vhost_present.load(std::memory_order_relaxed)) return 0;
+  Counters &counters = group.hot.counters.slot[lcore_id];
   if (q == 0) send_requested_announcement(group, counters);  // on the uplinks' queue 0
   unsigned moved = guest_to_network(group, q, counters);
   for (Path path : {kPrimary, kStandby})

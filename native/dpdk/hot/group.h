@@ -1,5 +1,6 @@
-// Shared state of one failover group: the VM-facing vhost port and its two uplinks.
-// The worker lcore reads the atomics once per burst; control threads write them.
+// The state of one failover group, in one part per owner: what the workers read per burst
+// (GroupHot), what the control threads change under the control lock (GroupControl), and what
+// only the Node thread touches (GroupNode). Name and queue count are fixed when it is added.
 #pragma once
 
 #include <rte_cycles.h>
@@ -60,7 +61,7 @@ struct Uplink {
   // Each reading of the link takes a ticket; a reading older than the last one applied (the
   // monitor's and an attach's may cross) is not applied.
   std::atomic<uint64_t> readings{0};
-  uint64_t last_applied_reading = 0;  // control_mutex
+  uint64_t last_applied_reading = 0;  // GroupControl::mutex
   PortCallLock calls;
   // The port's rte_device name ("0000:3b:02.1", "net_tap0"): the kernel's request to release a
   // device names it. Written only while no device event callback is registered for it.
@@ -74,50 +75,36 @@ struct Uplink {
   std::vector<uint16_t> applied_vlans;
 };
 
-struct Group {
-  std::string name;
+// What the workers polling a group's queues read per burst, or write: set before the group is
+// polled, or atomics the control threads write and the workers load once per burst. A field a
+// worker never reads does not belong here.
+struct GroupHot {
   rte_ether_addr guest_mac{};
-  uint16_t mtu = 1500;
   RxMode rx_mode = RxMode::kFailover;
-  uint16_t rx_descriptors = 512;  // per queue, kept for uplinks attached later
-  uint16_t tx_descriptors = 512;
-  // Queue pairs on every port of the group: queue q of the vhost port and of both uplinks is one
-  // unit, polled by one worker (a "poll unit"); the group's queues may be spread over workers.
-  uint16_t queues = 1;
+  // What the guest may send (length, source MAC).
+  GuestFrameRules frame_rules;
+  rte_mempool *pool = nullptr;  // announcements' frames
 
   uint16_t vhost_port = UINT16_MAX;
   std::atomic<bool> vhost_present{false};
   std::atomic<bool> guest_ready{false};
-  PortCallLock vhost_calls;
-
-  // What the guest may send (length, source MAC); set before the group is polled.
-  GuestFrameRules frame_rules;
-  // rx: failover delivers the standby's frames until this TSC after the primary took over, so
-  // that nothing still arriving on the old path is lost.
-  uint64_t rx_grace_tsc = 0;
-  std::atomic<uint64_t> standby_rx_until_tsc{0};
-
   Uplink uplinks[kUplinks];
 
   // The primary carries traffic only while this is set. Native code clears it the moment the
   // primary's link drops or the device goes away; only the control plane (failback policy)
   // sets it again, and only while the link is up.
   std::atomic<bool> primary_eligible{false};
-  // Native code took the primary out of service (its transmit stalled, its driver asked for a
-  // reset): eligibility cannot be set again until the control plane has reset or re-probed the
-  // port. Written under control_mutex.
-  std::atomic<bool> primary_needs_reset{false};
   // Bumped each time the primary becomes eligible: a queue's refusal window (tx_progress.h) from an
   // earlier period of service does not carry into this one.
   std::atomic<uint32_t> primary_service_epoch{0};
-  // Set by the worker that found the primary's transmit stalled, and by the interrupt thread when
-  // the primary's driver asks for a reset; the monitor reports each (a primaryFault) and clears it.
-  std::atomic<bool> primary_tx_stall_seen{false};
-  std::atomic<bool> primary_reset_requested{false};
-  // How long the primary may refuse every frame, or leave frames handed to it unsent, before it
-  // is out of service (tx_progress.h).
+  // How long the primary may refuse every frame before the worker takes it out of service
+  // (tx_progress.h), and the flag it sets then; the monitor reports it (a primaryFault) and clears
+  // it.
   uint64_t tx_stall_tsc = 0;
-  TxProgress primary_tx_progress;  // the monitor thread's
+  std::atomic<bool> primary_tx_stall_seen{false};
+  // rx: failover delivers the standby's frames until this TSC after the primary took over, so
+  // that nothing still arriving on the old path is lost.
+  std::atomic<uint64_t> standby_rx_until_tsc{0};
 
   // What the worker polling queue q owns, each on its own cache line so that its stores never
   // invalidate the flags other threads write or read, nor another queue's worker's state.
@@ -151,28 +138,20 @@ struct Group {
   struct alignas(RTE_CACHE_LINE_SIZE) VhostTxLock {
     rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;
   } vhost_tx_locks[kMaxQueues];
-  bool vhost_tx_shared = false;  // set before the group is polled
-  // The guest's queues beyond the group's `queues` (QEMU's queues= above it): the frames it sends
-  // on them are never dequeued. How many it has enabled now (status), and how many times it
-  // enabled one (the monitor logs each new count).
-  std::atomic<int> guest_queues_beyond_enabled{0};
-  std::atomic<uint32_t> guest_queues_beyond_events{0};
-  uint32_t guest_queues_beyond_reported = 0;  // control_mutex
-  // Orders the queue-state updates above with their reset when a guest leaves: net_vhost
-  // hands out events under its own lock, but they are applied after it (on the vhost-user thread,
-  // or on the control thread that registers the callback). Held for a few stores only.
-  rte_spinlock_t guest_queues_lock = RTE_SPINLOCK_INITIALIZER;
+  bool vhost_tx_shared = false;
 
   // At the last switch: TSC cycles from the last frame on the old path to the first on the new,
   // and how many switch gaps the worker has measured (the monitor reports each one once).
   std::atomic<uint64_t> last_switch_gap_tsc{0};
   std::atomic<uint64_t> switch_gaps_measured{0};
-  uint64_t switch_gaps_reported = 0;  // control_mutex
   // Set by the worker when it found the primary dead on a failed send; the monitor reports the
   // loss (even if the link is already back) and clears it. The count lets a reading taken
   // before such a loss be told from one taken after it.
   std::atomic<bool> primary_loss_seen_by_worker{false};
   std::atomic<uint32_t> primary_losses_seen_by_worker{0};
+  // The link monitor's; the worker wakes it when it saw something the monitor reports (a
+  // primary dead on a refused send, a switch gap measured).
+  const Wakeup *link_wakeup = nullptr;
 
   // Announcement rounds asked for by the control plane, and the last request the worker (which
   // owns the uplinks' tx queues) has answered with a round of RARP and GARPs, counted. Requests
@@ -181,37 +160,12 @@ struct Group {
   std::atomic<uint32_t> announce_requested{0};
   std::atomic<uint32_t> announce_answered{0};
   GuestAddresses guest_addresses;
-  rte_mempool *pool = nullptr;
 
   // Per worker lcore: the queues of a group may be polled by several workers.
   PerLcoreCounters counters;
-
-  // Serialises the control-path observers (monitor thread, removal callback, binding calls)
-  // that update flags and decide whether to report a path switch. Held only for flag updates,
-  // never across a driver call; never taken by the worker.
-  std::mutex control_mutex;
-  Path reported_path = kNoPath;
-  const EventSink *sink = nullptr;
-  // The link monitor's; the worker wakes it when it saw something the monitor reports (a
-  // primary dead on a refused send, a switch gap measured).
-  const Wakeup *link_wakeup = nullptr;
-  // The worker polling each queue, set as the group's queues are placed: woken for a control
-  // call that needs a pass of a worker that may be asleep on its interrupts (an announcement, a
-  // guest that came: its kicks are off until re-armed), and waited out when the guest leaves.
-  std::atomic<Worker *> queue_workers[kMaxQueues] = {};
-  // The guest's receive filter as the control plane last read it (from QEMU); a primary
-  // attached later is given it too. Node thread only.
-  RxFilter rx_filter;
   // A running capture's ring (capture.h), which the workers copy received bursts into; null
   // (no capture) almost always.
   std::atomic<CaptureSink *> capture{nullptr};
-
-  Uplink &uplink(Path path) { return uplinks[path]; }
-
-  // Wakes the workers polling the group's queues (group_workers.cc).
-  void wake_workers() const;
-  // Returns once every pass of those workers that started before the call has ended.
-  void quiesce_workers() const;
 
   // The vhost tx queue that carries unit q's frames to the guest: q while the guest has it
   // enabled (or before any queue-state event), else one of the enabled ones, spread by q.
@@ -248,6 +202,74 @@ struct Group {
         return transmit_path() == path;
     }
   }
+};
+
+// What the control threads (the link monitor, DPDK's interrupt and vhost-user threads, and the
+// binding calls) change and decide from, under `mutex` unless a field says otherwise. Never
+// touched by a worker.
+struct GroupControl {
+  // Serialises the observers that update flags and decide whether to report a path switch. Held
+  // only for flag updates, never across a driver call.
+  std::mutex mutex;
+  Path reported_path = kNoPath;
+  const EventSink *sink = nullptr;
+  PortCallLock vhost_calls;
+  // The hot part's standby_rx_until_tsc is this long after the primary takes over (rx: failover).
+  uint64_t rx_grace_tsc = 0;
+
+  // Native code took the primary out of service (its transmit stalled, its driver asked for a
+  // reset): eligibility cannot be set again until the control plane has reset or re-probed the
+  // port. The interrupt thread sets primary_reset_requested when the primary's driver asks for a
+  // reset; the monitor reports it and clears it.
+  std::atomic<bool> primary_needs_reset{false};
+  std::atomic<bool> primary_reset_requested{false};
+  TxProgress primary_tx_progress;  // the monitor thread's
+  uint64_t switch_gaps_reported = 0;
+
+  // The guest's queues beyond the group's `queues` (QEMU's queues= above it): the frames it sends
+  // on them are never dequeued. How many it has enabled now (status), and how many times it
+  // enabled one (the monitor logs each new count).
+  std::atomic<int> guest_queues_beyond_enabled{0};
+  std::atomic<uint32_t> guest_queues_beyond_events{0};
+  uint32_t guest_queues_beyond_reported = 0;
+  // Orders the queue-state updates (these and the hot part's guest_rx_queues_enabled) with their
+  // reset when a guest leaves: net_vhost hands out events under its own lock, but they are
+  // applied after it (on the vhost-user thread, or on the control thread that registers the
+  // callback). Held for a few stores only.
+  rte_spinlock_t guest_queues_lock = RTE_SPINLOCK_INITIALIZER;
+
+  // The worker polling each queue, set as the group's queues are placed: woken for a control
+  // call that needs a pass of a worker that may be asleep on its interrupts (an announcement, a
+  // guest that came: its kicks are off until re-armed), and waited out when the guest leaves.
+  std::atomic<Worker *> queue_workers[kMaxQueues] = {};
+};
+
+// What only the Node thread (the binding calls) reads and writes: what an uplink attached later
+// is configured with.
+struct GroupNode {
+  uint16_t mtu = 1500;
+  uint16_t rx_descriptors = 512;  // per queue
+  uint16_t tx_descriptors = 512;
+  // The guest's receive filter as the control plane last read it (from QEMU).
+  RxFilter rx_filter;
+};
+
+// One failover group: the VM-facing vhost port and its two uplinks, in one part per owner.
+struct Group {
+  std::string name;
+  // Queue pairs on every port of the group: queue q of the vhost port and of both uplinks is one
+  // unit, polled by one worker (a "poll unit"); the group's queues may be spread over workers.
+  uint16_t queues = 1;
+  GroupHot hot;
+  GroupControl control;
+  GroupNode node;
+
+  Uplink &uplink(Path path) { return hot.uplinks[path]; }
+
+  // Wakes the workers polling the group's queues (group_workers.cc).
+  void wake_workers() const;
+  // Returns once every pass of those workers that started before the call has ended.
+  void quiesce_workers() const;
 };
 
 }  // namespace vhost_failover

@@ -23,9 +23,9 @@ uint64_t RxWaiter::signature_of(const GroupList *list) const {
   for (const PollUnit &unit : list->units) {
     const Group *group = unit.group;
     signature = signature * 31 + unit.queue;
-    signature = signature * 31 + group->vhost_port;
-    signature = signature * 31 + group->vhost_present.load(std::memory_order_relaxed);
-    for (const Uplink &uplink : group->uplinks)
+    signature = signature * 31 + group->hot.vhost_port;
+    signature = signature * 31 + group->hot.vhost_present.load(std::memory_order_relaxed);
+    for (const Uplink &uplink : group->hot.uplinks)
       signature = signature * 31 + (uplink.present.load(std::memory_order_acquire)
                                         ? uplink.generation.load(std::memory_order_relaxed) + 1
                                         : 0);
@@ -55,10 +55,10 @@ void RxWaiter::rebuild(const GroupList *list) {
   for (const PollUnit &unit : list->units) {
     const Group *group = unit.group;
     if (!can_wait_) return;
-    if (!group->vhost_present.load()) continue;
+    if (!group->hot.vhost_present.load()) continue;
     // net_vhost's fd is an epoll set holding the vring's kick eventfd, which nobody reads: it
     // signals by edges, as DPDK's own rx-interrupt wait registers it.
-    can_wait_ = watch(epoll_fd_, group->vhost_port, unit.queue, EPOLLIN | EPOLLET);
+    can_wait_ = watch(epoll_fd_, group->hot.vhost_port, unit.queue, EPOLLIN | EPOLLET);
     vhost_queues_.push_back(unit);
     // A tap's fd by its level, not by edges: net_tap reads its fd only after its SIGIO handler
     // has run (pmd_rx_burst returns nothing while `trigger == trigger_seen`), and that signal may
@@ -66,7 +66,7 @@ void RxWaiter::rebuild(const GroupList *list) {
     // find nothing, sleep again, and leave the frame for the 100 ms timeout (measured: one ping
     // in twenty). By level it looks again until the frame is read; the price is a busy worker
     // while frames wait that net_tap cannot read (no mbufs), which is rare and short.
-    for (const Uplink &uplink : group->uplinks)
+    for (const Uplink &uplink : group->hot.uplinks)
       if (can_wait_ && uplink.present.load(std::memory_order_acquire))
         can_wait_ = watch(epoll_fd_, uplink.port_id, unit.queue, EPOLLIN);
   }
@@ -108,19 +108,19 @@ static bool guest_memory_logged(uint16_t port_id) {
 // worker's pass, which the guest's LSC callback waits out (link_monitor.cc).
 bool RxWaiter::arm() {
   for (const PollUnit &unit : vhost_queues_)
-    if (unit.group->guest_ready.load(std::memory_order_relaxed) &&
-        guest_memory_logged(unit.group->vhost_port))
+    if (unit.group->hot.guest_ready.load(std::memory_order_relaxed) &&
+        guest_memory_logged(unit.group->hot.vhost_port))
       return false;
   for (const PollUnit &unit : vhost_queues_)
-    if (unit.group->guest_ready.load(std::memory_order_relaxed) &&
-        rte_eth_dev_rx_intr_enable(unit.group->vhost_port, unit.queue) == 0)
+    if (unit.group->hot.guest_ready.load(std::memory_order_relaxed) &&
+        rte_eth_dev_rx_intr_enable(unit.group->hot.vhost_port, unit.queue) == 0)
       armed_.push_back(unit);
   return true;
 }
 
 void RxWaiter::disarm() {
   for (const PollUnit &unit : armed_)
-    rte_eth_dev_rx_intr_disable(unit.group->vhost_port, unit.queue);
+    rte_eth_dev_rx_intr_disable(unit.group->hot.vhost_port, unit.queue);
   armed_.clear();
 }
 

@@ -36,7 +36,7 @@ static unsigned poll_list(const GroupList *list, Worker &worker) {
   if (list)
     for (const PollUnit &unit : list->units) {
       const unsigned frames = poll_group(*unit.group, unit.queue, worker.lcore_id);
-      if (frames != 0) count(unit.group->queue_owned[unit.queue].frames_polled, frames);
+      if (frames != 0) count(unit.group->hot.queue_owned[unit.queue].frames_polled, frames);
       moved += frames;
     }
   if (moved != 0) count(worker.cycles.frames, moved);

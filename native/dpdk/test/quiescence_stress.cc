@@ -50,12 +50,12 @@ std::atomic<bool> allow_queuing[kPorts] = {};
 
 // Stand-in for forward.cc: the same reads, in the same order, as a pass of the real one.
 unsigned poll_group(Group &group, uint16_t, unsigned lcore_id) {
-  if (!group.vhost_present.load(std::memory_order_relaxed)) return 0;
-  Counters &counters = group.counters.slot[lcore_id];
+  if (!group.hot.vhost_present.load(std::memory_order_relaxed)) return 0;
+  Counters &counters = group.hot.counters.slot[lcore_id];
   count(counters.guest_dequeued, group.name.size() != 0);
-  if (allow_queuing[group.vhost_port].load(std::memory_order_acquire))
-    ports[group.vhost_port]->frames++;  // only the polling worker writes them
-  const Path path = group.transmit_path();
+  if (allow_queuing[group.hot.vhost_port].load(std::memory_order_acquire))
+    ports[group.hot.vhost_port]->frames++;  // only the polling worker writes them
+  const Path path = group.hot.transmit_path();
   if (path != kNoPath) {
     ports[group.uplink(path).port_id]->frames++;
     count(counters.tx_packets[path], 1);
@@ -88,10 +88,10 @@ std::unique_ptr<Group> make_group(const std::string &name, uint16_t vhost_port,
                                   uint16_t standby_port) {
   auto group = std::make_unique<Group>();
   group->name = name;
-  group->vhost_port = vhost_port;
+  group->hot.vhost_port = vhost_port;
   ports[vhost_port] = new PortState;
   allow_queuing[vhost_port].store(true, std::memory_order_release);
-  group->vhost_present.store(true, std::memory_order_relaxed);  // published by the list
+  group->hot.vhost_present.store(true, std::memory_order_relaxed);  // published by the list
   Uplink &standby = group->uplink(kStandby);
   standby.port_id = standby_port;
   ports[standby_port] = new PortState;
@@ -102,17 +102,17 @@ std::unique_ptr<Group> make_group(const std::string &name, uint16_t vhost_port,
 
 // destroy_device, then new_device: the departing guest's device freed, the next one's made.
 void guest_leaves_and_returns(Group &group) {
-  allow_queuing[group.vhost_port].store(false, std::memory_order_relaxed);
+  allow_queuing[group.hot.vhost_port].store(false, std::memory_order_relaxed);
   if (skip != Skip::kGuestLeft) group.quiesce_workers();
-  delete ports[group.vhost_port];
-  ports[group.vhost_port] = new PortState;
-  allow_queuing[group.vhost_port].store(true, std::memory_order_release);
+  delete ports[group.hot.vhost_port];
+  ports[group.hot.vhost_port] = new PortState;
+  allow_queuing[group.hot.vhost_port].store(true, std::memory_order_release);
 }
 
 void publish_groups(Lane &lane) {
   auto list = std::make_unique<GroupList>();
   for (auto &group : lane.groups) {
-    group->queue_workers[0].store(&lane.worker, std::memory_order_release);
+    group->control.queue_workers[0].store(&lane.worker, std::memory_order_release);
     list->units.push_back({group.get(), 0});
   }
   if (skip == Skip::kPublish) {
@@ -129,12 +129,12 @@ void attach(Group &group, uint16_t port_id) {
   primary.port_id = port_id;
   primary.link_up.store(true, std::memory_order_relaxed);
   primary.present.store(true, std::memory_order_release);
-  group.primary_eligible.store(true, std::memory_order_release);
+  group.hot.primary_eligible.store(true, std::memory_order_release);
 }
 
 void detach(Lane &lane, Group &group) {
   Uplink &primary = group.uplink(kPrimary);
-  group.primary_eligible.store(false, std::memory_order_release);
+  group.hot.primary_eligible.store(false, std::memory_order_release);
   lane.worker.quiesce();  // the burst in flight on the primary ends (the tx drain's order)
   primary.present.store(false);
   primary.link_up.store(false);
@@ -147,8 +147,8 @@ void remove_last_group(Lane &lane) {
   std::unique_ptr<Group> gone = std::move(lane.groups.back());
   lane.groups.pop_back();
   publish_groups(lane);
-  if (gone->primary_eligible.load()) detach(lane, *gone);
-  for (uint16_t port : {gone->vhost_port, gone->uplink(kStandby).port_id}) {
+  if (gone->hot.primary_eligible.load()) detach(lane, *gone);
+  for (uint16_t port : {gone->hot.vhost_port, gone->uplink(kStandby).port_id}) {
     delete ports[port];
     ports[port] = nullptr;
   }
@@ -171,7 +171,7 @@ void run_lane(Lane &lane, int rounds, uint64_t *frames_summed) {
     publish_groups(lane);
     if (round % 2 == 0) attach(*lane.groups.back(), primary_port);
     remove_last_group(lane);
-    *frames_summed += group.counters.sum().tx_packets[kStandby];  // a stats read meanwhile
+    *frames_summed += group.hot.counters.sum().tx_packets[kStandby];  // a stats read meanwhile
   }
   remove_last_group(lane);
 }

@@ -82,9 +82,14 @@ export class Libvirtd {
     fs.writeFileSync(path.join(dir, 'etc', 'qemu.conf'), QEMU_CONF);
     // The mount points themselves: empty directories where Debian's libvirt-daemon-system makes them.
     for (const target of Object.values(LIBVIRT_DIRS)) fs.mkdirSync(target, { recursive: true });
-    const binds = Object.entries(LIBVIRT_DIRS)
-      .map(([name, target]) => `mount --bind '${path.join(dir, name)}' ${target}`)
-      .join(' && ');
+    const binds = [
+      ...Object.entries(LIBVIRT_DIRS).map(([name, target]) => `mount --bind '${path.join(dir, name)}' ${target}`),
+      // This machine's /dev/kvm opens but cannot run a guest (nested PVM): libvirt's capability
+      // probe of QEMU with accel=kvm:tcg then hangs until libvirt gives up, about 56 s at every
+      // define. Over /dev/null, KVM's first ioctl fails and QEMU probes TCG at once; the lab's
+      // domains are type='qemu' (TCG) anyway.
+      `{ [ ! -e /dev/kvm ] || mount --bind /dev/null /dev/kvm; }`,
+    ].join(' && ');
     const child = spawn(
       'unshare',
       [

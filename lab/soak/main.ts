@@ -1,6 +1,6 @@
 // `npm run soak` (scripts/soak): the soak from the command line, with a progress line and, at the
 // end, the summary docs/lab/notes/2026-11-29-soak.md shows. Options:
-//   --quick              a few hundred faults (under five minutes), as the test command runs it
+//   --quick              120 faults and 6 guest restarts (about a minute), as the test command runs it
 //   --seed N             replay a run (every run prints its seed)
 //   --faults N           how many faults (default 10000)
 //   --reconnects N       guest restarts at least (default 1000)
@@ -61,8 +61,8 @@ export function formatSummary(summary: SoakSummary): string {
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const seed = Number(option('--seed') ?? Math.floor(Math.random() * 2 ** 31));
-  const faults = Number(option('--faults') ?? (quick ? 250 : 10000));
-  const reconnects = Number(option('--reconnects') ?? (quick ? 10 : 1000));
+  const faults = Number(option('--faults') ?? (quick ? 120 : 10000));
+  const reconnects = Number(option('--reconnects') ?? (quick ? 6 : 1000));
   const migrations = Number(option('--migrations') ?? (quick ? 0 : 20));
   try {
     const result: { faults?: SoakSummary; migrations?: object } = {};

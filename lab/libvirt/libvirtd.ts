@@ -22,6 +22,12 @@ const LIBVIRT_DIRS = {
 
 export const QEMU_USER = 'libvirt-qemu';
 
+/**
+ * libvirtd makes libvirt/qemu on every hugetlbfs mounted (the host's /dev/hugepages too: a private
+ * directory bound over it is refused) and leaves it; the lab's domains use memfd, not hugepages.
+ */
+const HUGEPAGES_DIR = '/dev/hugepages/libvirt';
+
 /** libvirt-qemu's uid and primary gid. */
 export function qemuUserIds(): { uid: number; gid: number } {
   const read = (flag: string) => {
@@ -63,6 +69,8 @@ export class Libvirtd {
     readonly dir: string,
     private readonly pid: number,
     child: ReturnType<typeof spawn>,
+    /** None was there before this instance started: its stop removes the one libvirtd made. */
+    private readonly madeHugepagesDir: boolean,
   ) {
     this.uri = `qemu:///system?socket=${path.join(dir, 'run', 'libvirt-sock')}`;
     this.daemon = new CollectedProcess(child);
@@ -90,6 +98,7 @@ export class Libvirtd {
       // domains are type='qemu' (TCG) anyway.
       `{ [ ! -e /dev/kvm ] || mount --bind /dev/null /dev/kvm; }`,
     ].join(' && ');
+    const madeHugepagesDir = !fs.existsSync(HUGEPAGES_DIR);
     const child = spawn(
       'unshare',
       [
@@ -104,7 +113,7 @@ export class Libvirtd {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     // unshare and sh exec in place: the child's pid is libvirtd's.
-    const libvirtd = new Libvirtd(dir, child.pid!, child);
+    const libvirtd = new Libvirtd(dir, child.pid!, child, madeHugepagesDir);
     try {
       await waitFor(
         'libvirtd to answer',
@@ -169,5 +178,6 @@ export class Libvirtd {
       }
     }
     await this.daemon.stop('SIGTERM', 15000, `libvirtd ${this.pid}`);
+    if (this.madeHugepagesDir) fs.rmSync(HUGEPAGES_DIR, { recursive: true, force: true });
   }
 }

@@ -20,6 +20,7 @@
       "native/dpdk/control/link_monitor.cc",
       "native/dpdk/control/link_source.cc",
       "native/dpdk/control/link_state.cc",
+      "native/dpdk/control/mbuf_pools.cc",
       "native/dpdk/control/port.cc",
       "native/dpdk/control/rx_filter.cc",
       "native/dpdk/control/tx_progress.cc",

@@ -7,7 +7,6 @@ import { spawnSync } from 'child_process';
 import path from 'path';
 import { validateConfig } from '../../src/config';
 import { request } from '../../src/control/client';
-import type { HealthReply } from '../../src/control/protocol';
 import { GUEST_IP, labConfig, type Topology } from '../../lab/topology';
 import { topologyPerTest } from '../support/lab';
 import { waitFor } from '../../lab/wait';
@@ -160,15 +159,38 @@ describe('multi-queue groups (real DPDK, testpmd VM with queue pairs, multi-queu
       assert.equal(await dropped(), droppedBefore, 'no frame may be dropped for want of a guest queue');
     });
 
-  it('refuses a group whose rx rings would leave the mbuf pool empty, and says which setting to change', async function () {
-    // Each tap fills its 4 rx rings of 512 from the pool: 4096 of 4600, about 500 left.
+  it('sizes the mbuf pools from the groups: rings beyond dataplane.mbufs get another pool', async function () {
+    // Each tap fills its 4 rx rings of 512 from its pool: the uplinks need a pool beside the first.
     const lab4 = labConfig({ queues: 4 });
     const topology = await lab.start(validateConfig({ ...lab4, dataplane: { ...lab4.dataplane, mbufs: 4600 } }));
+    await waitFor(
+      'the group to run',
+      async () => (await request(topology.controlSocket, 'health')).running.length === 1,
+    );
+    await topology.daemon!.waitForLog(/mbuf pool vhfo_s0_1: \d+ mbufs/);
+  });
+
+  it('names the memory missing when a pool cannot be made at add-group', async function () {
+    // 4 rx and 4 tx rings of 4096 on a tap: about 80 MiB of mbufs, beyond EAL's 64 MiB limit.
+    const lab4 = labConfig({ queues: 4 });
+    const config = validateConfig({
+      ...lab4,
+      dataplane: {
+        ...lab4.dataplane,
+        rxDescriptors: 4096,
+        txDescriptors: 4096,
+        extraEalArgs: ['--socket-limit', '64'],
+      },
+    });
+    const topology = await lab.start(config);
     const health = await waitFor('the group to be reported failed', async () => {
-      const reply = (await request(topology.controlSocket, 'health')) as HealthReply;
+      const reply = await request(topology.controlSocket, 'health');
       return reply.failed.length > 0 && reply;
     });
-    assert.match(health.failed[0].lastError, /mbufs left once the ports' rx rings are filled .*raise dataplane\.mbufs/);
+    assert.match(
+      health.failed[0].lastError,
+      /standby port: cannot make an mbuf pool of \d+ mbufs \(\d+ MiB of hugepages\) on NUMA socket 0: .*MiB of hugepages free on node0, so EAL's own limit refused it/,
+    );
     assert.deepEqual(health.running, []);
   });
 

@@ -22,20 +22,6 @@ namespace vhost_failover {
 // frames leave a 1 Gb/s link in 0.35 ms; this is room for a paused or congested link.
 static constexpr unsigned kTxDrainTimeoutUs = 100000;
 
-// mbufs the pool must still have once a group's ports have started: bursts in flight, the
-// announcement rounds. net_tap and VFs fill each rx ring from the pool when it is set up, so a
-// group with many queues (or descriptors) can empty it before a frame moves.
-static constexpr unsigned kMbufHeadroom = 1024;
-
-static std::string pool_room_after(const Group &group, rte_mempool *pool, unsigned pool_size) {
-  const unsigned free = rte_mempool_avail_count(pool);
-  if (free >= kMbufHeadroom) return "";
-  return "the pool has " + std::to_string(free) + " of its " + std::to_string(pool_size) +
-         " mbufs left once the ports' rx rings are filled (" + std::to_string(group.queues) +
-         " queues of " + std::to_string(group.node.rx_descriptors) +
-         " descriptors on each uplink): raise dataplane.mbufs, or lower queues or rxDescriptors";
-}
-
 std::string Dataplane::start(const DataplaneOptions &options, EventSink sink, LogSink log_sink) {
   options_ = options;
   sink_ = std::move(sink);
@@ -43,10 +29,10 @@ std::string Dataplane::start(const DataplaneOptions &options, EventSink sink, Lo
   if (error.empty()) error = eal_init(options.eal_args);
   if (!error.empty()) return error;
   eal_ready_ = true;
-  pool_ = mbuf_pool_create(options.mbufs, options.max_mtu, &error);
-  if (!pool_) return error;
 
   if (options.worker_lcores.empty()) return "at least one worker lcore is needed";
+  pools_.configure(options.max_mtu, options.mbufs,
+                   static_cast<int>(rte_lcore_to_socket_id(options.worker_lcores[0])));
   for (unsigned lcore : options.worker_lcores) {
     if (!rte_lcore_is_enabled(lcore) || lcore == rte_get_main_lcore())
       return "worker lcore " + std::to_string(lcore) + " is not a worker lcore of this EAL";
@@ -79,8 +65,7 @@ void Dataplane::shutdown() {
     rte_eal_wait_lcore(worker->lcore_id);
   }
   workers_.clear();
-  if (pool_) rte_mempool_free(pool_);
-  pool_ = nullptr;
+  pools_.free_all();
   if (eal_ready_) eal_cleanup();
   eal_ready_ = false;
 }
@@ -107,13 +92,19 @@ void Dataplane::release(PortCallLock &calls, uint16_t &port_id) {
   if (port_id == UINT16_MAX) return;
   std::lock_guard<PortCallLock> lock(calls);  // waits out a link query in progress
   port_release(port_id);
+  pools_.release(port_id);
   claimed_ports_.erase(port_id);
   port_id = UINT16_MAX;
 }
 
-PortSetup Dataplane::uplink_setup(Group &group, Path path) const {
+std::string Dataplane::start_port(uint16_t port_id, PortSetup &setup, unsigned mbufs) {
+  std::string error;
+  setup.pool = pools_.reserve(port_id, rte_eth_dev_socket_id(port_id), mbufs, &error);
+  return setup.pool ? port_start(port_id, setup) : error;
+}
+
+std::string Dataplane::start_uplink(Group &group, Path path) {
   PortSetup setup;
-  setup.pool = pool_;
   setup.rx_interrupt = options_.rx_interrupts;
   setup.queues = group.queues;
   setup.rx_descriptors = group.node.rx_descriptors;
@@ -122,7 +113,8 @@ PortSetup Dataplane::uplink_setup(Group &group, Path path) const {
   // The primary answers for the guest's MAC, as the VF does under Linux net_failover.
   setup.mac = &group.hot.guest_mac;
   setup.mac_mode = group.uplink(path).mac_mode;
-  return setup;
+  return start_port(group.uplink(path).port_id, setup,
+                    port_mbufs(setup.queues, setup.rx_descriptors, setup.tx_descriptors));
 }
 
 // Programs one uplink with the group's receive filter (a PF mailbox round trip on a VF). Holds
@@ -142,7 +134,7 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
   uplink.devargs = devargs;
   uplink.mac_mode = mac_mode;
   std::string error = probe_unclaimed(devargs, &uplink.port_id);
-  if (error.empty()) error = port_start(uplink.port_id, uplink_setup(group, path));
+  if (error.empty()) error = start_uplink(group, path);
   if (!error.empty()) return std::string(path_name(path)) + " port: " + error;
   // The group's filter as known now (pass everything before the guest's is), before the port
   // carries anything, and what the port made of it in status: a port started with its VLAN
@@ -153,12 +145,15 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
 
 std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::string *primary_error) {
   PortSetup setup;
-  setup.pool = pool_;
   setup.rx_interrupt = options_.rx_interrupts;
   setup.queues = group.queues;
   std::string error = probe_unclaimed(spec.vhost_devargs, &group.hot.vhost_port);
-  if (error.empty()) error = port_start(group.hot.vhost_port, setup);
+  // lib/vhost copies into the guest's ring and allocates a burst at a time from it: the vhost
+  // port holds no ring of mbufs.
+  if (error.empty())
+    error = start_port(group.hot.vhost_port, setup, port_mbufs(group.queues, 0, 0));
   if (!error.empty()) return "vhost port: " + error;
+  group.hot.pool = setup.pool;  // the announcements' frames
   error = open_uplink(group, kStandby, spec.standby_devargs, MacMode::kLeave);
   if (!error.empty()) return error;
   // The primary is the one port a group can do without: it starts on its standby.
@@ -256,8 +251,7 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
   if (primary.port_id != UINT16_MAX)
     return "group \"" + name + "\" already has a primary (" + primary.devargs +
            "); detach it first";
-  std::string error = open_uplink(*group, kPrimary, devargs, mac_mode);
-  if (error.empty()) error = pool_room_after(*group, pool_, options_.mbufs);
+  const std::string error = open_uplink(*group, kPrimary, devargs, mac_mode);
   if (!error.empty()) {
     release(primary.calls, primary.port_id);
     primary.devargs.clear();
@@ -295,15 +289,13 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   group->hot.guest_addresses.max_age_tsc = spec.garp_max_age_ms * tsc_per_ms;
   group->control.sink = &sink_;
   group->hot.link_wakeup = &monitor_.wakeup();
-  group->hot.pool = pool_;
   if (rte_ether_unformat_addr(spec.mac.c_str(), &group->hot.guest_mac) != 0)
     return "\"" + spec.mac + "\" is not a MAC address";
   group->hot.frame_rules.mac = group->hot.guest_mac;
   group->hot.frame_rules.spoof_check = spec.spoof_check;
   group->hot.frame_rules.max_frame_bytes = spec.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 
-  std::string error = open_ports(*group, spec, primary_error);
-  if (error.empty()) error = pool_room_after(*group, pool_, options_.mbufs);
+  const std::string error = open_ports(*group, spec, primary_error);
   if (!error.empty()) {
     close_ports(*group);
     return "group \"" + spec.name + "\": " + error;
@@ -464,7 +456,7 @@ std::string Dataplane::reset_primary(const std::string &name) {
     // with its PF). A driver without reset (ENOTSUP) is re-probed by the caller instead.
     const int ret = rte_eth_dev_reset(primary.port_id);
     error = ret != 0 ? std::string("rte_eth_dev_reset: ") + rte_strerror(-ret)
-                     : port_start(primary.port_id, uplink_setup(*group, kPrimary));
+                     : start_uplink(*group, kPrimary);
   }
   if (!error.empty()) return "primary port: " + error;
   primary.applied_vlans.clear();  // the reset emptied the port's filters
@@ -555,7 +547,7 @@ std::vector<std::string> Dataplane::group_names() {
 }
 
 unsigned Dataplane::mbufs_in_use() const {
-  return pool_ ? rte_mempool_in_use_count(pool_) : 0;
+  return pools_.in_use();
 }
 
 Worker &Dataplane::least_loaded_worker_locked() {

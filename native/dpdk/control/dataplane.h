@@ -1,4 +1,4 @@
-// The native data plane of one process: EAL, the mbuf pool, worker lcores, the link monitor and
+// The native data plane of one process: EAL, the mbuf pools, worker lcores, the link monitor and
 // the groups. Every operation on a group goes through this object; every call here comes from
 // the Node main thread (through addon.cc). Errors are returned as text, "" meaning success.
 #pragma once
@@ -14,6 +14,7 @@
 #include "control/eal.h"
 #include "control/group_report.h"
 #include "control/link_monitor.h"
+#include "control/mbuf_pools.h"
 #include "control/port.h"
 #include "control/worker_report.h"
 #include "hot/group.h"
@@ -27,7 +28,7 @@ namespace vhost_failover {
 struct DataplaneOptions {
   std::vector<std::string> eal_args;
   std::vector<unsigned> worker_lcores;
-  unsigned mbufs = 16383;
+  unsigned mbufs = 16383;   // the smallest pool made (mbuf_pools.h)
   unsigned max_mtu = 1500;  // sizes the mbufs; a group may not ask for more
   // The config's defaults (src/config/schema.ts), which the addon always passes.
   unsigned link_poll_interval_us = 1000;
@@ -132,7 +133,9 @@ class Dataplane {
  private:
   std::string open_ports(Group &group, const GroupSpec &spec, std::string *primary_error);
   std::string open_uplink(Group &group, Path path, const std::string &devargs, MacMode mac_mode);
-  PortSetup uplink_setup(Group &group, Path path) const;
+  // port_start() with the pool of the port's NUMA socket, `mbufs` counted against it.
+  std::string start_port(uint16_t port_id, PortSetup &setup, unsigned mbufs);
+  std::string start_uplink(Group &group, Path path);
   // port_probe(), refusing a port some group already uses.
   std::string probe_unclaimed(const std::string &devargs, uint16_t *port_id);
   // Closes a port this dataplane claimed and forgets it; sets the id to UINT16_MAX.
@@ -154,7 +157,7 @@ class Dataplane {
   DataplaneOptions options_;
   EventSink sink_;
   bool eal_ready_ = false;
-  rte_mempool *pool_ = nullptr;
+  MbufPools pools_;
   std::vector<std::unique_ptr<Worker>> workers_;
   LinkMonitor monitor_;
   std::mutex groups_mutex_;  // the registry; the worker never takes it

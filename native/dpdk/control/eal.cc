@@ -5,12 +5,8 @@
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_ether.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
-#include <rte_mbuf.h>
-
-#include <algorithm>
 
 namespace vhost_failover {
 
@@ -46,16 +42,6 @@ void eal_cleanup() {
   rte_dev_event_monitor_stop();
   rte_dev_hotplug_handle_disable();
   rte_eal_cleanup();
-}
-
-rte_mempool *mbuf_pool_create(unsigned mbufs, unsigned mtu, std::string *error) {
-  const unsigned frame_bytes = mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
-  const unsigned data_room =
-      RTE_PKTMBUF_HEADROOM + std::max<unsigned>(frame_bytes, RTE_MBUF_DEFAULT_DATAROOM);
-  rte_mempool *pool = rte_pktmbuf_pool_create("vhfo_mbufs", mbufs, 256, 0, data_room,
-                                              static_cast<int>(rte_socket_id()));
-  if (!pool) *error = std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno);
-  return pool;
 }
 
 }  // namespace vhost_failover

@@ -1,0 +1,119 @@
+#include "control/mbuf_pools.h"
+
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+namespace vhost_failover {
+
+static constexpr unsigned kBurst = 32;  // a worker's burst (hot/forward.cc)
+static constexpr unsigned kCacheMbufs = 256;
+// What a pool holds that no port counts: each lcore's cache, which may grow to 1.5 times its
+// size before it flushes, and the announcement rounds' frames.
+static unsigned unreserved_mbufs() {
+  return rte_lcore_count() * kCacheMbufs * 3 / 2 + 64;
+}
+
+unsigned port_mbufs(unsigned queues, unsigned rx_descriptors, unsigned tx_descriptors) {
+  return queues * (rx_descriptors + tx_descriptors + kBurst);
+}
+
+void MbufPools::configure(unsigned mtu, unsigned least_mbufs, int default_socket) {
+  mtu_ = mtu;
+  least_mbufs_ = least_mbufs;
+  default_socket_ = default_socket;
+}
+
+// Free hugepage memory on a NUMA node, every page size, as sysfs counts it.
+static uint64_t free_hugepage_mib(int socket) {
+  namespace fs = std::filesystem;
+  const fs::path dir = "/sys/devices/system/node/node" + std::to_string(socket) + "/hugepages";
+  uint64_t bytes = 0;
+  std::error_code error;
+  for (const auto &entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename();  // hugepages-2048kB
+    const uint64_t page_kib = std::strtoull(name.c_str() + name.find('-') + 1, nullptr, 10);
+    std::ifstream file(entry.path() / "free_hugepages");
+    uint64_t pages = 0;
+    file >> pages;
+    bytes += pages * page_kib * 1024;
+  }
+  return bytes >> 20;
+}
+
+MbufPools::Pool *MbufPools::make(int socket, unsigned mbufs, std::string *error) {
+  const unsigned frame_bytes = mtu_ + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
+  const unsigned data_room =
+      RTE_PKTMBUF_HEADROOM + std::max<unsigned>(frame_bytes, RTE_MBUF_DEFAULT_DATAROOM);
+  const std::string name = "vhfo_s" + std::to_string(socket) + "_" + std::to_string(pools_.size());
+  rte_mempool *mempool =
+      rte_pktmbuf_pool_create(name.c_str(), mbufs, kCacheMbufs, 0, data_room, socket);
+  const uint64_t mib =
+      (uint64_t{mbufs} * rte_mempool_calc_obj_size(sizeof(rte_mbuf) + data_room, 0, nullptr) +
+       (1 << 20) - 1) >>
+      20;
+  if (!mempool) {
+    const uint64_t free_mib = free_hugepage_mib(socket);
+    const std::string node = "node" + std::to_string(socket);
+    *error =
+        "cannot make an mbuf pool of " + std::to_string(mbufs) + " mbufs (" + std::to_string(mib) +
+        " MiB of hugepages) on NUMA socket " + std::to_string(socket) + ": " +
+        rte_strerror(rte_errno) + "; " + std::to_string(free_mib) + " MiB of hugepages free on " +
+        node +
+        (free_mib < mib ? ", " + std::to_string(mib - free_mib) +
+                              " MiB missing: reserve more (/sys/devices/system/node/" + node +
+                              "/hugepages/hugepages-2048kB/nr_hugepages)"
+                        : ", so EAL's own limit refused it (-m, --socket-mem or --socket-limit in "
+                          "dataplane.extraEalArgs)") +
+        ", or lower the groups' queues or descriptors";
+    return nullptr;
+  }
+  RTE_LOG(NOTICE, USER1, "mbuf pool %s: %u mbufs (%lu MiB) on NUMA socket %d\n", name.c_str(),
+          mbufs, static_cast<unsigned long>(mib), socket);
+  pools_.push_back(Pool{mempool, socket, mbufs, 0});
+  return &pools_.back();
+}
+
+rte_mempool *MbufPools::reserve(uint16_t port_id, int socket, unsigned mbufs, std::string *error) {
+  release(port_id);  // a port started again (a reset) fills its rings afresh
+  if (socket == SOCKET_ID_ANY) socket = default_socket_;
+  const unsigned unreserved = unreserved_mbufs();
+  Pool *pool = nullptr;
+  for (Pool &candidate : pools_)
+    if (candidate.socket == socket && candidate.reserved + mbufs + unreserved <= candidate.size) {
+      pool = &candidate;
+      break;
+    }
+  if (!pool) pool = make(socket, std::max(least_mbufs_, mbufs + unreserved), error);
+  if (!pool) return nullptr;
+  pool->reserved += mbufs;
+  reservations_[port_id] = {static_cast<size_t>(pool - pools_.data()), mbufs};
+  return pool->mempool;
+}
+
+void MbufPools::release(uint16_t port_id) {
+  const auto reservation = reservations_.find(port_id);
+  if (reservation == reservations_.end()) return;
+  pools_[reservation->second.first].reserved -= reservation->second.second;
+  reservations_.erase(reservation);
+}
+
+unsigned MbufPools::in_use() const {
+  unsigned mbufs = 0;
+  for (const Pool &pool : pools_) mbufs += rte_mempool_in_use_count(pool.mempool);
+  return mbufs;
+}
+
+void MbufPools::free_all() {
+  for (const Pool &pool : pools_) rte_mempool_free(pool.mempool);
+  pools_.clear();
+  reservations_.clear();
+}
+
+}  // namespace vhost_failover

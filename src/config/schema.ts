@@ -234,7 +234,10 @@ export const configSchema = everyStringPrintable({
           examples: [[1, 2]],
         },
         mbufs: {
-          description: 'packet buffers in the shared pool',
+          description:
+            "packet buffers in the smallest pool made: each port's queues take mbufs from a pool on its NUMA socket, " +
+            'and a group whose rings (queues × (rx + tx descriptors + a burst) a port) do not fit the pools there ' +
+            'gets another pool beside them',
           type: 'integer',
           minimum: 1024,
           maximum: 1048575,

@@ -1,6 +1,6 @@
 // What the host must offer before DPDK starts, checked first so that a missing piece is one line
 // naming it and how to fix it, not an EAL error code: the worker CPUs must exist and lie in the
-// daemon's cgroup cpuset, and enough hugepage memory must be free for the mbuf pool. (hugetlbfs
+// daemon's cgroup cpuset, and enough hugepage memory must be free for the mbuf pools. (hugetlbfs
 // need not be mounted: EAL runs with --in-memory.) The process's affinity is not checked: EAL
 // pins each lcore itself, and isolated CPUs (isolcpus=, CPUAffinity= of a partitioned host) are
 // outside every service's inherited affinity by design; only a cpuset forbids a CPU.
@@ -20,11 +20,29 @@ export interface PreflightProblem {
 const MBUF_OVERHEAD_BYTES = 384;
 const BASE_BYTES = 64 * 1024 * 1024;
 
+const BURST = 32;
+
+/**
+ * The mbufs the groups' ports hold at most, as the data plane counts them when it sizes its pools
+ * (native/dpdk/control/mbuf_pools.cc): each uplink's rx and tx rings full and a burst a queue,
+ * the vhost port a burst a queue.
+ */
+export function ringMbufs(config: Config): number {
+  const { rxDescriptors, txDescriptors } = config.dataplane;
+  const perQueue = BURST + 2 * (rxDescriptors + txDescriptors + BURST);
+  return config.groups.reduce((sum, group) => sum + group.queues * perQueue, 0);
+}
+
+/** The mbufs the pools will hold: the smallest pool, or the groups' rings where they need more. */
+export function mbufsNeeded(config: Config): number {
+  return Math.max(config.dataplane.mbufs, ringMbufs(config));
+}
+
 /** Hugepage memory the data plane needs for `config`, in bytes (an estimate, on the high side). */
 export function hugepageBytesNeeded(config: Config): number {
   const maxMtu = Math.max(1500, ...config.groups.map((group) => group.mtu));
   const dataRoom = 128 + Math.max(2048, maxMtu + 26);
-  return config.dataplane.mbufs * (dataRoom + MBUF_OVERHEAD_BYTES) + BASE_BYTES;
+  return mbufsNeeded(config) * (dataRoom + MBUF_OVERHEAD_BYTES) + BASE_BYTES;
 }
 
 /** Free hugepage memory of every page size, in bytes, as sysfs counts it. */
@@ -104,13 +122,16 @@ export function preflight(config: Config, host: HostFacts = hostFacts()): Prefli
   const freeBytes = host.freeHugepageBytes;
   const neededMiB = Math.ceil(hugepageBytesNeeded(config) / 2 ** 20);
   const freeMiB = Math.floor(freeBytes / 2 ** 20);
+  const rings = ringMbufs(config);
+  const sizedBy =
+    rings > config.dataplane.mbufs ? `the groups' rings, ${rings} mbufs` : `dataplane.mbufs ${config.dataplane.mbufs}`;
   if (freeMiB < neededMiB)
     problems.push({
       kind: 'host',
       text:
-        `${freeMiB} MiB of hugepages free, about ${neededMiB} MiB needed (dataplane.mbufs ${config.dataplane.mbufs}); ` +
+        `${freeMiB} MiB of hugepages free, about ${neededMiB} MiB needed (${sizedBy}); ` +
         `reserve more (echo 1024 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages, or hugepages= on the ` +
-        'kernel command line) or lower dataplane.mbufs',
+        "kernel command line) or lower dataplane.mbufs, or the groups' queues or descriptors",
     });
   return problems;
 }

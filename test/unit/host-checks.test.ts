@@ -6,7 +6,7 @@ import os from 'os';
 import path from 'path';
 import { validateConfig } from '../../src/config';
 import { pciBindingProblem, withPciDiagnosis } from '../../src/host/pci-binding';
-import { cpusetCpus, hugepageBytesNeeded, parseCpuList, preflight } from '../../src/host/preflight';
+import { cpusetCpus, hugepageBytesNeeded, parseCpuList, preflight, ringMbufs } from '../../src/host/preflight';
 
 const config = (workerCpus: number[], mbufs = 8191) =>
   validateConfig({
@@ -56,6 +56,20 @@ describe('pre-flight host checks', () => {
     assert.equal(short.kind, 'host');
     assert.match(short.text, /MiB of hugepages free, about \d+ MiB needed \(dataplane.mbufs 8191\); reserve more/);
     assert.equal(preflight(config([1]), { ...plenty, freeHugepageBytes: 0 }).length, 1);
+  });
+
+  it("counts the groups' rings where they need more mbufs than dataplane.mbufs", () => {
+    const base = config([1]);
+    const wide = validateConfig({
+      ...base,
+      dataplane: { ...base.dataplane, rxDescriptors: 4096, txDescriptors: 4096 },
+      groups: [{ ...base.groups[0], queues: 4 }],
+    });
+    // Two uplinks of 4 queues, each 4096 + 4096 + a burst of 32; the vhost port a burst a queue.
+    assert.equal(ringMbufs(wide), 4 * (32 + 2 * (4096 + 4096 + 32)));
+    assert.ok(hugepageBytesNeeded(wide) > hugepageBytesNeeded(base));
+    const [short] = preflight(wide, { ...plenty, freeHugepageBytes: hugepageBytesNeeded(base) });
+    assert.match(short.text, /MiB needed \(the groups' rings, 65920 mbufs\); reserve more/);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   type MigrationTimeline,
 } from './migration';
 import { writeOutageDiagnostics } from './outage-diagnostics';
+import { EchoTrace } from './echo-trace';
 import { Pinger, type PingGaps } from './ping-gaps';
 import type { QemuVmOptions } from './qemu-vm';
 import { processSample, type ProcessSample } from './process-sample';
@@ -61,12 +62,14 @@ export function describeMigration(t: MigrationTimeline, gaps: PingGaps): string 
   );
 }
 
-/** Frames for the guest a daemon dropped and counted, both uplinks together. */
-async function rxDrops(host: MigrationHost): Promise<{ guest: number; inactive: number }> {
-  const { rxDroppedGuest, rxDroppedInactive } = (await host.daemon.stats()).groups.vm1;
+/** Frames a daemon dropped and counted, both uplinks together: to the guest, and from it. */
+async function drops(host: MigrationHost): Promise<{ guest: number; inactive: number; fromGuest: number }> {
+  const group = (await host.daemon.stats()).groups.vm1;
   return {
-    guest: rxDroppedGuest.primary + rxDroppedGuest.standby,
-    inactive: rxDroppedInactive.primary + rxDroppedInactive.standby,
+    guest: group.rxDroppedGuest.primary + group.rxDroppedGuest.standby,
+    inactive: group.rxDroppedInactive.primary + group.rxDroppedInactive.standby,
+    fromGuest:
+      group.txDroppedFull.primary + group.txDroppedFull.standby + group.txDroppedNoPath + group.txDroppedInVhost,
   };
 }
 
@@ -131,6 +134,7 @@ export async function runMigrationSoak(
   lab.checkRam = options.checkRam ?? true;
   lab.migrationParameters = options.migrationParameters;
   let pinger: Pinger | undefined;
+  let trace: EchoTrace | undefined;
   let sender: StreamSender | undefined;
   try {
     const { A, B } = lab.hosts;
@@ -149,11 +153,12 @@ export async function runMigrationSoak(
     };
     let settled: Record<'A' | 'B', ProcessSample> | undefined;
     for (let i = 1; i <= count; i++) {
+      trace = await EchoTrace.start(lab.topology.netns.name);
       pinger = Pinger.start(lab.topology.netns.name, GUEST_IP);
       await waitFor('pings before the migration', () => pinger!.replies() >= 10, 30000).catch((err: Error) => {
         throw withGuestCorruption(lab, err);
       });
-      const dropsBefore = { A: await rxDrops(A), B: await rxDrops(B) };
+      const dropsBefore = { A: await drops(A), B: await drops(B) };
       const timeline = await lab.migrate().catch((err: Error) => {
         throw withGuestCorruption(lab, err);
       });
@@ -192,7 +197,16 @@ export async function runMigrationSoak(
       }
       const gaps = await pinger.stop(migrationOutage(timeline));
       pinger = undefined;
-      log(`${i}/${count} ${describeMigration(timeline, gaps)}`);
+      trace.stop();
+      const dropped = async (host: MigrationHost) => {
+        const [now, before] = [await drops(host), dropsBefore[host.name]];
+        return (
+          `${host.name} ${now.guest - before.guest} for a guest not ready or full, ` +
+          `${now.inactive - before.inactive} on an inactive uplink, ${now.fromGuest - before.fromGuest} from the guest`
+        );
+      };
+      const droppedLine = `frames dropped and counted meanwhile: ${await dropped(A)}; ${await dropped(B)}`;
+      log(`${i}/${count} ${describeMigration(timeline, gaps)}; ${droppedLine}`);
       summary.migrations = i;
       summary.gapsMs.push(gaps.longestGapMs);
       summary.downtimesMs.push(timeline.downtimeMs);
@@ -201,15 +215,20 @@ export async function runMigrationSoak(
       if (timeline.ram) summary.ramChecked++;
       if (gaps.lostElsewhere > 0) {
         const outageMs = Math.round(migrationOutage(timeline).toMs - migrationOutage(timeline).fromMs);
-        const dropped = async (host: MigrationHost) => {
-          const [now, before] = [await rxDrops(host), dropsBefore[host.name]];
-          return `${host.name} ${now.guest - before.guest} for a guest not ready or full, ${now.inactive - before.inactive} on an inactive uplink`;
-        };
-        summary.strayLosses.push(
-          `migration ${i}: ${gaps.lostElsewhere} pings lost outside its outage (sent at ` +
-            `${gaps.lostElsewhereAtMs.join(', ')} ms from the outage's start; it lasted ${outageMs} ms; ` +
-            `frames to the guest dropped meanwhile: ${await dropped(A)}; ${await dropped(B)})`,
+        const ports = Object.fromEntries(
+          [A, B].flatMap((host) => [
+            [host.primaryTap, `${host.name}'s primary`],
+            [host.standbyTap, `${host.name}'s standby`],
+          ]),
         );
+        const where = gaps.lostElsewhereSeqs.map((seq) => trace!.describe(seq, { ...ports, [BRIDGE]: 'the bridge' }));
+        const stray =
+          `migration ${i}: ${gaps.lostElsewhere} pings lost outside its outage (sent at ` +
+          `${gaps.lostElsewhereAtMs.join(', ')} ms from the outage's start; it lasted ${outageMs} ms; ` +
+          `${droppedLine}; ` +
+          `where they went: ${where.join('; ')})`;
+        log(stray);
+        summary.strayLosses.push(stray);
       }
       if (timeline.rounds.source > 0)
         throw new Error(`migration ${i}: daemon ${timeline.from} announced a guest that had left`);
@@ -249,6 +268,7 @@ export async function runMigrationSoak(
     return summary;
   } finally {
     await pinger?.abandon().catch(() => undefined);
+    trace?.stop();
     await sender?.stop().catch(() => undefined);
     await lab.stop();
   }

@@ -27,6 +27,7 @@ export interface MigrationHost {
   dir: string;
   vhostSocket: string;
   primaryTap: string;
+  standbyTap: string;
 }
 
 /** One migration as QEMU, the daemons and the wire saw it (times in ms since the epoch). */
@@ -167,6 +168,7 @@ export class MigrationLab {
         dir: topology.dir,
         vhostSocket: topology.vhostSocket,
         primaryTap: topology.primaryTap,
+        standbyTap: topology.standbyTap,
       };
       const B: MigrationHost = {
         name: 'B',
@@ -174,6 +176,7 @@ export class MigrationLab {
         dir: dirB,
         vhostSocket: configB.groups[0].vhost.socket,
         primaryTap: tapName(configB.groups[0].primary.devargs),
+        standbyTap: tapName(configB.groups[0].standby.devargs),
       };
       return new MigrationLab(topology, { A, B }, { mac: topology.group.mac, address: `${GUEST_IP}/24`, ...guest });
     } catch (err) {
@@ -228,28 +231,27 @@ export class MigrationLab {
     const clients: QmpClient[] = [];
     let migrated = false;
     try {
-      // What the destination daemon puts on its primary's wire (-Q in: the tap's receive side),
-      // RARPs only: the guest's own announcements are GARPs.
-      capture = await Capture.start(
-        this.topology.netns.name,
-        target.primaryTap,
-        `rarp and ether src ${this.guest.mac}`,
-        ['-tt', '-Q', 'in'],
+      // Started together: each tcpdump takes a moment to listen, and the migration waits for all three.
+      const started = await Promise.allSettled([
+        // What the destination daemon puts on its primary's wire (-Q in: the tap's receive side),
+        // RARPs only: the guest's own announcements are GARPs.
+        Capture.start(this.topology.netns.name, target.primaryTap, `rarp and ether src ${this.guest.mac}`, [
+          '-tt',
+          '-Q',
+          'in',
+        ]),
+        // What the source daemon puts on its primary's wire from the guest's MAC: nothing once the
+        // guest runs on the destination.
+        Capture.start(this.topology.netns.name, source.primaryTap, `ether src ${this.guest.mac}`, ['-tt', '-Q', 'in']),
+        // What the bridge sends towards the destination (-Q out): the network delivering a ping
+        // there, whatever the guest then takes to answer it.
+        Capture.start(this.topology.netns.name, target.primaryTap, 'icmp[icmptype] == icmp-echo', ['-tt', '-Q', 'out']),
+      ]);
+      [capture, fromSource, requests] = started.map((start) =>
+        start.status === 'fulfilled' ? start.value : undefined,
       );
-      // What the source daemon puts on its primary's wire from the guest's MAC: nothing once the
-      // guest runs on the destination.
-      fromSource = await Capture.start(this.topology.netns.name, source.primaryTap, `ether src ${this.guest.mac}`, [
-        '-tt',
-        '-Q',
-        'in',
-      ]);
-      // What the bridge sends towards the destination (-Q out): the network delivering a ping
-      // there, whatever the guest then takes to answer it.
-      requests = await Capture.start(this.topology.netns.name, target.primaryTap, 'icmp[icmptype] == icmp-echo', [
-        '-tt',
-        '-Q',
-        'out',
-      ]);
+      const failed = started.find((start): start is PromiseRejectedResult => start.status === 'rejected');
+      if (failed) throw failed.reason;
       const [from, to] = await Promise.all([qmp(this.vm!.qmpSocket), qmp(destination.qmpSocket)]);
       clients.push(from, to);
       const sourceEvents: QmpEvent[] = [];
@@ -315,7 +317,7 @@ export class MigrationLab {
           source: (await rounds(source)) - roundsBefore.source,
           destination: (await rounds(target)) - roundsBefore.destination,
         },
-        sourceFramesAfterResume: fromSource.lines().filter((line) => timeOf(line) >= resumedAtMs).length,
+        sourceFramesAfterResume: fromSource!.lines().filter((line) => timeOf(line) >= resumedAtMs).length,
         dirtySyncs: done.ram?.['dirty-sync-count'] ?? NaN,
         ram,
       };

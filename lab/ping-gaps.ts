@@ -21,6 +21,8 @@ export interface PingGaps {
   lostElsewhere: number;
   /** When each of those was sent, ms from the outage's start (negative: before it). */
   lostElsewhereAtMs: number[];
+  /** Their icmp_seq, to find them in a capture. */
+  lostElsewhereSeqs: number[];
 }
 
 /** When the outage began (e.g. the source's STOP) and ended (ms since the epoch). */
@@ -51,12 +53,16 @@ export function parsePingGaps(output: string, outage: Outage): PingGaps {
   const answered = [...sentAt.keys()].sort((a, b) => a - b);
   let lostInOutage = 0;
   const lostElsewhereAtMs: number[] = [];
+  const lostElsewhereSeqs: number[] = [];
   for (let i = 1; i < answered.length; i++) {
     const [a, b] = [answered[i - 1], answered[i]];
     for (let seq = a + 1; seq < b; seq++) {
       const at = sentAt.get(a)! + ((seq - a) * (sentAt.get(b)! - sentAt.get(a)!)) / (b - a);
       if (at >= outage.fromMs && at <= outage.toMs) lostInOutage++;
-      else lostElsewhereAtMs.push(Math.round(at - outage.fromMs));
+      else {
+        lostElsewhereAtMs.push(Math.round(at - outage.fromMs));
+        lostElsewhereSeqs.push(seq);
+      }
     }
   }
   return {
@@ -68,6 +74,7 @@ export function parsePingGaps(output: string, outage: Outage): PingGaps {
     lostInOutage,
     lostElsewhere: lostElsewhereAtMs.length,
     lostElsewhereAtMs,
+    lostElsewhereSeqs,
   };
 }
 

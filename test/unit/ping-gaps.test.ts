@@ -24,6 +24,7 @@ describe('ping gaps (the migration tests reading ping -D)', function () {
     assert.equal(gaps.gapToMs, 100200);
     assert.equal(gaps.lostInOutage, 14);
     assert.equal(gaps.lostElsewhere, 1, 'seq 3; 22 and 23 were still in flight at the end');
+    assert.deepEqual(gaps.lostElsewhereSeqs, [3]);
   });
 
   it('judges loss by send time: a late reply (answered after the guest resumed) does not move the outage', function () {

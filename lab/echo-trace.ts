@@ -4,6 +4,7 @@
 // the guest's daemon and never answered, or answered and not taken. ARP and RARP frames are kept
 // too: they are what moves the bridge's entries and the namespace's neighbour.
 import { Capture } from './capture';
+import { BRIDGE } from './topology';
 
 /** One frame of the trace: when, on which interface, in which direction, from which MAC, and what. */
 interface TracedFrame {
@@ -37,8 +38,9 @@ export class EchoTrace {
   }
 
   /**
-   * Each crossing of echo `seq` (request and reply), ms from its first, then ARP and RARP frames
-   * within NEARBY_MS of it; `names` replaces interface names with what they are.
+   * Each crossing of echo `seq` (request and reply), ms from its first, then the ARP and RARP
+   * frames that entered the bridge within NEARBY_MS of it; `names` replaces interface names with
+   * what they are.
    */
   describe(seq: number, names: Record<string, string>): string {
     const frames = this.capture
@@ -55,8 +57,10 @@ export class EchoTrace {
     const showEcho = (frame: TracedFrame) => `${at(frame)} ${/echo (request|reply)/.exec(frame.what)![0]}`;
     const showArp = (frame: TracedFrame) =>
       `${at(frame)} from ${frame.source}: ${frame.what.replace(/, length \d+$/, '')}`;
+    // Each as it entered the bridge (from a tap, or sent by the namespace), not its copies out of every port.
+    const entering = (frame: TracedFrame) => (frame.iface === BRIDGE) === (frame.direction === 'Out');
     const nearby = frames.filter(
-      (frame) => !frame.what.includes('ICMP') && Math.abs(frame.atMs - firstMs) <= NEARBY_MS,
+      (frame) => !frame.what.includes('ICMP') && entering(frame) && Math.abs(frame.atMs - firstMs) <= NEARBY_MS,
     );
     return (
       `seq ${seq}: ${echo.map(showEcho).join(', ')}` +

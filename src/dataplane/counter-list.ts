@@ -83,6 +83,15 @@ export const COUNTER_LIST = [
     help: 'Guest frames lib/vhost took from the ring and freed without handing them over: longer than one mbuf holds, or unreadable descriptors (vhost_drops.h); not in guest_dequeued',
   },
   {
+    name: 'txLostInRing',
+    perPath: false,
+    direction: 'tx',
+    metric: 'dropped_packets',
+    reason: 'lost_in_ring',
+    label: "lost in the primary's ring",
+    help: "Frames the primary's driver took (counted as sent: TX PKTS, ROUNDS, GARPS) that never reached the wire: in its transmit ring when its port was reset or closed, its opackets short of what it was handed",
+  },
+  {
     name: 'rxPackets',
     perPath: true,
     direction: 'rx',

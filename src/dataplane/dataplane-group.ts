@@ -99,6 +99,11 @@ export class DataplaneGroup {
     this.addon.resetPrimary(this.name);
   }
 
+  /** A primary with guestMac 'set' carries the guest's MAC only while the guest is here. */
+  carryGuestMac(carry: boolean): void {
+    this.addon.carryGuestMac(this.name, carry);
+  }
+
   /** How recently the guest must have claimed an address for its GARP; 0: no learning. */
   setGarpMaxAge(ms: number): void {
     this.addon.setGarpMaxAge(this.name, ms);

@@ -299,6 +299,11 @@ export interface NativeAddon {
    * started as at attach. Throws when the driver cannot (then detach it and attach it again).
    */
   resetPrimary(group: string): void;
+  /**
+   * A primary started with guestMac 'set', while its guest is away (false: the MAC it had before
+   * back) and once it is back (true: the guest's again). Throws when the port or its PF refuses.
+   */
+  carryGuestMac(group: string, carry: boolean): void;
   setGarpMaxAge(group: string, ms: number): void;
   /** Labs: a native thread holds the group's uplinks' driver-call locks for `ms`. */
   injectDriverStall(group: string, ms: number): void;
@@ -351,6 +356,7 @@ export const ADDON_FUNCTIONS = [
   'injectTxStall',
   'injectResetRequest',
   'resetPrimary',
+  'carryGuestMac',
   'setGarpMaxAge',
   'peerCredentials',
   'setRxFilter',

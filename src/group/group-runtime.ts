@@ -18,6 +18,7 @@ import type {
   RemovalSignal,
   UplinkName,
 } from '../dataplane';
+import { primaryMacMode } from '../dataplane';
 import { Announcer } from '../failover/announcer';
 import { GapHistogram, type GapHistogramSnapshot } from '../failover/gap-histogram';
 import { PathHistory } from '../failover/path-history';
@@ -61,6 +62,8 @@ export class GroupRuntime implements GroupView {
   private readonly retryMaxMs: number;
   /** The operator took the configured primary away (detach) or put another one in (attach). */
   private primaryByOperator?: 'detached' | 'attached';
+  /** guestMac 'set' with the guest away: the primary carries its own MAC (carryGuestMac). */
+  private primaryOwnMacBack = false;
 
   /** `native` has just been added; `primaryError` says why its primary could not be probed. */
   constructor(
@@ -106,7 +109,10 @@ export class GroupRuntime implements GroupView {
       this.history.observe(event);
       this.announcer.onPathSwitched(event);
     }
-    if (event.type === 'guest') this.announcer.onGuest(event.up);
+    if (event.type === 'guest') {
+      this.carryGuestMac(event.up);
+      this.announcer.onGuest(event.up);
+    }
     this.policy.onEvent(event);
     if (event.type === 'removed' && event.port === 'primary') this.closeRemovedPrimary(event.portId);
     if (event.type === 'primaryFault') this.recoverPrimary(event.cause);
@@ -198,6 +204,7 @@ export class GroupRuntime implements GroupView {
   attachPrimary(primary: UplinkConfig, by: 'operator' | 'retry' = 'operator'): GroupStatusReport {
     checkDeviceClaim(primary.devargs);
     this.native.attachPrimary(primary);
+    this.primaryOwnMacBack = false; // a port's start gives it the guest's MAC
     this.primaryRetry.cancel();
     if (by === 'operator') this.primaryByOperator = 'attached';
     this.running = { ...this.running, primary };
@@ -334,10 +341,36 @@ export class GroupRuntime implements GroupView {
         this.closeAndRetryPrimary(`primary ${cause}; its reset failed: ${error}`);
         return;
       }
+      this.primaryOwnMacBack = false; // the reset's start gave it the guest's MAC
       const resetMs = Math.round(performance.now() - started);
       this.log.warn({ cause, resetMs }, 'primary reset: back in service, failing back by the policy');
       this.policy.primaryRestored();
     });
+  }
+
+  /**
+   * With guestMac 'set', the primary carries the guest's MAC only while the guest is here: once it
+   * leaves (migrated away, the group kept), the VF's own MAC (its administrator's) is back, so the
+   * source host's VF no longer takes the guest's frames; the guest's is set again when it comes
+   * back. A PF's mailbox round trip each, on this thread: only on a change.
+   */
+  private carryGuestMac(carry: boolean): void {
+    const primary = this.native.status().primary;
+    if (!primary.present || primaryMacMode(this.running.primary) !== 'set') return;
+    if (carry !== this.primaryOwnMacBack) return;
+    try {
+      this.native.carryGuestMac(carry);
+      this.primaryOwnMacBack = !carry;
+      this.log.info(
+        { devargs: primary.devargs },
+        carry ? "primary given the guest's MAC again" : 'primary given its own MAC back',
+      );
+    } catch (err) {
+      this.log.error(
+        { devargs: primary.devargs, error: (err as Error).message },
+        "the primary's MAC could not be changed",
+      );
+    }
   }
 
   private closeAndRetryPrimary(reason: string): void {

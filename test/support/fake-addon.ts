@@ -74,6 +74,8 @@ export class FakeAddon implements NativeAddon {
   readonly primaryMacModes: PrimaryMacMode[] = [];
   /** Primary resets asked for, by group. */
   readonly resets: string[] = [];
+  /** carryGuestMac calls, in order. */
+  readonly guestMacCarried: Array<{ group: string; carry: boolean }> = [];
   /** Service-manager notifications sent. */
   readonly notifications: string[] = [];
   workerPassCount = 0;
@@ -143,6 +145,10 @@ export class FakeAddon implements NativeAddon {
   injectResetRequest(name: string): void {
     if (!this.group(name).uplinks.primary.devargs) throw new Error(`group "${name}" has no primary`);
     setImmediate(() => this.primaryFault(name, 'reset'));
+  }
+
+  carryGuestMac(name: string, carry: boolean): void {
+    this.guestMacCarried.push({ group: name, carry });
   }
 
   resetPrimary(name: string): void {

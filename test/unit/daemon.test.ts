@@ -88,6 +88,30 @@ describe('daemon wiring (fake addon, no DPDK)', function () {
     assert.deepEqual(switches, { other: 1, failback: 2, 'link-down': 1 });
   });
 
+  it("gives a primary with guestMac 'set' its own MAC back while its guest is away, and the guest's when it returns", async function () {
+    await start({ groups: [group(1, { primary: { devargs: '0000:3b:02.1', guestMac: 'set' } })] });
+    await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    addon.setGuest('vm1', true); // the port's start gave it the guest's MAC: nothing to do
+    addon.setGuest('vm1', false); // migrated away, the group kept
+    addon.setGuest('vm1', false);
+    addon.setGuest('vm1', true); // back
+    await waitFor('the events handled', async () => (await status()).guestConnected);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(addon.guestMacCarried, [
+      { group: 'vm1', carry: false },
+      { group: 'vm1', carry: true },
+    ]);
+  });
+
+  it('leaves the MAC of a primary without guestMac set alone when its guest comes and goes', async function () {
+    await start();
+    await waitFor('the primary', async () => (await status()).activePath === 'primary');
+    addon.setGuest('vm1', true);
+    addon.setGuest('vm1', false);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(addon.guestMacCarried, []);
+  });
+
   it('takes operator commands and reports them as operator switches', async function () {
     await start();
     await waitFor('the primary', async () => (await status()).activePath === 'primary');

@@ -140,6 +140,7 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
   // carries anything, and what the port made of it in status: a port started with its VLAN
   // filter on may not turn it off.
   apply_rx_filter(group, path);
+  if (path == kPrimary) tx_ring_baseline(group);
   return "";
 }
 
@@ -221,6 +222,9 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   // Nothing transmits on it now; let a NIC send what is still in its ring. A surprise-removed
   // device has nothing left to send.
   if (was_present) *drain = port_drain_tx(primary.port_id, group->queues, kTxDrainTimeoutUs);
+  // What the drain left (a ring a fault disabled) goes with the port. Asked of a removed device
+  // too: vfio keeps it until it is released below.
+  tx_ring_count_lost(*group);
   if (was_present) {
     std::lock_guard<PortCallLock> lock(primary.calls);
     port_restore_mac(primary.port_id);
@@ -452,6 +456,10 @@ std::string Dataplane::reset_primary(const std::string &name) {
   {
     std::lock_guard<PortCallLock> lock(primary.calls);
     tx_stall_remove(primary.port_id, &primary.injected_tx_stalls);
+  }
+  tx_ring_count_lost(*group);  // the reset empties the ring
+  {
+    std::lock_guard<PortCallLock> lock(primary.calls);
     // Stops the port and has its driver re-initialise the device (for a VF: a reset handshake
     // with its PF). A driver without reset (ENOTSUP) is re-probed by the caller instead.
     const int ret = rte_eth_dev_reset(primary.port_id);
@@ -460,6 +468,7 @@ std::string Dataplane::reset_primary(const std::string &name) {
   }
   if (!error.empty()) return "primary port: " + error;
   primary.applied_vlans.clear();  // the reset emptied the port's filters
+  tx_ring_baseline(*group);
   apply_rx_filter(*group, kPrimary);
   link_primary_restored(*group);
   primary.generation.fetch_add(1, std::memory_order_release);
@@ -467,6 +476,17 @@ std::string Dataplane::reset_primary(const std::string &name) {
   monitor_.watch_port(*group, primary.port_id);
   link_observe(*group, "reset");
   group->wake_workers();
+  return "";
+}
+
+std::string Dataplane::carry_guest_mac(const std::string &name, bool carry) {
+  Group *group = find(name);
+  if (!group) return no_such_group(name);
+  Uplink &primary = group->uplink(kPrimary);
+  if (primary.mac_mode != MacMode::kSet || !primary.present.load()) return "";
+  std::lock_guard<PortCallLock> lock(primary.calls);
+  if (carry) return port_set_guest_mac(primary.port_id, group->hot.guest_mac);
+  port_restore_mac(primary.port_id);
   return "";
 }
 

@@ -90,6 +90,10 @@ class Dataplane {
   // as at attach (queues, RSS, MAC, receive filter). An error leaves the port stopped and not
   // present: the caller then detaches it and probes it afresh.
   std::string reset_primary(const std::string &name);
+  // A primary with MacMode::kSet while its guest is away (a migrated guest's source) and back:
+  // carry=false gives it the MAC it had before, carry=true the guest's again. Other primaries,
+  // and a group without one, are left alone.
+  std::string carry_guest_mac(const std::string &name, bool carry);
   // Asks the worker, which owns the uplinks' tx queues, to send one announcement round (RARP and
   // GARPs) on the group's transmitting path.
   std::string announce(const std::string &name);

@@ -190,6 +190,10 @@ TxDrain port_drain_tx(uint16_t port_id, uint16_t queues, unsigned timeout_us) {
   return result;
 }
 
+std::string port_set_guest_mac(uint16_t port_id, const rte_ether_addr &guest) {
+  return apply_guest_mac(port_id, guest, MacMode::kSet);
+}
+
 void port_restore_mac(uint16_t port_id) {
   const auto saved = macs_before_set.find(port_device_name(port_id));
   if (saved == macs_before_set.end()) return;

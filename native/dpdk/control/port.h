@@ -52,6 +52,10 @@ void port_release(uint16_t port_id);
 // For a port whose device is still there (a removed one has no mailbox to answer).
 void port_restore_mac(uint16_t port_id);
 
+// Gives a started port the guest's MAC again (MacMode::kSet), keeping the MAC it carries now to
+// give back; "" or why the port or its PF refused it.
+std::string port_set_guest_mac(uint16_t port_id, const rte_ether_addr &guest);
+
 // The name of the device behind the port ("0000:3b:02.1", "net_tap0"); "" if it has none.
 std::string port_device_name(uint16_t port_id);
 

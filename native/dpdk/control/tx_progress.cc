@@ -1,7 +1,9 @@
 #include "control/tx_progress.h"
 
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 
+#include <mutex>
 #include <string>
 
 #include "control/link_state.h"
@@ -9,10 +11,13 @@
 
 namespace vhost_failover {
 
-static uint64_t handed_to_primary(const Group &group) {
+uint64_t tx_handed_to_primary(const Group &group) {
   uint64_t handed = 0;
   for (const Counters &lcore : group.hot.counters.slot)
-    handed += __atomic_load_n(&lcore.tx_packets[kPrimary], __ATOMIC_RELAXED);
+    for (const uint64_t *counter :
+         {&lcore.tx_packets[kPrimary], &lcore.announcements_sent[kPrimary],
+          &lcore.garps_sent[kPrimary]})
+      handed += __atomic_load_n(counter, __ATOMIC_RELAXED);
   return handed;
 }
 
@@ -40,7 +45,7 @@ bool tx_progress_check(Group &group, uint64_t now_ns) {
     return progress.busy = false;
   }
   // Read before opackets: every frame counted here is then either in opackets or still waiting.
-  const uint64_t handed = handed_to_primary(group);
+  const uint64_t handed = tx_handed_to_primary(group);
   progress.busy = handed != progress.handed_at_check || progress.unsent_since_ns != 0;
   progress.handed_at_check = handed;
   uint32_t generation = 0;
@@ -54,6 +59,37 @@ bool tx_progress_check(Group &group, uint64_t now_ns) {
                          " frames handed to it and its opackets unmoved for " +
                          std::to_string(waited_ms) + " ms, with its link up");
   return progress.busy;
+}
+
+// The driver's opackets, waiting for the port's lock (the monitor holds it for a register read).
+static bool read_opackets_waiting(Uplink &primary, uint64_t *opackets) {
+  std::lock_guard<PortCallLock> lock(primary.calls);
+  rte_eth_stats stats{};
+  if (primary.port_id == UINT16_MAX || rte_eth_stats_get(primary.port_id, &stats) != 0)
+    return false;
+  *opackets = stats.opackets;
+  return true;
+}
+
+void tx_ring_baseline(Group &group) {
+  TxRingBaseline &baseline = group.node.primary_tx_ring;
+  baseline.handed = tx_handed_to_primary(group);
+  if (!read_opackets_waiting(group.uplink(kPrimary), &baseline.opackets)) baseline.opackets = 0;
+}
+
+void tx_ring_count_lost(Group &group) {
+  TxRingBaseline &baseline = group.node.primary_tx_ring;
+  const uint64_t handed = tx_handed_to_primary(group);
+  uint64_t opackets = 0;
+  if (!read_opackets_waiting(group.uplink(kPrimary), &opackets)) return;
+  const uint64_t sent = opackets - baseline.opackets;
+  const uint64_t handed_since = handed - baseline.handed;
+  if (opackets > baseline.opackets && handed_since > sent) {
+    // The Node thread's slot: no worker runs on the main lcore.
+    Counters &slot = group.hot.counters.slot[rte_get_main_lcore()];
+    count(slot.tx_lost_in_ring, handed_since - sent);
+  }
+  baseline = {handed, opackets};
 }
 
 }  // namespace vhost_failover

@@ -5,6 +5,9 @@
 //   and never emptied: forward.cc);
 // - the monitor sees frames handed to the primary while its driver's opackets does not move for
 //   that long (a ring still filling at a low rate: tx_progress_check below).
+// The frames handed include the announcement round every failback sends (a RARP at least): a
+// primary put back in service while the guest is idle (a VF whose queues a function reset cleared,
+// which reads up again) is shown to transmit, or taken out, within the same bound.
 #pragma once
 
 #include <cstdint>
@@ -65,5 +68,24 @@ inline uint64_t tx_progress_stalled_ms(TxProgress &progress, uint32_t generation
 // of service when frames handed to it have waited unsent for kTxStallMs. True while the primary
 // is busy (TxProgress::busy): the monitor is to look again within kTxProgressCheckMs.
 bool tx_progress_check(Group &group, uint64_t now_ns);
+
+// Frames handed to the primary's driver (the guest's, RARPs and GARPs), summed over the workers.
+uint64_t tx_handed_to_primary(const Group &group);
+
+// The primary's port when it started, for what its ring held when it was taken away: frames
+// handed to it then, and its driver's opackets then (Node thread).
+struct TxRingBaseline {
+  uint64_t handed = 0;
+  uint64_t opackets = 0;
+};
+
+// Node thread, once the primary's port has started (attach, probe, reset).
+void tx_ring_baseline(Group &group);
+
+// Node thread, with no worker sending on the primary, before its port is reset or closed: the
+// frames handed to it since it started beyond what its driver counts as sent never reached the
+// wire (they were in its ring, which the fault or the close takes away); counted in
+// tx_lost_in_ring. A driver whose opackets never moved since the start is taken to count nothing.
+void tx_ring_count_lost(Group &group);
 
 }  // namespace vhost_failover

@@ -252,6 +252,8 @@ struct GroupNode {
   uint16_t tx_descriptors = 512;
   // The guest's receive filter as the control plane last read it (from QEMU).
   RxFilter rx_filter;
+  // The primary's port at its start, for the frames its ring takes away (tx_progress.h).
+  TxRingBaseline primary_tx_ring;
 };
 
 // One failover group: the VM-facing vhost port and its two uplinks, in one part per owner.

@@ -275,6 +275,14 @@ Napi::Value ResetPrimary(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+Napi::Value CarryGuestMac(const Napi::CallbackInfo &info) {
+  if (!info[1].IsBoolean()) throw Napi::TypeError::New(info.Env(), "carry must be a boolean");
+  check(info.Env(),
+        started(info.Env())
+            .carry_guest_mac(string_arg(info, 0, "group"), info[1].As<Napi::Boolean>().Value()));
+  return info.Env().Undefined();
+}
+
 // "rmv" (ethdev's removal event) or "device-event" (the kernel's request to release the device).
 Napi::Value InjectPrimaryRemoval(const Napi::CallbackInfo &info) {
   const std::string signal = string_arg(info, 1, "signal");
@@ -643,6 +651,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("injectTxStall", Napi::Function::New(env, InjectTxStall));
   exports.Set("injectResetRequest", Napi::Function::New(env, InjectResetRequest));
   exports.Set("resetPrimary", Napi::Function::New(env, ResetPrimary));
+  exports.Set("carryGuestMac", Napi::Function::New(env, CarryGuestMac));
   exports.Set("setGarpMaxAge", Napi::Function::New(env, SetGarpMaxAge));
   exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
   exports.Set("setPrimaryEligible", Napi::Function::New(env, SetPrimaryEligible));

@@ -17,7 +17,7 @@ import { writeOutageDiagnostics } from './outage-diagnostics';
 import { EchoTrace } from './echo-trace';
 import { Pinger, type PingGaps } from './ping-gaps';
 import type { QemuVmOptions } from './qemu-vm';
-import { processSample, type ProcessSample } from './process-sample';
+import { fdDifference, processSample, type ProcessSample } from './process-sample';
 import { StreamSender } from './stream-sender';
 import { BRIDGE, GUEST_IP } from './topology';
 import { waitFor } from './wait';
@@ -104,7 +104,7 @@ export interface MigrationSoakOptions {
   /** Compare guest RAM on both sides at every migration (default true). */
   checkRam?: boolean;
   /** The guest's QEMU and RAM (qemu-vm.ts's defaults when absent). */
-  guest?: Pick<QemuVmOptions, 'qemu' | 'ramKiB'>;
+  guest?: Pick<QemuVmOptions, 'qemu' | 'ramKiB' | 'rxQueueSize'>;
   /** QEMU's migration parameters (its defaults when absent). */
   migrationParameters?: MigrationParameters;
 }
@@ -259,7 +259,9 @@ export async function runMigrationSoak(
       const first = settled?.[host.name] ?? last;
       summary.daemons[host.name] = { settled: first, last };
       if (last.fds > first.fds + FD_GROWTH_LIMIT)
-        throw new Error(`daemon ${host.name}: open files grew from ${first.fds} to ${last.fds}`);
+        throw new Error(
+          `daemon ${host.name}: open files grew from ${first.fds} to ${last.fds} (${fdDifference(first, last)})`,
+        );
       if (last.rssMiB > first.rssMiB + RSS_GROWTH_LIMIT_MIB)
         throw new Error(
           `daemon ${host.name}: RSS grew from ${first.rssMiB.toFixed(1)} to ${last.rssMiB.toFixed(1)} MiB`,

@@ -60,6 +60,8 @@ export interface QemuVmOptions {
   guestAnnounce?: boolean;
   /** The NIC's queue pairs (netdev queues=N, mq=on); 1 when absent. */
   queues?: number;
+  /** Descriptors in each receive ring (rx_queue_size, 256 to 1024; QEMU's 256 when absent). */
+  rxQueueSize?: number;
   /** vCPUs; Linux's virtio-net enables min(queue pairs, vCPUs) pairs at boot. 1 when absent. */
   cpus?: number;
   /**
@@ -190,6 +192,7 @@ export class QemuVm {
         `virtio-net-pci,netdev=net0,id=${device},mac=${options.mac},vectors=0` +
           (options.hostMtu ? `,host_mtu=${options.hostMtu}` : '') +
           ((options.queues ?? 1) > 1 ? ',mq=on' : '') +
+          (options.rxQueueSize ? `,rx_queue_size=${options.rxQueueSize}` : '') +
           (options.guestAnnounce === false ? ',guest_announce=off' : ''),
       ],
       ...extra,

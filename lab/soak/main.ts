@@ -12,6 +12,7 @@
 //   --no-ram-check       skip comparing guest RAM on both sides at each migration
 //   --qemu system|10     the guest's QEMU: the system's (7.2 on Debian 12) or 10.0 unpacked by setup-lab
 //   --guest-ram-kib N    the guest's RAM (default 262152: 256 MiB + 8 KiB; 262144 shows QEMU 7.2's bug)
+//   --guest-rx-ring N    descriptors in the guest's receive ring (QEMU's 256 by default; up to 1024)
 //   --max-bandwidth-mib N, --downtime-limit-ms N  QEMU's migration parameters (low ones mean more
 //                        dirty-bitmap passes while the stream keeps dirtying pages)
 //   --json FILE          also write the summary as JSON
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
         guest: {
           ...(option('--qemu') === '10' ? { qemu: '10' as const } : {}),
           ...(option('--guest-ram-kib') ? { ramKiB: Number(option('--guest-ram-kib')) } : {}),
+          ...(option('--guest-rx-ring') ? { rxQueueSize: Number(option('--guest-rx-ring')) } : {}),
         },
         migrationParameters: {
           ...(option('--max-bandwidth-mib')

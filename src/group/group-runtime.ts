@@ -5,6 +5,7 @@
 // state.
 import { kernelInterface } from '../config/devargs-rules';
 import { checkDeviceClaim } from '../host/device-claims';
+import { downPfOf } from '../host/pf-link';
 import type { AnnounceConfig, FailoverConfig, GroupConfig, UplinkConfig } from '../config';
 import type {
   CaptureLimits,
@@ -203,6 +204,8 @@ export class GroupRuntime implements GroupView {
    */
   attachPrimary(primary: UplinkConfig, by: 'operator' | 'retry' = 'operator'): GroupStatusReport {
     checkDeviceClaim(primary.devargs);
+    const downPf = by === 'retry' ? downPfOf(primary.devargs) : undefined;
+    if (downPf) throw new Error(`its PF ${downPf} is down: the VF is probed again once its PF is up`);
     this.native.attachPrimary(primary);
     this.primaryOwnMacBack = false; // a port's start gives it the guest's MAC
     this.primaryRetry.cancel();

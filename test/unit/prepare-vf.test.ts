@@ -5,6 +5,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { applyPlan, defaultRunner, describePlan, planVfPreparation, type HostRunner } from '../../src/host/prepare-vf';
+import { downPfOf } from '../../src/host/pf-link';
 import { pfRefusedMac } from '../../src/host/vf-mac';
 
 const MAC = '52:54:00:12:34:56';
@@ -70,6 +71,17 @@ describe('preparing a VF as a primary uplink', function () {
 
   after(function () {
     fs.rmSync(sysfs, { recursive: true, force: true });
+  });
+
+  it("tells a VF whose PF is down (its netdev's operstate), and nothing of a device that is no VF", function () {
+    const operstate = path.join(sysfs, 'class/net/enp59s0f0/operstate');
+    fs.mkdirSync(path.dirname(operstate), { recursive: true });
+    fs.writeFileSync(operstate, 'down\n');
+    assert.equal(downPfOf(VFIO_VF, sysfs), 'enp59s0f0');
+    fs.writeFileSync(operstate, 'up\n');
+    assert.equal(downPfOf(VFIO_VF, sysfs), undefined);
+    assert.equal(downPfOf(NOT_A_VF, sysfs), undefined);
+    assert.equal(downPfOf('net_tap0,iface=x', sysfs), undefined);
   });
 
   it('sets the VF up through its PF, then moves it from iavf to vfio-pci', function () {

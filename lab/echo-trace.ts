@@ -22,6 +22,10 @@ function parseFrame(line: string): TracedFrame | undefined {
   return { atMs: Number(match[1]) * 1000, iface: match[2], direction: match[3], source: match[4], what: match[5] };
 }
 
+function isEcho(frame: TracedFrame, seq: number): boolean {
+  return new RegExp(`ICMP echo (request|reply), id \\d+, seq ${seq},`).test(frame.what);
+}
+
 /** ARP and RARP frames this close to a lost ping are shown with it. */
 const NEARBY_MS = 100;
 
@@ -37,19 +41,26 @@ export class EchoTrace {
     this.capture.stop();
   }
 
+  /** Whether a reply to echo `seq` has crossed the bridge (ping may have stopped before it came). */
+  answered(seq: number): boolean {
+    return this.frames().some((frame) => isEcho(frame, seq) && frame.what.includes('echo reply'));
+  }
+
+  private frames(): TracedFrame[] {
+    return this.capture
+      .lines()
+      .map(parseFrame)
+      .filter((frame): frame is TracedFrame => frame !== undefined);
+  }
+
   /**
    * Each crossing of echo `seq` (request and reply), ms from its first, then the ARP and RARP
    * frames that entered the bridge within NEARBY_MS of it; `names` replaces interface names with
    * what they are.
    */
   describe(seq: number, names: Record<string, string>): string {
-    const frames = this.capture
-      .lines()
-      .map(parseFrame)
-      .filter((frame): frame is TracedFrame => frame !== undefined);
-    const echo = frames.filter((frame) =>
-      new RegExp(`ICMP echo (request|reply), id \\d+, seq ${seq},`).test(frame.what),
-    );
+    const frames = this.frames();
+    const echo = frames.filter((frame) => isEcho(frame, seq));
     if (echo.length === 0) return `seq ${seq} seen nowhere`;
     const firstMs = echo[0].atMs;
     const at = (frame: TracedFrame) =>

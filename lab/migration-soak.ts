@@ -111,6 +111,8 @@ export interface MigrationSoakOptions {
 
 const SINK_PORT = 5001;
 
+/** How long the trace keeps watching for the replies to pings ping counted as lost. */
+const LATE_REPLY_MS = 1000;
 /** How long pings may stay unanswered after a migration before it counts as an outage. */
 const OUTAGE_MS = 30000;
 /** How long the soak then keeps watching, to tell an outage that ends from one that does not. */
@@ -197,7 +199,6 @@ export async function runMigrationSoak(
       }
       const gaps = await pinger.stop(migrationOutage(timeline));
       pinger = undefined;
-      trace.stop();
       const dropped = async (host: MigrationHost) => {
         const [now, before] = [await drops(host), dropsBefore[host.name]];
         return (
@@ -221,6 +222,12 @@ export async function runMigrationSoak(
             [host.standbyTap, `${host.name}'s standby`],
           ]),
         );
+        // A reply that came after ping stopped is still seen on the bridge: a late one, not a lost one.
+        await waitFor(
+          'late replies',
+          () => gaps.lostElsewhereSeqs.every((seq) => trace!.answered(seq)),
+          LATE_REPLY_MS,
+        ).catch(() => undefined);
         const where = gaps.lostElsewhereSeqs.map((seq) => trace!.describe(seq, { ...ports, [BRIDGE]: 'the bridge' }));
         const stray =
           `migration ${i}: ${gaps.lostElsewhere} pings lost outside its outage (sent at ` +
@@ -230,6 +237,7 @@ export async function runMigrationSoak(
         log(stray);
         summary.strayLosses.push(stray);
       }
+      trace.stop();
       if (timeline.rounds.source > 0)
         throw new Error(`migration ${i}: daemon ${timeline.from} announced a guest that had left`);
       const learned = lab.topology.netns.learnedPort(BRIDGE, lab.topology.group.mac);

@@ -24,7 +24,7 @@ export type GroupStatusReply = GroupStatusReport;
 export type GroupStatsReply = GroupStatsReport;
 
 export interface StatsReply {
-  /** Packet buffers of the shared pool not free. */
+  /** Packet buffers of the mbuf pools not free. */
   mbufsInUse: number;
   groups: Record<string, GroupStatsReply>;
 }

@@ -265,7 +265,7 @@ export function createRegistry(source: MetricsSource): Registry {
 
   new Gauge({
     name: 'vhost_failover_mbufs_in_use',
-    help: 'Packet buffers of the shared pool not free (rings, in flight); flat when nothing leaks',
+    help: 'Packet buffers of the mbuf pools not free (rings, in flight); flat when nothing leaks',
     registers: [registry],
     collect() {
       this.set(source.mbufsInUse());

@@ -198,6 +198,36 @@ function macProblems(groups: Fields[]): Problem[] {
   });
 }
 
+/**
+ * DPDK ports per process in the distribution's DPDK (RTE_MAX_ETHPORTS in Debian 12's 22.11 and
+ * Debian 13's 24.11): what limits the groups of one daemon.
+ */
+export const ETHDEV_PORTS_MAX = 32;
+/** The guest's side of a group is a net_vhost port. */
+const GUEST_ETHDEV_PORTS = 1;
+
+/** DPDK ports a group takes: its guest's, and each uplink that is a DPDK device ("tap:NAME", a tap the daemon reads itself, is none). */
+export function groupEthdevPorts(group: Fields): number {
+  const uplinks = [group.primary, group.standby].map((uplink) => fieldsOf(uplink).devargs);
+  return (
+    GUEST_ETHDEV_PORTS + uplinks.filter((devargs) => typeof devargs !== 'string' || !devargs.startsWith('tap:')).length
+  );
+}
+
+function ethdevPortProblems(groups: Fields[]): Problem[] {
+  const ports = groups.reduce((sum, group) => sum + groupEthdevPorts(group), 0);
+  if (ports <= ETHDEV_PORTS_MAX) return [];
+  return [
+    {
+      path: 'groups',
+      text:
+        `${groups.length} groups take ${ports} DPDK ports (each group its guest's port and every uplink that is a ` +
+        `DPDK device), more than the ${ETHDEV_PORTS_MAX} this DPDK holds (RTE_MAX_ETHPORTS); ` +
+        'move groups to a second daemon (its own filePrefix, sockets and worker CPUs)',
+    },
+  ];
+}
+
 export function crossFieldProblems(config: unknown): Problem[] {
   const root = fieldsOf(config);
   const groups = Array.isArray(root.groups) ? root.groups.map(fieldsOf) : [];
@@ -211,5 +241,6 @@ export function crossFieldProblems(config: unknown): Problem[] {
     ...uplinkProblems(root, groups),
     ...duplicateDevices(groups),
     ...tapQueueProblems(groups),
+    ...ethdevPortProblems(groups),
   ];
 }

@@ -504,11 +504,12 @@ export const configSchema = everyStringPrintable({
     },
     groups: {
       description:
-        'one group per VM port: a virtio-net port and its primary and standby uplinks; at most 10, as ' +
-        "the distribution's DPDK holds 32 ports (RTE_MAX_ETHPORTS) and a group takes three",
+        'one group per VM port: a virtio-net port and its primary and standby uplinks. The groups together ' +
+        "take at most 32 DPDK ports, as many as the distribution's DPDK holds (RTE_MAX_ETHPORTS): the guest's " +
+        'port and every uplink that is a DPDK device one each',
       type: 'array',
       minItems: 1,
-      maxItems: 10,
+      maxItems: 256,
       items: {
         type: 'object',
         additionalProperties: false,

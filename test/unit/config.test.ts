@@ -4,6 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Config, ConfigError, configSchema, deviceName, loadConfigFile, validateConfig } from '../../src/config';
 import { patternHints, UPLINK_DRIVERS } from '../../src/config/schema';
+import { groupEthdevPorts } from '../../src/config/cross-checks';
 
 const configDir = join(__dirname, '..', '..', '..', 'config');
 
@@ -115,15 +116,21 @@ describe('config', () => {
     });
   });
 
-  it("refuses more groups than the distribution's DPDK has ports for (three each, 32 in all)", () => {
-    const groups = Array.from({ length: 11 }, (_, i) => ({
-      name: `g${i}`,
-      mac: `52:54:00:00:00:${(16 + i).toString(16)}`,
-      vhost: { socket: `/run/vm${i}.sock` },
-      primary: { devargs: `net_null${2 * i}` },
-      standby: { devargs: `net_null${2 * i + 1}` },
-    }));
-    assert.throws(() => validateConfig({ groups }), /groups: .*too many items; use a list of 1 to 10 items/);
+  it("refuses more groups than the distribution's DPDK has ports for (32 in all), counting each group's", () => {
+    const groups = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        name: `g${i}`,
+        mac: `52:54:00:00:00:${(16 + i).toString(16)}`,
+        vhost: { socket: `/run/vm${i}.sock` },
+        primary: { devargs: `net_null${2 * i}` },
+        standby: { devargs: `net_null${2 * i + 1}` },
+      }));
+    assert.equal(validateConfig({ groups: groups(10) }).groups.length, 10);
+    assert.throws(
+      () => validateConfig({ groups: groups(11) }),
+      /groups: 11 groups take 33 DPDK ports \(each group its guest's port and every uplink that is a DPDK device\), more than the 32 this DPDK holds \(RTE_MAX_ETHPORTS\); move groups to a second daemon/,
+    );
+    assert.equal(groupEthdevPorts({ primary: { devargs: 'tap:p0' }, standby: { devargs: 'net_tap0,iface=s0' } }), 2);
   });
 
   describe('defaults', () => {
@@ -241,7 +248,7 @@ describe('config', () => {
         { groups: [withoutMac] },
         `groups[0].mac: required field is missing; write six hex pairs separated by ':' like "52:54:00:12:34:56"`,
       );
-      assertProblem({}, 'groups: required field is missing; use a list of 1 to 10 items');
+      assertProblem({}, 'groups: required field is missing; use a list of 1 to 256 items');
     });
 
     it('gives the range of an integer that is out of range or not an integer', () => {
@@ -267,7 +274,7 @@ describe('config', () => {
     });
 
     it('rejects an empty group list', () => {
-      assertProblem({ groups: [] }, 'groups: [] has too few items; use a list of 1 to 10 items');
+      assertProblem({ groups: [] }, 'groups: [] has too few items; use a list of 1 to 256 items');
     });
 
     it('explains why a group name may not contain "-"', () => {

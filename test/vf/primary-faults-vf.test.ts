@@ -4,7 +4,9 @@
 // (sriov_numvfs lowered under traffic), and a PF that refuses the guest's MAC. `npm run test:vf`.
 import assert from 'assert';
 import { waitFor } from '../../lab/wait';
-import { useVfLab } from '../../lab/vf/l1-fixture';
+import { useVfLab, WIRE_TAP } from '../../lab/vf/l1-fixture';
+import { sendWireFrames } from '../../lab/vf/wire-frames';
+import { receivedFromWire } from '../../lab/vf/wire-receptions';
 
 const GUEST_MAC = '52:54:00:00:0f:01';
 const ADMIN_MAC = '02:00:00:00:0a:01';
@@ -75,6 +77,53 @@ describe("a real SR-IOV VF's faults: stalls behind a down PF, the kernel's relea
         180000,
         2000,
       );
+    });
+  });
+
+  describe('with the guest idle (connected, sending nothing)', function () {
+    before(async function () {
+      await lab.stopGuest();
+      await lab.startGuest('rxonly');
+      await lab.onPrimary();
+    });
+
+    it('takes VF 0 out of service when its PF goes down, fails back onto it only once it transmits, and probes it again only once the PF is up', async function () {
+      const sinceMs = await lab.l1NowMs();
+      await lab.l1.runOk(`ip link set ${lab.pf.netdev} down`);
+      await new Promise((resolve) => setTimeout(resolve, 15000));
+      const downSwitches = lab.daemon!.pathSwitches(sinceMs);
+      const status = await lab.vm1();
+      console.log(
+        `      switches while the PF was down (idle):\n${downSwitches.map((s) => `        +${s.afterMs} ms ${s.from} -> ${s.to}: ${s.reason}`).join('\n')}\n` +
+          `      primary present ${status.primary.present}, retry: ${status.primaryRetry?.lastError}`,
+      );
+      assert.strictEqual(status.activePath, 'standby');
+      for (const [i, to] of downSwitches.entries()) {
+        if (to.to !== 'primary' || i === downSwitches.length - 1) continue;
+        const heldMs = downSwitches[i + 1].afterMs - to.afterMs;
+        console.log(`      back on the standby ${heldMs} ms after a failback: ${downSwitches[i + 1].reason}`);
+        assert.ok(heldMs < 1000, `the idle VF kept the group ${heldMs} ms while its PF was down`);
+      }
+      const upAt = Date.now();
+      await lab.l1.runOk(`ip link set ${lab.pf.netdev} up`);
+      await waitFor(
+        'VF 0 in service again',
+        async () => (await activePath()) === 'primary' && (await lab.vm1()).primary.present,
+        120000,
+        1000,
+      );
+      const backMs = Date.now() - upAt;
+      const received = await receivedFromWire(lab.netns, WIRE_TAP, lab.daemon!, 'vm1', 200, () =>
+        sendWireFrames(lab.netns, WIRE_TAP, WIRE_PEER_MAC, GUEST_MAC, 200),
+      );
+      console.log(
+        `      back on VF 0 ${backMs} ms after the PF came up; ${received.primary} of 200 frames from the wire through VF 0\n` +
+          `      switches since the PF went down:\n${lab
+            .daemon!.pathSwitches(sinceMs)
+            .map((s) => `        +${s.afterMs} ms ${s.from} -> ${s.to}: ${s.reason}`)
+            .join('\n')}`,
+      );
+      assert.strictEqual(received.primary, 200, 'frames from the wire reach the guest through VF 0');
     });
   });
 

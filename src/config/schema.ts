@@ -133,7 +133,8 @@ const uplink = {
         "<n> mac ..., or prepare-vf), as net_failover pairs a VF with its virtio NIC by MAC; a vdev's " +
         "MAC belongs to a host interface and is left alone. 'set' gives the port the guest's MAC and " +
         'verifies that it took it (a PF refuses it where its administrator pinned another, with trust ' +
-        'off; with trust on, it replaces theirs)',
+        'off; with trust on, it replaces theirs), and gives it back the MAC it had while no guest is ' +
+        "connected (a migrated guest's source)",
       enum: ['keep', 'set'],
     },
     bridge: {

@@ -102,6 +102,15 @@ export interface MigrationParameters {
   'downtime-limit'?: number;
 }
 
+/**
+ * The guest's receive ring, descriptors: QEMU's 256 overflow when the TCG guest stalls (the copy's
+ * first pass, the resume) while a TCP sender catches up on what it held through the outage. The
+ * daemon then drops frames, counted in rxDroppedGuest, a ping among them now and then (about one
+ * migration in 25 on QEMU 10); with 1024 none was dropped in 80 migrations
+ * (docs/lab/notes/2026-12-06-migration-guest-memory.md).
+ */
+const GUEST_RX_RING = 1024;
+
 /** A migration that lost guest pages on the way: the guest would run on with stale memory. */
 export class GuestRamDiffers extends Error {}
 
@@ -178,7 +187,11 @@ export class MigrationLab {
         primaryTap: tapName(configB.groups[0].primary.devargs),
         standbyTap: tapName(configB.groups[0].standby.devargs),
       };
-      return new MigrationLab(topology, { A, B }, { mac: topology.group.mac, address: `${GUEST_IP}/24`, ...guest });
+      return new MigrationLab(
+        topology,
+        { A, B },
+        { mac: topology.group.mac, address: `${GUEST_IP}/24`, rxQueueSize: GUEST_RX_RING, ...guest },
+      );
     } catch (err) {
       if (dirB) fs.rmSync(dirB, { recursive: true, force: true });
       await topology.stop();

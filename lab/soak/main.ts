@@ -12,7 +12,8 @@
 //   --no-ram-check       skip comparing guest RAM on both sides at each migration
 //   --qemu system|10     the guest's QEMU: the system's (7.2 on Debian 12) or 10.0 unpacked by setup-lab
 //   --guest-ram-kib N    the guest's RAM (default 262152: 256 MiB + 8 KiB; 262144 shows QEMU 7.2's bug)
-//   --guest-rx-ring N    descriptors in the guest's receive ring (QEMU's 256 by default; up to 1024)
+//   --guest-rx-ring N    descriptors in the guest's receive ring (default 1024, the migration lab's;
+//                        256 is QEMU's own, which a stalled TCG guest overflows now and then)
 //   --max-bandwidth-mib N, --downtime-limit-ms N  QEMU's migration parameters (low ones mean more
 //                        dirty-bitmap passes while the stream keeps dirtying pages)
 //   --json FILE          also write the summary as JSON

@@ -11,19 +11,23 @@ import { waitFor } from '../../lab/wait';
 
 type Counters = Record<string, GroupStatsReply>;
 
-/** Waits until no group takes frames from its guest any more (the guests were stopped). */
+/**
+ * Waits until no group takes frames from its guest any more (the guests were stopped) and none
+ * has an announcement round still to come: then the daemon's counters and the taps' agree.
+ */
 async function trafficStopped(fleet: GroupFleet): Promise<Counters> {
   let last = -1;
   return waitFor(
-    'the guests to stop',
+    'the guests to stop and the announcements to end',
     async () => {
+      const announcing = (await fleet.daemon.status()).some((status) => status.announcing);
       const stats = await fleet.stats();
       const dequeued = Object.values(stats).reduce((sum, s) => sum + s.guestDequeued, 0);
       const still = dequeued === last;
       last = dequeued;
-      return still && stats;
+      return still && !announcing && stats;
     },
-    10000,
+    15000,
     100,
   );
 }

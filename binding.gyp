@@ -25,6 +25,7 @@
       "native/dpdk/control/rx_filter.cc",
       "native/dpdk/control/tx_progress.cc",
       "native/dpdk/control/tx_stall_injection.cc",
+      "native/dpdk/control/vhost_user.cc",
       "native/dpdk/os/log_stream.cc",
       "native/dpdk/os/netlink_links.cc",
       "native/dpdk/os/pcap_writer.cc",
@@ -39,9 +40,7 @@
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
     "cflags": ["<!@(pkg-config --cflags libdpdk)", "-O3", "-Wall", "-Wextra"],
     "cflags_cc": ["<!@(pkg-config --cflags libdpdk)", "-std=gnu++20", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-volatile"],
-    # net_vhost is a plugin EAL loads, but its API (queue-state events, the guest's vid) is
-    # called from here: link it, so the symbols resolve (the same file, loaded once).
-    "libraries": ["<!@(pkg-config --libs libdpdk)", "-lrte_net_vhost"],
+    "libraries": ["<!@(pkg-config --libs libdpdk)"],
     # Debian 13's node-gyp links addons with libnode when Node is a shared library (its nodejs
     # package): an N-API addon must not, or it ties itself to that one Node and its package.
     "libraries!": ["-lnode"]

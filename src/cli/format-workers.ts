@@ -15,10 +15,9 @@ function pollUnitLines(worker: WorkerStats): string {
   if (worker.pollUnits.length === 0) return `lcore ${worker.lcore} polls nothing\n`;
   return worker.pollUnits
     .map((unit) => {
-      const ports = Object.entries(unit.ports)
-        .map(([role, id]) => `${role} ${id ?? 'none'}`)
-        .join(', ');
-      return `lcore ${worker.lcore} polls ${unit.group} queue ${unit.queue} (ports ${ports}): ${unit.frames} frames\n`;
+      const { vhost, primary, standby } = unit.ports;
+      const ports = `guest vid ${vhost ?? 'none'}, primary port ${primary ?? 'none'}, standby port ${standby ?? 'none'}`;
+      return `lcore ${worker.lcore} polls ${unit.group} queue ${unit.queue} (${ports}): ${unit.frames} frames\n`;
     })
     .join('');
 }

@@ -4,7 +4,6 @@ import { EventEmitter } from 'events';
 import type { Config, GroupConfig } from '../config';
 import { withPciDiagnosis } from '../host/pci-binding';
 import { DataplaneGroup, primaryMacMode } from './dataplane-group';
-import { vhostDevargs } from './devargs';
 import { planEal } from './eal-args';
 import {
   loadAddon,
@@ -70,7 +69,8 @@ export class Dataplane extends EventEmitter<DataplaneEvents> {
         rxGraceMs: group.rxGraceMs,
         queues: group.queues,
         spoofCheck: group.spoofCheck,
-        vhostDevargs: vhostDevargs(group),
+        vhostSocket: group.vhost.socket,
+        vhostClient: group.vhost.mode === 'client',
         primaryDevargs: group.primary.devargs,
         standbyDevargs: group.standby.devargs,
         primaryMac: primaryMacMode(group.primary),

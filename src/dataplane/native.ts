@@ -9,7 +9,7 @@ import type { UplinkRxFilter } from '../guest/rx-filter';
 
 export type PathName = 'primary' | 'standby' | 'none';
 export type UplinkName = 'primary' | 'standby';
-/** A group's three ports. */
+/** A group's three ports: its guest (lib/vhost's, not an ethdev) and its two uplinks. */
 export const PORT_ROLES = ['vhost', 'primary', 'standby'] as const;
 export type PortRole = (typeof PORT_ROLES)[number];
 
@@ -124,11 +124,14 @@ export interface GroupPortStats {
   standby: PortStats;
 }
 
-/** One group queue a worker polls: queue `queue` of the group's vhost port and both uplinks. */
+/** One group queue a worker polls: queue pair `queue` of the group's guest and of both uplinks. */
 export interface PollUnitStats {
   group: string;
   queue: number;
-  /** DPDK port ids; null while the role has no port (a detached primary). */
+  /**
+   * The uplinks' DPDK port ids, null while the role has no port (a detached primary); for `vhost`
+   * the guest's lib/vhost device id (vid), null while no guest is connected.
+   */
   ports: Record<PortRole, number | null>;
   /** Frames this unit's passes moved, both ways, since the group started. */
   frames: number;
@@ -204,7 +207,12 @@ export interface NativeGroupSpec {
   queues: number;
   /** Drop guest frames whose source MAC is not `mac`. */
   spoofCheck: boolean;
-  vhostDevargs: string;
+  /**
+   * The group's vhost-user socket, served by lib/vhost (native/dpdk/control/vhost_user.cc): a
+   * client connects to it (QEMU listens) and reconnects; a server listens on it.
+   */
+  vhostSocket: string;
+  vhostClient: boolean;
   primaryDevargs: string;
   standbyDevargs: string;
   primaryMac: PrimaryMacMode;

@@ -262,12 +262,12 @@ export class FakeAddon implements NativeAddon {
     return [++this.workerPassCount];
   }
 
-  /** One worker polling queue 0 of every group; group i's ports are 3i (vhost), 3i+1, 3i+2. */
+  /** One worker polling queue 0 of every group; group i's guest is vid i, its uplinks ports 2i and 2i+1. */
   workerStats(): WorkerStatsReport {
     const pollUnits = [...this.groups.values()].map((group, i) => ({
       group: group.spec.name,
       queue: 0,
-      ports: { vhost: 3 * i, primary: group.uplinks.primary.devargs ? 3 * i + 1 : null, standby: 3 * i + 2 },
+      ports: { vhost: i, primary: group.uplinks.primary.devargs ? 2 * i : null, standby: 2 * i + 1 },
       frames: this.workerCycles.frames,
     }));
     return {

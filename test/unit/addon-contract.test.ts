@@ -34,7 +34,8 @@ describe('native addon contract', function () {
       rxGraceMs: 500,
       queues: 1,
       spoofCheck: true,
-      vhostDevargs: 'net_vhost0,iface=/tmp/unused.sock',
+      vhostSocket: '/tmp/unused.sock',
+      vhostClient: false,
       primaryDevargs: 'net_tap0,iface=p',
       standbyDevargs: 'net_tap1,iface=s',
       primaryMac: 'set',
@@ -66,7 +67,7 @@ describe('native addon contract', function () {
       name: 'vm1',
       mac: '52:54:00:00:00:01',
       rx: 'failover',
-      vhostDevargs: 'net_vhost_vm1,iface=/run/vhost-failover/vm1.sock,client=1',
+      vhostSocket: '/run/vhost-failover/vm1.sock',
       primaryDevargs: 'net_tap0,iface=vm1-p',
       standbyDevargs: 'net_tap1,iface=vm1-s',
     };

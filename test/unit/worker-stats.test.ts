@@ -15,12 +15,12 @@ describe('worker-stats and port-xstats (fake addon, no DPDK)', function () {
     const reply = await request(f.socket, 'worker-stats');
     assert.equal(reply.tscHz, 2e9);
     assert.deepEqual(reply.workers[0].pollUnits, [
-      { group: 'vm1', queue: 0, ports: { vhost: 0, primary: 1, standby: 2 }, frames: 10 },
+      { group: 'vm1', queue: 0, ports: { vhost: 0, primary: 0, standby: 1 }, frames: 10 },
     ]);
     const text = formatWorkerStats(reply);
     assert.match(text, /^LCORE\s+BUSY\s+IDLE\s+ASLEEP\s+FRAMES\s+CYCLES\/FRAME\s+PASSES$/m);
     assert.match(text, /^1\s+30\.0%\s+10\.0%\s+60\.0%\s+10\s+300\s+\d+$/m);
-    assert.match(text, /^lcore 1 polls vm1 queue 0 \(ports vhost 0, primary 1, standby 2\): 10 frames$/m);
+    assert.match(text, /^lcore 1 polls vm1 queue 0 \(guest vid 0, primary port 0, standby port 1\): 10 frames$/m);
     assert.match(text, /TSC 2000 MHz/);
   });
 
@@ -28,7 +28,7 @@ describe('worker-stats and port-xstats (fake addon, no DPDK)', function () {
     await request(f.socket, 'detach', { group: 'vm1' });
     const text = formatWorkerStats(await request(f.socket, 'worker-stats'));
     assert.match(text, /^1\s+-\s+-\s+-\s+0\s+-\s+\d+$/m);
-    assert.match(text, /\(ports vhost 0, primary none, standby 2\)/);
+    assert.match(text, /\(guest vid 0, primary port none, standby port 1\)/);
   });
 
   it("reads a port's xstats by name, the primary by default, and refuses an unknown or absent port", async function () {

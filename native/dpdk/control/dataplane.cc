@@ -75,8 +75,7 @@ std::string Dataplane::probe_unclaimed(const std::string &devargs, uint16_t *por
   if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS)
     return "cannot probe device \"" + devargs + "\": this DPDK build holds at most " +
            std::to_string(RTE_MAX_ETHPORTS) +
-           " ports (RTE_MAX_ETHPORTS), all in use; every group takes three (vhost, primary, "
-           "standby)";
+           " ports (RTE_MAX_ETHPORTS), all in use; every group takes two (primary and standby)";
   uint16_t id = UINT16_MAX;
   std::string error = port_probe(devargs, &id);
   if (!error.empty()) return error;
@@ -145,16 +144,14 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
 }
 
 std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::string *primary_error) {
-  PortSetup setup;
-  setup.rx_interrupt = options_.rx_interrupts;
-  setup.queues = group.queues;
-  std::string error = probe_unclaimed(spec.vhost_devargs, &group.hot.vhost_port);
-  // lib/vhost copies into the guest's ring and allocates a burst at a time from it: the vhost
-  // port holds no ring of mbufs.
-  if (error.empty())
-    error = start_port(group.hot.vhost_port, setup, port_mbufs(group.queues, 0, 0));
-  if (!error.empty()) return "vhost port: " + error;
-  group.hot.pool = setup.pool;  // the announcements' frames
+  // lib/vhost copies into the guest's rings, and takes a burst at a time from the pool when it
+  // copies out of them: the guest holds no ring of mbufs.
+  std::string error;
+  group.hot.pool = pools_.reserve(MbufPools::guest_owner(&group), SOCKET_ID_ANY,
+                                  port_mbufs(group.queues, 0, 0), &error);
+  if (!group.hot.pool) return "guest: " + error;
+  error = vhost_socket_open(group, spec.vhost_socket, spec.vhost_client);
+  if (!error.empty()) return error;
   error = open_uplink(group, kStandby, spec.standby_devargs, MacMode::kLeave);
   if (!error.empty()) return error;
   // The primary is the one port a group can do without: it starts on its standby.
@@ -168,7 +165,8 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::stri
 }
 
 void Dataplane::close_ports(Group &group) {
-  release(group.control.vhost_calls, group.hot.vhost_port);
+  vhost_socket_close(group);
+  pools_.release(MbufPools::guest_owner(&group));
   for (Uplink &uplink : group.hot.uplinks) {
     tx_stall_remove(uplink.port_id, &uplink.injected_tx_stalls);
     release(uplink.calls, uplink.port_id);
@@ -307,12 +305,12 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
   // Present before the removal callbacks are armed: a removal from then on is never missed.
   group->uplink(kPrimary).present = group->uplink(kPrimary).port_id != UINT16_MAX;
   group->uplink(kStandby).present = true;
-  group->hot.vhost_present = true;
+  group->hot.started = true;
   monitor_.watch(*group);
   link_observe(*group, "start");
 
   // Each queue to the worker with the fewest queues then: a group's queues spread over the
-  // workers. Two workers may then share a vhost tx queue (forward.cc's send_to_guest).
+  // workers. Two workers may then share a guest's receive queue (forward.cc's send_to_guest).
   std::vector<Worker *> placed;
   {
     std::lock_guard<std::mutex> lock(groups_mutex_);
@@ -352,7 +350,7 @@ std::string Dataplane::remove_group(const std::string &name) {
   {
     std::lock_guard<std::mutex> lock(group->control.mutex);
     primary_there = group->uplink(kPrimary).present.load();
-    group->hot.vhost_present = false;
+    group->hot.started = false;
     for (Uplink &uplink : group->hot.uplinks) uplink.present = false;
   }
   if (primary_there) {
@@ -533,11 +531,35 @@ static PortStatsReport port_stats(PortCallLock &calls, const std::atomic<bool> &
   return report;
 }
 
+// The guest's counters in ethdev's shape, from lib/vhost's per-vring ones: received is what the
+// guest sent (its transmit rings, "rx_qN_"), sent what it was given. Frames its rings refused are
+// the workers' count (rx_dropped_guest), as net_vhost's tx missed were.
+static PortStatsReport guest_port_stats(Group &group) {
+  const VhostStats stats = vhost_stats(group);
+  const auto stat = [&](const std::string &name) {
+    const auto found = stats.find(name);
+    return found == stats.end() ? 0 : found->second;
+  };
+  PortStatsReport report;
+  report.present = true;
+  for (uint16_t q = 0; q < group.queues; q++) {
+    const std::string rx = "rx_q" + std::to_string(q) + "_", tx = "tx_q" + std::to_string(q) + "_";
+    report.queue_ipackets.push_back(stat(rx + "good_packets"));
+    report.queue_opackets.push_back(stat(tx + "good_packets"));
+    report.ipackets += report.queue_ipackets.back();
+    report.opackets += report.queue_opackets.back();
+    report.ibytes += stat(rx + "good_bytes");
+    report.obytes += stat(tx + "good_bytes");
+  }
+  const Counters counters = group.hot.counters.sum();
+  for (Path path : {kPrimary, kStandby}) report.oerrors += counters.rx_dropped_guest[path];
+  return report;
+}
+
 std::string Dataplane::group_port_stats(const std::string &name, GroupPortStats *out) {
   Group *group = find(name);
   if (!group) return no_such_group(name);
-  out->vhost = port_stats(group->control.vhost_calls, group->hot.vhost_present,
-                          group->hot.vhost_port, group->queues);
+  out->vhost = guest_port_stats(*group);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group->uplink(path);
     out->uplinks[path] = port_stats(uplink.calls, uplink.present, uplink.port_id, group->queues);
@@ -612,7 +634,8 @@ static PollUnitReport report_unit(const PollUnit &unit) {
   PollUnitReport report;
   report.group = group.name;
   report.queue = unit.queue;
-  report.vhost_port = port_or_none(group.hot.vhost_port);
+  const uint64_t guest = group.hot.guest.load();
+  report.guest_vid = guest == GuestSession::kNone ? -1 : GuestSession::vid(guest);
   report.primary_port = port_or_none(group.hot.uplinks[kPrimary].port_id);
   report.standby_port = port_or_none(group.hot.uplinks[kStandby].port_id);
   report.frames = load_relaxed(group.hot.queue_owned[unit.queue].frames_polled);
@@ -654,26 +677,40 @@ static std::string read_xstats(uint16_t port_id, std::vector<PortXstat> *out) {
   return "";
 }
 
+// lib/vhost's per-vring counters, after their sums per direction ("rx_good_packets").
+static void read_guest_xstats(Group &group, std::vector<PortXstat> *out) {
+  const VhostStats stats = vhost_stats(group);
+  VhostStats sums;
+  for (const auto &[name, value] : stats) {
+    const size_t queue_end = name.find('_', 3);  // "rx_q12_good_packets": after "rx_q12"
+    if (queue_end != std::string::npos)
+      sums[name.substr(0, 3) + name.substr(queue_end + 1)] += value;
+  }
+  for (const auto &[name, value] : sums) out->push_back({name, value});
+  for (const auto &[name, value] : stats) out->push_back({name, value});
+}
+
 std::string Dataplane::port_xstats(const std::string &name, PortRole role,
                                    std::vector<PortXstat> *out) {
   Group *group = find(name);
   if (!group) return no_such_group(name);
-  const bool vhost = role == PortRole::kVhost;
+  if (role == PortRole::kVhost) {
+    read_guest_xstats(*group, out);
+    return "";
+  }
   const Path path = role == PortRole::kPrimary ? kPrimary : kStandby;
-  PortCallLock &calls = vhost ? group->control.vhost_calls : group->uplink(path).calls;
-  const uint16_t port_id = vhost ? group->hot.vhost_port : group->uplink(path).port_id;
-  const bool present = vhost ? group->hot.vhost_present.load() : group->uplink(path).present.load();
-  const char *what = vhost ? "vhost" : path_name(path);
-  if (port_id == UINT16_MAX || !present)
-    return "group \"" + name + "\" has no " + what + " port in service";
+  Uplink &uplink = group->uplink(path);
+  if (uplink.port_id == UINT16_MAX || !uplink.present.load())
+    return "group \"" + name + "\" has no " + path_name(path) + " port in service";
   const auto give_up = std::chrono::steady_clock::now() + kXstatsLockWait;
-  while (!calls.try_lock()) {
+  while (!uplink.calls.try_lock()) {
     if (std::chrono::steady_clock::now() > give_up)
-      return std::string("the ") + what + " port is busy in another driver call; try again";
+      return std::string("the ") + path_name(path) +
+             " port is busy in another driver call; try again";
     std::this_thread::yield();
   }
-  const std::string error = read_xstats(port_id, out);
-  calls.unlock();
+  const std::string error = read_xstats(uplink.port_id, out);
+  uplink.calls.unlock();
   return error;
 }
 

@@ -47,7 +47,8 @@ struct GroupSpec {
   RxMode rx_mode = RxMode::kFailover;
   unsigned rx_grace_ms = 500;  // rx: failover: the standby's frames still reach the guest this long
   bool spoof_check = true;     // drop guest frames whose source MAC is not the group's
-  std::string vhost_devargs;
+  std::string vhost_socket;    // the vhost-user socket's path
+  bool vhost_client = false;   // connect to it (QEMU listens) rather than listen
   std::string primary_devargs;
   std::string standby_devargs;
   MacMode primary_mac_mode = MacMode::kLeave;
@@ -69,8 +70,8 @@ class Dataplane {
   std::string start(const DataplaneOptions &options, EventSink sink, LogSink log_sink);
   void shutdown();
 
-  // Opens the vhost port and the standby (an error there fails the group), then the primary: a
-  // primary that cannot be probed leaves the group running on its standby, with the reason in
+  // Opens the vhost-user socket and the standby (an error there fails the group), then the primary:
+  // a primary that cannot be probed leaves the group running on its standby, with the reason in
   // *primary_error, and `attach` (or a retry) may give it one later.
   std::string add_group(const GroupSpec &spec, std::string *primary_error);
   std::string remove_group(const std::string &name);
@@ -117,13 +118,15 @@ class Dataplane {
   std::string inject_driver_stall(const std::string &name, unsigned ms);
   std::string group_status(const std::string &name, GroupStatusReport *out);
   std::string group_stats(const std::string &name, GroupStatsReport *out);
-  // The NIC counters of the group's three ports (a driver call each, under the port's lock).
+  // The NIC counters of the group's uplinks (a driver call each, under the port's lock), and
+  // lib/vhost's of its guest.
   std::string group_port_stats(const std::string &name, GroupPortStats *out);
   // Passes each worker has made: a worker whose count stops is stuck.
   std::vector<uint64_t> worker_passes() const;
   // Each worker's cycles and frames (worker_cycles.h) and the units it polls.
   std::vector<WorkerReport> worker_reports();
-  // A port's extended counters, by the driver's names: a driver call under the port's lock.
+  // A port's extended counters, by the driver's names: a driver call under the port's lock; the
+  // vhost role's are lib/vhost's per-vring counters and their sums.
   std::string port_xstats(const std::string &name, PortRole role, std::vector<PortXstat> *out);
   std::vector<std::string> group_names();
   unsigned mbufs_in_use() const;

@@ -2,11 +2,9 @@
 #define ALLOW_EXPERIMENTAL_API
 #include "control/link_monitor.h"
 
-#include <linux/virtio_config.h>
 #include <poll.h>
 #include <rte_alarm.h>
 #include <rte_dev.h>
-#include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
@@ -122,75 +120,10 @@ static int on_reset_requested(uint16_t port_id, rte_eth_event_type, void *arg, v
   return 0;
 }
 
-// On the thread that raised it (vhost-user's, iavf's event thread): wake-ups only, so that thread
-// never waits for a driver call or a group's lock, with one exception, a guest leaving. Then
-// lib/vhost reads the rings' indexes for QEMU (GET_VRING_BASE: the state a migration carries)
-// as soon as this returns, and frees the device later: no worker may still be in a burst on
-// it, nor arming its kicks. net_vhost means to ensure that (destroy_device clears
-// allow_queuing, then waits while while_queuing is set), but both sides use plain stores and
-// loads, which x86 may reorder (each side's store still in its store buffer while it loads the
-// other's flag): a worker can start a burst the wait does not see, after which the index handed
-// to QEMU could miss what that burst consumed, and a migration's destination replay it. So the
-// workers polling the group are waited out here, by their pass epoch (Worker::quiesce), which
-// fences both sides: at most two passes, the one in flight and one more (a sleeping worker is
-// woken). Both then wake: the monitor reads the links, and the worker re-arms (net_vhost turns a
-// new guest's notifications off).
-// A guest came: its rings' indexes may be read (vhost_drops.h), unless they are packed.
-static void guest_connected(Group &group, uint16_t port_id) {
-  const int vid = rte_eth_vhost_get_vid_from_port_id(port_id);
-  uint64_t features = 0;
-  if (vid < 0 || rte_vhost_get_negotiated_features(vid, &features) != 0 ||
-      features & (1ULL << VIRTIO_F_RING_PACKED))
-    group.hot.guest_session.disconnected();
-  else
-    group.hot.guest_session.connected(vid);
-}
-
-static int on_link_changed(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
-  Group &group = *static_cast<Group *>(arg);
-  const bool guest_left = port_id == group.hot.vhost_port && !port_link_up(port_id);
-  // Before the wait: once it is over, no worker reads the leaving guest's rings.
-  if (guest_left) group.hot.guest_session.disconnected();
-  if (guest_left) group.quiesce_workers();
-  if (port_id == group.hot.vhost_port && !guest_left) guest_connected(group, port_id);
-  // A guest that left: net_vhost forgets its queues' states without an event each, and the next
-  // guest's enables arrive after this (same thread, later messages).
-  if (guest_left) {
-    rte_spinlock_lock(&group.control.guest_queues_lock);
-    group.hot.guest_rx_queues_enabled.store(0, std::memory_order_relaxed);
-    group.control.guest_queues_beyond_enabled.store(0, std::memory_order_relaxed);
-    rte_spinlock_unlock(&group.control.guest_queues_lock);
-  }
-  group.hot.link_wakeup->notify();
-  group.wake_workers();
-  return 0;
-}
-
-// net_vhost's queue-state event (the guest enabled or disabled a vring), on the vhost-user
-// thread with every vring's lock held: atomics and wake-ups only. Keeps the map of the guest's
-// receive queues that forward.cc sends on.
-static int on_queue_state(uint16_t port_id, rte_eth_event_type, void *arg, void *) {
-  Group &group = *static_cast<Group *>(arg);
-  rte_eth_vhost_queue_event event;
-  rte_spinlock_lock(&group.control.guest_queues_lock);
-  while (rte_eth_vhost_get_queue_event(port_id, &event) == 0) {
-    if (event.queue_id >= group.queues) {
-      group.control.guest_queues_beyond_enabled.fetch_add(event.enable ? 1 : -1,
-                                                          std::memory_order_relaxed);
-      if (event.enable)
-        group.control.guest_queues_beyond_events.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    if (event.rx) continue;  // the guest's transmit queue: our rx, polled whatever its state
-    const uint32_t bit = 1u << event.queue_id;
-    if (event.enable)
-      group.hot.guest_rx_queues_enabled.fetch_or(bit, std::memory_order_relaxed);
-    else
-      group.hot.guest_rx_queues_enabled.fetch_and(~bit, std::memory_order_relaxed);
-  }
-  rte_spinlock_unlock(&group.control.guest_queues_lock);
-  group.hot.link_wakeup->notify();  // it logs queues the group does not have
-  group.wake_workers();
+// An uplink's link changed (iavf's event thread, from its PF's message): a wake-up only, so that
+// thread never waits for a driver call or a group's lock; the monitor reads the link.
+static int on_link_changed(uint16_t, rte_eth_event_type, void *arg, void *) {
+  static_cast<Group *>(arg)->hot.link_wakeup->notify();
   return 0;
 }
 
@@ -233,7 +166,6 @@ std::string LinkMonitor::inject_primary_removal(Group &group, RemovalSignal sign
 }
 
 static void for_each_port(Group &group, const std::function<void(uint16_t)> &fn) {
-  fn(group.hot.vhost_port);
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).port_id != UINT16_MAX) fn(group.uplink(path).port_id);
 }
@@ -301,16 +233,12 @@ void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
 
 void LinkMonitor::watch(Group &group) {
   for_each_port(group, [&](uint16_t port_id) { watch_port(group, port_id); });
-  rte_eth_dev_callback_register(group.hot.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state,
-                                &group);
-  on_queue_state(group.hot.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, &group, nullptr);  // any before
 }
 
 void LinkMonitor::unwatch(Group &group) {
   rte_eal_alarm_cancel(remove_primary_now, &group);  // waits for one that is running
   rte_eal_alarm_cancel(request_primary_release_now, &group);
   rte_eal_alarm_cancel(request_primary_reset_now, &group);
-  unregister(group.hot.vhost_port, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state, &group);
   for_each_port(group, [&](uint16_t port_id) { unwatch_port(group, port_id); });
 }
 

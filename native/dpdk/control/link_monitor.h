@@ -1,10 +1,10 @@
 // The control thread that keeps every group's link, presence and guest state current, and the
 // device removal (RMV) callback. It sleeps until something says a link may have changed: an LSC
-// event (net_vhost's guest, iavf), a kernel link notification (taps and other kernel-backed
-// ports), or the worker that found the primary dead on a refused send. Only ports whose driver
-// can tell nothing (link_source.h) are polled, at the configured interval; every port is read
-// once a second as well, in case an event was lost. Links are read from the driver, never from
-// an LSC cache (see port.cc).
+// event (iavf), a kernel link notification (taps and other kernel-backed ports), a guest coming
+// or leaving (vhost_user.cc), or the worker that found the primary dead on a refused send. Only
+// ports whose driver can tell nothing (link_source.h) are polled, at the configured interval; every
+// port is read once a second as well, in case an event was lost. Links are read from the driver,
+// never from an LSC cache (see port.cc).
 #pragma once
 
 #include <atomic>

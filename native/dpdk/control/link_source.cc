@@ -13,8 +13,7 @@ LinkSource link_source_of(uint16_t port_id) {
   // Only drivers read to call rte_eth_dev_callback_process() for LSC whatever intr_conf says;
   // others that advertise RTE_ETH_DEV_INTR_LSC raise it only with lsc on, and lsc on makes
   // rte_eth_link_get_nowait() answer from that event's cache (port.cc keeps it off).
-  if (strcmp(driver, "net_vhost") == 0 || strcmp(driver, "net_iavf") == 0)
-    return LinkSource::kLscEvent;
+  if (strcmp(driver, "net_iavf") == 0) return LinkSource::kLscEvent;
   if (info.if_index != 0) return LinkSource::kNetlink;
   if (strcmp(driver, "net_null") == 0 || strcmp(driver, "net_ring") == 0)
     return LinkSource::kStatic;

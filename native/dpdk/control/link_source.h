@@ -8,8 +8,8 @@
 namespace vhost_failover {
 
 enum class LinkSource : uint8_t {
-  kLscEvent,  // the driver raises RTE_ETH_EVENT_INTR_LSC even with intr_conf.lsc off (net_vhost
-              // from the vhost-user thread, iavf from its PF's virtchnl message)
+  kLscEvent,  // the driver raises RTE_ETH_EVENT_INTR_LSC even with intr_conf.lsc off (iavf,
+              // from its PF's virtchnl message)
   kNetlink,   // a kernel interface backs the port (net_tap, af_packet, mlx5): RTM_NEWLINK
   kStatic,    // the link follows only our own start and stop (net_null, net_ring)
   kPolled,    // nothing tells (ixgbevf, unknown drivers): read it every poll interval

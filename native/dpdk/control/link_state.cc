@@ -80,14 +80,11 @@ struct LinkReading {
   uint32_t worker_losses = 0;  // primary losses the worker had seen before the reading
 };
 
+// Whether lib/vhost has a guest on the group's socket (vhost_user.cc): a load, no driver call.
 static LinkReading read_guest(Group &group) {
   LinkReading reading;
-  if (!group.control.vhost_calls.try_lock()) return {false, true};
-  if (group.hot.vhost_present.load(std::memory_order_acquire)) {
-    reading.taken = true;
-    reading.up = port_link_up(group.hot.vhost_port);
-  }
-  group.control.vhost_calls.unlock();
+  reading.taken = group.hot.started.load(std::memory_order_acquire);
+  reading.up = group.hot.guest.load() != GuestSession::kNone;
   return reading;
 }
 
@@ -117,7 +114,7 @@ static void apply_guest(Group &group, bool ready, const char *source) {
   event.reason =
       std::string("guest ") + (ready ? "connected" : "disconnected") + " (" + source + ")";
   emit(group, std::move(event));
-  // net_vhost turns a new guest's kicks off: a worker asleep on them would not hear it send.
+  // A new guest's kicks are off (vhost_user.cc): a worker asleep on them would not hear it send.
   if (ready) group.wake_workers();
 }
 
@@ -190,7 +187,7 @@ bool link_observe(Group &group, const char *source) {
   report_switch_gap_locked(group);
   report_guest_queues_beyond_locked(group);
   report_primary_faults_locked(group);
-  if (guest.taken && group.hot.vhost_present.load()) apply_guest(group, guest.up, source);
+  if (guest.taken && group.hot.started.load()) apply_guest(group, guest.up, source);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group.uplink(path);
     const LinkReading &reading = links[path];

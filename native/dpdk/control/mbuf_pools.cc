@@ -80,8 +80,8 @@ MbufPools::Pool *MbufPools::make(int socket, unsigned mbufs, std::string *error)
   return &pools_.back();
 }
 
-rte_mempool *MbufPools::reserve(uint16_t port_id, int socket, unsigned mbufs, std::string *error) {
-  release(port_id);  // a port started again (a reset) fills its rings afresh
+rte_mempool *MbufPools::reserve(Owner owner, int socket, unsigned mbufs, std::string *error) {
+  release(owner);  // a port started again (a reset) fills its rings afresh
   if (socket == SOCKET_ID_ANY) socket = default_socket_;
   const unsigned unreserved = unreserved_mbufs();
   Pool *pool = nullptr;
@@ -93,12 +93,12 @@ rte_mempool *MbufPools::reserve(uint16_t port_id, int socket, unsigned mbufs, st
   if (!pool) pool = make(socket, std::max(least_mbufs_, mbufs + unreserved), error);
   if (!pool) return nullptr;
   pool->reserved += mbufs;
-  reservations_[port_id] = {static_cast<size_t>(pool - pools_.data()), mbufs};
+  reservations_[owner] = {static_cast<size_t>(pool - pools_.data()), mbufs};
   return pool->mempool;
 }
 
-void MbufPools::release(uint16_t port_id) {
-  const auto reservation = reservations_.find(port_id);
+void MbufPools::release(Owner owner) {
+  const auto reservation = reservations_.find(owner);
   if (reservation == reservations_.end()) return;
   pools_[reservation->second.first].reserved -= reservation->second.second;
   reservations_.erase(reservation);

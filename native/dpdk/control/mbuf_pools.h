@@ -26,11 +26,15 @@ class MbufPools {
   // default_socket's, the first worker's.
   void configure(unsigned mtu, unsigned least_mbufs, int default_socket);
 
-  // The pool whose mbufs port_id's queues take, on `socket` (SOCKET_ID_ANY: default_socket),
-  // with `mbufs` counted against it until release(port_id) or its next reserve. nullptr and *error
-  // when no pool has room and none can be made.
-  rte_mempool *reserve(uint16_t port_id, int socket, unsigned mbufs, std::string *error);
-  void release(uint16_t port_id);
+  // Who takes mbufs from a pool: a port, by its id, or a group's guest (guest_owner).
+  using Owner = uint64_t;
+  static Owner guest_owner(const void *group) { return reinterpret_cast<uintptr_t>(group); }
+
+  // The pool whose mbufs owner's queues take, on `socket` (SOCKET_ID_ANY: default_socket), with
+  // `mbufs` counted against it until release(owner) or its next reserve. nullptr and *error when
+  // no pool has room and none can be made.
+  rte_mempool *reserve(Owner owner, int socket, unsigned mbufs, std::string *error);
+  void release(Owner owner);
 
   unsigned in_use() const;
   void free_all();
@@ -48,7 +52,7 @@ class MbufPools {
   unsigned least_mbufs_ = 0;
   int default_socket_ = 0;
   std::vector<Pool> pools_;
-  std::map<uint16_t, std::pair<size_t, unsigned>> reservations_;  // port: pool index, mbufs
+  std::map<Owner, std::pair<size_t, unsigned>> reservations_;  // pool index, mbufs
 };
 
 }  // namespace vhost_failover

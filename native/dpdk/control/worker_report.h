@@ -8,11 +8,12 @@
 
 namespace vhost_failover {
 
-// A DPDK port id, or -1 while the role has no port (a detached primary).
+// A DPDK port id, or -1 while the role has no port (a detached primary); the guest's lib/vhost
+// device id (vid), or -1 while no guest is connected.
 struct PollUnitReport {
   std::string group;
   uint16_t queue = 0;
-  int vhost_port = -1, primary_port = -1, standby_port = -1;
+  int guest_vid = -1, primary_port = -1, standby_port = -1;
   uint64_t frames = 0;  // moved by this unit's passes since the group started
 };
 

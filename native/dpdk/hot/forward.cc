@@ -1,17 +1,20 @@
-// Guest -> network: dequeue from vhost queue q, send on queue q of the path transmit_path()
-// picks for the burst. Network -> guest: receive from queue q of each uplink, enqueue to the
-// guest (queue q, or the enabled queue standing in for it). Every mbuf taken here is either
-// handed to a driver or freed before the function returns. A group's queues share one failover
-// decision (the group's atomics, read per burst), so a switch moves every queue at once.
+// Guest -> network: dequeue from the guest's transmit ring of queue pair q, send on queue q of the
+// path transmit_path() picks for the burst. Network -> guest: receive from queue q of each
+// uplink, copy into the guest's receive ring (queue q, or the enabled queue standing in for it).
+// Every mbuf taken here is either handed to a driver or freed before the function returns. A
+// group's queues share one failover decision (the group's atomics, read per burst), so a switch
+// moves every queue at once. The guest is lib/vhost's device, by its vid (guest_session.h).
 #include "hot/forward.h"
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_vhost.h>
 
 #include "control/capture.h"
 #include "control/port.h"
 #include "hot/announce.h"
+#include "hot/guest_checksum.h"
 
 namespace vhost_failover {
 
@@ -117,12 +120,22 @@ static bool primary_failed(Group &group, GroupHot::QueueOwned &mine, uint16_t se
   return primary_just_died(group, mine) || (sent == 0 && primary_tx_stalled(group, mine));
 }
 
-static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
+// lib/vhost's vrings of queue pair q: the guest's receive ring, and its transmit ring.
+static uint16_t guest_rx_vring(uint16_t q) {
+  return q * 2;
+}
+static uint16_t guest_tx_vring(uint16_t q) {
+  return q * 2 + 1;
+}
+
+static unsigned guest_to_network(Group &group, uint64_t guest, uint16_t q, Counters &counters) {
   rte_mbuf *pkts[kBurst];
-  const uint16_t received = rte_eth_rx_burst(group.hot.vhost_port, q, pkts, kBurst);
-  count_dropped_in_vhost(group.hot.guest_session, group.hot.queue_owned[q].guest_tx_ring, q,
-                         received, kBurst, counters);
+  const uint16_t received = rte_vhost_dequeue_burst(GuestSession::vid(guest), guest_tx_vring(q),
+                                                    group.hot.pool, pkts, kBurst);
+  count_dropped_in_vhost(guest, group.hot.queue_owned[q].guest_tx_ring, q, received, kBurst,
+                         counters);
   if (received == 0) return 0;
+  complete_guest_checksums(pkts, received);
   mirror_to_capture(group.hot.capture, pkts, received);
   count(counters.guest_dequeued, received);
   const uint16_t n = drop_forbidden_frames(group.hot.frame_rules, pkts, received, counters);
@@ -139,57 +152,70 @@ static unsigned guest_to_network(Group &group, uint16_t q, Counters &counters) {
   return received;
 }
 
-// Into the guest's queue for unit q; locked only where another worker's unit may share it.
-static uint16_t send_to_guest(Group &group, uint16_t q, rte_mbuf **pkts, uint16_t n,
-                              uint64_t *bytes) {
-  const uint16_t queue = group.hot.guest_rx_queue_for(q);
-  if (!group.hot.vhost_tx_shared) return send(group.hot.vhost_port, queue, pkts, n, bytes);
-  rte_spinlock_t &lock = group.hot.vhost_tx_locks[queue].lock;
+// Copies into the guest's queue for unit q, locked only where another worker's unit may share
+// it; returns how many it took, the first ones. The mbufs stay ours, sent or not.
+static uint16_t send_to_guest(Group &group, uint64_t guest, uint16_t q, rte_mbuf **pkts,
+                              uint16_t n) {
+  if (guest == GuestSession::kNone) return 0;
+  const int vid = GuestSession::vid(guest);
+  const uint16_t vring = guest_rx_vring(group.hot.guest_rx_queue_for(q));
+  if (!group.hot.vhost_tx_shared) return rte_vhost_enqueue_burst(vid, vring, pkts, n);
+  rte_spinlock_t &lock = group.hot.vhost_tx_locks[vring / 2].lock;
   rte_spinlock_lock(&lock);
-  const uint16_t sent = send(group.hot.vhost_port, queue, pkts, n, bytes);
+  const uint16_t sent = rte_vhost_enqueue_burst(vid, vring, pkts, n);
   rte_spinlock_unlock(&lock);
   return sent;
 }
 
 // A VF's PF may strip the tag of a VLAN it filters for the VF (Linux's igb turns stripping on
-// with the VF's first VLAN): the guest asked for the tagged frame, so net_vhost puts the tag
-// from the descriptor back.
-static void restore_stripped_tags(rte_mbuf **pkts, uint16_t n) {
-  for (uint16_t i = 0; i < n; i++)
-    if (pkts[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) pkts[i]->ol_flags |= RTE_MBUF_F_TX_VLAN;
+// with the VF's first VLAN): the guest asked for the tagged frame, so the tag the descriptor
+// kept goes back in. Returns how many frames are left: one without room for its tag (rx mbufs
+// have headroom: not seen) is freed and counted as `dropped`.
+static uint16_t restore_stripped_tags(rte_mbuf **pkts, uint16_t n, uint64_t &dropped) {
+  uint16_t kept = 0;
+  for (uint16_t i = 0; i < n; i++) {
+    if (!(pkts[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) || rte_vlan_insert(&pkts[i]) == 0) {
+      pkts[kept++] = pkts[i];
+      continue;
+    }
+    rte_pktmbuf_free(pkts[i]);
+    count(dropped, 1);
+  }
+  return kept;
 }
 
-static unsigned network_to_guest(Group &group, uint16_t q, Path path, Counters &counters) {
+static unsigned network_to_guest(Group &group, uint64_t guest, uint16_t q, Path path,
+                                 Counters &counters) {
   rte_mbuf *pkts[kBurst];
-  const uint16_t n = rte_eth_rx_burst(group.uplink(path).port_id, q, pkts, kBurst);
-  if (n == 0) return 0;
-  mirror_to_capture(group.hot.capture, pkts, n);
-  note_network_claims(group.hot.guest_addresses, group.hot.guest_mac, pkts, n);
+  const uint16_t received = rte_eth_rx_burst(group.uplink(path).port_id, q, pkts, kBurst);
+  if (received == 0) return 0;
+  mirror_to_capture(group.hot.capture, pkts, received);
+  note_network_claims(group.hot.guest_addresses, group.hot.guest_mac, pkts, received);
   if (!group.hot.delivers_from(path)) {
-    rte_pktmbuf_free_bulk(pkts, n);
-    count(counters.rx_dropped_inactive[path], n);
-    return n;
+    rte_pktmbuf_free_bulk(pkts, received);
+    count(counters.rx_dropped_inactive[path], received);
+    return received;
   }
-  restore_stripped_tags(pkts, n);
-  uint64_t bytes;
-  const uint16_t sent = send_to_guest(group, q, pkts, n, &bytes);
+  const uint16_t n = restore_stripped_tags(pkts, received, counters.rx_dropped_guest[path]);
+  const uint16_t sent = send_to_guest(group, guest, q, pkts, n);
   count(counters.rx_packets[path], sent);
-  count(counters.rx_bytes[path], bytes);
-  if (sent == n) return n;
-  rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-  count(counters.rx_dropped_guest[path], n - sent);
-  return n;
+  count(counters.rx_bytes[path], bytes_of(pkts, sent));
+  if (sent < n) count(counters.rx_dropped_guest[path], n - sent);
+  rte_pktmbuf_free_bulk(pkts, n);  // lib/vhost copied what it took
+  return received;
 }
 
 unsigned poll_group(Group &group, uint16_t q, unsigned lcore_id) {
   // Cleared only while the group is being taken down: then none of its ports is touched.
-  if (!group.hot.vhost_present.load(std::memory_order_relaxed)) return 0;
+  if (!group.hot.started.load(std::memory_order_relaxed)) return 0;
   Counters &counters = group.hot.counters.slot[lcore_id];
   if (q == 0) send_requested_announcement(group, counters);  // on the uplinks' queue 0
-  unsigned moved = guest_to_network(group, q, counters);
+  // Once per pass: the pass uses this guest throughout, and destroy_device waits the pass out.
+  const uint64_t guest = group.hot.guest.load();
+  unsigned moved = guest == GuestSession::kNone ? 0 : guest_to_network(group, guest, q, counters);
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).present.load(std::memory_order_acquire))
-      moved += network_to_guest(group, q, path, counters);
+      moved += network_to_guest(group, guest, q, path, counters);
   return moved;
 }
 

@@ -9,6 +9,7 @@
 #include <rte_spinlock.h>
 
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -20,9 +21,11 @@
 #include "control/rx_filter.h"
 #include "control/tx_progress.h"
 #include "control/tx_stall_injection.h"
+#include "control/vhost_user.h"
 #include "hot/counters.h"
 #include "hot/guest_addresses.h"
 #include "hot/guest_frames.h"
+#include "hot/guest_session.h"
 #include "hot/vhost_drops.h"
 #include "hot/wakeup.h"
 
@@ -83,10 +86,17 @@ struct GroupHot {
   RxMode rx_mode = RxMode::kFailover;
   // What the guest may send (length, source MAC).
   GuestFrameRules frame_rules;
-  rte_mempool *pool = nullptr;  // announcements' frames
+  rte_mempool *pool = nullptr;  // the guest's frames as lib/vhost copies them out, announcements
 
-  uint16_t vhost_port = UINT16_MAX;
-  std::atomic<bool> vhost_present{false};
+  // Set once the group's socket and ports are open; cleared while it is taken down, and then
+  // none of them is touched.
+  std::atomic<bool> started{false};
+  // The guest connected to the group's vhost-user socket (guest_session.h): its vid, per burst.
+  GuestSession guest;
+  // Bumped by every vhost-user callback that may change a vring's kick eventfd (a guest coming,
+  // leaving, a vring's state): a worker asleep on the kicks rebuilds its epoll set.
+  std::atomic<uint32_t> guest_vrings_changed{0};
+  // The guest as the link monitor last reported it (status, the guest event).
   std::atomic<bool> guest_ready{false};
   Uplink uplinks[kUplinks];
 
@@ -124,17 +134,15 @@ struct GroupHot {
     uint64_t frames_polled = 0;
   } queue_owned[kMaxQueues];
 
-  // The guest connected to the vhost port, for the rings' indexes (vhost_drops.h).
-  GuestSession guest_session;
-
-  // Which of the vhost port's tx queues (the guest's rx queues) the guest has enabled, a bit per
-  // queue, from net_vhost's queue-state events; 0 until the first. A guest may use fewer queue
+  // Which of the guest's rx queues (vrings 2q) it has enabled, a bit per queue, from lib/vhost's
+  // vring_state_changed; 0 until the first. A guest may use fewer queue
   // pairs than offered (ethtool -L, or one vCPU): a unit whose own queue is disabled hands the
   // guest its frames on an enabled one instead, as OVS remaps its vhost tx queues.
   std::atomic<uint32_t> guest_rx_queues_enabled{0};
-  // Units on different workers may then share a vhost tx queue: net_vhost's tx is not safe for
-  // two threads at once (its queuing flag and counters), so each queue has a lock, taken only
-  // when the group's queues are spread over more than one worker.
+  // Units on different workers may then share one of the guest's rx queues: lib/vhost's enqueue
+  // is not safe for two threads on one vring (from 23.03 on it takes the vring's access lock
+  // shared, as a reader; 22.11's spinlock would serialise them, 24.11's does not), so each queue
+  // has a lock, taken only when the group's queues are spread over more than one worker.
   struct alignas(RTE_CACHE_LINE_SIZE) VhostTxLock {
     rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;
   } vhost_tx_locks[kMaxQueues];
@@ -167,7 +175,7 @@ struct GroupHot {
   // (no capture) almost always.
   std::atomic<CaptureSink *> capture{nullptr};
 
-  // The vhost tx queue that carries unit q's frames to the guest: q while the guest has it
+  // The guest's rx queue that carries unit q's frames: q while the guest has it
   // enabled (or before any queue-state event), else one of the enabled ones, spread by q.
   uint16_t guest_rx_queue_for(uint16_t q) const {
     const uint32_t enabled = guest_rx_queues_enabled.load(std::memory_order_relaxed);
@@ -213,7 +221,12 @@ struct GroupControl {
   std::mutex mutex;
   Path reported_path = kNoPath;
   const EventSink *sink = nullptr;
-  PortCallLock vhost_calls;
+  // Held by destroy_device while it takes the guest away, and by a read of its lib/vhost
+  // statistics across the calls: a read never touches a device lib/vhost is freeing.
+  std::mutex guest_mutex;
+  // The per-vring statistics of the guests that have left (under guest_mutex): the vhost
+  // port's counters run on across guest connections, as net_vhost's did.
+  VhostStats departed_guests;
   // The hot part's standby_rx_until_tsc is this long after the primary takes over (rx: failover).
   uint64_t rx_grace_tsc = 0;
 
@@ -232,10 +245,13 @@ struct GroupControl {
   std::atomic<int> guest_queues_beyond_enabled{0};
   std::atomic<uint32_t> guest_queues_beyond_events{0};
   uint32_t guest_queues_beyond_reported = 0;
+  // The vrings the guest has enabled, as lib/vhost last told (under guest_queues_lock): every
+  // vring lib/vhost may have (VHOST_MAX_VRING: 128 queue pairs, and 24.11's control queue).
+  std::bitset<258> guest_vrings_enabled;
   // Orders the queue-state updates (these and the hot part's guest_rx_queues_enabled) with their
-  // reset when a guest leaves: net_vhost hands out events under its own lock, but they are
-  // applied after it (on the vhost-user thread, or on the control thread that registers the
-  // callback). Held for a few stores only.
+  // reset when a guest leaves: vring_state_changed runs on the vhost-user thread, destroy_device
+  // there or on the Node thread (a group's removal unregisters its socket). Held for a few
+  // stores only.
   rte_spinlock_t guest_queues_lock = RTE_SPINLOCK_INITIALIZER;
 
   // The worker polling each queue, set as the group's queues are placed: woken for a control
@@ -256,10 +272,12 @@ struct GroupNode {
   TxRingBaseline primary_tx_ring;
 };
 
-// One failover group: the VM-facing vhost port and its two uplinks, in one part per owner.
+// One failover group: the VM-facing vhost-user socket and its two uplinks, in one part per owner.
 struct Group {
   std::string name;
-  // Queue pairs on every port of the group: queue q of the vhost port and of both uplinks is one
+  // The vhost-user socket's path: lib/vhost's name for the group's guest (vhost_user.cc).
+  std::string socket;
+  // Queue pairs on every port of the group: queue pair q of the guest and of both uplinks is one
   // unit, polled by one worker (a "poll unit"); the group's queues may be spread over workers.
   uint16_t queues = 1;
   GroupHot hot;

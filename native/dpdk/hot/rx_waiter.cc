@@ -1,6 +1,5 @@
 #include "hot/rx_waiter.h"
 
-#include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
 #include <rte_vhost.h>
 #include <sys/epoll.h>
@@ -16,15 +15,16 @@ RxWaiter::~RxWaiter() {
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
-// Changes when a port of the list comes, goes or is replaced: then the set is rebuilt. A port
-// closed meanwhile drops out of the epoll set by itself (its fd is closed).
+// Changes when a port of the list comes, goes or is replaced, or a guest's vrings change (a kick
+// eventfd may be new): then the set is rebuilt. A port closed meanwhile drops out of the epoll
+// set by itself (its fd is closed).
 uint64_t RxWaiter::signature_of(const GroupList *list) const {
   uint64_t signature = list->units.size();
   for (const PollUnit &unit : list->units) {
     const Group *group = unit.group;
     signature = signature * 31 + unit.queue;
-    signature = signature * 31 + group->hot.vhost_port;
-    signature = signature * 31 + group->hot.vhost_present.load(std::memory_order_relaxed);
+    signature = signature * 31 + group->hot.started.load(std::memory_order_relaxed);
+    signature = signature * 31 + group->hot.guest_vrings_changed.load(std::memory_order_acquire);
     for (const Uplink &uplink : group->hot.uplinks)
       signature = signature * 31 + (uplink.present.load(std::memory_order_acquire)
                                         ? uplink.generation.load(std::memory_order_relaxed) + 1
@@ -33,18 +33,29 @@ uint64_t RxWaiter::signature_of(const GroupList *list) const {
   return signature;
 }
 
-static bool watch(int epoll_fd, uint16_t port_id, uint16_t queue, uint32_t events) {
-  const int fd = rte_eth_dev_rx_intr_ctl_q_get_fd(port_id, queue);
-  if (fd < 0) return false;
+static bool watch(int epoll_fd, int fd, uint32_t events) {
   epoll_event event = {};
   event.events = events;
-  event.data.u32 = port_id;
+  event.data.u32 = 0;
   return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) == 0 || errno == EEXIST;
+}
+
+// The guest's transmit ring of queue pair q (vring 2q + 1): its kick eventfd, which KVM writes
+// and nobody reads, so it signals by edges (as net_vhost's rx interrupt registered it). A ring
+// the guest has not set up (a queue pair it does not use) has none and needs none: enabling it
+// changes the vrings, and the set is rebuilt.
+static bool watch_guest_ring(int epoll_fd, const Group &group, uint16_t vring) {
+  const uint64_t guest = group.hot.guest.load();
+  rte_vhost_vring ring;
+  if (guest == GuestSession::kNone ||
+      rte_vhost_get_vhost_vring(GuestSession::vid(guest), vring, &ring) != 0 || ring.kickfd < 0)
+    return true;
+  return watch(epoll_fd, ring.kickfd, EPOLLIN | EPOLLET);
 }
 
 void RxWaiter::rebuild(const GroupList *list) {
   if (epoll_fd_ >= 0) close(epoll_fd_);
-  vhost_queues_.clear();
+  guest_rings_.clear();
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   can_wait_ = epoll_fd_ >= 0 && wakeup_.fd() >= 0;
   if (!can_wait_) return;
@@ -55,11 +66,10 @@ void RxWaiter::rebuild(const GroupList *list) {
   for (const PollUnit &unit : list->units) {
     const Group *group = unit.group;
     if (!can_wait_) return;
-    if (!group->hot.vhost_present.load()) continue;
-    // net_vhost's fd is an epoll set holding the vring's kick eventfd, which nobody reads: it
-    // signals by edges, as DPDK's own rx-interrupt wait registers it.
-    can_wait_ = watch(epoll_fd_, group->hot.vhost_port, unit.queue, EPOLLIN | EPOLLET);
-    vhost_queues_.push_back(unit);
+    if (!group->hot.started.load()) continue;
+    const uint16_t vring = unit.queue * 2 + 1;
+    can_wait_ = watch_guest_ring(epoll_fd_, *group, vring);
+    guest_rings_.push_back({group, vring, -1});
     // A tap's fd by its level, not by edges: net_tap reads its fd only after its SIGIO handler
     // has run (pmd_rx_burst returns nothing while `trigger == trigger_seen`), and that signal may
     // be handled late on another thread. By edges, a worker woken before the handler ran would
@@ -68,7 +78,8 @@ void RxWaiter::rebuild(const GroupList *list) {
     // while frames wait that net_tap cannot read (no mbufs), which is rare and short.
     for (const Uplink &uplink : group->hot.uplinks)
       if (can_wait_ && uplink.present.load(std::memory_order_acquire))
-        can_wait_ = watch(epoll_fd_, uplink.port_id, unit.queue, EPOLLIN);
+        can_wait_ =
+            watch(epoll_fd_, rte_eth_dev_rx_intr_ctl_q_get_fd(uplink.port_id, unit.queue), EPOLLIN);
   }
 }
 
@@ -95,32 +106,29 @@ static constexpr uint64_t kLogAll = 1ULL << 26;
 // corruption once measured with rx interrupts, once in 40 migrations, was QEMU 7.2's lost dirty
 // pages on 256 MiB guests; with the lab's guests sized off that bug none was seen in 219
 // migrations: docs/lab/notes/2026-12-06-migration-guest-memory.md.)
-static bool guest_memory_logged(uint16_t port_id) {
-  const int vid = rte_eth_vhost_get_vid_from_port_id(port_id);
+static bool guest_memory_logged(int vid) {
   uint64_t features = 0;
-  return vid >= 0 && rte_vhost_get_negotiated_features(vid, &features) == 0 &&
-         (features & kLogAll) != 0;
+  return rte_vhost_get_negotiated_features(vid, &features) == 0 && (features & kLogAll) != 0;
 }
 
-// Only a connected guest's: with none there is no vring to flag (the guest's arrival wakes the
-// worker through its wakeup, see link_state.cc). Nothing at all while one of them migrates.
-// These calls read the guest's vhost device, which a guest leaving frees: they are part of the
-// worker's pass, which the guest's LSC callback waits out (link_monitor.cc).
+// Only a connected guest's rings: with none there is nothing to flag (the guest's arrival wakes
+// the worker, see vhost_user.cc). Nothing at all while one of them migrates. These calls use the
+// guest's device, which a guest leaving frees: they are part of the worker's pass, which
+// destroy_device waits out (vhost_user.cc), and the vid armed is the one disarmed.
 bool RxWaiter::arm() {
-  for (const PollUnit &unit : vhost_queues_)
-    if (unit.group->hot.guest_ready.load(std::memory_order_relaxed) &&
-        guest_memory_logged(unit.group->hot.vhost_port))
-      return false;
-  for (const PollUnit &unit : vhost_queues_)
-    if (unit.group->hot.guest_ready.load(std::memory_order_relaxed) &&
-        rte_eth_dev_rx_intr_enable(unit.group->hot.vhost_port, unit.queue) == 0)
-      armed_.push_back(unit);
+  for (GuestRing &ring : guest_rings_) {
+    const uint64_t guest = ring.group->hot.guest.load();
+    ring.vid = guest == GuestSession::kNone ? -1 : GuestSession::vid(guest);
+    if (ring.vid >= 0 && guest_memory_logged(ring.vid)) return false;
+  }
+  for (const GuestRing &ring : guest_rings_)
+    if (ring.vid >= 0 && rte_vhost_enable_guest_notification(ring.vid, ring.vring, 1) == 0)
+      armed_.push_back(ring);
   return true;
 }
 
 void RxWaiter::disarm() {
-  for (const PollUnit &unit : armed_)
-    rte_eth_dev_rx_intr_disable(unit.group->hot.vhost_port, unit.queue);
+  for (const GuestRing &ring : armed_) rte_vhost_enable_guest_notification(ring.vid, ring.vring, 0);
   armed_.clear();
 }
 

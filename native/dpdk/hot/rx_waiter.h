@@ -1,12 +1,14 @@
 // Lets an idle worker sleep until a frame can be there, instead of waking thousands of times a
-// second to look: the rx interrupts of its groups' ports (a guest's kick on net_vhost, frames
-// queued on a net_tap's fd) and a control eventfd, in one epoll set of its own. Only where every
-// port of the worker can interrupt: one that cannot (net_null, a VF without per-queue vectors)
-// leaves the worker on its timed back-off.
+// second to look: its guests' kick eventfds (the guest's transmit rings, from lib/vhost's
+// rte_vhost_get_vhost_vring), its uplinks' rx interrupts (frames queued on a net_tap's fd) and a
+// control eventfd, in one epoll set of its own. Only where every uplink of the worker can
+// interrupt: one that cannot (net_null, a VF without per-queue vectors) leaves the worker on its
+// timed back-off.
 //
-// net_vhost interrupts only while armed (the guest kicks on every transmit then, at a VM exit's
-// cost), so the worker arms, polls once more (a frame queued before the arm raised nothing),
-// sleeps, and disarms on waking. Worker thread only, except wakeup().
+// A guest kicks only while asked to (rte_vhost_enable_guest_notification: it kicks on every
+// transmit then, at a VM exit's cost), so the worker arms, polls once more (a frame queued before
+// the arm raised nothing), sleeps, and disarms on waking, as net_vhost's rx interrupt did.
+// Worker thread only, except wakeup().
 #pragma once
 
 #include <cstdint>
@@ -41,8 +43,14 @@ class RxWaiter {
   uint64_t version_ = UINT64_MAX;
   uint64_t signature_ = 0;
   bool can_wait_ = false;
-  std::vector<PollUnit> vhost_queues_;  // whose vhost queue's interrupt must be armed
-  std::vector<PollUnit> armed_;         // the ones armed now
+  // A guest's transmit ring the worker may sleep on: its kicks are armed, and disarmed, there.
+  struct GuestRing {
+    const Group *group;
+    uint16_t vring;
+    int vid;  // of the guest connected when the ring was armed
+  };
+  std::vector<GuestRing> guest_rings_;  // of the polled queues: whose kicks must be armed
+  std::vector<GuestRing> armed_;        // the ones armed now
 };
 
 }  // namespace vhost_failover

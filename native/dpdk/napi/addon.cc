@@ -238,7 +238,8 @@ Napi::Value AddGroup(const Napi::CallbackInfo &info) {
     throw Napi::TypeError::New(info.Env(), "rx must be failover, both or active, not " + rx);
   parsed.rx_grace_ms = uint_field(spec, "rxGraceMs");
   parsed.spoof_check = spec.Get("spoofCheck").ToBoolean();
-  parsed.vhost_devargs = string_field(spec, "vhostDevargs");
+  parsed.vhost_socket = string_field(spec, "vhostSocket");
+  parsed.vhost_client = spec.Get("vhostClient").ToBoolean();
   parsed.primary_devargs = string_field(spec, "primaryDevargs");
   parsed.standby_devargs = string_field(spec, "standbyDevargs");
   parsed.primary_mac_mode = mac_mode(spec.Get("primaryMac"));
@@ -531,7 +532,7 @@ Napi::Object to_js(Napi::Env env, const vhfo::PollUnitReport &unit) {
   out.Set("group", unit.group);
   out.Set("queue", unit.queue);
   Napi::Object ports = Napi::Object::New(env);
-  ports.Set("vhost", port_or_null(env, unit.vhost_port));
+  ports.Set("vhost", port_or_null(env, unit.guest_vid));
   ports.Set("primary", port_or_null(env, unit.primary_port));
   ports.Set("standby", port_or_null(env, unit.standby_port));
   out.Set("ports", ports);

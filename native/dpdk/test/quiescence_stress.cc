@@ -1,14 +1,14 @@
 // The worker's quiescence protocol under ThreadSanitizer, with real threads and no DPDK: the
 // real Worker (worker.cc: publish, quiesce, worker_main) polls groups through a stand-in for
 // poll_group that touches what the real one touches after the same checks (forward.cc): the
-// group itself, its vhost port while vhost_present, the port transmit_path() picks, and every
-// uplink that is present (receive). Ports' state and groups are freed as dataplane.cc frees
-// them, in its order:
+// group itself while started, its guest's device while it has one (the guest word,
+// guest_session.h), the port transmit_path() picks, and every uplink that is present (receive).
+// Ports' state and groups are freed as dataplane.cc frees them, in its order:
 //   remove a group:   publish a list without it, then free its ports and it;
 //   detach a primary: clear eligibility, quiesce, clear present, quiesce, then free the port;
 //   attach a primary: make the port, then set present and eligible (release stores).
-//   a guest leaves:   net_vhost stops queuing, then the LSC callback waits out the group's workers
-//                     (Group::quiesce_workers, link_monitor.cc), then lib/vhost frees the device.
+//   a guest leaves:   destroy_device clears the guest word, then waits out the group's workers
+//                     (Group::quiesce_workers, vhost_user.cc), then lib/vhost frees the device.
 // Two workers each poll a share of the groups; stats are summed meanwhile, as the status op does.
 // A wrong order or a missing wait is a data race TSan reports (exit status 66).
 //
@@ -19,7 +19,7 @@
 //
 //   quiescence_stress [--rounds N] [--skip publish|second-wait|guest-left]
 // --skip leaves out one wait that memory safety rests on (the publish before a group is freed,
-// the detach's second quiesce before its port is freed, the LSC callback's wait before a guest's
+// the detach's second quiesce before its port is freed, destroy_device's wait before a guest's
 // device is freed), to prove the check sees each: TSan must then report. (The detach's first wait
 // orders the tx drain, not memory: it is not one of them.) (Built with -Wno-tsan: TSan does not
 // model quiesce()'s seq_cst fence. The fence makes the worker's next pass see a flag; the
@@ -38,23 +38,22 @@
 
 namespace vhost_failover {
 
-// A port's driver state as the worker reads it while sending; freed on close.
+// A port's driver state, or a guest's lib/vhost device, as the worker reads it while sending;
+// freed on close, or when the guest leaves.
 struct PortState {
   uint64_t frames = 0;
 };
 constexpr uint16_t kPorts = 64;
-PortState *ports[kPorts] = {};  // by port id; written by control threads, read by workers
-// net_vhost's allow_queuing of each vhost port: cleared as its guest leaves (a plain store in
-// net_vhost; relaxed here), set when the next one comes (its device published with it).
-std::atomic<bool> allow_queuing[kPorts] = {};
+PortState *ports[kPorts] = {};  // by port id or vid; written by control threads, read by workers
 
 // Stand-in for forward.cc: the same reads, in the same order, as a pass of the real one.
 unsigned poll_group(Group &group, uint16_t, unsigned lcore_id) {
-  if (!group.hot.vhost_present.load(std::memory_order_relaxed)) return 0;
+  if (!group.hot.started.load(std::memory_order_relaxed)) return 0;
   Counters &counters = group.hot.counters.slot[lcore_id];
   count(counters.guest_dequeued, group.name.size() != 0);
-  if (allow_queuing[group.hot.vhost_port].load(std::memory_order_acquire))
-    ports[group.hot.vhost_port]->frames++;  // only the polling worker writes them
+  const uint64_t guest = group.hot.guest.load();
+  if (guest != GuestSession::kNone)
+    ports[GuestSession::vid(guest)]->frames++;  // only the polling worker writes them
   const Path path = group.hot.transmit_path();
   if (path != kNoPath) {
     ports[group.uplink(path).port_id]->frames++;
@@ -84,14 +83,13 @@ struct Lane {
   uint16_t first_port = 0;
 };
 
-std::unique_ptr<Group> make_group(const std::string &name, uint16_t vhost_port,
+std::unique_ptr<Group> make_group(const std::string &name, uint16_t guest_vid,
                                   uint16_t standby_port) {
   auto group = std::make_unique<Group>();
   group->name = name;
-  group->hot.vhost_port = vhost_port;
-  ports[vhost_port] = new PortState;
-  allow_queuing[vhost_port].store(true, std::memory_order_release);
-  group->hot.vhost_present.store(true, std::memory_order_relaxed);  // published by the list
+  ports[guest_vid] = new PortState;
+  group->hot.guest.connected(guest_vid, false);
+  group->hot.started.store(true, std::memory_order_relaxed);  // published by the list
   Uplink &standby = group->uplink(kStandby);
   standby.port_id = standby_port;
   ports[standby_port] = new PortState;
@@ -102,11 +100,12 @@ std::unique_ptr<Group> make_group(const std::string &name, uint16_t vhost_port,
 
 // destroy_device, then new_device: the departing guest's device freed, the next one's made.
 void guest_leaves_and_returns(Group &group) {
-  allow_queuing[group.hot.vhost_port].store(false, std::memory_order_relaxed);
+  const int vid = GuestSession::vid(group.hot.guest.load());
+  group.hot.guest.disconnected();
   if (skip != Skip::kGuestLeft) group.quiesce_workers();
-  delete ports[group.hot.vhost_port];
-  ports[group.hot.vhost_port] = new PortState;
-  allow_queuing[group.hot.vhost_port].store(true, std::memory_order_release);
+  delete ports[vid];
+  ports[vid] = new PortState;
+  group.hot.guest.connected(vid, false);
 }
 
 void publish_groups(Lane &lane) {
@@ -148,7 +147,8 @@ void remove_last_group(Lane &lane) {
   lane.groups.pop_back();
   publish_groups(lane);
   if (gone->hot.primary_eligible.load()) detach(lane, *gone);
-  for (uint16_t port : {gone->hot.vhost_port, gone->uplink(kStandby).port_id}) {
+  for (int port :
+       {GuestSession::vid(gone->hot.guest.load()), int{gone->uplink(kStandby).port_id}}) {
     delete ports[port];
     ports[port] = nullptr;
   }
@@ -157,9 +157,9 @@ void remove_last_group(Lane &lane) {
 
 void run_lane(Lane &lane, int rounds, uint64_t *frames_summed) {
   const uint16_t standby_port = lane.first_port, primary_port = lane.first_port + 1,
-                 extra_standby = lane.first_port + 2, vhost_port = lane.first_port + 3,
-                 extra_vhost = lane.first_port + 4;
-  lane.groups.push_back(make_group("vm-a", vhost_port, standby_port));
+                 extra_standby = lane.first_port + 2, guest_vid = lane.first_port + 3,
+                 extra_guest = lane.first_port + 4;
+  lane.groups.push_back(make_group("vm-a", guest_vid, standby_port));
   publish_groups(lane);
   for (int round = 0; round < rounds; round++) {
     Group &group = *lane.groups.front();
@@ -167,7 +167,7 @@ void run_lane(Lane &lane, int rounds, uint64_t *frames_summed) {
     detach(lane, group);
     guest_leaves_and_returns(group);
     // A second group comes and goes beside it, sometimes with the primary attached.
-    lane.groups.push_back(make_group("vm-b-" + std::to_string(round), extra_vhost, extra_standby));
+    lane.groups.push_back(make_group("vm-b-" + std::to_string(round), extra_guest, extra_standby));
     publish_groups(lane);
     if (round % 2 == 0) attach(*lane.groups.back(), primary_port);
     remove_last_group(lane);

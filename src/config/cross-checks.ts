@@ -203,15 +203,13 @@ function macProblems(groups: Fields[]): Problem[] {
  * Debian 13's 24.11): what limits the groups of one daemon.
  */
 export const ETHDEV_PORTS_MAX = 32;
-/** The guest's side of a group is a net_vhost port. */
-const GUEST_ETHDEV_PORTS = 1;
-
-/** DPDK ports a group takes: its guest's, and each uplink that is a DPDK device ("tap:NAME", a tap the daemon reads itself, is none). */
+/**
+ * DPDK ports a group takes: each uplink that is a DPDK device ("tap:NAME", a tap the daemon reads
+ * itself, is none). Its guest is lib/vhost's (native/dpdk/control/vhost_user.cc), not a port.
+ */
 export function groupEthdevPorts(group: Fields): number {
   const uplinks = [group.primary, group.standby].map((uplink) => fieldsOf(uplink).devargs);
-  return (
-    GUEST_ETHDEV_PORTS + uplinks.filter((devargs) => typeof devargs !== 'string' || !devargs.startsWith('tap:')).length
-  );
+  return uplinks.filter((devargs) => typeof devargs !== 'string' || !devargs.startsWith('tap:')).length;
 }
 
 function ethdevPortProblems(groups: Fields[]): Problem[] {
@@ -221,8 +219,8 @@ function ethdevPortProblems(groups: Fields[]): Problem[] {
     {
       path: 'groups',
       text:
-        `${groups.length} groups take ${ports} DPDK ports (each group its guest's port and every uplink that is a ` +
-        `DPDK device), more than the ${ETHDEV_PORTS_MAX} this DPDK holds (RTE_MAX_ETHPORTS); ` +
+        `${groups.length} groups take ${ports} DPDK ports (every uplink that is a DPDK device), more than the ` +
+        `${ETHDEV_PORTS_MAX} this DPDK holds (RTE_MAX_ETHPORTS); ` +
         'move groups to a second daemon (its own filePrefix, sockets and worker CPUs)',
     },
   ];

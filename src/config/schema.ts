@@ -249,7 +249,7 @@ export const configSchema = everyStringPrintable({
         linkPollIntervalUs: {
           description:
             'how often the link monitor reads the links of ports whose driver tells it of no change, in ' +
-            'microseconds, only while such a port exists: net_vhost and net_iavf raise link events, a port with a ' +
+            'microseconds, only while such a port exists: net_iavf raises link events, a port with a ' +
             'kernel interface behind it (net_tap, mlx5) has the kernel link notifications, net_null and net_ring ' +
             'never change; any other driver (net_ixgbe_vf, igbvf, drivers not listed) is polled',
           type: 'integer',
@@ -506,8 +506,8 @@ export const configSchema = everyStringPrintable({
     groups: {
       description:
         'one group per VM port: a virtio-net port and its primary and standby uplinks. The groups together ' +
-        "take at most 32 DPDK ports, as many as the distribution's DPDK holds (RTE_MAX_ETHPORTS): the guest's " +
-        'port and every uplink that is a DPDK device one each',
+        "take at most 32 DPDK ports, as many as the distribution's DPDK holds (RTE_MAX_ETHPORTS): every uplink " +
+        "that is a DPDK device one each (the guest is lib/vhost's, not a port)",
       type: 'array',
       minItems: 1,
       maxItems: 256,

@@ -78,6 +78,7 @@ static void destroy_device(int vid) {
   rte_spinlock_lock(&group->control.guest_queues_lock);
   group->control.guest_vrings_enabled.reset();
   group->hot.guest_rx_queues_enabled.store(0, std::memory_order_relaxed);
+  group->hot.guest_tx_queues_enabled.store(0, std::memory_order_relaxed);
   group->control.guest_queues_beyond_enabled.store(0, std::memory_order_relaxed);
   rte_spinlock_unlock(&group->control.guest_queues_lock);
   group->hot.guest_vrings_changed.fetch_add(1, std::memory_order_release);
@@ -102,11 +103,13 @@ static int vring_state_changed(int vid, uint16_t vring, int enable) {
   if (changed && q >= group->queues) {
     control.guest_queues_beyond_enabled.fetch_add(enable ? 1 : -1, std::memory_order_relaxed);
     if (enable) control.guest_queues_beyond_events.fetch_add(1, std::memory_order_relaxed);
-  } else if (changed && vring % 2 == 0) {
+  } else if (changed) {
+    std::atomic<uint32_t> &queues =
+        vring % 2 == 0 ? group->hot.guest_rx_queues_enabled : group->hot.guest_tx_queues_enabled;
     if (enable)
-      group->hot.guest_rx_queues_enabled.fetch_or(1u << q, std::memory_order_relaxed);
+      queues.fetch_or(1u << q, std::memory_order_relaxed);
     else
-      group->hot.guest_rx_queues_enabled.fetch_and(~(1u << q), std::memory_order_relaxed);
+      queues.fetch_and(~(1u << q), std::memory_order_relaxed);
   }
   rte_spinlock_unlock(&control.guest_queues_lock);
   group->hot.guest_vrings_changed.fetch_add(1, std::memory_order_release);  // its kick eventfd

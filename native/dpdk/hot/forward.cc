@@ -156,11 +156,12 @@ static unsigned guest_to_network(Group &group, uint64_t guest, uint16_t q, Count
 // it; returns how many it took, the first ones. The mbufs stay ours, sent or not.
 static uint16_t send_to_guest(Group &group, uint64_t guest, uint16_t q, rte_mbuf **pkts,
                               uint16_t n) {
-  if (guest == GuestSession::kNone) return 0;
+  const uint16_t queue = group.hot.guest_rx_queue_for(q);
+  if (guest == GuestSession::kNone || queue == GroupHot::kNoGuestQueue) return 0;
   const int vid = GuestSession::vid(guest);
-  const uint16_t vring = guest_rx_vring(group.hot.guest_rx_queue_for(q));
+  const uint16_t vring = guest_rx_vring(queue);
   if (!group.hot.vhost_tx_shared) return rte_vhost_enqueue_burst(vid, vring, pkts, n);
-  rte_spinlock_t &lock = group.hot.vhost_tx_locks[vring / 2].lock;
+  rte_spinlock_t &lock = group.hot.vhost_tx_locks[queue].lock;
   rte_spinlock_lock(&lock);
   const uint16_t sent = rte_vhost_enqueue_burst(vid, vring, pkts, n);
   rte_spinlock_unlock(&lock);
@@ -212,7 +213,9 @@ unsigned poll_group(Group &group, uint16_t q, unsigned lcore_id) {
   if (q == 0) send_requested_announcement(group, counters);  // on the uplinks' queue 0
   // Once per pass: the pass uses this guest throughout, and destroy_device waits the pass out.
   const uint64_t guest = group.hot.guest.load();
-  unsigned moved = guest == GuestSession::kNone ? 0 : guest_to_network(group, guest, q, counters);
+  unsigned moved = guest != GuestSession::kNone && group.hot.guest_sends_on(q)
+                       ? guest_to_network(group, guest, q, counters)
+                       : 0;
   for (Path path : {kPrimary, kStandby})
     if (group.uplink(path).present.load(std::memory_order_acquire))
       moved += network_to_guest(group, guest, q, path, counters);

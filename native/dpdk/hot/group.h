@@ -134,11 +134,17 @@ struct GroupHot {
     uint64_t frames_polled = 0;
   } queue_owned[kMaxQueues];
 
-  // Which of the guest's rx queues (vrings 2q) it has enabled, a bit per queue, from lib/vhost's
-  // vring_state_changed; 0 until the first. A guest may use fewer queue
-  // pairs than offered (ethtool -L, or one vCPU): a unit whose own queue is disabled hands the
-  // guest its frames on an enabled one instead, as OVS remaps its vhost tx queues.
+  // Which of the guest's receive and transmit rings (vrings 2q and 2q + 1) it has enabled, a bit
+  // per queue of the group, from lib/vhost's vring_state_changed (vhost_user.cc); 0 until the
+  // first. lib/vhost's bursts on a ring the guest never set up fail with an error logged each
+  // time, so the worker uses only enabled ones, as net_vhost did. A guest may use fewer queue
+  // pairs than offered (ethtool -L, or one vCPU): a unit whose own receive queue is disabled
+  // hands the guest its frames on an enabled one instead, as OVS remaps its vhost tx queues.
   std::atomic<uint32_t> guest_rx_queues_enabled{0};
+  std::atomic<uint32_t> guest_tx_queues_enabled{0};
+  bool guest_sends_on(uint16_t q) const {
+    return guest_tx_queues_enabled.load(std::memory_order_relaxed) >> q & 1;
+  }
   // Units on different workers may then share one of the guest's rx queues: lib/vhost's enqueue
   // is not safe for two threads on one vring (from 23.03 on it takes the vring's access lock
   // shared, as a reader; 22.11's spinlock would serialise them, 24.11's does not), so each queue
@@ -175,11 +181,13 @@ struct GroupHot {
   // (no capture) almost always.
   std::atomic<CaptureSink *> capture{nullptr};
 
-  // The guest's rx queue that carries unit q's frames: q while the guest has it
-  // enabled (or before any queue-state event), else one of the enabled ones, spread by q.
+  // The guest's rx queue that carries unit q's frames: q while the guest has it enabled, else one
+  // of the enabled ones, spread by q; kNoGuestQueue while it has none.
+  static constexpr uint16_t kNoGuestQueue = UINT16_MAX;
   uint16_t guest_rx_queue_for(uint16_t q) const {
     const uint32_t enabled = guest_rx_queues_enabled.load(std::memory_order_relaxed);
-    if (enabled == 0 || (enabled >> q & 1)) return q;
+    if (enabled == 0) return kNoGuestQueue;
+    if (enabled >> q & 1) return q;
     unsigned pick = q % static_cast<unsigned>(__builtin_popcount(enabled));
     uint32_t bits = enabled;
     while (pick--) bits &= bits - 1;  // drop the lowest set bit `pick` times

@@ -67,7 +67,7 @@ void RxWaiter::rebuild(const GroupList *list) {
     const Group *group = unit.group;
     if (!can_wait_) return;
     if (!group->hot.started.load()) continue;
-    const uint16_t vring = unit.queue * 2 + 1;
+    const uint16_t vring = unit.queue * 2 + 1;  // the guest's transmit ring
     can_wait_ = watch_guest_ring(epoll_fd_, *group, vring);
     guest_rings_.push_back({group, vring, -1});
     // A tap's fd by its level, not by edges: net_tap reads its fd only after its SIGIO handler
@@ -118,7 +118,9 @@ static bool guest_memory_logged(int vid) {
 bool RxWaiter::arm() {
   for (GuestRing &ring : guest_rings_) {
     const uint64_t guest = ring.group->hot.guest.load();
-    ring.vid = guest == GuestSession::kNone ? -1 : GuestSession::vid(guest);
+    const bool sends =
+        guest != GuestSession::kNone && ring.group->hot.guest_sends_on(ring.vring / 2);
+    ring.vid = sends ? GuestSession::vid(guest) : -1;
     if (ring.vid >= 0 && guest_memory_logged(ring.vid)) return false;
   }
   for (const GuestRing &ring : guest_rings_)

@@ -50,7 +50,7 @@ TEST("rx failover: the primary's frames always; the standby's only without it, o
 TEST("a queue's frames reach the guest on that queue while it is enabled, else on an enabled one") {
   auto group = group_with(true, true, true);
   group->queues = 4;
-  CHECK_EQ(group->hot.guest_rx_queue_for(3), 3);  // no queue-state event yet: its own
+  CHECK_EQ(group->hot.guest_rx_queue_for(3), vhfo::GroupHot::kNoGuestQueue);  // none enabled yet
   group->hot.guest_rx_queues_enabled = 0b1111;
   for (uint16_t q = 0; q < 4; q++) CHECK_EQ(group->hot.guest_rx_queue_for(q), q);
   group->hot.guest_rx_queues_enabled = 0b0001;  // a one-queue guest (ethtool -L combined 1)

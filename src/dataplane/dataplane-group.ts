@@ -127,7 +127,7 @@ export class DataplaneGroup {
     return this.addon.groupStats(this.name);
   }
 
-  /** The drivers' own counters of the group's three ports (a driver call each). */
+  /** The uplinks' drivers' own counters (a driver call each) and lib/vhost's of the guest. */
   portStats(): GroupPortStats {
     return this.addon.groupPortStats(this.name);
   }

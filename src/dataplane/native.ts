@@ -101,7 +101,7 @@ export interface DpdkLogLine {
   droppedBefore?: number;
 }
 
-/** One port's counters as its driver keeps them (rte_eth_stats_get). */
+/** One port's counters as its driver keeps them (rte_eth_stats_get); the guest's from lib/vhost's per-vring counters. */
 export interface PortStats {
   /** False when the port is absent (a detached primary). */
   present: boolean;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "control/link_state.h"
@@ -404,11 +405,17 @@ std::string Dataplane::inject_driver_stall(const std::string &name, unsigned ms)
   }
   if (!stalled) return no_such_group(name);
   // As a slow driver call would: its own thread holds the ports' call locks for the time given.
-  std::thread([stalled, ms] {
+  // The call returns once they are held, so a request made after it meets the stall (on a busy
+  // machine the thread may otherwise start after that request is served).
+  std::promise<void> held;
+  std::future<void> holding = held.get_future();
+  std::thread([stalled, ms, held = std::move(held)]() mutable {
     std::lock_guard<PortCallLock> primary(stalled->uplink(kPrimary).calls);
     std::lock_guard<PortCallLock> standby(stalled->uplink(kStandby).calls);
+    held.set_value();
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   }).detach();
+  holding.wait();
   return "";
 }
 

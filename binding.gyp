@@ -11,6 +11,7 @@
       "native/dpdk/hot/forward.cc",
       "native/dpdk/hot/guest_addresses.cc",
       "native/dpdk/hot/rx_waiter.cc",
+      "native/dpdk/hot/tap_io.cc",
       "native/dpdk/hot/worker.cc",
       "native/dpdk/control/capture.cc",
       "native/dpdk/control/dataplane.cc",
@@ -26,11 +27,13 @@
       "native/dpdk/control/tx_progress.cc",
       "native/dpdk/control/tx_stall_injection.cc",
       "native/dpdk/control/vhost_user.cc",
+      "native/dpdk/control/uplink_device.cc",
       "native/dpdk/os/log_stream.cc",
       "native/dpdk/os/netlink_links.cc",
       "native/dpdk/os/pcap_writer.cc",
       "native/dpdk/os/peer_credentials.cc",
-      "native/dpdk/os/service_notify.cc"
+      "native/dpdk/os/service_notify.cc",
+      "native/dpdk/os/tap_device.cc"
     ]
   },
   "target_defaults": {
@@ -65,12 +68,14 @@
               "native/dpdk/hot/announce_frames.cc",
               "native/dpdk/hot/guest_addresses.cc",
               "native/dpdk/control/rx_filter.cc",
+              "native/dpdk/os/tap_device.cc",
               "native/dpdk/test/main.cc",
               "native/dpdk/test/announce_frames_test.cc",
               "native/dpdk/test/control_characters_test.cc",
               "native/dpdk/test/guest_frames_test.cc",
               "native/dpdk/test/guest_addresses_test.cc",
               "native/dpdk/test/rx_filter_test.cc",
+              "native/dpdk/test/tap_name_test.cc",
               "native/dpdk/test/transmit_path_test.cc",
               "native/dpdk/test/tx_progress_test.cc"
             ]

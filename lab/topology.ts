@@ -1,7 +1,10 @@
 // The lab topology (tests, demo, bench) of ../shared/DESIGN.md, all virtual:
 //
-//   testpmd "VM" (net_virtio_user) ── vhost-user ── daemon ──┬── primary net_tap ──┐
-//                                                            └── standby net_tap ──┴── br0 (netns)
+//   testpmd "VM" (net_virtio_user) ── vhost-user ── daemon ──┬── primary net_tap ─────┐
+//                                                            └── standby tap (own) ──┴── br0 (netns)
+//
+// The primary is a DPDK ethdev (net_tap), as a VF is; the standby a tap the daemon reads and
+// writes itself (tap:NAME), as a host's standby is: both kinds run in every test that uses it.
 //
 // Everything it creates (namespace, taps, bridge, sockets, processes, hugepage files) goes away in
 // stop(), whether the test passed or not.
@@ -9,6 +12,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { validateConfig, type Config } from '../src/config';
+import { kernelInterface } from '../src/config/devargs-rules';
 import { DaemonProcess } from './daemon-process';
 import { Netns } from './netns';
 import { QemuVm, type QemuVmOptions } from './qemu-vm';
@@ -38,6 +42,15 @@ export interface TopologyOptions {
   rxInterrupts?: boolean;
   /** The group's queue pairs (groups[].queues). */
   queues?: number;
+  /** How each uplink's tap is reached: the daemon's own (tap:NAME) or DPDK's net_tap ethdev. */
+  primaryTap?: TapKind;
+  standbyTap?: TapKind;
+}
+
+export type TapKind = 'own' | 'net_tap';
+
+function tapDevargs(kind: TapKind, index: number, iface: string): string {
+  return kind === 'own' ? `tap:${iface}` : `net_tap${index},iface=${iface}`;
 }
 
 /** A one-group config with unique names, for tests that run side by side with anything else. */
@@ -68,18 +81,18 @@ export function labConfig(options: TopologyOptions = {}): Config {
         ...(options.queues ? { queues: options.queues } : {}),
         vhost: { socket: path.join(dir, 'vm1.sock'), mode: 'server' },
         // The daemon puts both taps into the namespace's bridge itself, each time it makes them.
-        primary: { devargs: `net_tap0,iface=vfp${id}`, bridge: BRIDGE },
-        standby: { devargs: `net_tap1,iface=vfs${id}`, bridge: BRIDGE },
+        primary: { devargs: tapDevargs(options.primaryTap ?? 'net_tap', 0, `vfp${id}`), bridge: BRIDGE },
+        standby: { devargs: tapDevargs(options.standbyTap ?? 'own', 1, `vfs${id}`), bridge: BRIDGE },
         ...(options.qmp ? { qmp: { socket: path.join(dir, 'qmp.sock'), device: 'nic0' } } : {}),
       },
     ],
   });
 }
 
-/** The kernel interface of a net_tap uplink's devargs. */
+/** The kernel interface of a tap uplink's devargs (tap:NAME, or net_tap's iface=NAME). */
 export function tapName(devargs: string): string {
-  const iface = /(?:^|,)iface=([^,]+)/.exec(devargs)?.[1];
-  if (!iface) throw new Error(`the lab needs net_tap uplinks with iface=NAME, not "${devargs}"`);
+  const iface = kernelInterface(devargs);
+  if (!iface) throw new Error(`the lab needs tap uplinks (tap:NAME or net_tap with iface=NAME), not "${devargs}"`);
   return iface;
 }
 

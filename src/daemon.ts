@@ -23,7 +23,7 @@ import { controlHandlers, type ControlTarget } from './control/handlers';
 import type { HealthReply, IdentityReply, ReloadReply } from './control/protocol';
 import { ControlServer } from './control/server';
 import { removeStaleSocket } from './control/socket-file';
-import { devargsSocketPaths, kernelInterface, parseDevargs } from './config/devargs-rules';
+import { devargsSocketPaths, isTapDriver, kernelInterface, parseDevargs } from './config/devargs-rules';
 import {
   Dataplane,
   type CaptureLimits,
@@ -454,8 +454,7 @@ export class Daemon implements ControlTarget {
 }
 
 function isTap(devargs: string): boolean {
-  const { driver } = parseDevargs(devargs);
-  return driver === 'net_tap' || driver === 'net_tun';
+  return isTapDriver(parseDevargs(devargs).driver);
 }
 
 /** control.operators as an access policy; an unknown user or group is a configuration error. */

@@ -39,6 +39,19 @@ function guestAddresses(groups: GroupStatusReply[]): string {
     .join('');
 }
 
+// Each uplink's device and how the data plane reaches it: an ethdev port, or a tap it reads itself.
+function devices(groups: GroupStatusReply[]): string {
+  const device = (state: GroupStatusReply['primary']) =>
+    !state.devargs
+      ? 'none'
+      : state.kind === 'tap'
+        ? `${state.devargs} (own tap)`
+        : `${state.devargs} (port ${state.portId})`;
+  return groups
+    .map((group) => `${group.name}: primary ${device(group.primary)}, standby ${device(group.standby)}\n`)
+    .join('');
+}
+
 // Groups with more than one queue pair: which the guest receives on.
 function queues(groups: GroupStatusReply[]): string {
   return groups
@@ -117,6 +130,7 @@ export function formatStatus(groups: GroupStatusReply[], health?: HealthReply): 
         group.policy?.lastReason || group.lastSwitch?.reason || '-',
       ]),
     ) +
+    devices(groups) +
     guestAddresses(groups) +
     queues(groups) +
     rxFilters(groups) +

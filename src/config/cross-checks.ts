@@ -4,7 +4,14 @@
 
 import { posix } from 'path';
 import { Problem, showValue } from './config-error';
-import { devargsProblems, kernelInterface, kernelInterfaces, parseDevargs, type DeviceRules } from './devargs-rules';
+import {
+  devargsProblems,
+  isTapDriver,
+  kernelInterface,
+  kernelInterfaces,
+  parseDevargs,
+  type DeviceRules,
+} from './devargs-rules';
 import { deviceName } from './device-name';
 import { extraEalArgsProblems } from './eal-rules';
 import { MAC_PATTERN, UPLINK_DRIVERS } from './schema';
@@ -135,10 +142,10 @@ function uplinkProblems(root: Fields, groups: Fields[]): Problem[] {
       if (typeof devargs !== 'string') return [];
       const problems = devargsProblems(devargs, rules).map((text) => ({ path: `groups[${i}].${role}.devargs`, text }));
       const driver = parseDevargs(devargs).driver;
-      if (typeof bridge === 'string' && !((driver === 'net_tap' || driver === 'net_tun') && kernelInterface(devargs)))
+      if (typeof bridge === 'string' && !(isTapDriver(driver) && kernelInterface(devargs)))
         problems.push({
           path: `groups[${i}].${role}.bridge`,
-          text: `only a net_tap or net_tun uplink with iface=NAME can join a bridge; ${showValue(devargs)} is not one`,
+          text: `only a tap:NAME uplink, or a net_tap or net_tun one with iface=NAME, can join a bridge; ${showValue(devargs)} is not one`,
         });
       return problems;
     }),

@@ -50,7 +50,12 @@ const TAP: DriverRule = {
   },
 };
 
+// tap:NAME, the daemon's own tap (no ethdev): its name is parsed as iface=NAME, and checked by
+// tapNameProblems first, with errors of its own.
+const OWN_TAP: DriverRule = { options: { iface: 'ifname' }, required: ['iface'] };
+
 const DRIVER_RULES: Record<Exclude<UplinkDriver, 'pci'>, DriverRule> = {
+  tap: OWN_TAP,
   net_tap: TAP,
   net_tun: TAP,
   net_af_packet: {
@@ -175,7 +180,13 @@ export interface ParsedDevargs {
   options: Array<{ key: string; value: string }>;
 }
 
+/** The prefix of a tap the daemon makes and reads itself, with no DPDK device: "tap:vm1-sb". */
+export const OWN_TAP_PREFIX = 'tap:';
+
 export function parseDevargs(devargs: string): ParsedDevargs {
+  // Everything after the prefix is the interface's name, separators included (and refused).
+  if (devargs.startsWith(OWN_TAP_PREFIX))
+    return { name: devargs, driver: 'tap', options: [{ key: 'iface', value: devargs.slice(OWN_TAP_PREFIX.length) }] };
   const [name, ...parts] = devargs.split(',');
   const options = parts.map((part) => {
     const equals = part.indexOf('=');
@@ -210,15 +221,36 @@ function valueProblem(driver: string, key: string, value: string, kind: ValueKin
     : `option ${key}=${value} of ${driver} is not ${form.expected}`;
 }
 
+// Linux's IFNAMSIZ is 16 bytes with the terminating NUL.
+const IFNAME_MAX_BYTES = 15;
+
+/** What is wrong with `name` as the interface of a tap:NAME uplink (hostile input: length, characters). */
+export function tapNameProblems(name: string): string[] {
+  if (name.length === 0) return ['tap: needs an interface name after it, like "tap:vm1-sb"'];
+  const bytes = Buffer.byteLength(name);
+  if (bytes > IFNAME_MAX_BYTES)
+    return [`tap interface name is ${bytes} bytes; Linux allows at most ${IFNAME_MAX_BYTES} (IFNAMSIZ)`];
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    return [
+      `tap interface name ${JSON.stringify(name)} may hold only letters, digits, '_', '.' and '-' (no '/', ':', ',', spaces, NUL or other control characters)`,
+    ];
+  if (name === '.' || name === '..') return [`${JSON.stringify(name)} is not an interface name Linux accepts`];
+  return [];
+}
+
 /** What is wrong with `devargs` as an uplink, one sentence each; empty when it may be used. */
 export function devargsProblems(devargs: string, rules: DeviceRules): string[] {
   const { name, driver, options } = parseDevargs(devargs);
   const allowed = rules.drivers.join(', ');
+  if (driver === 'tap') {
+    if (!rules.drivers.includes(driver)) return [`driver tap is not allowed here; devices.drivers allows ${allowed}`];
+    return tapNameProblems(options[0].value);
+  }
   if (!driver) {
     if (name.startsWith('net_vhost'))
       return ["a vhost-user port cannot be an uplink: the guest's port is the daemon's own"];
     return [
-      `${JSON.stringify(name)} is not a device this daemon runs as an uplink; use a PCI address or one of ${allowed} followed by a number, like "net_tap0"`,
+      `${JSON.stringify(name)} is not a device this daemon runs as an uplink; use a PCI address, tap:NAME, or one of ${allowed} followed by a number, like "net_tap0"`,
     ];
   }
   if (!rules.drivers.includes(driver))
@@ -270,7 +302,12 @@ export function kernelInterfaces(devargs: string): string[] {
   return [...new Set(options.filter((option) => INTERFACE_OPTIONS.includes(option.key)).map((option) => option.value))];
 }
 
-/** The first of them: a tap's or tun's own interface, the one a bridge takes. */
+/** Whether the driver makes a kernel interface of its own (a tap, the daemon's or net_tap's, or a tun). */
+export function isTapDriver(driver: UplinkDriver | undefined): boolean {
+  return driver === 'tap' || driver === 'net_tap' || driver === 'net_tun';
+}
+
+/** The first of them: a tap's (own or net_tap's) or tun's own interface, the one a bridge takes. */
 export function kernelInterface(devargs: string): string | undefined {
   return kernelInterfaces(devargs)[0];
 }

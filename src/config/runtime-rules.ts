@@ -3,7 +3,7 @@
 // file's own paths and devices are the operator's and need no such rule.
 import fs from 'fs';
 import path from 'path';
-import { devargsSocketPaths, kernelInterfaces, liesUnder, parseDevargs } from './devargs-rules';
+import { devargsSocketPaths, isTapDriver, kernelInterfaces, liesUnder, parseDevargs } from './devargs-rules';
 import { deviceName } from './device-name';
 import type { Config, GroupConfig } from './types';
 
@@ -69,7 +69,7 @@ export function runtimeDeviceProblems(devargs: string, devices: Config['devices'
           `${address} is not an SR-IOV VF; a PCI device that is not a VF is taken at run time only if devices.pciAddresses lists it`,
         ];
   }
-  if (driver === 'net_tap' || driver === 'net_tun') return [];
+  if (isTapDriver(driver)) return [];
   // Every host interface the driver attaches to (captures, steers traffic of).
   return kernelInterfaces(devargs).flatMap((iface) =>
     matches(iface, devices.interfaces)

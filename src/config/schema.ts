@@ -20,10 +20,12 @@ export const PCI_PREFIX_PATTERN = '^[0-9A-Fa-f:.]{2,12}$';
 
 /**
  * The uplink drivers the daemon can run (devargs-rules.ts knows each one's options). vhost is not
- * among them: the guest's port is made by the daemon itself.
+ * among them: the guest's port is made by the daemon itself. `tap` is the daemon's own tap
+ * ("tap:NAME"), read and written without DPDK; the others are DPDK devices.
  */
 export const UPLINK_DRIVERS = [
   'pci',
+  'tap',
   'net_tap',
   'net_tun',
   'net_af_packet',
@@ -94,7 +96,7 @@ export const patternHints: Readonly<Record<string, PatternHint>> = {
   },
   [DEVARGS_PATTERN]: {
     expected: 'a DPDK device',
-    fix: `write a PCI address like "0000:3b:02.1" or a virtual device like "net_tap0,iface=sb-vm1", without spaces`,
+    fix: `write a PCI address like "0000:3b:02.1", a tap like "tap:sb-vm1", or a virtual device like "net_tap0,iface=sb-vm1", without spaces`,
   },
 };
 
@@ -120,11 +122,14 @@ const uplink = {
   properties: {
     devargs: {
       description:
-        'DPDK devargs of the port: a PCI address with optional ",key=value" options, or a vdev; held to the ' +
-        'devices section and the device rules of the trust model (docs/design/trust-model.md)',
+        'the uplink\'s device: "tap:NAME", a kernel tap the daemon makes (it must not exist; IFNAMSIZ: at ' +
+        'most 15 letters, digits, _ . -), reads and writes itself with no DPDK port, and whose removal the ' +
+        'kernel does when the daemon closes it; or DPDK devargs: a PCI address with optional ",key=value" ' +
+        "options, or a vdev such as net_tap (one DPDK port each, of RTE_MAX_ETHPORTS, 32 in Debian's DPDK). " +
+        'Held to the devices section and the device rules of the trust model (docs/design/trust-model.md)',
       type: 'string',
       pattern: DEVARGS_PATTERN,
-      examples: ['0000:3b:02.1', 'net_tap0,iface=sb-vm1'],
+      examples: ['0000:3b:02.1', 'tap:sb-vm1', 'net_tap0,iface=sb-vm1'],
     },
     guestMac: {
       description:
@@ -139,7 +144,7 @@ const uplink = {
     },
     bridge: {
       description:
-        "a Linux bridge the uplink's kernel interface (a tap's, given by iface=) joins, up, each time the " +
+        "a Linux bridge the uplink's kernel interface (a tap's: tap:NAME, or net_tap's iface=) joins, up, each time the " +
         'daemon creates it: a restarted daemon then has both paths back at once',
       type: 'string',
       pattern: INTERFACE_NAME_PATTERN,

@@ -229,8 +229,13 @@ export interface NativeGroupSpec {
  */
 export type TxDrain = 'drained' | 'timed-out' | 'not-reported';
 
+/** How the data plane reaches an uplink: a DPDK ethdev port, or a kernel tap it reads and writes itself. */
+export type UplinkKind = 'ethdev' | 'tap';
+
 export interface UplinkStatus {
   devargs: string;
+  kind: UplinkKind;
+  /** The ethdev port; 65535 for a tap, which has none. */
   portId: number;
   present: boolean;
   linkUp: boolean;

@@ -1,5 +1,6 @@
 // What only the host can tell about an uplink right before the daemon probes it:
-// - A tap or tun the daemon would make must not exist yet. net_tap opens an existing tap by its
+// - A tap or tun the daemon would make must not exist yet (its own tap:NAME refuses one itself,
+//   with IFF_TUN_EXCL; checked here too, for the same message before anything is opened). net_tap opens an existing tap by its
 //   name (multi-queue, as another DPDK process's or QEMU's may be) and at the end sets it down
 //   and removes it: adopting one would take another VM's tap, or a host interface, and then break
 //   it. So the daemon makes every tap itself and never touches an interface it did not make. (Only
@@ -7,7 +8,7 @@
 // - A PCI device's options must be its driver family's, known by its vendor id.
 import fs from 'fs';
 import path from 'path';
-import { parseDevargs, pciOptionProblems } from '../config/devargs-rules';
+import { isTapDriver, parseDevargs, pciOptionProblems } from '../config/devargs-rules';
 import { deviceName } from '../config/device-name';
 
 export interface HostView {
@@ -37,7 +38,7 @@ export const THIS_HOST: HostView = {
 /** Why the daemon may not probe `devargs` now; empty when it may. */
 export function deviceClaimProblems(devargs: string, host: HostView = THIS_HOST): string[] {
   const { driver, options } = parseDevargs(devargs);
-  if (driver === 'net_tap' || driver === 'net_tun') {
+  if (isTapDriver(driver)) {
     const iface = options.find((option) => option.key === 'iface')?.value;
     return iface !== undefined && host.interfaces().includes(iface)
       ? [

@@ -200,7 +200,8 @@ export class FakeAddon implements NativeAddon {
     const group = this.group(name);
     const uplink = (u: FakeUplink) => ({
       devargs: u.devargs,
-      portId: u.devargs ? 1 : 65535,
+      kind: u.devargs.startsWith('tap:') ? ('tap' as const) : ('ethdev' as const),
+      portId: u.devargs && !u.devargs.startsWith('tap:') ? 1 : 65535,
       present: u.present,
       linkUp: u.linkUp,
       rxFilter: { multicast: 'all', vlan: 'all' },

@@ -86,8 +86,8 @@ describe('config', () => {
       assert.deepEqual(
         config.groups.map((g) => [g.name, g.vhost.mode, g.primary.devargs, g.standby.devargs]),
         [
-          ['vm1', 'client', '0000:3b:02.1', 'net_tap0,iface=sb-vm1'],
-          ['vm2', 'client', '0000:3b:02.2', 'net_tap1,iface=sb-vm2'],
+          ['vm1', 'client', '0000:3b:02.1', 'tap:sb-vm1'],
+          ['vm2', 'client', '0000:3b:02.2', 'tap:sb-vm2'],
         ],
       );
       assert.equal(config.groups[1].vhost.socket, '/var/run/vhost-failover/vm2.sock');

@@ -162,6 +162,46 @@ describe('uplink devices (devargs allow-list)', function () {
     assert.ok(sameMac.some((p) => p.startsWith('groups[1].mac: "52:54:00:00:00:01" is already the MAC of groups[0]')));
   });
 
+  it("takes tap:NAME, the daemon's own tap, and refuses hostile names: too long, separators, control characters, NUL", function () {
+    assert.deepEqual(devargsProblems('tap:sb-vm1', defaults), []);
+    assert.deepEqual(devargsProblems('tap:a.b_C-9', defaults), []);
+    assert.deepEqual(devargsProblems('tap:abcdefghijklmno', defaults), [], '15 bytes: IFNAMSIZ with its NUL');
+    assert.deepEqual(devargsProblems('tap:abcdefghijklmnop', defaults), [
+      'tap interface name is 16 bytes; Linux allows at most 15 (IFNAMSIZ)',
+    ]);
+    assert.deepEqual(devargsProblems('tap:', defaults), ['tap: needs an interface name after it, like "tap:vm1-sb"']);
+    for (const hostile of ['tap:a/b', 'tap:a:b', 'tap:sb,iface=eth0', 'tap:a\u0000b', 'tap:a\nb', 'tap:é'])
+      assert.match(devargsProblems(hostile, defaults).join(), /may hold only letters, digits/, hostile);
+    assert.match(
+      devargsProblems('tap:éééééééé', defaults).join(),
+      /is 16 bytes/,
+      'counted in bytes, as the kernel does',
+    );
+    assert.match(devargsProblems('tap:..', defaults).join(), /not an interface name Linux accepts/);
+    assert.deepEqual(devargsProblems('tap:sb', { ...defaults, drivers: ['pci'] }), [
+      'driver tap is not allowed here; devices.drivers allows pci',
+    ]);
+    assert.equal(kernelInterface('tap:sb-vm1'), 'sb-vm1');
+  });
+
+  it('holds tap:NAME in the config file to those rules, sees its interface shared with a net_tap, and lets it join a bridge', function () {
+    assert.deepEqual(problems({ groups: [group(1, '0000:3b:02.1', 'tap:sb1')] }), []);
+    assert.deepEqual(
+      problems({ groups: [{ ...group(1, 'tap:p1', 'tap:sb1'), standby: { devargs: 'tap:sb1', bridge: 'br0' } }] }),
+      [],
+    );
+    assert.ok(
+      problems({ groups: [group(1, '0000:3b:02.1', 'tap:0123456789abcdefg')] }).includes(
+        'groups[0].standby.devargs: tap interface name is 17 bytes; Linux allows at most 15 (IFNAMSIZ)',
+      ),
+    );
+    const shared = problems({ groups: [group(1, 'net_tap0,iface=vf1'), group(2, 'tap:vf1')] });
+    assert.ok(
+      shared.some((p) => p.startsWith('groups[1].primary.devargs: "tap:vf1" (interface "vf1") is already used')),
+      shared.join('\n'),
+    );
+  });
+
   it('refuses socket paths with separators that would splice options into a devargs string', function () {
     const spliced = problems({ groups: [{ ...group(1, '0000:3b:02.1'), vhost: { socket: '/run/x.sock,tso=1' } }] });
     assert.ok(

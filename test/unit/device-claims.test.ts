@@ -9,7 +9,7 @@ const host = (interfaces: string[], vendors: Record<string, string> = {}): HostV
 describe('device claims (the host, right before a probe)', () => {
   it('refuses a tap or tun whose interface exists already: the daemon never adopts one', () => {
     const taken = host(['lo', 'eth0', 'vfp1234']);
-    for (const devargs of ['net_tap3,iface=vfp1234', 'net_tun0,iface=eth0'])
+    for (const devargs of ['net_tap3,iface=vfp1234', 'net_tun0,iface=eth0', 'tap:eth0'])
       assert.match(
         deviceClaimProblems(devargs, taken)[0],
         /^interface \w+ exists already; the daemon makes its own taps and never adopts one/,

@@ -15,6 +15,7 @@ const silent = pino({ level: 'silent' });
 function groupStatus(primaryLinkUp: boolean): GroupStatus {
   const uplink = (linkUp: boolean) => ({
     devargs: 'x',
+    kind: 'ethdev' as const,
     portId: 1,
     present: true,
     linkUp,

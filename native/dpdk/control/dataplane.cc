@@ -16,6 +16,7 @@
 
 #include "control/link_state.h"
 #include "control/port.h"
+#include "control/uplink_device.h"
 
 namespace vhost_failover {
 
@@ -76,7 +77,8 @@ std::string Dataplane::probe_unclaimed(const std::string &devargs, uint16_t *por
   if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS)
     return "cannot probe device \"" + devargs + "\": this DPDK build holds at most " +
            std::to_string(RTE_MAX_ETHPORTS) +
-           " ports (RTE_MAX_ETHPORTS), all in use; every group takes two (primary and standby)";
+           " ports (RTE_MAX_ETHPORTS), all in use; every group takes one for each uplink that is a "
+           "DPDK device (a tap:NAME uplink takes none)";
   uint16_t id = UINT16_MAX;
   std::string error = port_probe(devargs, &id);
   if (!error.empty()) return error;
@@ -103,7 +105,19 @@ std::string Dataplane::start_port(uint16_t port_id, PortSetup &setup, unsigned m
   return setup.pool ? port_start(port_id, setup) : error;
 }
 
+void Dataplane::release_uplink(Group &group, Uplink &uplink) {
+  if (uplink.kind == UplinkKind::kEthdev) return release(uplink.calls, uplink.port_id);
+  std::lock_guard<PortCallLock> lock(uplink.calls);  // waits out a link query in progress
+  uplink_close_tap(uplink, group.queues);
+}
+
 std::string Dataplane::start_uplink(Group &group, Path path) {
+  PortSetup setup = uplink_setup(group, path);
+  return start_port(group.uplink(path).port_id, setup,
+                    port_mbufs(setup.queues, setup.rx_descriptors, setup.tx_descriptors));
+}
+
+PortSetup Dataplane::uplink_setup(Group &group, Path path) const {
   PortSetup setup;
   setup.rx_interrupt = options_.rx_interrupts;
   setup.queues = group.queues;
@@ -113,8 +127,7 @@ std::string Dataplane::start_uplink(Group &group, Path path) {
   // The primary answers for the guest's MAC, as the VF does under Linux net_failover.
   setup.mac = &group.hot.guest_mac;
   setup.mac_mode = group.uplink(path).mac_mode;
-  return start_port(group.uplink(path).port_id, setup,
-                    port_mbufs(setup.queues, setup.rx_descriptors, setup.tx_descriptors));
+  return setup;
 }
 
 // Programs one uplink with the group's receive filter (a PF mailbox round trip on a VF). Holds
@@ -133,8 +146,15 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
   Uplink &uplink = group.uplink(path);
   uplink.devargs = devargs;
   uplink.mac_mode = mac_mode;
-  std::string error = probe_unclaimed(devargs, &uplink.port_id);
-  if (error.empty()) error = start_uplink(group, path);
+  uplink.kind = uplink_kind_of(devargs);
+  std::string error;
+  // A tap reads into the group's pool (the guest port's), a burst per queue at a time.
+  if (uplink.kind == UplinkKind::kTap) {
+    error = uplink_open_tap(uplink, devargs, uplink_setup(group, path));
+  } else {
+    error = probe_unclaimed(devargs, &uplink.port_id);
+    if (error.empty()) error = start_uplink(group, path);
+  }
   if (!error.empty()) return std::string(path_name(path)) + " port: " + error;
   // The group's filter as known now (pass everything before the guest's is), before the port
   // carries anything, and what the port made of it in status: a port started with its VLAN
@@ -159,7 +179,7 @@ std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::stri
   Uplink &primary = group.uplink(kPrimary);
   *primary_error = open_uplink(group, kPrimary, spec.primary_devargs, spec.primary_mac_mode);
   if (!primary_error->empty()) {
-    release(primary.calls, primary.port_id);
+    release_uplink(group, primary);
     primary.devargs.clear();
   }
   return "";
@@ -170,7 +190,7 @@ void Dataplane::close_ports(Group &group) {
   pools_.release(MbufPools::guest_owner(&group));
   for (Uplink &uplink : group.hot.uplinks) {
     tx_stall_remove(uplink.port_id, &uplink.injected_tx_stalls);
-    release(uplink.calls, uplink.port_id);
+    release_uplink(group, uplink);
   }
 }
 
@@ -206,7 +226,7 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   Group *group = find(name, &workers);
   if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
-  if (primary.port_id == UINT16_MAX) return "group \"" + name + "\" has no primary to detach";
+  if (!primary.has_device()) return "group \"" + name + "\" has no primary to detach";
   // Make before break: new bursts go to the standby, and the burst in flight on the primary
   // is finished, before the primary stops being polled and is closed.
   link_set_primary_eligible(*group, false, SwitchCause::kDetached, "primary detached");
@@ -219,18 +239,20 @@ std::string Dataplane::detach_primary(const std::string &name, TxDrain *drain) {
   }
   quiesce(workers);
   // Nothing transmits on it now; let a NIC send what is still in its ring. A surprise-removed
-  // device has nothing left to send.
-  if (was_present) *drain = port_drain_tx(primary.port_id, group->queues, kTxDrainTimeoutUs);
+  // device has nothing left to send, nor a tap (each write hands its frame to the kernel).
+  const bool ethdev = primary.kind == UplinkKind::kEthdev;
+  if (was_present && ethdev)
+    *drain = port_drain_tx(primary.port_id, group->queues, kTxDrainTimeoutUs);
   // What the drain left (a ring a fault disabled) goes with the port. Asked of a removed device
   // too: vfio keeps it until it is released below.
   tx_ring_count_lost(*group);
-  if (was_present) {
+  if (was_present && ethdev) {
     std::lock_guard<PortCallLock> lock(primary.calls);
     port_restore_mac(primary.port_id);
   }
   monitor_.unwatch_port(*group, primary.port_id);
   tx_stall_remove(primary.port_id, &primary.injected_tx_stalls);
-  release(primary.calls, primary.port_id);
+  release_uplink(*group, primary);
   primary.devargs.clear();
   primary.applied_vlans.clear();
   primary.rx_filter_outcome = RxFilterOutcome{};
@@ -251,12 +273,12 @@ std::string Dataplane::attach_primary(const std::string &name, const std::string
   Group *group = find(name);
   if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
-  if (primary.port_id != UINT16_MAX)
+  if (primary.has_device())
     return "group \"" + name + "\" already has a primary (" + primary.devargs +
            "); detach it first";
   const std::string error = open_uplink(*group, kPrimary, devargs, mac_mode);
   if (!error.empty()) {
-    release(primary.calls, primary.port_id);
+    release_uplink(*group, primary);
     primary.devargs.clear();
     return error;
   }
@@ -304,7 +326,7 @@ std::string Dataplane::add_group(const GroupSpec &spec, std::string *primary_err
     return "group \"" + spec.name + "\": " + error;
   }
   // Present before the removal callbacks are armed: a removal from then on is never missed.
-  group->uplink(kPrimary).present = group->uplink(kPrimary).port_id != UINT16_MAX;
+  group->uplink(kPrimary).present = group->uplink(kPrimary).has_device();
   group->uplink(kStandby).present = true;
   group->hot.started = true;
   monitor_.watch(*group);
@@ -438,6 +460,8 @@ std::string Dataplane::inject_tx_stall(const std::string &name) {
   if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
   if (!primary.present.load()) return "group \"" + name + "\" has no primary in service";
+  if (primary.kind == UplinkKind::kTap)
+    return "group \"" + name + "\"'s primary is a tap, which has no transmit callbacks to stall";
   std::lock_guard<PortCallLock> lock(primary.calls);
   return tx_stall_inject(primary.port_id, group->queues, &primary.injected_tx_stalls);
 }
@@ -447,7 +471,10 @@ std::string Dataplane::reset_primary(const std::string &name) {
   Group *group = find(name, &workers);
   if (!group) return no_such_group(name);
   Uplink &primary = group->uplink(kPrimary);
-  if (primary.port_id == UINT16_MAX) return "group \"" + name + "\" has no primary to reset";
+  if (!primary.has_device()) return "group \"" + name + "\" has no primary to reset";
+  // A tap has no driver state to reset: it is made afresh by a detach and an attach.
+  if (primary.kind == UplinkKind::kTap)
+    return "primary port: tap " + primary.tap_name + " has no reset; it is made again instead";
   link_set_primary_eligible(*group, false, SwitchCause::kReset, "primary being reset");
   quiesce(workers);  // none still in a burst on it
   {
@@ -496,8 +523,8 @@ std::string Dataplane::carry_guest_mac(const std::string &name, bool carry) {
 }
 
 static UplinkReport report_uplink(const Uplink &uplink) {
-  return {uplink.devargs, uplink.port_id, uplink.present.load(), uplink.link_up.load(),
-          uplink.rx_filter_outcome};
+  return {uplink.devargs,        uplink_kind_name(uplink.kind), uplink.port_id,
+          uplink.present.load(), uplink.link_up.load(),         uplink.rx_filter_outcome};
 }
 
 std::string Dataplane::group_status(const std::string &name, GroupStatusReport *out) {
@@ -517,24 +544,14 @@ std::string Dataplane::group_status(const std::string &name, GroupStatusReport *
   });
 }
 
-// A port's driver counters; a driver call (a VF may ask its PF), so under the port's lock.
-// Skipped (not present) when the port is gone, removed, or busy in another driver call: a scrape
-// never waits behind a PF mailbox, and never asks a surprise-removed device.
-static PortStatsReport port_stats(PortCallLock &calls, const std::atomic<bool> &present,
-                                  uint16_t port_id, uint16_t queues) {
-  PortStatsReport report;
-  if (port_id == UINT16_MAX || !present.load() || !calls.try_lock()) return report;
-  rte_eth_stats stats{};
-  const int ret = rte_eth_stats_get(port_id, &stats);
+// A port's counters; a driver call (a VF may ask its PF), so under the port's lock. Skipped (not
+// present) when the port is gone, removed, or busy in another driver call: a scrape never waits
+// behind a PF mailbox, and never asks a surprise-removed device.
+static PortStatsReport port_stats(PortCallLock &calls, bool there,
+                                  const std::function<PortStatsReport()> &read) {
+  if (!there || !calls.try_lock()) return {};
+  PortStatsReport report = read();
   calls.unlock();
-  if (ret != 0) return report;
-  report = {true,          stats.ipackets, stats.opackets, stats.ibytes,   stats.obytes,
-            stats.imissed, stats.ierrors,  stats.oerrors,  stats.rx_nombuf};
-  // Per queue, where the driver keeps them (ethdev has room for the first 16).
-  for (uint16_t q = 0; q < queues && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
-    report.queue_ipackets.push_back(stats.q_ipackets[q]);
-    report.queue_opackets.push_back(stats.q_opackets[q]);
-  }
   return report;
 }
 
@@ -566,10 +583,12 @@ static PortStatsReport guest_port_stats(Group &group) {
 std::string Dataplane::group_port_stats(const std::string &name, GroupPortStats *out) {
   Group *group = find(name);
   if (!group) return no_such_group(name);
+  const uint16_t queues = group->queues;
   out->vhost = guest_port_stats(*group);
   for (Path path : {kPrimary, kStandby}) {
     Uplink &uplink = group->uplink(path);
-    out->uplinks[path] = port_stats(uplink.calls, uplink.present, uplink.port_id, group->queues);
+    out->uplinks[path] = port_stats(uplink.calls, uplink.has_device() && uplink.present.load(),
+                                    [&] { return uplink_device_stats(uplink, queues); });
   }
   return "";
 }
@@ -707,6 +726,9 @@ std::string Dataplane::port_xstats(const std::string &name, PortRole role,
   }
   const Path path = role == PortRole::kPrimary ? kPrimary : kStandby;
   Uplink &uplink = group->uplink(path);
+  if (uplink.kind == UplinkKind::kTap)
+    return "group \"" + name + "\"'s " + path_name(path) +
+           " is a tap, which has no driver xstats; port-stats has its counters";
   if (uplink.port_id == UINT16_MAX || !uplink.present.load())
     return "group \"" + name + "\" has no " + path_name(path) + " port in service";
   const auto give_up = std::chrono::steady_clock::now() + kXstatsLockWait;

@@ -143,10 +143,14 @@ class Dataplane {
   // port_start() with the pool of the port's NUMA socket, `mbufs` counted against it.
   std::string start_port(uint16_t port_id, PortSetup &setup, unsigned mbufs);
   std::string start_uplink(Group &group, Path path);
+  // What an uplink is opened with: the group's queues, descriptors, MTU and MAC mode.
+  PortSetup uplink_setup(Group &group, Path path) const;
   // port_probe(), refusing a port some group already uses.
   std::string probe_unclaimed(const std::string &devargs, uint16_t *port_id);
   // Closes a port this dataplane claimed and forgets it; sets the id to UINT16_MAX.
   void release(PortCallLock &calls, uint16_t &port_id);
+  // Closes an uplink's device, whichever its kind (a port as release() does, or its tap).
+  void release_uplink(Group &group, Uplink &uplink);
   void close_ports(Group &group);
   // The worker with the fewest queues to poll; under groups_mutex_.
   Worker &least_loaded_worker_locked();

@@ -15,6 +15,7 @@ namespace vhost_failover {
 
 struct UplinkReport {
   std::string devargs;
+  std::string kind;  // uplink_kind_name()
   uint16_t port_id = UINT16_MAX;
   bool present = false;
   bool link_up = false;

@@ -187,6 +187,8 @@ static void unregister_device_events(const std::string &device_name, Group &grou
 }
 
 void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
+  // A tap uplink has no port: the netlink socket tells its changes, as for any kernel interface.
+  if (port_id == UINT16_MAX) return;
   rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
   const LinkSource source = link_source_of(port_id);
   Watched &watched = watched_[port_id] = {source, "", port_id == group.uplink(kPrimary).port_id};
@@ -211,6 +213,7 @@ void LinkMonitor::watch_port(Group &group, uint16_t port_id) {
 }
 
 void LinkMonitor::unwatch_port(Group &group, uint16_t port_id) {
+  if (port_id == UINT16_MAX) return;  // a tap uplink's: nothing was registered
   unregister(port_id, RTE_ETH_EVENT_INTR_RMV, on_port_removed, &group);
   const auto found = watched_.find(port_id);
   if (found == watched_.end()) return;

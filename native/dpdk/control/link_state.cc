@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "control/port.h"
+#include "control/uplink_device.h"
 
 namespace vhost_failover {
 
@@ -98,7 +99,7 @@ static LinkReading read_uplink(Group &group, Path path) {
     reading.generation = uplink.generation.load();
     reading.ticket = uplink.readings.fetch_add(1) + 1;
     reading.worker_losses = group.hot.primary_losses_seen_by_worker.load(std::memory_order_acquire);
-    reading.up = port_link_up(uplink.port_id);
+    reading.up = uplink_link_up(uplink);
   }
   uplink.calls.unlock();
   return reading;

@@ -22,9 +22,10 @@ uint64_t tx_handed_to_primary(const Group &group) {
 }
 
 // The driver's count of frames sent (a register read on a VF), under the port's lock; false when
-// the port is gone, busy in another driver call, or keeps no count.
+// the port is gone, busy in another driver call, keeps no count, or is a tap.
 static bool read_opackets(Uplink &primary, uint32_t *generation, uint64_t *opackets) {
-  if (!primary.calls.try_lock()) return false;
+  // A tap takes or refuses each frame in its write: nothing waits in a ring to be sent.
+  if (primary.kind == UplinkKind::kTap || !primary.calls.try_lock()) return false;
   bool taken = false;
   if (primary.present.load(std::memory_order_acquire)) {
     *generation = primary.generation.load();

@@ -5,6 +5,7 @@
 #include <rte_mbuf.h>
 
 #include "hot/announce_frames.h"
+#include "hot/uplink_io.h"
 
 namespace vhost_failover {
 
@@ -37,7 +38,7 @@ static void send_round(Group &group, Counters &counters) {
   rte_mbuf *frames[1 + GuestAddresses::kSlots];
   const uint16_t built = build_round(group, frames);
   if (built == 0) return;
-  const uint16_t sent = rte_eth_tx_burst(group.uplink(path).port_id, 0, frames, built);
+  const uint16_t sent = uplink_tx_burst(group.uplink(path), 0, frames, built);
   // frames[0] is the RARP; the rest are GARPs.
   if (sent > 0) count(counters.announcements_sent[path], 1);
   if (sent > 1) count(counters.garps_sent[path], sent - 1);

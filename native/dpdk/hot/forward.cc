@@ -12,9 +12,10 @@
 #include <rte_vhost.h>
 
 #include "control/capture.h"
-#include "control/port.h"
+#include "control/uplink_device.h"
 #include "hot/announce.h"
 #include "hot/guest_checksum.h"
+#include "hot/uplink_io.h"
 
 namespace vhost_failover {
 
@@ -24,11 +25,10 @@ static uint64_t bytes_of(rte_mbuf *const *pkts, uint16_t n) {
   return bytes;
 }
 
-// Sends what the port takes; returns how many, and the bytes they held. The rest stay ours.
-static uint16_t send(uint16_t port_id, uint16_t queue, rte_mbuf **pkts, uint16_t n,
-                     uint64_t *bytes) {
+// Sends what the uplink takes; returns how many, and the bytes they held. The rest stay ours.
+static uint16_t send(Uplink &uplink, uint16_t queue, rte_mbuf **pkts, uint16_t n, uint64_t *bytes) {
   const uint64_t offered = bytes_of(pkts, n);  // before sending: sent mbufs belong to the driver
-  const uint16_t sent = rte_eth_tx_burst(port_id, queue, pkts, n);
+  const uint16_t sent = uplink_tx_burst(uplink, queue, pkts, n);
   *bytes = sent == n ? offered : offered - bytes_of(pkts + sent, n - sent);
   return sent;
 }
@@ -52,7 +52,7 @@ static void note_sent_on(Group &group, GroupHot::QueueOwned &mine, Path path) {
 static uint16_t transmit(Group &group, uint16_t q, Path path, rte_mbuf **pkts, uint16_t n,
                          Counters &counters) {
   uint64_t bytes;
-  const uint16_t sent = send(group.uplink(path).port_id, q, pkts, n, &bytes);
+  const uint16_t sent = send(group.uplink(path), q, pkts, n, &bytes);
   count(counters.tx_packets[path], sent);
   count(counters.tx_bytes[path], bytes);
   if (sent > 0) {
@@ -86,7 +86,7 @@ static bool primary_just_died(Group &group, GroupHot::QueueOwned &mine) {
     rte_pause();
   }
   mine.primary_link_check_after_tsc = now + rte_get_tsc_hz() / 20000;
-  const bool up = port_link_up(primary.port_id);
+  const bool up = uplink_link_up(primary);
   primary.calls.unlock();
   if (up) return false;
   group.hot.primary_eligible.store(false, std::memory_order_release);
@@ -188,7 +188,7 @@ static uint16_t restore_stripped_tags(rte_mbuf **pkts, uint16_t n, uint64_t &dro
 static unsigned network_to_guest(Group &group, uint64_t guest, uint16_t q, Path path,
                                  Counters &counters) {
   rte_mbuf *pkts[kBurst];
-  const uint16_t received = rte_eth_rx_burst(group.uplink(path).port_id, q, pkts, kBurst);
+  const uint16_t received = uplink_rx_burst(group.uplink(path), q, group.hot.pool, pkts, kBurst);
   if (received == 0) return 0;
   mirror_to_capture(group.hot.capture, pkts, received);
   note_network_claims(group.hot.guest_addresses, group.hot.guest_mac, pkts, received);

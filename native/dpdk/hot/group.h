@@ -26,6 +26,7 @@
 #include "hot/guest_addresses.h"
 #include "hot/guest_frames.h"
 #include "hot/guest_session.h"
+#include "hot/tap_io.h"
 #include "hot/vhost_drops.h"
 #include "hot/wakeup.h"
 
@@ -51,9 +52,16 @@ enum class RxMode : uint8_t {
   kActive,    // only the transmitting uplink's
 };
 
+// How the worker reaches an uplink: a DPDK ethdev port (a VF, net_tap, ...), or a kernel tap it
+// reads and writes itself (hot/tap_io.h), which takes no ethdev port.
+enum class UplinkKind : uint8_t { kEthdev, kTap };
+
 struct Uplink {
   std::string devargs;
-  uint16_t port_id = UINT16_MAX;
+  UplinkKind kind = UplinkKind::kEthdev;  // set before the uplink is present
+  uint16_t port_id = UINT16_MAX;          // kEthdev's
+  std::string tap_name;                   // kTap's interface, while it is open
+  TapQueue tap_queues[kMaxQueues];        // kTap's
   // Probed, configured and started: the worker may poll it. Cleared (and the worker quiesced)
   // before the port is stopped or closed.
   std::atomic<bool> present{false};
@@ -76,6 +84,11 @@ struct Uplink {
   // How the port took the guest's receive filter, and the VLAN entries it holds (Node thread).
   RxFilterOutcome rx_filter_outcome;
   std::vector<uint16_t> applied_vlans;
+
+  // Whether a device is open behind it (a port probed, a tap made), present or not.
+  bool has_device() const {
+    return kind == UplinkKind::kTap ? !tap_name.empty() : port_id != UINT16_MAX;
+  }
 };
 
 // What the workers polling a group's queues read per burst, or write: set before the group is
@@ -86,7 +99,8 @@ struct GroupHot {
   RxMode rx_mode = RxMode::kFailover;
   // What the guest may send (length, source MAC).
   GuestFrameRules frame_rules;
-  rte_mempool *pool = nullptr;  // the guest's frames as lib/vhost copies them out, announcements
+  rte_mempool *pool = nullptr;  // the guest's frames as lib/vhost copies them out, announcements,
+                                // and what a tap uplink reads into
 
   // Set once the group's socket and ports are open; cleared while it is taken down, and then
   // none of them is touched.

@@ -53,6 +53,15 @@ static bool watch_guest_ring(int epoll_fd, const Group &group, uint16_t vring) {
   return watch(epoll_fd, ring.kickfd, EPOLLIN | EPOLLET);
 }
 
+// An uplink's queue by its level: an own tap's fd is readable while a frame waits (see below for
+// net_tap's).
+static bool watch_uplink(int epoll_fd, const Uplink &uplink, uint16_t queue) {
+  const int fd = uplink.kind == UplinkKind::kTap
+                     ? uplink.tap_queues[queue].fd
+                     : rte_eth_dev_rx_intr_ctl_q_get_fd(uplink.port_id, queue);
+  return watch(epoll_fd, fd, EPOLLIN);
+}
+
 void RxWaiter::rebuild(const GroupList *list) {
   if (epoll_fd_ >= 0) close(epoll_fd_);
   guest_rings_.clear();
@@ -70,7 +79,7 @@ void RxWaiter::rebuild(const GroupList *list) {
     const uint16_t vring = unit.queue * 2 + 1;  // the guest's transmit ring
     can_wait_ = watch_guest_ring(epoll_fd_, *group, vring);
     guest_rings_.push_back({group, vring, -1});
-    // A tap's fd by its level, not by edges: net_tap reads its fd only after its SIGIO handler
+    // A net_tap's fd by its level, not by edges: net_tap reads its fd only after its SIGIO handler
     // has run (pmd_rx_burst returns nothing while `trigger == trigger_seen`), and that signal may
     // be handled late on another thread. By edges, a worker woken before the handler ran would
     // find nothing, sleep again, and leave the frame for the 100 ms timeout (measured: one ping
@@ -78,8 +87,7 @@ void RxWaiter::rebuild(const GroupList *list) {
     // while frames wait that net_tap cannot read (no mbufs), which is rare and short.
     for (const Uplink &uplink : group->hot.uplinks)
       if (can_wait_ && uplink.present.load(std::memory_order_acquire))
-        can_wait_ =
-            watch(epoll_fd_, rte_eth_dev_rx_intr_ctl_q_get_fd(uplink.port_id, unit.queue), EPOLLIN);
+        can_wait_ = watch_uplink(epoll_fd_, uplink, unit.queue);
   }
 }
 

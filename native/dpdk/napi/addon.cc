@@ -382,6 +382,7 @@ Napi::Value SetPrimaryEligible(const Napi::CallbackInfo &info) {
 Napi::Object to_js(Napi::Env env, const vhfo::UplinkReport &uplink) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("devargs", uplink.devargs);
+  out.Set("kind", uplink.kind);
   out.Set("portId", uplink.port_id);
   out.Set("present", uplink.present);
   out.Set("linkUp", uplink.link_up);

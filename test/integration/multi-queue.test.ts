@@ -160,8 +160,9 @@ describe('multi-queue groups (real DPDK, testpmd VM with queue pairs, multi-queu
     });
 
   it('sizes the mbuf pools from the groups: rings beyond dataplane.mbufs get another pool', async function () {
-    // Each tap fills its 4 rx rings of 512 from its pool: the uplinks need a pool beside the first.
-    const lab4 = labConfig({ queues: 4 });
+    // Each net_tap fills its 4 rx rings of 512 from its pool: the uplinks need a pool beside the
+    // first (an own tap holds no ring: it takes an mbuf per frame it reads).
+    const lab4 = labConfig({ queues: 4, standbyTap: 'net_tap' });
     const topology = await lab.start(validateConfig({ ...lab4, dataplane: { ...lab4.dataplane, mbufs: 4600 } }));
     await waitFor(
       'the group to run',

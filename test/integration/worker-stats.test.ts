@@ -71,7 +71,8 @@ describe('worker-stats and port-xstats (real DPDK)', function () {
     assert.equal(loaded.pollUnits.length, 1);
     assert.equal(unit.group, 'vm1');
     assert.equal(unit.queue, 0);
-    for (const role of ['vhost', 'primary', 'standby'] as const) assert.equal(typeof unit.ports[role], 'number');
+    for (const role of ['vhost', 'primary'] as const) assert.equal(typeof unit.ports[role], 'number');
+    assert.equal(unit.ports.standby, null, 'the lab standby is an own tap, with no DPDK port');
     assert.ok(unit.frames >= frames, `unit ${unit.frames} frames, worker ${frames} since the sender started`);
 
     const table = cli('worker-stats', '--socket', socket);

@@ -135,6 +135,8 @@ PortSetup Dataplane::uplink_setup(Group &group, Path path) const {
 // port or group waits.
 static void apply_rx_filter(Group &group, Path path) {
   Uplink &uplink = group.uplink(path);
+  // No port (none, or a tap: it filters nothing, and passes the guest all its kernel side sends,
+  // which its outcome, "all", says).
   if (uplink.port_id == UINT16_MAX) return;
   std::lock_guard<PortCallLock> lock(uplink.calls);
   uplink.rx_filter_outcome =

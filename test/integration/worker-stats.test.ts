@@ -81,7 +81,7 @@ describe('worker-stats and port-xstats (real DPDK)', function () {
     assert.match(table, /^\d+\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d%\s+\d+\s+\d+\s+\d+$/m);
     assert.match(
       table,
-      /^lcore \d+ polls vm1 queue 0 \(guest vid \d+, primary port \d+, standby port \d+\): \d+ frames$/m,
+      /^lcore \d+ polls vm1 queue 0 \(guest vid \d+, primary port \d+, standby port none\): \d+ frames$/m,
     );
     assert.equal(JSON.parse(cli('worker-stats', '--json', '--socket', socket)).workers.length, 1);
   });

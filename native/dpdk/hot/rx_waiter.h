@@ -1,6 +1,7 @@
 // Lets an idle worker sleep until a frame can be there, instead of waking thousands of times a
 // second to look: its guests' kick eventfds (the guest's transmit rings, from lib/vhost's
-// rte_vhost_get_vhost_vring), its uplinks' rx interrupts (frames queued on a net_tap's fd) and a
+// rte_vhost_get_vhost_vring), its uplinks' rx interrupts (frames queued on a tap's fd: an own tap
+// uplink's, or net_tap's) and a
 // control eventfd, in one epoll set of its own. Only where every uplink of the worker can
 // interrupt: one that cannot (net_null, a VF without per-queue vectors) leaves the worker on its
 // timed back-off.

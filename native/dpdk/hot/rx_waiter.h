@@ -1,10 +1,9 @@
 // Lets an idle worker sleep until a frame can be there, instead of waking thousands of times a
 // second to look: its guests' kick eventfds (the guest's transmit rings, from lib/vhost's
 // rte_vhost_get_vhost_vring), its uplinks' rx interrupts (frames queued on a tap's fd: an own tap
-// uplink's, or net_tap's) and a
-// control eventfd, in one epoll set of its own. Only where every uplink of the worker can
-// interrupt: one that cannot (net_null, a VF without per-queue vectors) leaves the worker on its
-// timed back-off.
+// uplink's, or net_tap's) and a control eventfd, in one epoll set of its own. Only where every
+// uplink of the worker can interrupt: one that cannot (net_null, a VF without per-queue vectors)
+// leaves the worker on its timed back-off.
 //
 // A guest kicks only while asked to (rte_vhost_enable_guest_notification: it kicks on every
 // transmit then, at a VM exit's cost), so the worker arms, polls once more (a frame queued before

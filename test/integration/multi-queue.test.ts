@@ -172,8 +172,9 @@ describe('multi-queue groups (real DPDK, testpmd VM with queue pairs, multi-queu
   });
 
   it('names the memory missing when a pool cannot be made at add-group', async function () {
-    // 4 rx and 4 tx rings of 4096 on a tap: about 80 MiB of mbufs, beyond EAL's 64 MiB limit.
-    const lab4 = labConfig({ queues: 4 });
+    // 4 rx and 4 tx rings of 4096 on a net_tap: about 80 MiB of mbufs, beyond EAL's 64 MiB limit.
+    // The standby's: a primary that cannot start leaves its group running on the standby.
+    const lab4 = labConfig({ queues: 4, standbyTap: 'net_tap' });
     const config = validateConfig({
       ...lab4,
       dataplane: {

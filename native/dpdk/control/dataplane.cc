@@ -168,10 +168,11 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
 
 std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::string *primary_error) {
   // lib/vhost copies into the guest's rings, and takes a burst at a time from the pool when it
-  // copies out of them: the guest holds no ring of mbufs.
+  // copies out of them: the guest holds no ring of mbufs. An uplink that is a tap reads into this
+  // pool too, a burst a queue at a time: room for the guest's and two taps' bursts.
   std::string error;
   group.hot.pool = pools_.reserve(MbufPools::guest_owner(&group), SOCKET_ID_ANY,
-                                  port_mbufs(group.queues, 0, 0), &error);
+                                  (1 + kUplinks) * port_mbufs(group.queues, 0, 0), &error);
   if (!group.hot.pool) return "guest: " + error;
   error = vhost_socket_open(group, spec.vhost_socket, spec.vhost_client);
   if (!error.empty()) return error;

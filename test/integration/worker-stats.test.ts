@@ -43,15 +43,19 @@ describe('worker-stats and port-xstats (real DPDK)', function () {
     await topology.startSender();
     const start = await worker();
     const dequeuedAtStart = (await topology.groupStats()).guestDequeued;
-    const loaded = await waitFor(
+    // The guest's count is read before the worker's: with the sender running, whichever is read
+    // second has counted more (a read takes milliseconds on a loaded machine, a million frames a
+    // second), so reading them the other way round made the worker look short of the guest.
+    const { loaded, dequeuedAtEnd } = await waitFor(
       '20000 frames through the worker',
       async () => {
+        const guest = (await topology.groupStats()).guestDequeued;
         const now = await worker();
-        return now.frames >= start.frames + 20000 && now;
+        return now.frames >= start.frames + 20000 && { loaded: now, dequeuedAtEnd: guest };
       },
       20000,
     );
-    const dequeued = (await topology.groupStats()).guestDequeued - dequeuedAtStart;
+    const dequeued = dequeuedAtEnd - dequeuedAtStart;
     const frames = loaded.frames - start.frames;
     const busy = loaded.busyCycles - start.busyCycles;
     const perFrame = busy / frames;

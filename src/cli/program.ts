@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { DEFAULT_CONTROL_SOCKET, LOG_LEVELS, loadConfigFile, type Config } from '../config';
 import { request } from '../control/client';
 import type { Op } from '../control/protocol';
-import { applyPlan, describePlan, planVfPreparation } from '../host/prepare-vf';
+import { applyPlan, configuredVfs, describePlan, planVfPreparation } from '../host/prepare-vf';
 import { identityLine, versionText } from './build-text';
 import { formatStats, formatStatus } from './format';
 import { formatCapture } from './format-capture';
@@ -232,7 +232,10 @@ export function buildProgram(): Command {
     )
     .argument('[address]', 'PCI address of the VF, e.g. 0000:3b:02.1 (or take it from --config and --group)')
     .option('--mac <mac>', "the guest's MAC (or take it from --config and --group)")
-    .option('-c, --config <file>', 'configuration file holding the group')
+    .option(
+      '-c, --config <file>',
+      'configuration file: with --group, that group; alone, every group whose primary is a VF',
+    )
     .option('-g, --group <name>', 'the group whose primary and MAC to use')
     .option('--trust', "let the PF trust the VF (all-multicast for the guest's receive filter on i40e and ice PFs)")
     .option('--dry-run', 'print what would be done, change nothing')
@@ -241,13 +244,20 @@ export function buildProgram(): Command {
         address: string | undefined,
         opts: { mac?: string; config?: string; group?: string; trust?: boolean; dryRun?: boolean },
       ) => {
-        const group = opts.config && opts.group ? findGroup(loadConfigFile(opts.config), opts.group) : undefined;
+        const config = opts.config ? loadConfigFile(opts.config) : undefined;
+        const group = config && opts.group ? findGroup(config, opts.group) : undefined;
         const vf = address ?? group?.primary.devargs;
         const mac = opts.mac ?? group?.mac;
-        if (!vf || !mac) throw new Error('prepare-vf needs a VF address and a MAC, or --config FILE --group NAME');
-        const plan = planVfPreparation(vf, mac, '/sys', opts.trust === true);
-        print(describePlan(plan) + '\n');
-        if (!opts.dryRun) applyPlan(plan);
+        const one = vf !== undefined || mac !== undefined;
+        const vfs = one ? (vf && mac ? [{ address: vf, mac }] : []) : config ? configuredVfs(config) : [];
+        if (!vfs.length)
+          throw new Error(
+            'prepare-vf needs a VF address and a MAC, --config FILE --group NAME, or --config FILE alone',
+          );
+        // Every plan first: a VF that cannot be readied stops the run before any VF is changed.
+        const plans = vfs.map((each) => planVfPreparation(each.address, each.mac, '/sys', opts.trust === true));
+        print(plans.map(describePlan).join('\n\n') + '\n');
+        if (!opts.dryRun) for (const plan of plans) applyPlan(plan);
       },
     );
 

@@ -5,6 +5,7 @@
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import type { Config } from '../config';
 import { deviceName, isPciDevice } from '../config/device-name';
 import { unicastMacProblem } from '../config/unicast-mac';
 
@@ -170,6 +171,16 @@ export function planVfPreparation(address: string, mac: string, sysfsRoot = '/sy
     });
   }
   return { address: pciAddress, pf, vfIndex, driver, iommuGroup, actions };
+}
+
+/**
+ * The VF and MAC of every group in `config` whose primary is a PCI device: what `prepare-vf
+ * --config FILE` readies in one run (a host of many VMs, one VF each).
+ */
+export function configuredVfs(config: Config): Array<{ group: string; address: string; mac: string }> {
+  return config.groups
+    .filter((group) => isPciDevice(group.primary.devargs))
+    .map((group) => ({ group: group.name, address: deviceName(group.primary.devargs), mac: group.mac }));
 }
 
 /** An action as the shell command an operator would type. */

@@ -4,7 +4,15 @@ import { strict as assert } from 'assert';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { applyPlan, defaultRunner, describePlan, planVfPreparation, type HostRunner } from '../../src/host/prepare-vf';
+import { validateConfig } from '../../src/config';
+import {
+  applyPlan,
+  configuredVfs,
+  defaultRunner,
+  describePlan,
+  planVfPreparation,
+  type HostRunner,
+} from '../../src/host/prepare-vf';
 import { downPfOf } from '../../src/host/pf-link';
 import { pfRefusedMac } from '../../src/host/vf-mac';
 
@@ -103,6 +111,27 @@ describe('preparing a VF as a primary uplink', function () {
       ],
     );
     for (const action of plan.actions) assert.match(action.why, /^[^\n]{10,}$/, 'each step says why, on one line');
+  });
+
+  it("takes from a config every group whose primary is a VF, with the group's MAC (prepare-vf --config alone)", function () {
+    const group = (name: string, mac: string, primary: string) => ({
+      name,
+      mac,
+      vhost: { socket: `/run/${name}.sock` },
+      primary: { devargs: primary },
+      standby: { devargs: `tap:${name}s` },
+    });
+    const config = validateConfig({
+      groups: [
+        group('a', MAC, '3B:02.0'),
+        group('b', '52:54:00:12:34:57', 'tap:bp'),
+        group('c', '52:54:00:12:34:58', `${VFIO_VF},speed=10000`),
+      ],
+    });
+    assert.deepEqual(configuredVfs(config), [
+      { group: 'a', address: IAVF_VF, mac: MAC },
+      { group: 'c', address: VFIO_VF, mac: '52:54:00:12:34:58' },
+    ]);
   });
 
   it('trusts the VF only when asked (--trust)', function () {

@@ -311,6 +311,15 @@ export const configSchema = everyStringPrintable({
           type: 'string',
           minLength: 1,
         },
+        idleTimeoutSeconds: {
+          description:
+            'a control connection that sends nothing for this long is closed (the CLI opens one per request, so ' +
+            'only a stuck or hostile client meets it)',
+          type: 'integer',
+          minimum: 1,
+          maximum: 3600,
+          default: 60,
+        },
         faultInjection: {
           description:
             'allow the inject-removal, inject-tx-stall, inject-reset and inject-stall ops, which make the primary act ' +

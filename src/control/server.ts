@@ -31,8 +31,6 @@ import {
 import { loggable, RefusalLog } from './refusal-log';
 import { listenWithMode, OwnedSocketFile, removeStaleSocket } from './socket-file';
 
-/** A connection with no traffic for this long is closed (the CLI opens one per request). */
-export const CONTROL_IDLE_TIMEOUT_MS = 60 * 1000;
 /** A refused client gets this long to read why before its connection is closed. */
 const REFUSAL_LINGER_MS = 1000;
 
@@ -126,7 +124,7 @@ export class ControlServer {
 
   private serve(socket: net.Socket, peer: Peer | undefined): void {
     socket.setEncoding('utf8');
-    socket.setTimeout(CONTROL_IDLE_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(this.config.idleTimeoutSeconds * 1000, () => socket.destroy());
 
     let pending = '';
     let inFlight = 0;

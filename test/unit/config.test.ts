@@ -150,6 +150,7 @@ describe('config', () => {
         control: {
           socket: '/run/vhost-failover/control.sock',
           mode: '0600',
+          idleTimeoutSeconds: 60,
           faultInjection: false,
           operators: { users: [], groups: [] },
         },

@@ -10,8 +10,11 @@ export const MAC_PATTERN = '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$';
 export const ABSOLUTE_PATH_PATTERN = '^/';
 export const DEVARGS_PATTERN = '^\\S+$';
 export const FILE_MODE_PATTERN = '^0?[0-7]{3}$';
-// A socket path becomes part of a devargs string (the vhost port's iface=): no separators.
-export const SOCKET_PATH_PATTERN = '^/[^,=;:\\s]*$';
+// A socket QEMU opens too: QEMU reads its path from its own options (-chardev socket,path=PATH;
+// -qmp unix:PATH,server=on), where ',' ends the path (unless doubled) and an '=' in unix:PATH
+// makes its start an option's name. The daemon itself hands a path only to bind, connect and
+// lib/vhost, which take any bytes but NUL (refused in every string).
+export const QEMU_SOCKET_PATH_PATTERN = '^/[^,=]*$';
 export const ACCOUNT_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$';
 // A Linux interface name: at most 15 characters, no '/', ':' or spaces.
 export const INTERFACE_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,15}$';
@@ -65,9 +68,9 @@ export const patternHints: Readonly<Record<string, PatternHint>> = {
     expected: 'an absolute path',
     fix: `start it with '/', like "/run/vhost-failover/vm1.sock"`,
   },
-  [SOCKET_PATH_PATTERN]: {
+  [QEMU_SOCKET_PATH_PATTERN]: {
     expected: 'a usable socket path',
-    fix: `write an absolute path without ',', '=', ';', ':' or spaces (it becomes part of a DPDK device string), like "/run/vhost-failover/vm1.sock"`,
+    fix: `write an absolute path without ',' or '=' (QEMU opens it too, and reads ',' in -chardev socket,path=PATH as the path's end and '=' in -qmp unix:PATH as an option's), like "/run/vhost-failover/vm1.sock"`,
   },
   [INTERFACE_NAME_PATTERN]: {
     expected: 'an interface name',
@@ -105,9 +108,11 @@ const MAX_SOCKET_PATH_LENGTH = 107;
 
 const socketPath = {
   type: 'string',
-  pattern: SOCKET_PATH_PATTERN,
+  pattern: ABSOLUTE_PATH_PATTERN,
   maxLength: MAX_SOCKET_PATH_LENGTH,
 } as const;
+
+const qemuSocketPath = { ...socketPath, pattern: QEMU_SOCKET_PATH_PATTERN } as const;
 
 const nameList = {
   type: 'array',
@@ -594,10 +599,8 @@ export const configSchema = everyStringPrintable({
             required: ['socket'],
             properties: {
               socket: {
-                description:
-                  "vhost-user unix socket shared with QEMU; it becomes part of the vhost port's devargs, hence no " +
-                  'separators',
-                ...socketPath,
+                description: 'vhost-user unix socket shared with QEMU (-chardev socket,path=PATH)',
+                ...qemuSocketPath,
               },
               mode: {
                 description:
@@ -621,7 +624,7 @@ export const configSchema = everyStringPrintable({
             additionalProperties: false,
             required: ['socket', 'device'],
             properties: {
-              socket: { description: "QEMU's QMP unix socket (-qmp unix:PATH,server=on,wait=off)", ...socketPath },
+              socket: { description: "QEMU's QMP unix socket (-qmp unix:PATH,server=on,wait=off)", ...qemuSocketPath },
               device: {
                 description: 'id of the virtio-net device (-device virtio-net-pci,id=ID; libvirt: net0, net1, ...)',
                 type: 'string',

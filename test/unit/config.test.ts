@@ -286,12 +286,30 @@ describe('config', () => {
     it('rejects relative and over-long socket paths', () => {
       assertProblem(
         { control: { socket: 'control.sock' }, groups: [group(1)] },
-        `control.socket: "control.sock" is not a usable socket path; write an absolute path without ',', '=', ';', ':' or spaces (it becomes part of a DPDK device string), like "/run/vhost-failover/vm1.sock"`,
+        `control.socket: "control.sock" is not an absolute path; start it with '/', like "/run/vhost-failover/vm1.sock"`,
       );
       const [problem] = problemsOf({
         groups: [group(1, { vhost: { socket: `/${'s'.repeat(107)}` } })],
       });
       assert.match(problem, /^groups\[0\]\.vhost\.socket: "\/s+\.\.\. is too long; use at most 107 characters$/);
+    });
+
+    it("refuses in a socket QEMU opens too only what QEMU's options would misread: ',' and '='", () => {
+      const qmp = (socket: string) => ({ qmp: { socket, device: 'net0' } });
+      assertProblem(
+        { groups: [group(1, { vhost: { socket: '/run/vf/vm1,server=on.sock' } })] },
+        `groups[0].vhost.socket: "/run/vf/vm1,server=on.sock" is not a usable socket path; write an absolute path without ',' or '=' (QEMU opens it too, and reads ',' in -chardev socket,path=PATH as the path's end and '=' in -qmp unix:PATH as an option's), like "/run/vhost-failover/vm1.sock"`,
+      );
+      assert.match(
+        problemsOf({ groups: [group(1, qmp('/run/qemu/a=b.qmp'))] })[0],
+        /qmp\.socket: .* not a usable socket path/,
+      );
+      const config = validateConfig({
+        control: { socket: '/run/vf ctl/a,b=c.sock' },
+        groups: [group(1, { vhost: { socket: '/run/vf dir/vm:1;x.sock' }, ...qmp('/run/qemu/vm 1:x.qmp') })],
+      });
+      assert.equal(config.groups[0].vhost.socket, '/run/vf dir/vm:1;x.sock', "spaces, ':' and ';' are plain bytes");
+      assert.equal(config.control.socket, '/run/vf ctl/a,b=c.sock', 'QEMU never opens the control socket');
     });
 
     it('rejects devargs with whitespace', () => {

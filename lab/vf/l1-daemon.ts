@@ -12,6 +12,7 @@ import { L1_CHECKOUT, L1_CTL_DIR, type L1Vm } from './l1-vm';
 export const L1_DAEMON_DIR = '/run/vf-lab';
 
 export interface PathSwitchSeen {
+  group: string;
   afterMs: number;
   from: string;
   to: string;
@@ -66,18 +67,37 @@ export class L1Daemon {
     return this.process.log;
   }
 
+  /** Milliseconds between the first log line saying `from` and the first after it saying `to`. */
+  logSpanMs(from: string, to: string): number {
+    const lines = this.log.split('\n').filter((line) => line.startsWith('{'));
+    const entries = lines.map((line) => JSON.parse(line) as { time: number; msg?: string });
+    const start = entries.find((entry) => entry.msg === from);
+    const end = entries.find((entry) => entry.msg === to && entry.time >= (start?.time ?? Infinity));
+    if (!start || !end) throw new Error(`the daemon's log has no "${from}" followed by "${to}"`);
+    return end.time - start.time;
+  }
+
+  /** Its PID in L1 (its /proc there: VmRSS and the like). */
+  get pid(): number {
+    return this.process.pid;
+  }
+
   /** Whether its process still runs in L1. */
   alive(): Promise<boolean> {
     return this.process.alive();
   }
 
-  /** The path switches it logged at or after `sinceMs` (L1's clock, as `date +%s%3N` reads it). */
+  /** The path switches it logged at or after `sinceMs` (L1's clock, as `date +%s%3N` reads it), every group's. */
   pathSwitches(sinceMs: number): PathSwitchSeen[] {
     const switches: PathSwitchSeen[] = [];
     for (const line of this.log.split('\n')) {
       if (!line.includes('"pathSwitched"')) continue;
-      const entry = JSON.parse(line) as { time: number; event: { from: string; to: string; reason: string } };
-      if (entry.time >= sinceMs) switches.push({ afterMs: entry.time - sinceMs, ...entry.event });
+      const entry = JSON.parse(line) as {
+        time: number;
+        group: string;
+        event: { from: string; to: string; reason: string };
+      };
+      if (entry.time >= sinceMs) switches.push({ group: entry.group, afterMs: entry.time - sinceMs, ...entry.event });
     }
     return switches;
   }
@@ -85,6 +105,11 @@ export class L1Daemon {
   /** One control request; rejects with the daemon's error when it refuses. */
   request<O extends Op>(op: O, args: Record<string, unknown> = {}): Promise<OpReplies[O]> {
     return this.control.request(op, args);
+  }
+
+  /** `op` sent `count` times from one process in L1: each reply's time and size. */
+  timedRequests(op: Op, count: number): Promise<Array<{ ms: number; bytes: number }>> {
+    return this.control.timed(op, count);
   }
 
   status(): Promise<OpReplies['status']> {

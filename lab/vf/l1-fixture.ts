@@ -13,10 +13,12 @@ import { L1Daemon, L1_DAEMON_DIR } from './l1-daemon';
 import { L1Testpmd } from './l1-testpmd';
 import { L1Vm, L1_CHECKOUT } from './l1-vm';
 import { qemu10Installed } from './qemu10';
-import { createVfs, type SriovPf } from './sriov';
+import { createVfsOnEveryPf, type SriovPf } from './sriov';
 
 /** The tap in the test's namespace that is the PF's wire. */
 export const WIRE_TAP = 'pfwire';
+/** PF i's wire: WIRE_TAP for the first, pfwire1, pfwire2, ... for the others. */
+export const wireTapOf = (pf: number): string => (pf === 0 ? WIRE_TAP : `${WIRE_TAP}${pf}`);
 /** The group's standby: a tap in L1. */
 export const STANDBY_TAP = 'sb0';
 
@@ -24,8 +26,13 @@ export interface VfLabOptions {
   /** Names the namespace, the directory of L1's files and the DPDK file prefixes. */
   name: string;
   guestMac: string;
-  /** VFs created (2 unless given). */
+  /** VFs created on each PF (2 unless given). */
   vfs?: number;
+  /** 82576 PFs in L1, each with its own wire (1 unless given). */
+  pfs?: number;
+  /** L1's memory (3072 MiB unless given) and its 2 MiB hugepages (512, as its init sets them, unless given). */
+  memoryMiB?: number;
+  hugepages2MiB?: number;
   /** L1's PID 1 (the lab's init unless 'systemd'). */
   pid1?: 'systemd';
   /** Runs prepare-vf on VF 0 (without --trust) after creating the VFs; true unless false. */
@@ -50,7 +57,7 @@ export class VfLab {
   guest: L1Testpmd | undefined;
   failed = false;
   private l1Vm: L1Vm | undefined;
-  private sriovPf: SriovPf | undefined;
+  private sriovPfs: SriovPf[] = [];
   private readonly teardowns: Array<() => unknown> = [];
   private readonly failureReports: Array<() => Promise<string>> = [];
 
@@ -65,8 +72,13 @@ export class VfLab {
   }
 
   get pf(): SriovPf {
-    if (!this.sriovPf) throw new Error("L1's VFs have not been created");
-    return this.sriovPf;
+    return this.pfs[0];
+  }
+
+  /** Every PF, in the order of their wires (wireTapOf). */
+  get pfs(): SriovPf[] {
+    if (!this.sriovPfs.length) throw new Error("L1's VFs have not been created");
+    return this.sriovPfs;
   }
 
   get guestMac(): string {
@@ -93,19 +105,30 @@ export class VfLab {
   }
 
   async boot(): Promise<void> {
-    const { pid1, prepareVf0 = true } = this.options;
+    const { pid1, prepareVf0 = true, pfs = 1, memoryMiB, hugepages2MiB } = this.options;
+    const wires = Array.from({ length: pfs }, (_, i) => wireTapOf(i));
     this.l1Vm = await this.timed(pid1 ? `L1 boot (${pid1})` : 'L1 boot', () =>
-      L1Vm.boot({ dir: this.dir, netns: this.netns, wireTap: WIRE_TAP, pid1 }),
+      L1Vm.boot({ dir: this.dir, netns: this.netns, wireTap: wires[0], moreWireTaps: wires.slice(1), pid1, memoryMiB }),
     );
-    this.netns.setLink(WIRE_TAP, 'up');
+    for (const wire of wires) this.netns.setLink(wire, 'up');
+    if (hugepages2MiB !== undefined) await this.setHugepages(hugepages2MiB);
     await this.timed('VF creation', () => this.createVfs());
     if (prepareVf0) await this.timed('prepare-vf', () => this.prepareVf0());
   }
 
-  /** Loads igb and vfio-pci where they are not, sets the PF up and creates its VFs (again). */
+  /** Loads igb and vfio-pci where they are not, sets the PFs up and creates their VFs (again). */
   async createVfs(): Promise<SriovPf> {
-    this.sriovPf = await createVfs(this.l1, this.options.vfs ?? 2);
-    return this.sriovPf;
+    this.sriovPfs = await createVfsOnEveryPf(this.l1, this.options.vfs ?? 2);
+    if (this.sriovPfs.length !== (this.options.pfs ?? 1))
+      throw new Error(`L1 has ${this.sriovPfs.length} PFs, not ${this.options.pfs ?? 1}`);
+    return this.pf;
+  }
+
+  /** Sets L1's 2 MiB hugepages to `pages`; an error if the kernel could not reserve them all. */
+  private async setHugepages(pages: number): Promise<void> {
+    const file = '/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages';
+    const got = Number((await this.l1.runOk(`echo ${pages} >${file} && cat ${file}`)).trim());
+    if (got !== pages) throw new Error(`L1 reserved ${got} of ${pages} hugepages of 2 MiB`);
   }
 
   /** prepare-vf on VF 0 with `mac` (the guest's unless given) and `flags`, e.g. ' --trust'. */

@@ -8,8 +8,17 @@ import type { L1Vm } from './l1-vm';
 export class L1Testpmd {
   private constructor(private readonly process: L1Process) {}
 
-  static async start(l1: L1Vm, options: VmOptions): Promise<L1Testpmd> {
+  static start(l1: L1Vm, options: VmOptions): Promise<L1Testpmd> {
     const { eal, app } = vmArgs(options);
+    // A guest that only answers (macswap, io) sends nothing before frames arrive.
+    return L1Testpmd.startWith(l1, eal, app, options.mode === 'txonly');
+  }
+
+  /**
+   * testpmd with EAL arguments `eal` and application arguments `app` (e.g. a port per group of
+   * many); resolves once it sends (`sends`) or prints its statistics.
+   */
+  static async startWith(l1: L1Vm, eal: string[], app: string[], sends: boolean): Promise<L1Testpmd> {
     const process = await L1Process.start(l1, 'testpmd', [
       'stdbuf',
       '-o0',
@@ -26,8 +35,7 @@ export class L1Testpmd {
         'testpmd in L1 to forward',
         async () => {
           if (!(await process.alive())) return 'exited';
-          // A guest that only answers (macswap, io) sends nothing before frames arrive.
-          const ready = options.mode === 'txonly' ? testpmd.txPackets() > 0 : testpmd.statsPrinted();
+          const ready = sends ? testpmd.txPackets() > 0 : testpmd.statsPrinted();
           return ready && 'forwarding';
         },
         60000,

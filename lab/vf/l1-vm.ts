@@ -48,6 +48,8 @@ export interface L1Options {
   /** QEMU runs here, so the PF's wire (a tap QEMU creates) is born here. */
   netns: Netns;
   wireTap: string;
+  /** The wires of further PFs, one more 82576 each (none unless given). */
+  moreWireTaps?: string[];
   memoryMiB?: number;
   /** What runs as PID 1: the lab's script (the default, the quickest boot) or the host's systemd. */
   pid1?: keyof typeof L1_INIT;
@@ -62,6 +64,22 @@ export interface RunResult {
 /** A string as one word of a POSIX shell command. */
 export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * An emulated 82576 (the PF) for each wire. QEMU places an igb's 8 VFs on the PF's own bus at
+ * devfn PF + 0x80 + 2i, so they span two slots 16 and 17 above the PF's: one PF goes where QEMU
+ * puts it (as it always did), several go two slots apart from slot 4 so that no PF's VFs take
+ * another's devfn.
+ */
+function pfArgs(wireTaps: string[]): string[] {
+  return wireTaps.flatMap((tap, i) => {
+    const addr = wireTaps.length > 1 ? `,addr=${(4 + 2 * i).toString(16)}.0` : '';
+    return [
+      ...['-netdev', `tap,id=wire${i},ifname=${tap},script=no,downscript=no,vhost=off`],
+      ...['-device', `igb,netdev=wire${i}${addr}`],
+    ];
+  });
 }
 
 export class L1Vm {
@@ -116,8 +134,7 @@ export class L1Vm {
       ...['-append', append.join(' '), '-serial', `file:${path.join(options.dir, 'console.log')}`],
       ...['-virtfs', 'local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap'],
       ...['-virtfs', `local,path=${ctlDir},mount_tag=l1ctl,security_model=passthrough`],
-      ...['-netdev', `tap,id=wire,ifname=${options.wireTap},script=no,downscript=no,vhost=off`],
-      ...['-device', 'igb,netdev=wire'],
+      ...pfArgs([options.wireTap, ...(options.moreWireTaps ?? [])]),
     ]);
     const child = spawn('ip', ['netns', 'exec', options.netns.name, ...argv], {
       env,

@@ -16,26 +16,39 @@ const VF_ID = '0x8086:0x10ca';
 
 /** Loads igb and vfio-pci (a host's prerequisites), sets the PF up and creates `count` VFs. */
 export async function createVfs(l1: L1Vm, count = 2): Promise<SriovPf> {
+  return (await createVfsOnEveryPf(l1, count))[0];
+}
+
+/**
+ * createVfs on every 82576 of L1, in PCI address order (the order of L1Options' wires): a host
+ * with several PFs, `count` VFs each (Linux's igb makes at most 7).
+ */
+export async function createVfsOnEveryPf(l1: L1Vm, count = 2): Promise<SriovPf[]> {
   const script = `
 set -e
 modprobe igb
 modprobe vfio-pci
-for dev in /sys/bus/pci/devices/*; do
-  [ "$(cat $dev/vendor):$(cat $dev/device)" = ${PF_ID} ] && pf=$(basename $dev) && break
-done
-[ -n "$pf" ] || { echo "no 82576 PF" >&2; exit 1; }
-i=0; while [ ! -d /sys/bus/pci/devices/$pf/net ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-netdev=$(ls /sys/bus/pci/devices/$pf/net)
-ip link set $netdev up
-echo ${count} >/sys/bus/pci/devices/$pf/sriov_numvfs
-vfs=$(for n in $(seq 0 $((${count} - 1))); do basename $(readlink -f /sys/bus/pci/devices/$pf/virtfn$n); done)
-for vf in $vfs; do
-  [ "$(cat /sys/bus/pci/devices/$vf/vendor):$(cat /sys/bus/pci/devices/$vf/device)" = ${VF_ID} ] ||
-    { echo "$vf is not an 82576 VF" >&2; exit 1; }
-done
-echo $pf $netdev $vfs`;
-  const [pci, netdev, ...vfs] = (await l1.runOk(script, 120000)).trim().split(/\s+/);
-  return { pci, netdev, vfs };
+pfs=$(for dev in /sys/bus/pci/devices/*; do
+  [ "$(cat $dev/vendor):$(cat $dev/device)" = ${PF_ID} ] && basename $dev
+done || true)
+[ -n "$pfs" ] || { echo "no 82576 PF" >&2; exit 1; }
+for pf in $pfs; do
+  i=0; while [ ! -d /sys/bus/pci/devices/$pf/net ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+  netdev=$(ls /sys/bus/pci/devices/$pf/net)
+  ip link set $netdev up
+  echo ${count} >/sys/bus/pci/devices/$pf/sriov_numvfs
+  vfs=$(for n in $(seq 0 $((${count} - 1))); do basename $(readlink -f /sys/bus/pci/devices/$pf/virtfn$n); done)
+  for vf in $vfs; do
+    [ "$(cat /sys/bus/pci/devices/$vf/vendor):$(cat /sys/bus/pci/devices/$vf/device)" = ${VF_ID} ] ||
+      { echo "$vf is not an 82576 VF" >&2; exit 1; }
+  done
+  echo $pf $netdev $vfs
+done`;
+  const lines = (await l1.runOk(script, 120000)).trim().split('\n');
+  return lines.map((line) => {
+    const [pci, netdev, ...vfs] = line.trim().split(/\s+/);
+    return { pci, netdev, vfs };
+  });
 }
 
 export interface VfSettings {

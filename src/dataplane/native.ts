@@ -295,6 +295,15 @@ export interface PeerCredentials {
   groups: number[];
 }
 
+/** What sizes a group's share of the mbuf pools. */
+export interface GroupMbufSizing {
+  queues: number;
+  rxDescriptors: number;
+  txDescriptors: number;
+  /** Its uplinks that are DPDK ports, whose rings hold mbufs (a tap:NAME uplink holds none). */
+  ethdevUplinks: number;
+}
+
 export interface NativeAddon {
   start(options: NativeStartOptions, onEvent: (event: NativeEvent) => void, onLog: (line: DpdkLogLine) => void): void;
   /** Returns why the primary could not be probed (the group then runs on its standby), or undefined. */
@@ -328,6 +337,12 @@ export interface NativeAddon {
   groupStatus(group: string): GroupStatus;
   groupStats(group: string): GroupStats;
   mbufsInUse(): number;
+  /**
+   * The mbufs a group draws from the pools at most, as the data plane reserves them
+   * (native/dpdk/control/mbuf_sizing.h, the one definition). Needs no EAL: the check before start
+   * (src/host/preflight.ts) asks it.
+   */
+  groupMbufs(group: GroupMbufSizing): number;
   groupPortStats(group: string): GroupPortStats;
   /** Passes each worker lcore has made; one that stops advancing is stuck. */
   workerPasses(): number[];
@@ -378,6 +393,7 @@ export const ADDON_FUNCTIONS = [
   'groupStatus',
   'groupStats',
   'mbufsInUse',
+  'groupMbufs',
   'groupPortStats',
   'workerPasses',
   'workerStats',

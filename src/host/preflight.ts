@@ -8,6 +8,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import type { Config } from '../config';
+import { groupEthdevPorts } from '../config/cross-checks';
+import { loadAddon } from '../dataplane/native';
 
 export interface PreflightProblem {
   /** 'config': the file asks for what this host cannot be (exit 78); 'host': the host lacks it now. */
@@ -20,17 +22,19 @@ export interface PreflightProblem {
 const MBUF_OVERHEAD_BYTES = 384;
 const BASE_BYTES = 64 * 1024 * 1024;
 
-const BURST = 32;
-
 /**
- * The mbufs the groups' ports hold at most, as the data plane counts them when it sizes its pools
- * (native/dpdk/control/mbuf_pools.cc): each uplink's rx and tx rings full and a burst a queue,
- * the vhost port a burst a queue.
+ * The mbufs the groups draw from the pools at most, counted by the addon, which the data plane
+ * reserves by (it needs no EAL), so that this check and the pools cannot disagree.
  */
 export function ringMbufs(config: Config): number {
   const { rxDescriptors, txDescriptors } = config.dataplane;
-  const perQueue = BURST + 2 * (rxDescriptors + txDescriptors + BURST);
-  return config.groups.reduce((sum, group) => sum + group.queues * perQueue, 0);
+  const addon = loadAddon();
+  return config.groups.reduce(
+    (sum, group) =>
+      sum +
+      addon.groupMbufs({ queues: group.queues, rxDescriptors, txDescriptors, ethdevUplinks: groupEthdevPorts(group) }),
+    0,
+  );
 }
 
 /** The mbufs the pools will hold: the smallest pool, or the groups' rings where they need more. */

@@ -4,6 +4,7 @@
 // after a switch no queue may still send on the old path.
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
+import fs from 'fs';
 import path from 'path';
 import { validateConfig } from '../../src/config';
 import { request } from '../../src/control/client';
@@ -53,6 +54,10 @@ describe('multi-queue groups (real DPDK, testpmd VM with queue pairs, multi-queu
       () => tx().primary.length === 2 && tx().primary.every((n) => n > 1000),
     );
     const vhostRx = queueCounters(topology, port, 'rx').vhost;
+    // One NUMA node on the lab machine: lib/vhost names node 0, the group's own pool's.
+    await topology.daemon!.waitForLog(
+      /vm1: the guest's memory is on NUMA node 0: its frames are copied into mbuf pool vhfo_s0_0\b/,
+    );
     assert.ok(vhostRx[0] > 0 && vhostRx[1] > 0, `the guest's queues: ${vhostRx.join(', ')}`);
 
     const switched = spawnSync(
@@ -174,16 +179,51 @@ describe('multi-queue groups (real DPDK, testpmd VM with queue pairs, multi-queu
       assert.equal(await dropped(), droppedBefore, 'no frame may be dropped for want of a guest queue');
     });
 
-  it('sizes the mbuf pools from the groups: rings beyond dataplane.mbufs get another pool', async function () {
+  it('sizes the mbuf pools from the groups (rings beyond dataplane.mbufs get another pool) and frees them once no group draws from them', async function () {
     // Each net_tap fills its 4 rx rings of 512 from its pool: the uplinks need a pool beside the
     // first (an own tap holds no ring: it takes an mbuf per frame it reads).
     const lab4 = labConfig({ queues: 4, standbyTap: 'net_tap' });
-    const topology = await lab.start(validateConfig({ ...lab4, dataplane: { ...lab4.dataplane, mbufs: 4600 } }));
-    await waitFor(
-      'the group to run',
-      async () => (await request(topology.controlSocket, 'health')).running.length === 1,
+    const config = validateConfig({ ...lab4, dataplane: { ...lab4.dataplane, mbufs: 4600 } });
+    const topology = await lab.start(config);
+    const daemon = topology.daemon!;
+    const running = () =>
+      waitFor('the group to run', async () => (await request(topology.controlSocket, 'health')).running.length === 1);
+    await running();
+    await daemon.waitForLog(/mbuf pool vhfo_s0_1: \d+ mbufs/);
+
+    // Removing the group leaves no port or guest drawing from its pools: each is freed, and its
+    // hugepages leave the daemon (HugetlbPages: no guest maps memory into it here).
+    const hugepagesKiB = () =>
+      Number(/^HugetlbPages:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))?.[1]);
+    const poolLines = (what: string) => [...daemon.log.matchAll(new RegExp(`mbuf pool vhfo_s0_\\d+${what}`, 'g'))];
+    const made = () => poolLines(': \\d+ mbufs').length;
+    const freedMiB = () => poolLines(' freed: \\d+ mbufs \\((\\d+) MiB\\)').map((line) => Number(line[1]));
+    const held = hugepagesKiB();
+    const afterRemoval: number[] = [];
+    for (let round = 1; round <= 3; round++) {
+      const pools = made();
+      await request(topology.controlSocket, 'remove-group', { group: 'vm1' }, 30000);
+      await waitFor('every pool to be freed', () => freedMiB().length === made()).catch((err: Error) => {
+        const lines = daemon.log.split('\n').filter((line) => line.includes('mbuf pool'));
+        throw new Error(`${err.message}:\n${lines.join('\n')}`);
+      });
+      afterRemoval.push(hugepagesKiB());
+      if (round === 1) assert.ok(pools >= 2, `${pools} pools made`);
+      await request(topology.controlSocket, 'add-group', { config: config.groups[0] }, 30000);
+      await running();
+    }
+    const poolsKiB =
+      1024 *
+      freedMiB()
+        .slice(-(freedMiB().length / 3))
+        .reduce((sum, mib) => sum + mib, 0);
+    console.log(
+      `      hugepages mapped: ${held} KiB with the group, ${afterRemoval.join(', ')} KiB after each removal ` +
+        `(pools of ${poolsKiB} KiB freed each time), ${hugepagesKiB()} KiB with it again`,
     );
-    await topology.daemon!.waitForLog(/mbuf pool vhfo_s0_1: \d+ mbufs/);
+    for (const removed of afterRemoval) assert.ok(held - removed >= poolsKiB / 2, `${removed} KiB after a removal`);
+    assert.ok(Math.max(...afterRemoval) - Math.min(...afterRemoval) <= 4096, 'nothing kept from round to round');
+    assert.ok(Math.abs(hugepagesKiB() - held) <= 4096, 'the group back holds what it held');
   });
 
   it('names the memory missing when a pool cannot be made at add-group', async function () {

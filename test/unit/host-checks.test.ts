@@ -5,6 +5,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { validateConfig } from '../../src/config';
+import { loadAddon } from '../../src/dataplane/native';
 import { pciBindingProblem, withPciDiagnosis } from '../../src/host/pci-binding';
 import { cpusetCpus, hugepageBytesNeeded, parseCpuList, preflight, ringMbufs } from '../../src/host/preflight';
 
@@ -65,11 +66,33 @@ describe('pre-flight host checks', () => {
       dataplane: { ...base.dataplane, rxDescriptors: 4096, txDescriptors: 4096 },
       groups: [{ ...base.groups[0], queues: 4 }],
     });
-    // Two uplinks of 4 queues, each 4096 + 4096 + a burst of 32; the vhost port a burst a queue.
-    assert.equal(ringMbufs(wide), 4 * (32 + 2 * (4096 + 4096 + 32)));
+    // Two DPDK uplinks of 4 queues, each 4096 + 4096 + a burst of 32 (as OVS counts a port); the
+    // guest's pool a burst a queue for the guest and for each uplink that could be a tap.
+    assert.equal(ringMbufs(wide), 4 * (3 * 32 + 2 * (4096 + 4096 + 32)));
     assert.ok(hugepageBytesNeeded(wide) > hugepageBytesNeeded(base));
     const [short] = preflight(wide, { ...plenty, freeHugepageBytes: hugepageBytesNeeded(base) });
-    assert.match(short.text, /MiB needed \(the groups' rings, 65920 mbufs\); reserve more/);
+    assert.match(short.text, /MiB needed \(the groups' rings, 66176 mbufs\); reserve more/);
+  });
+
+  it("asks the addon for each group's share, the count the data plane reserves by, a tap:NAME uplink filling no ring", () => {
+    const base = config([1]);
+    const group = (standby: string, queues: number) => ({
+      ...base.groups[0],
+      name: `vm${queues}`,
+      mac: `52:54:00:00:0f:0${queues}`,
+      vhost: { socket: `/run/vhost-failover/vm${queues}.sock` },
+      primary: { devargs: `0000:3b:02.${queues}` },
+      standby: { devargs: standby },
+      queues,
+    });
+    const two = validateConfig({ ...base, groups: [group('tap:sb-vm1', 1), group('net_tap1,iface=sb-vm2', 2)] });
+    const addon = loadAddon();
+    const { rxDescriptors, txDescriptors } = two.dataplane;
+    const share = (queues: number, ethdevUplinks: number) =>
+      addon.groupMbufs({ queues, rxDescriptors, txDescriptors, ethdevUplinks });
+    assert.equal(ringMbufs(two), share(1, 1) + share(2, 2));
+    assert.equal(share(2, 2) - share(2, 1), 2 * (512 + 512 + 32), 'a DPDK uplink: its rings full and a burst a queue');
+    assert.equal(share(1, 0), 3 * 32, "no DPDK uplink: the guest's and two taps' bursts");
   });
 });
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "control/link_state.h"
+#include "control/mbuf_sizing.h"
 #include "control/port.h"
 #include "control/uplink_device.h"
 
@@ -167,14 +168,14 @@ std::string Dataplane::open_uplink(Group &group, Path path, const std::string &d
 }
 
 std::string Dataplane::open_ports(Group &group, const GroupSpec &spec, std::string *primary_error) {
-  // lib/vhost copies into the guest's rings, and takes a burst at a time from the pool when it
-  // copies out of them: the guest holds no ring of mbufs. An uplink that is a tap reads into this
-  // pool too, a burst a queue at a time: room for the guest's and two taps' bursts.
+  // The group's pool, on the first worker's socket: its guest's bursts (until a guest whose
+  // memory is on another NUMA node takes one there, control/vhost_user.cc) and its taps'.
   std::string error;
   group.hot.pool = pools_.reserve(MbufPools::guest_owner(&group), SOCKET_ID_ANY,
-                                  (1 + kUplinks) * port_mbufs(group.queues, 0, 0), &error);
+                                  guest_mbufs(group.queues), &error);
   if (!group.hot.pool) return "guest: " + error;
-  error = vhost_socket_open(group, spec.vhost_socket, spec.vhost_client);
+  group.hot.guest_pool = group.hot.pool;
+  error = vhost_socket_open(group, spec.vhost_socket, spec.vhost_client, pools_);
   if (!error.empty()) return error;
   error = open_uplink(group, kStandby, spec.standby_devargs, MacMode::kLeave);
   if (!error.empty()) return error;

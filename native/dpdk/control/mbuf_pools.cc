@@ -12,7 +12,6 @@
 
 namespace vhost_failover {
 
-static constexpr unsigned kBurst = 32;  // a worker's burst (hot/forward.cc)
 static constexpr unsigned kCacheMbufs = 256;
 // What a pool holds that no port counts: each lcore's cache, which may grow to 1.5 times its
 // size before it flushes, and the announcement rounds' frames.
@@ -20,11 +19,8 @@ static unsigned unreserved_mbufs() {
   return rte_lcore_count() * kCacheMbufs * 3 / 2 + 64;
 }
 
-unsigned port_mbufs(unsigned queues, unsigned rx_descriptors, unsigned tx_descriptors) {
-  return queues * (rx_descriptors + tx_descriptors + kBurst);
-}
-
 void MbufPools::configure(unsigned mtu, unsigned least_mbufs, int default_socket) {
+  std::lock_guard<std::mutex> lock(mutex_);
   mtu_ = mtu;
   least_mbufs_ = least_mbufs;
   default_socket_ = default_socket;
@@ -47,17 +43,21 @@ static uint64_t free_hugepage_mib(int socket) {
   return bytes >> 20;
 }
 
+// The hugepage memory of `mbufs` mbufs of `element_bytes` each, rounded up to a MiB.
+static uint64_t pool_mib(unsigned mbufs, unsigned element_bytes) {
+  return (uint64_t{mbufs} * rte_mempool_calc_obj_size(element_bytes, 0, nullptr) + (1 << 20) - 1) >>
+         20;
+}
+
 MbufPools::Pool *MbufPools::make(int socket, unsigned mbufs, std::string *error) {
   const unsigned frame_bytes = mtu_ + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
   const unsigned data_room =
       RTE_PKTMBUF_HEADROOM + std::max<unsigned>(frame_bytes, RTE_MBUF_DEFAULT_DATAROOM);
-  const std::string name = "vhfo_s" + std::to_string(socket) + "_" + std::to_string(pools_.size());
+  // A name is never reused: a pool freed and one made later are told apart in the log.
+  const std::string name = "vhfo_s" + std::to_string(socket) + "_" + std::to_string(pools_made_);
   rte_mempool *mempool =
       rte_pktmbuf_pool_create(name.c_str(), mbufs, kCacheMbufs, 0, data_room, socket);
-  const uint64_t mib =
-      (uint64_t{mbufs} * rte_mempool_calc_obj_size(sizeof(rte_mbuf) + data_room, 0, nullptr) +
-       (1 << 20) - 1) >>
-      20;
+  const uint64_t mib = pool_mib(mbufs, sizeof(rte_mbuf) + data_room);
   if (!mempool) {
     const uint64_t free_mib = free_hugepage_mib(socket);
     const std::string node = "node" + std::to_string(socket);
@@ -76,12 +76,14 @@ MbufPools::Pool *MbufPools::make(int socket, unsigned mbufs, std::string *error)
   }
   RTE_LOG(NOTICE, USER1, "mbuf pool %s: %u mbufs (%lu MiB) on NUMA socket %d\n", name.c_str(),
           mbufs, static_cast<unsigned long>(mib), socket);
+  pools_made_++;
   pools_.push_back(Pool{mempool, socket, mbufs, 0});
   return &pools_.back();
 }
 
 rte_mempool *MbufPools::reserve(Owner owner, int socket, unsigned mbufs, std::string *error) {
-  release(owner);  // a port started again (a reset) fills its rings afresh
+  std::lock_guard<std::mutex> lock(mutex_);
+  unreserve(owner);  // a port started again (a reset) fills its rings afresh
   if (socket == SOCKET_ID_ANY) socket = default_socket_;
   const unsigned unreserved = unreserved_mbufs();
   Pool *pool = nullptr;
@@ -91,26 +93,53 @@ rte_mempool *MbufPools::reserve(Owner owner, int socket, unsigned mbufs, std::st
       break;
     }
   if (!pool) pool = make(socket, std::max(least_mbufs_, mbufs + unreserved), error);
-  if (!pool) return nullptr;
-  pool->reserved += mbufs;
-  reservations_[owner] = {static_cast<size_t>(pool - pools_.data()), mbufs};
-  return pool->mempool;
+  if (pool) {
+    pool->reserved += mbufs;
+    reservations_[owner] = {pool, mbufs};
+  }
+  free_drained();
+  return pool ? pool->mempool : nullptr;
 }
 
-void MbufPools::release(Owner owner) {
+void MbufPools::unreserve(Owner owner) {
   const auto reservation = reservations_.find(owner);
   if (reservation == reservations_.end()) return;
-  pools_[reservation->second.first].reserved -= reservation->second.second;
+  reservation->second.first->reserved -= reservation->second.second;
   reservations_.erase(reservation);
 }
 
+void MbufPools::release(Owner owner) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  unreserve(owner);
+  free_drained();
+}
+
+void MbufPools::free_drained() {
+  for (auto pool = pools_.begin(); pool != pools_.end();) {
+    // rte_mempool_full counts the lcores' caches too: every mbuf is in the pool, none in a
+    // ring or a worker's burst.
+    if (pool->reserved > 0 || !rte_mempool_full(pool->mempool)) {
+      ++pool;
+      continue;
+    }
+    RTE_LOG(NOTICE, USER1, "mbuf pool %s freed: %u mbufs (%lu MiB) on NUMA socket %d\n",
+            pool->mempool->name, pool->size,
+            static_cast<unsigned long>(pool_mib(pool->size, pool->mempool->elt_size)),
+            pool->socket);
+    rte_mempool_free(pool->mempool);
+    pool = pools_.erase(pool);
+  }
+}
+
 unsigned MbufPools::in_use() const {
+  std::lock_guard<std::mutex> lock(mutex_);
   unsigned mbufs = 0;
   for (const Pool &pool : pools_) mbufs += rte_mempool_in_use_count(pool.mempool);
   return mbufs;
 }
 
 void MbufPools::free_all() {
+  std::lock_guard<std::mutex> lock(mutex_);
   for (const Pool &pool : pools_) rte_mempool_free(pool.mempool);
   pools_.clear();
   reservations_.clear();

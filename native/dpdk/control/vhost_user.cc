@@ -1,11 +1,15 @@
 #include "control/vhost_user.h"
 
 #include <linux/virtio_config.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
 #include <rte_vhost.h>
 
 #include <mutex>
 #include <vector>
 
+#include "control/mbuf_pools.h"
+#include "control/mbuf_sizing.h"
 #include "hot/group.h"
 
 namespace vhost_failover {
@@ -41,11 +45,36 @@ static void add_vring_stats(int vid, VhostStats &out) {
   }
 }
 
+// The process's pools (its one Dataplane's), which vhost_socket_open was given.
+static MbufPools *guest_pools = nullptr;
+
+// The guest's frames are copied out of its memory into mbufs: into a pool on that memory's NUMA
+// node, as Open vSwitch's netdev-dpdk moves a vhost port's pool to rte_vhost_get_numa_node's
+// node in new_device. A node lib/vhost cannot tell (-1: no libnuma, or get_mempolicy failed),
+// or no memory for a pool there, leaves the group's pool, on the first worker's socket.
+static rte_mempool *guest_pool_for(Group &group, int vid) {
+  const int node = rte_vhost_get_numa_node(vid);
+  rte_mempool *pool = group.hot.pool;
+  std::string error;
+  if (node >= 0 && node != pool->socket_id) {
+    rte_mempool *on_node = guest_pools->reserve(MbufPools::guest_node_owner(&group), node,
+                                                port_mbufs(group.queues, 0, 0), &error);
+    if (on_node) pool = on_node;
+  }
+  RTE_LOG(
+      NOTICE, USER1,
+      "%s: the guest's memory is on NUMA node %d: its frames are copied into mbuf pool %s%s%s\n",
+      group.name.c_str(), node, pool->name,
+      error.empty() ? "" : ", not one on its node: ", error.c_str());
+  return pool;
+}
+
 // A guest is ready (its memory and the rings it uses are set up): the workers may use its vid.
 static int new_device(int vid) {
   Group *group = group_of(vid);
   uint64_t features = 0;
   if (!group || rte_vhost_get_negotiated_features(vid, &features) != 0) return -1;
+  group->hot.guest_pool = guest_pool_for(*group, vid);  // published with the session below
   // Its kicks off until a worker about to sleep asks for them (rx_waiter.cc): a guest kicks on
   // every frame otherwise, at a VM exit's cost. lib/vhost applies this to a vring enabled later.
   for (uint16_t vring = 0; vring < rte_vhost_get_vring_num(vid); vring++)
@@ -73,6 +102,8 @@ static void destroy_device(int vid) {
     group->hot.guest.disconnected();
     group->quiesce_workers();
     add_vring_stats(vid, group->control.departed_guests);  // final now: nothing moves frames
+    group->hot.guest_pool = group->hot.pool;
+    guest_pools->release(MbufPools::guest_node_owner(group));
   }
   // lib/vhost forgets the vrings' states without a callback each; the next guest's come after.
   rte_spinlock_lock(&group->control.guest_queues_lock);
@@ -137,7 +168,9 @@ static constexpr uint64_t kSocketFlags = RTE_VHOST_USER_NET_STATS_ENABLE |
 // VIRTIO_NET_F_HOST_TSO4 and _TSO6 of <linux/virtio_net.h>, which does not compile as C++.
 static constexpr uint64_t kFeaturesRefused = 1ULL << 11 | 1ULL << 12;
 
-std::string vhost_socket_open(Group &group, const std::string &path, bool client) {
+std::string vhost_socket_open(Group &group, const std::string &path, bool client,
+                              MbufPools &pools) {
+  guest_pools = &pools;
   {
     std::lock_guard<std::mutex> lock(registry_mutex);
     if (!registry.emplace(path, &group).second)

@@ -13,6 +13,7 @@
 namespace vhost_failover {
 
 struct Group;
+class MbufPools;
 
 // lib/vhost's per-vring counters by its names ("rx_q0_good_packets": vring 1, the guest's
 // transmit ring of queue pair 0; "tx_q0_...": vring 0, its receive ring), over every guest the
@@ -20,8 +21,9 @@ struct Group;
 using VhostStats = std::map<std::string, uint64_t>;
 
 // Registers and starts the group's socket at `path` (then group.socket): a server listens there,
-// a client connects (and reconnects, for as long as the group lives). "" or why not.
-std::string vhost_socket_open(Group &group, const std::string &path, bool client);
+// a client connects (and reconnects, for as long as the group lives). A guest whose memory is on
+// another NUMA node than group.hot.pool takes a pool there from `pools`. "" or why not.
+std::string vhost_socket_open(Group &group, const std::string &path, bool client, MbufPools &pools);
 // Unregisters the group's socket, if it has one. A guest still connected is taken away first
 // (destroy_device, on this thread); once this returns no callback runs for the group.
 void vhost_socket_close(Group &group);

@@ -131,7 +131,7 @@ static uint16_t guest_tx_vring(uint16_t q) {
 static unsigned guest_to_network(Group &group, uint64_t guest, uint16_t q, Counters &counters) {
   rte_mbuf *pkts[kBurst];
   const uint16_t received = rte_vhost_dequeue_burst(GuestSession::vid(guest), guest_tx_vring(q),
-                                                    group.hot.pool, pkts, kBurst);
+                                                    group.hot.guest_pool, pkts, kBurst);
   count_dropped_in_vhost(guest, group.hot.queue_owned[q].guest_tx_ring, q, received, kBurst,
                          counters);
   if (received == 0) return 0;

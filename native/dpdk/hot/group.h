@@ -99,8 +99,10 @@ struct GroupHot {
   RxMode rx_mode = RxMode::kFailover;
   // What the guest may send (length, source MAC).
   GuestFrameRules frame_rules;
-  rte_mempool *pool = nullptr;  // the guest's frames as lib/vhost copies them out, announcements,
-                                // and what a tap uplink reads into
+  rte_mempool *pool = nullptr;  // announcements, and what a tap uplink reads into
+  // The guest's frames as lib/vhost copies them out: a pool on the guest memory's NUMA node,
+  // else `pool`. Set before the guest is published (GuestSession), read only while it is.
+  rte_mempool *guest_pool = nullptr;
 
   // Set once the group's socket and ports are open; cleared while it is taken down, and then
   // none of them is touched.

@@ -16,6 +16,7 @@
 
 #include "control/dataplane.h"
 #include "control/dpdk_compat.h"
+#include "control/mbuf_sizing.h"
 #include "napi/control_characters.h"
 #include "os/peer_credentials.h"
 #include "os/service_notify.h"
@@ -627,6 +628,18 @@ Napi::Value NotifyService(const Napi::CallbackInfo &info) {
   return Napi::Boolean::New(info.Env(), vhfo::notify_service(state));
 }
 
+// The mbufs a group draws from the pools at most (control/mbuf_sizing.h), which the check before
+// EAL adds up: it asks here rather than counting again. Needs no EAL.
+Napi::Value GroupMbufs(const Napi::CallbackInfo &info) {
+  Napi::Object group = object_arg(info, 0, "group sizing");
+  vhfo::GroupSizing sizing;
+  sizing.queues = uint_field(group, "queues");
+  sizing.rx_descriptors = uint_field(group, "rxDescriptors");
+  sizing.tx_descriptors = uint_field(group, "txDescriptors");
+  sizing.ethdev_uplinks = uint_field(group, "ethdevUplinks");
+  return Napi::Number::New(info.Env(), vhfo::group_mbufs(sizing));
+}
+
 Napi::Value MbufsInUse(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), started(info.Env()).mbufs_in_use());
 }
@@ -660,6 +673,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("groupStatus", Napi::Function::New(env, GroupStatus));
   exports.Set("groupStats", Napi::Function::New(env, GroupStats));
   exports.Set("mbufsInUse", Napi::Function::New(env, MbufsInUse));
+  exports.Set("groupMbufs", Napi::Function::New(env, GroupMbufs));
   exports.Set("groupPortStats", Napi::Function::New(env, GroupPortStats));
   exports.Set("workerPasses", Napi::Function::New(env, WorkerPasses));
   exports.Set("workerStats", Napi::Function::New(env, WorkerStats));

@@ -137,7 +137,12 @@ describe('32 groups in one daemon, each on its own real SR-IOV VF (5 emulated 82
       lab.guest = await lab.timed('guest of 32 start', () =>
         L1Testpmd.startWith(lab.l1, testpmdEal('vf-scale-guests', '0@0,1@0', vdevs), app, true),
       );
-      await waitFor('every guest connected', async () => (await lab.daemon!.status()).every((s) => s.guestConnected));
+      await waitFor(
+        'every guest connected',
+        async () => (await lab.daemon!.status()).every((s) => s.guestConnected),
+        60000,
+        1000,
+      );
       console.log(`      L1's hugepages in use with the guest: ${await hugepagesUsedMiB()} MiB`);
     });
 

@@ -3,14 +3,12 @@
 // port per group (port i is group i's guest), one forwarding lcore sending on all of them. The
 // scale bench (bench/scale) and the scale test (test/integration/scale.test.ts) share it.
 //
-// The daemon starts on a seed group (the config needs one) which is removed at once, so that
-// every measured group comes through add-group and the daemon's own refusal says how many it
-// holds. Uplinks take the daemon's own tap form (`tap:IFNAME`) where this checkout's config
-// accepts it, and net_tap ports otherwise.
+// The daemon starts on a seed group (the config needs one, and its own taps take no DPDK port)
+// which is removed at once, so that every measured group comes through add-group and the
+// daemon's own refusal says how many it holds.
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { validateConfig } from '../src/config';
 import { request } from '../src/control/client';
 import type { GroupStatsReply } from '../src/control/protocol';
 import { DaemonProcess } from './daemon-process';
@@ -24,7 +22,15 @@ export const GUEST_PORTS_MAX = 32;
 const METRICS_PORT = 9464;
 const SEED = 'seed';
 
-export type UplinkForm = 'tap' | 'net_tap';
+/**
+ * A group's uplinks, all taps in the fleet's namespace:
+ * - 'ethdev-primary': a net_tap primary, one DPDK port a group as a VF primary would be (the
+ *   host's stand-in for one), and the daemon's own tap (`tap:NAME`) as standby;
+ * - 'own-taps': both the daemon's own taps, no DPDK port at all;
+ * - 'net-taps': both net_tap ports, two DPDK ports a group.
+ */
+export const UPLINK_FORMS = ['ethdev-primary', 'own-taps', 'net-taps'] as const;
+export type UplinkForm = (typeof UPLINK_FORMS)[number];
 
 export interface FleetGroup {
   name: string;
@@ -44,6 +50,8 @@ export interface Filling {
 }
 
 export interface FleetOptions {
+  /** 'ethdev-primary' when absent. */
+  uplinks?: UplinkForm;
   /** The worker's CPU; the last one when absent. */
   workerCpu?: number;
   faultInjection?: boolean;
@@ -51,19 +59,15 @@ export interface FleetOptions {
 
 const mac = (i: number) => `52:54:00:00:0d:${i.toString(16).padStart(2, '0')}`;
 
-function devargs(form: UplinkForm, tap: string, vdevIndex: number): string {
-  return form === 'tap' ? `tap:${tap}` : `net_tap${vdevIndex},iface=${tap}`;
-}
+const ownTap = (tap: string) => `tap:${tap}`;
+const netTap = (tap: string, vdevIndex: number) => `net_tap${vdevIndex},iface=${tap}`;
 
-/** The daemon's own tap uplinks where this checkout's config takes them. */
-export function uplinkForm(): UplinkForm {
-  try {
-    const group = { name: 'g', mac: mac(0), vhost: { socket: '/run/g.sock' } };
-    validateConfig({ groups: [{ ...group, primary: { devargs: 'tap:p0' }, standby: { devargs: 'tap:s0' } }] });
-    return 'tap';
-  } catch {
-    return 'net_tap';
-  }
+/** Group i's uplinks' devargs in `form`, on taps p<i> and s<i>. */
+function uplinkDevargs(form: UplinkForm, i: number): { primary: string; standby: string } {
+  const [primary, standby] = [`p${i}`, `s${i}`];
+  if (form === 'own-taps') return { primary: ownTap(primary), standby: ownTap(standby) };
+  if (form === 'net-taps') return { primary: netTap(primary, 2 * i), standby: netTap(standby, 2 * i + 1) };
+  return { primary: netTap(primary, i), standby: ownTap(standby) };
 }
 
 export class GroupFleet {
@@ -83,7 +87,7 @@ export class GroupFleet {
   static async start(options: FleetOptions = {}): Promise<GroupFleet> {
     const netns = new Netns('vf-fleet');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vf-fleet-'));
-    const form = uplinkForm();
+    const form = options.uplinks ?? 'ethdev-primary';
     const filePrefix = `vf-fleet-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
     const config = {
       dataplane: { filePrefix, workerCpus: [options.workerCpu ?? os.cpus().length - 1] },
@@ -95,8 +99,8 @@ export class GroupFleet {
           name: SEED,
           mac: mac(255),
           vhost: { socket: path.join(dir, `${SEED}.sock`) },
-          primary: { devargs: devargs(form, 'seedp', 998) },
-          standby: { devargs: devargs(form, 'seeds', 999) },
+          primary: { devargs: ownTap('seedp') },
+          standby: { devargs: ownTap('seeds') },
         },
       ],
     };
@@ -119,12 +123,13 @@ export class GroupFleet {
 
   /** Group i's settings as add-group takes them; its taps are p<i> and s<i> in the namespace. */
   groupConfig(i: number) {
+    const { primary, standby } = uplinkDevargs(this.form, i);
     return {
       name: `g${i}`,
       mac: mac(i),
       vhost: { socket: path.join(this.dir, `g${i}.sock`) },
-      primary: { devargs: devargs(this.form, `p${i}`, 2 * i) },
-      standby: { devargs: devargs(this.form, `s${i}`, 2 * i + 1) },
+      primary: { devargs: primary },
+      standby: { devargs: standby },
     };
   }
 

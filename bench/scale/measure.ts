@@ -3,7 +3,7 @@
 // cost of holding N groups is read beside it: add-group's time for all N, the daemon's memory
 // per group, how long `status` takes and how large and slow a metrics scrape is.
 import type { GroupStatsReply } from '../../src/control/protocol';
-import { GroupFleet, type Filling } from '../../lab/group-fleet';
+import { GroupFleet, type Filling, type UplinkForm } from '../../lab/group-fleet';
 import { books } from '../../lab/ledger';
 import { median } from '../stats';
 import { waitFor } from '../../lab/wait';
@@ -19,6 +19,8 @@ export interface ScaleSample {
   droppedInWindow: number;
   /** add-group of all N, one after the other. */
   startMs: number;
+  /** Each add-group's time, in order: whether one costs more the more groups are held. */
+  addMs: number[];
   /** The daemon's VmRSS once all N run with traffic, less its VmRSS holding none, over N. */
   rssPerGroupKiB: number;
   /** Medians of STATUS_CALLS calls, under load. */
@@ -46,8 +48,8 @@ async function timedMs(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** How many groups the daemon takes, up to `most`: it stops at its own refusal. */
-export async function probeCapacity(most: number): Promise<Filling> {
-  const fleet = await GroupFleet.start();
+export async function probeCapacity(most: number, uplinks: UplinkForm): Promise<Filling> {
+  const fleet = await GroupFleet.start({ uplinks });
   try {
     return await fleet.fill(most);
   } finally {
@@ -55,8 +57,8 @@ export async function probeCapacity(most: number): Promise<Filling> {
   }
 }
 
-export async function measureScale(groups: number, windowMs: number): Promise<ScaleSample> {
-  const fleet = await GroupFleet.start();
+export async function measureScale(groups: number, windowMs: number, uplinks: UplinkForm): Promise<ScaleSample> {
+  const fleet = await GroupFleet.start({ uplinks });
   try {
     const emptyRssKiB = fleet.rssKiB();
     const filling = await fleet.fill(groups);
@@ -101,6 +103,7 @@ export async function measureScale(groups: number, windowMs: number): Promise<Sc
         filling.addMs.reduce((sum, n) => sum + n, 0),
         1,
       ),
+      addMs: filling.addMs.map((ms) => round(ms, 2)),
       rssPerGroupKiB: Math.round((loadedRssKiB - emptyRssKiB) / groups),
       statusMs: round(median(statusMs), 2),
       scrapeMs: round(median(scrapes.map((s) => s.ms)), 2),

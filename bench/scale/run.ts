@@ -1,13 +1,14 @@
 // The scale bench: N groups on one worker for each N asked (SCALE_GROUPS, default 1, 8, 16 and
-// 32), as many as the daemon holds: a first run adds groups until the daemon refuses one, and
-// its refusal is reported. Every trial measures each N once, in alternating order (ascending in
+// 32), as many as the daemon holds, with their uplinks in the form SCALE_UPLINKS names
+// (lab/group-fleet.ts; default ethdev-primary, a DPDK port a group): a first run adds groups
+// until the daemon refuses one, or one more than the most measured, and its refusal is reported. Every trial measures each N once, in alternating order (ascending in
 // even trials, descending in odd ones), and each N's figures are ratios to N = 1 in the same
 // trial: the median over the trials and the smallest and largest. Writes
 // bench/results/scale-<time>/ (results.json, results.csv, results.md) and prints the table.
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { GUEST_PORTS_MAX, uplinkForm } from '../../lab/group-fleet';
+import { GUEST_PORTS_MAX, UPLINK_FORMS, type UplinkForm } from '../../lab/group-fleet';
 import { toCsv } from '../csv';
 import { Progress } from '../progress';
 import { median } from '../stats';
@@ -17,6 +18,12 @@ import { measureScale, probeCapacity, type ScaleSample } from './measure';
 const TRIALS = Number(process.env.SCALE_TRIALS ?? 5);
 const WINDOW_MS = Number(process.env.SCALE_WINDOW_MS ?? 2000);
 const ASKED = (process.env.SCALE_GROUPS ?? '1,8,16,32').split(',').filter(Boolean).map(Number);
+const UPLINKS = (process.env.SCALE_UPLINKS ?? 'ethdev-primary') as UplinkForm;
+const UPLINKS_TOLD: Record<UplinkForm, string> = {
+  'ethdev-primary': "a net_tap primary (one DPDK port a group, a VF's stand-in) and the daemon's own tap as standby",
+  'own-taps': "the daemon's own taps (tap:IFNAME), no DPDK port",
+  'net-taps': 'net_tap ports, two DPDK ports a group',
+};
 
 /** The figures a trial compares to its N = 1: their ratio, its median and spread. */
 const RATIO_FIELDS = ['aggregateMpps', 'startMs', 'rssPerGroupKiB', 'statusMs', 'scrapeMs', 'scrapeBytes'] as const;
@@ -98,12 +105,15 @@ function markdown(report: ScaleReport): string {
 }
 
 async function main(): Promise<void> {
+  if (!UPLINK_FORMS.includes(UPLINKS)) throw new Error(`SCALE_UPLINKS must be one of ${UPLINK_FORMS.join(', ')}`);
+  // One testpmd is the guest of at most GUEST_PORTS_MAX groups; the probe, with no guests, asks
+  // for one more than are measured, so that the report says whether the daemon takes it.
   const most = Math.min(Math.max(...ASKED), GUEST_PORTS_MAX);
   const progress = new Progress(1 + TRIALS * ASKED.length);
-  progress.step(`how many groups the daemon takes, up to ${most}`);
-  const filling = await probeCapacity(most);
+  progress.step(`how many groups the daemon takes, up to ${most + 1}`);
+  const filling = await probeCapacity(most + 1, UPLINKS);
   const counts = [...new Set([...ASKED.filter((n) => n <= filling.added), ...(filling.refusal ? [filling.added] : [])])]
-    .filter((n) => n >= 1)
+    .filter((n) => n >= 1 && n <= most)
     .sort((a, b) => a - b);
   if (!counts.includes(1)) counts.unshift(1); // the ratios' reference
   const samples = new Map<number, ScaleSample[]>(counts.map((n) => [n, []]));
@@ -111,7 +121,7 @@ async function main(): Promise<void> {
     const order = trial % 2 === 0 ? counts : [...counts].reverse();
     for (const groups of order) {
       progress.step(`trial ${trial + 1}/${TRIALS}: ${groups} groups`);
-      samples.get(groups)!.push(await measureScale(groups, WINDOW_MS));
+      samples.get(groups)!.push(await measureScale(groups, WINDOW_MS, UPLINKS));
     }
   }
   progress.done();
@@ -125,11 +135,11 @@ async function main(): Promise<void> {
         worker: `CPU ${os.cpus().length - 1}`,
         daemonControl: 'CPU 0',
       },
-      { trials: TRIALS, windowMs: WINDOW_MS, groups: ASKED },
+      { trials: TRIALS, windowMs: WINDOW_MS, groups: ASKED, uplinks: UPLINKS },
     ),
     trials: TRIALS,
     windowMs: WINDOW_MS,
-    uplinks: uplinkForm() === 'tap' ? "the daemon's own taps (tap:IFNAME)" : 'net_tap ports',
+    uplinks: UPLINKS_TOLD[UPLINKS],
     asked: ASKED,
     capacity: { groups: filling.added, ...(filling.refusal ? { refusal: filling.refusal } : {}) },
     cases: counts.map((n) => summarise(n, samples.get(n)!, ones)),
@@ -142,8 +152,8 @@ async function main(): Promise<void> {
   const bed = testbedColumns(report.testbed);
   const rows = report.cases.flatMap((c) =>
     c.samples.map((s, trial) => {
-      const { perGroupMpps, ...figures } = s;
-      return { trial: trial + 1, ...figures, perGroupMpps: perGroupMpps.join(' '), ...bed };
+      const { perGroupMpps, addMs, ...figures } = s;
+      return { trial: trial + 1, ...figures, perGroupMpps: perGroupMpps.join(' '), addMs: addMs.join(' '), ...bed };
     }),
   );
   fs.writeFileSync(path.join(dir, 'results.csv'), toCsv(rows));

@@ -6,12 +6,14 @@
 #include <rte_cycles.h>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace vhost_failover {
 
 class IdleBackoff {
  public:
-  explicit IdleBackoff(unsigned sleep_max_us) : sleep_max_us_(sleep_max_us) {}
+  explicit IdleBackoff(unsigned sleep_max_us)
+      : sleep_max_us_(sleep_max_us), spin_tsc_(rte_get_tsc_hz() / 1000000 * kSpinUs) {}
 
   // After each pass: whether the loop has been idle long enough to sleep now.
   bool wants_sleep(unsigned packets_moved) {
@@ -19,7 +21,12 @@ class IdleBackoff {
       reset();
       return false;
     }
-    return ++empty_passes_ >= kEmptyPassesBeforeSleep;
+    const uint64_t now = rte_rdtsc();
+    if (!idle_) {
+      idle_ = true;
+      idle_since_tsc_ = now;
+    }
+    return now - idle_since_tsc_ >= spin_tsc_;
   }
 
   // The timed sleep: growing intervals up to the cap.
@@ -34,16 +41,21 @@ class IdleBackoff {
   bool at_cap() const { return sleep_us_ >= sleep_max_us_; }
 
   void reset() {
-    empty_passes_ = 0;
+    idle_ = false;
     sleep_us_ = 0;
   }
 
  private:
-  // About 100 us of spinning on a few ports before the first sleep: short gaps between bursts
-  // never pay a wake-up.
-  static constexpr unsigned kEmptyPassesBeforeSleep = 1000;
+  // Spinning before the first sleep: short gaps between bursts never pay a wake-up. Bounded by
+  // time, not by a count of passes: a pass polls every port the worker holds, so the 1000 passes
+  // once counted here grew with the groups (with 32, a read() per own tap in each pass, the
+  // worker burnt 120-180 ms of CPU while the groups were added one by one, no frame moving:
+  // each add-group's wake-up started another spin).
+  static constexpr unsigned kSpinUs = 100;
   const unsigned sleep_max_us_;
-  unsigned empty_passes_ = 0;
+  const uint64_t spin_tsc_;
+  bool idle_ = false;
+  uint64_t idle_since_tsc_ = 0;
   unsigned sleep_us_ = 0;
 };
 

@@ -5,7 +5,10 @@ import { CONTROL_CHARACTER_PATTERN, CONTROL_CHARACTER_RULE } from './control-cha
 import { ALLOWED_EAL_OPTIONS } from './eal-rules';
 
 export const FILE_PREFIX_PATTERN = '^[A-Za-z0-9_-]{1,40}$';
-export const GROUP_NAME_PATTERN = '^[A-Za-z0-9_]{1,32}$';
+// A group name is a CLI argument, a metrics label and part of a capture's file name: no '/', no
+// leading '-' or '.', printable ASCII only; '-' and '.' inside are allowed (libvirt domain names).
+// (Written apart from ACCOUNT_NAME_PATTERN, which matches the same names: hints are keyed by pattern.)
+export const GROUP_NAME_PATTERN = '^[A-Za-z0-9_][-A-Za-z0-9_.]{0,31}$';
 export const MAC_PATTERN = '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$';
 export const ABSOLUTE_PATH_PATTERN = '^/';
 export const DEVARGS_PATTERN = '^\\S+$';
@@ -58,7 +61,7 @@ export const patternHints: Readonly<Record<string, PatternHint>> = {
   },
   [GROUP_NAME_PATTERN]: {
     expected: 'a valid group name',
-    fix: `use 1 to 32 letters, digits or '_' (no '-' or '.': the name becomes part of a DPDK device name), like "vm1"`,
+    fix: `use 1 to 32 letters, digits, '_', '-' or '.', starting with a letter, digit or '_', like "vm1" or "web-01"`,
   },
   [MAC_PATTERN]: {
     expected: 'a MAC address',
@@ -536,7 +539,7 @@ export const configSchema = everyStringPrintable({
         required: ['name', 'mac', 'vhost', 'primary', 'standby'],
         properties: {
           name: {
-            description: "names the group in logs, stats, metrics and DPDK device names (hence no '-'); unique",
+            description: 'names the group in logs, stats, metrics, CLI arguments and capture file names; unique',
             type: 'string',
             pattern: GROUP_NAME_PATTERN,
           },

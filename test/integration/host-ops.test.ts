@@ -90,10 +90,10 @@ describe('host operations: starting without devices (real DPDK)', function () {
     const dir = fs.mkdtempSync('/tmp/vf-exit-');
     try {
       const bad = path.join(dir, 'bad.yaml');
-      fs.writeFileSync(bad, 'groups:\n  - name: vm-1\n');
+      fs.writeFileSync(bad, 'groups:\n  - name: vm/1\n');
       const checked = spawnSync(process.execPath, [CLI, 'check-config', bad], { encoding: 'utf8' });
       assert.equal(checked.status, 78);
-      assert.match(checked.stderr, /groups\[0\]\.name: "vm-1" is not a valid group name/);
+      assert.match(checked.stderr, /groups\[0\]\.name: "vm\/1" is not a valid group name/);
       const run = spawnSync(process.execPath, [CLI, 'run', '--config', bad], { encoding: 'utf8', timeout: 30000 });
       assert.equal(run.status, 78);
 

@@ -278,9 +278,13 @@ describe('config', () => {
       assertProblem({ groups: [] }, 'groups: [] has too few items; use a list of 1 to 256 items');
     });
 
-    it('explains why a group name may not contain "-"', () => {
-      const [problem] = problemsOf({ groups: [group(1, { name: 'vm-1' })] });
-      assert.match(problem, /^groups\[0\]\.name: "vm-1" is not a valid group name; .*DPDK device name/);
+    it('takes group names with "-" and "." inside, and says what a name may hold', () => {
+      const [problem] = problemsOf({ groups: [group(1, { name: 'vm/1' })] });
+      assert.match(problem, /^groups\[0\]\.name: "vm\/1" is not a valid group name; .*starting with a letter/);
+      for (const name of ['-vm1', '.vm1', 'vm 1', 'x'.repeat(33)])
+        assert.equal(problemsOf({ groups: [group(1, { name })] }).length, 1, name);
+      for (const name of ['web-01', 'db.prod_2', '_x'])
+        assert.equal(validateConfig({ groups: [group(1, { name })] }).groups[0].name, name);
     });
 
     it('rejects relative and over-long socket paths', () => {
@@ -407,7 +411,7 @@ describe('config', () => {
 
     it('does not repeat a problem the schema already reported', () => {
       const problems = problemsOf({
-        groups: [group(1, { name: 'vm-1' }), group(2, { name: 'vm-1' })],
+        groups: [group(1, { name: 'vm/1' }), group(2, { name: 'vm/1' })],
       });
       assert.equal(problems.length, 2);
       assert.ok(problems.every((problem) => problem.includes('is not a valid group name')));

@@ -3,7 +3,7 @@
 // Debian's DPDK. The lab's L1 host has 5 emulated 82576 PFs (Linux's igb makes at most 7 VFs a
 // PF), each PF's wire a tap in this test's namespace; one testpmd in L1 is the guest of every
 // group. Each group's frames are counted on the wires by the guest's MAC, one group's VF is pulled
-// under the others' load, and every guest frame is sent or counted. `npm run test:vf`.
+// under the others' load and comes back, and every guest frame is sent or counted. `npm run test:vf`.
 import assert from 'assert';
 import fs from 'fs';
 import type { GroupStatsReply } from '../../src/control/protocol';
@@ -15,6 +15,7 @@ import { L1Daemon, L1_DAEMON_DIR } from '../../lab/vf/l1-daemon';
 import { useVfLab, wireTapOf } from '../../lab/vf/l1-fixture';
 import { L1Testpmd } from '../../lab/vf/l1-testpmd';
 import { L1_CHECKOUT, L1_CTL_DIR } from '../../lab/vf/l1-vm';
+import { pciDriver } from '../../lab/vf/sriov';
 import { wireSourcesIn, type WireSources } from '../../lab/vf/wire-sources';
 
 const PFS = 5;
@@ -48,6 +49,8 @@ describe('32 groups in one daemon, each on its own real SR-IOV VF (5 emulated 82
   const config = () => ({
     dataplane: { filePrefix: 'vf-scale', workerCpus: [1] },
     control: { socket: `${L1_DAEMON_DIR}/control.sock` },
+    // The pulled VF is tried again every 4 s at most once it is gone, so its return is quick.
+    startup: { retryMaxMs: 4000 },
     groups: groups.map((i) => ({
       name: group(i),
       mac: guestMac(i),
@@ -201,6 +204,40 @@ describe('32 groups in one daemon, each on its own real SR-IOV VF (5 emulated 82
         if (i === pulled) continue;
         assert.ok(own > 0, `${group(i)}: no frame on its wire after ${group(pulled)}'s VF was pulled`);
         assert.deepStrictEqual(after[group(i)].switches, before[group(i)].switches, `${group(i)} switched paths`);
+      }
+    });
+
+    it('takes the pulled VF back once it is on vfio-pci again, the other 31 undisturbed', async function () {
+      const vf = lab.pfs[pfOf(pulled)].vfs[pulled % VFS_PER_PF];
+      const sinceMs = await lab.l1NowMs();
+      const before = (await lab.daemon!.stats()).groups;
+      // Its driver_override still names vfio-pci (prepare-vf): a probe binds it there again.
+      await lab.l1.runOk(`echo ${vf} > /sys/bus/pci/drivers_probe`);
+      assert.strictEqual(await pciDriver(lab.l1, vf), 'vfio-pci');
+      await waitFor(
+        `${group(pulled)} back on its VF`,
+        async () => (await lab.daemon!.status()).every((s) => s.activePath === 'primary' && s.primary.present),
+        60000,
+        1000,
+      );
+      const sources = await wireSourcesIn(lab.netns, wires, lab.dir, WINDOW_MS);
+      const after = (await lab.daemon!.stats()).groups;
+      const switches = lab.daemon!.pathSwitches(sinceMs);
+      console.log(
+        `      ${vf} on vfio-pci again; switches since: ` +
+          switches.map((s) => `${s.group} +${s.afterMs} ms ${s.from} -> ${s.to}: ${s.reason}`).join('; '),
+      );
+      printWindow(`${group(pulled)} back on its VF`, sources);
+      assert.deepStrictEqual(
+        [...new Set(switches.map((s) => s.group))],
+        [group(pulled)],
+        'only the pulled group switched',
+      );
+      for (const [i, { own, elsewhere }] of framesByGroup(sources).entries()) {
+        assert.ok(own > 0, `${group(i)}: no frame on ${wires[pfOf(i)]}`);
+        assert.strictEqual(elsewhere, 0, `${group(i)}: frames on another PF's wire`);
+        if (i !== pulled)
+          assert.deepStrictEqual(after[group(i)].switches, before[group(i)].switches, `${group(i)} switched paths`);
       }
     });
 

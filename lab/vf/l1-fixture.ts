@@ -30,9 +30,6 @@ export interface VfLabOptions {
   vfs?: number;
   /** 82576 PFs in L1, each with its own wire (1 unless given). */
   pfs?: number;
-  /** L1's memory (3072 MiB unless given) and its 2 MiB hugepages (512, as its init sets them, unless given). */
-  memoryMiB?: number;
-  hugepages2MiB?: number;
   /** L1's PID 1 (the lab's init unless 'systemd'). */
   pid1?: 'systemd';
   /** Runs prepare-vf on VF 0 (without --trust) after creating the VFs; true unless false. */
@@ -105,13 +102,12 @@ export class VfLab {
   }
 
   async boot(): Promise<void> {
-    const { pid1, prepareVf0 = true, pfs = 1, memoryMiB, hugepages2MiB } = this.options;
+    const { pid1, prepareVf0 = true, pfs = 1 } = this.options;
     const wires = Array.from({ length: pfs }, (_, i) => wireTapOf(i));
     this.l1Vm = await this.timed(pid1 ? `L1 boot (${pid1})` : 'L1 boot', () =>
-      L1Vm.boot({ dir: this.dir, netns: this.netns, wireTap: wires[0], moreWireTaps: wires.slice(1), pid1, memoryMiB }),
+      L1Vm.boot({ dir: this.dir, netns: this.netns, wireTap: wires[0], moreWireTaps: wires.slice(1), pid1 }),
     );
     for (const wire of wires) this.netns.setLink(wire, 'up');
-    if (hugepages2MiB !== undefined) await this.setHugepages(hugepages2MiB);
     await this.timed('VF creation', () => this.createVfs());
     if (prepareVf0) await this.timed('prepare-vf', () => this.prepareVf0());
   }
@@ -122,13 +118,6 @@ export class VfLab {
     if (this.sriovPfs.length !== (this.options.pfs ?? 1))
       throw new Error(`L1 has ${this.sriovPfs.length} PFs, not ${this.options.pfs ?? 1}`);
     return this.pf;
-  }
-
-  /** Sets L1's 2 MiB hugepages to `pages`; an error if the kernel could not reserve them all. */
-  private async setHugepages(pages: number): Promise<void> {
-    const file = '/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages';
-    const got = Number((await this.l1.runOk(`echo ${pages} >${file} && cat ${file}`)).trim());
-    if (got !== pages) throw new Error(`L1 reserved ${got} of ${pages} hugepages of 2 MiB`);
   }
 
   /** prepare-vf on VF 0 with `mac` (the guest's unless given) and `flags`, e.g. ' --trust'. */

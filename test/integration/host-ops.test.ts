@@ -210,7 +210,7 @@ describe('host operations: reload (real DPDK)', function () {
     const file = t.daemon!.configPath;
     const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
     // A file that fails validation changes nothing and says why.
-    fs.writeFileSync(file, JSON.stringify({ ...raw, groups: [...raw.groups, { name: 'bad-name' }] }));
+    fs.writeFileSync(file, JSON.stringify({ ...raw, groups: [...raw.groups, { name: 'bad/name' }] }));
     await assert.rejects(request(t.controlSocket, 'reload'), /groups\[2\]\.name/);
     assert.deepEqual(await request(t.controlSocket, 'groups'), ['vm1', 'vm2']);
 

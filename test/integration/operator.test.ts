@@ -107,7 +107,7 @@ describe('operator interface (real DPDK)', function () {
       ['{"v":1,"op":"reboot"}', /unknown op "reboot"; known: groups, status/],
       ['{"v":1,"op":"switch","group":"vm1","to":7}', /"to", a non-empty string/],
       ['{"v":1,"op":"stats","group":"vm9"}', /no group "vm9"; groups: vm1/],
-      ['{"v":1,"op":"add-group","config":{"name":"vm-2"}}', /groups\[1\]\.name/],
+      ['{"v":1,"op":"add-group","config":{"name":"vm/2"}}', /groups\[1\]\.name/],
       [`{"v":1,"op":"status","pad":"${'x'.repeat(MAX_REQUEST_BYTES + 10)}"}`, /request longer than/],
     ];
     for (const [line, expected] of bad) {
